@@ -1,0 +1,214 @@
+"""Load a project from disk into a Catalog: product, contexts, client profiles, pages and pictures.
+
+Loading never stops at the first bad file: every problem is gathered into `Catalog.problems`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import schema
+from .errors import Problem, rel
+from .model import BOOKS, Catalog, ClientProfile, Context, ContextClaim, Module, Page, Product
+from .yamlfile import YamlDoc, YamlProblems, parse_yaml
+
+SOURCE_DIRS = ("kb", "docs")
+
+
+def load_catalog(root: Path) -> Catalog:
+    """Read every source under `root`; problems are collected, not raised."""
+    root = root.resolve()
+    problems: list[Problem] = []
+    product = _load_product(root, problems)
+    contexts = _load_contexts(root, problems)
+    clients = _load_clients(root, problems)
+    pages, assets = [], []
+    for path in _source_files(root, problems):
+        if path.suffix == ".md":
+            page = _load_page(root, path, problems)
+            if page:
+                pages.append(page)
+        else:
+            assets.append(rel(path, root))
+    return Catalog(root, product, tuple(pages), tuple(sorted(assets)), clients, contexts, tuple(problems))
+
+
+def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(rel(path, root), line,
+                                f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected UTF-8, save the file as UTF-8"))
+        return None
+
+
+def _load_yaml_file(root: Path, name: str, problems: list[Problem], required: bool = True) -> YamlDoc | None:
+    path = root / name
+    if not path.is_file():
+        if required:
+            problems.append(Problem(name, 0, "missing; expected this file at the project root"))
+        return None
+    source = _read_text(path, root, problems)
+    if source is None:
+        return None
+    try:
+        return parse_yaml(source, name)
+    except YamlProblems as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _load_product(root: Path, problems: list[Problem]) -> Product:
+    doc = _load_yaml_file(root, "product.yml", problems)
+    values, found = (schema.validate(doc, schema.PRODUCT, "product.yml") if doc else ({}, []))
+    problems += found
+    modules = {}
+    for slug, _ in (values.get("modules") or {}).items():
+        try:
+            schema.SLUG(slug)
+        except schema.Invalid as exc:
+            problems.append(Problem("product.yml", doc.line_of("modules", slug), f"module '{slug}': {exc}"))
+            continue
+        spec, found = schema.validate(doc, schema.MODULE, "product.yml", ("modules", slug))
+        problems += found
+        if not found:
+            modules[slug] = Module(slug, spec["title"], spec["description"], spec["icon"])
+    name = values.get("name") or "Help centre"
+    return Product(name=name, short_name=values.get("short_name") or name,
+                   version=values.get("version") or "", vendor=values.get("vendor") or "",
+                   support_phone=values.get("support_phone"), terms=values.get("terms") or {},
+                   modules=modules, featured=values.get("featured") or ())
+
+
+def _load_contexts(root: Path, problems: list[Problem]) -> dict[str, Context]:
+    doc = _load_yaml_file(root, "contexts.yml", problems, required=False)
+    if not doc:
+        return {}
+    if not isinstance(doc.data, dict) or set(doc.data) != {"contexts"} or not isinstance(doc.data["contexts"], dict):
+        problems.append(Problem("contexts.yml", 1, "expected one key, 'contexts', mapping screen IDs to {title, module}"))
+        return {}
+    contexts = {}
+    for context_id in doc.data["contexts"]:
+        try:
+            schema.CONTEXT_ID(context_id)
+        except schema.Invalid as exc:
+            problems.append(Problem("contexts.yml", doc.line_of("contexts", context_id), f"context ID: {exc}"))
+            continue
+        values, found = schema.validate(doc, schema.CONTEXT, "contexts.yml", ("contexts", context_id))
+        problems += found
+        if not found:
+            contexts[context_id] = Context(context_id, values["title"], values["module"])
+    return contexts
+
+
+def _load_clients(root: Path, problems: list[Problem]) -> dict[str, ClientProfile]:
+    clients = {}
+    folder = root / "clients"
+    for path in sorted(folder.glob("*.yml")) if folder.is_dir() else ():
+        name = rel(path, root)
+        try:
+            slug = schema.SLUG(path.stem)
+        except schema.Invalid as exc:
+            problems.append(Problem(name, 0, f"client file name: {exc}"))
+            continue
+        doc = _load_yaml_file(root, name, problems)
+        if not doc:
+            continue
+        values, found = schema.validate(doc, schema.CLIENT, name)
+        problems += found
+        if not found:
+            clients[slug] = ClientProfile(slug, values["name"], values["logo"], values["colors"],
+                                          values["modules"], values["terms"], values["contact"])
+    return clients
+
+
+def _source_files(root: Path, problems: list[Problem]) -> list[Path]:
+    """Every file under kb/ and docs/, sorted; links that leave the project are problems, not followed."""
+    found = []
+    for top in SOURCE_DIRS:
+        for folder, dirs, files in os.walk(root / top):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted([*dirs, *files]):
+                path = here / name
+                if path.is_symlink():
+                    target = path.resolve()
+                    if not target.is_relative_to(root):
+                        problems.append(Problem(rel(path, root), 0,
+                                                "symbolic link points outside the project; expected a file inside it"))
+                        if name in dirs:
+                            dirs.remove(name)
+                        continue
+            found += [here / name for name in sorted(files) if not name.startswith(".")
+                      and (not (here / name).is_symlink() or (here / name).resolve().is_relative_to(root))]
+    return found
+
+
+def split_front_matter(source: str) -> tuple[str, str, int] | None:
+    """'---\\nYAML\\n---\\nbody' -> (yaml, body, line the body starts on), or None without front matter."""
+    lines = source.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
+    return None
+
+
+def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
+    src_uri = rel(path, root)
+    parts = src_uri.split("/")
+    if parts[0] == "docs" and (len(parts) < 3 or parts[1] not in BOOKS):
+        problems.append(Problem(src_uri, 0, f"manual pages go in docs/<book>/, expected a book among {', '.join(BOOKS)}"))
+        return None
+    source = _read_text(path, root, problems)
+    if source is None:
+        return None
+    split = split_front_matter(source.lstrip("\ufeff"))
+    if split is None:
+        problems.append(Problem(src_uri, 1, "no front matter; expected the file to start with '---', "
+                                "YAML keys (id, title, ...), then '---'"))
+        return None
+    front, body, body_line = split
+    try:
+        doc = parse_yaml(front, src_uri, first_line=2)
+    except YamlProblems as exc:
+        problems.extend(exc.problems)
+        return None
+    if doc.data is None:
+        doc = YamlDoc({}, {}, 2)
+    values, found = schema.validate(doc, schema.FRONT_MATTER, src_uri)
+    is_article = parts[0] == "kb"
+    found += _kind_problems(values, doc, src_uri, is_article)
+    problems += found
+    if any(p.is_error for p in found):
+        return None
+    default_type = "lesson" if parts[1:2] == ["training"] else "reference"
+    claims = tuple(ContextClaim(cid, primary, doc.line_of("contexts", i))
+                   for i, (cid, primary) in enumerate(values["contexts"]))
+    return Page(src_uri=src_uri, id=values["id"], title=values["title"], summary=values["summary"],
+                type=values["type"] or default_type, module=values["module"], audience=values["audience"],
+                confidence=values["confidence"] or "validated", clients=values["clients"], contexts=claims,
+                tags=values["tags"], updated=values["updated"], source_cases=values["source_cases"],
+                body=body, body_line=body_line)
+
+
+def _kind_problems(values: dict, doc: YamlDoc, src_uri: str, is_article: bool) -> list[Problem]:
+    """Rules that differ between articles and manual pages."""
+    problems = []
+    page_id = values.get("id") or ""
+    if is_article:
+        for key in ("summary", "type", "module", "confidence"):
+            if not values.get(key):
+                problems.append(Problem(src_uri, doc.line_of(key), f"missing required key '{key}' (articles need it)"))
+        if page_id and not page_id.startswith("KB-"):
+            problems.append(Problem(src_uri, doc.line_of("id"), f"'id': expected KB-dddd for an article, got {page_id!r}"))
+        folder = src_uri.split("/")[1] if src_uri.count("/") >= 2 else None
+        if values.get("module") and folder and folder != values["module"]:
+            problems.append(Problem(src_uri, doc.line_of("module"),
+                                    f"'module': the file is in kb/{folder}/, expected module {folder!r}"))
+    elif page_id.startswith("KB-"):
+        problems.append(Problem(src_uri, doc.line_of("id"), "'id': KB- IDs are for articles; expected e.g. USR-001"))
+    return problems

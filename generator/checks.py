@@ -1,0 +1,79 @@
+"""`kb check`: every problem in a catalog, from bad front matter to broken links, as a list."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .errors import Problem
+from .links import find_links, is_internal, resolve
+from .model import Catalog, Page
+
+
+def check_catalog(catalog: Catalog) -> list[Problem]:
+    """Loading problems plus cross-references: IDs, modules, clients, contexts, links, pictures."""
+    problems = list(catalog.problems)
+    problems += _check_ids(catalog.pages)
+    problems += _check_references(catalog)
+    problems += _check_links(catalog)
+    return sorted(set(problems))
+
+
+def _check_ids(pages: tuple[Page, ...]) -> list[Problem]:
+    seen: dict[str, Page] = {}
+    problems = []
+    for page in sorted(pages, key=lambda p: p.src_uri):
+        if page.id in seen:
+            problems.append(Problem(page.src_uri, 2, f"duplicate ID {page.id}; already used by {seen[page.id].src_uri}"))
+        else:
+            seen[page.id] = page
+    return problems
+
+
+def _check_references(catalog: Catalog) -> list[Problem]:
+    modules, clients, contexts = catalog.product.modules, catalog.clients, catalog.contexts
+    problems = []
+    for page in catalog.pages:
+        if page.module and page.module not in modules:
+            problems.append(Problem(page.src_uri, 2, f"unknown module '{page.module}'; expected one of {', '.join(modules)}"))
+        for client in page.clients:
+            if client not in clients:
+                known = ", ".join(clients) or "none registered in clients/"
+                problems.append(Problem(page.src_uri, 2, f"unknown client '{client}'; expected one of {known}"))
+        for claim in page.contexts:
+            if claim.id not in contexts:
+                problems.append(Problem(page.src_uri, claim.line, f"unknown context ID '{claim.id}'; "
+                                        "expected an ID listed in contexts.yml"))
+    for context in catalog.contexts.values():
+        if context.module not in modules:
+            problems.append(Problem("contexts.yml", 0, f"context '{context.id}': unknown module '{context.module}'"))
+    for client in catalog.clients.values():
+        for module in client.modules:
+            if module not in modules:
+                problems.append(Problem(f"clients/{client.slug}.yml", 0, f"unknown module '{module}' in 'modules'"))
+    ids = {page.id for page in catalog.pages}
+    for featured in catalog.product.featured:
+        if featured not in ids:
+            problems.append(Problem("product.yml", 0, f"'featured': no page has the ID {featured}"))
+    return problems
+
+
+def _check_links(catalog: Catalog) -> list[Problem]:
+    sources = {page.src_uri for page in catalog.pages} | set(catalog.assets)
+    problems = []
+    for page in catalog.pages:
+        for link in find_links(page.body):
+            if not is_internal(link.url):
+                continue
+            target, _ = resolve(page.src_uri, link.url)
+            if target not in sources:
+                what = "picture" if link.is_image else "link"
+                problems.append(Problem(page.src_uri, page.body_line + link.line - 1,
+                                        f"broken {what} '{link.url}'; expected a file under kb/ or docs/"))
+    return problems
+
+
+def count_by_severity(problems: list[Problem]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for problem in problems:
+        counts[problem.severity] += 1
+    return dict(counts)

@@ -1,0 +1,137 @@
+"""Render each selected page as a sandboxed Jinja2 template, then point its links at the staged files.
+
+Only writers' files are ever template source; the values passed in (titles, client names) are data."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import Problem
+from .links import Link, is_internal, relative_url, resolve, rewrite_links
+from .model import Catalog, Page, Selection
+
+
+@dataclass(frozen=True)
+class ProductView:
+    """What `{{ product.* }}` shows a page."""
+
+    name: str
+    short_name: str
+    version: str
+    vendor: str
+
+
+class TemplateProblem(Exception):
+    """A writer's mistake in a template, raised from inside a render to be reported at file:line."""
+
+
+class ReaderView:
+    """What `{{ client.* }}` shows a page: the reader the target is built for (the public, or a client)."""
+
+    def __init__(self, catalog: Catalog, client: str | None):
+        self._modules = catalog.product.modules
+        profile = catalog.clients.get(client) if client else None
+        self.name = profile.name if profile else catalog.product.vendor + " customers"
+        self.slug = profile.slug if profile else None
+        self._licensed = set(profile.modules) if profile else set(self._modules)
+
+    def licenses(self, module: str) -> bool:
+        if module not in self._modules:
+            raise TemplateProblem(f"client.licenses({module!r}): unknown module; expected one of "
+                                  f"{', '.join(self._modules)}")
+        return module in self._licensed
+
+
+def make_environment(catalog: Catalog, client: str | None) -> SandboxedEnvironment:
+    """A sandboxed environment: undefined names are errors, no file but the page itself can be loaded."""
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
+                               loader=jinja2.FunctionLoader(lambda name: None))
+    product = catalog.product
+    terms = dict(product.terms)
+    if client and client in catalog.clients:
+        terms.update(catalog.clients[client].terms)
+
+    def term(word: str) -> str:
+        if word not in terms:
+            raise TemplateProblem(f"term({word!r}): not a product term; expected one of {', '.join(terms)}")
+        return terms[word]
+
+    env.globals.update(product=ProductView(product.name, product.short_name, product.version, product.vendor),
+                       client=ReaderView(catalog, client), term=term)
+    return env
+
+
+def render_page(env: SandboxedEnvironment, page: Page) -> str:
+    """The page's body with its template evaluated; raises TemplateProblem-bearing Problem on mistakes."""
+    try:
+        template = env.from_string(page.body)
+        template.name = template.filename = page.src_uri
+        return template.render()
+    except jinja2.TemplateSyntaxError as exc:
+        raise _problem(page, exc.lineno, f"template syntax: {exc.message}") from None
+    except (jinja2.UndefinedError, jinja2.TemplateNotFound, jinja2.exceptions.SecurityError) as exc:
+        message = f"template: {exc.message}" if not isinstance(exc, jinja2.TemplateNotFound) else \
+            "template: pages cannot include, import or extend other files"
+        raise _problem(page, _template_line(exc), message) from None
+    except TemplateProblem as exc:
+        raise _problem(page, _template_line(exc), f"template: {exc}") from None
+
+
+class RenderError(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _problem(page: Page, line: int | None, message: str) -> RenderError:
+    return RenderError(Problem(page.src_uri, page.body_line + (line or 1) - 1, message))
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """Jinja2 rewrites tracebacks so the template's own line shows up as a frame named '<template>'."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename == "<template>" and frame.lineno:
+            return frame.lineno
+    return None
+
+
+def point_links(page: Page, body: str, selection: Selection, dest_of: dict[str, str]) -> str:
+    """Rewrite relative links for the staged layout; a link to a page the target leaves out becomes text."""
+
+    def replace(link: Link, original: str) -> str | None:
+        if not is_internal(link.url):
+            return None
+        target, anchor = resolve(page.src_uri, link.url)
+        if target in dest_of:
+            return original.replace(link.url, relative_url(page.dest_uri, dest_of[target]) + anchor, 1)
+        if target in selection.excluded and not link.is_image and original.startswith("["):
+            return original[1:original.index("](")]
+        return None
+
+    return rewrite_links(body, replace)
+
+
+def render_selection(catalog: Catalog, selection: Selection,
+                     progress: Callable[[Page], None] = lambda page: None) -> tuple[dict[str, str], list[Problem]]:
+    """Every selected page rendered and re-linked: {src_uri: markdown}, plus the problems found."""
+    env = make_environment(catalog, selection.target.client)
+    dest_of = {page.src_uri: page.dest_uri for page in selection.pages}
+    dest_of.update({asset: asset_dest(asset) for asset in selection.assets})
+    rendered, problems = {}, []
+    for page in selection.pages:
+        try:
+            rendered[page.src_uri] = point_links(page, render_page(env, page), selection, dest_of)
+        except RenderError as exc:
+            problems.append(exc.problem)
+        progress(page)
+    return rendered, problems
+
+
+def asset_dest(src_uri: str) -> str:
+    """Pictures keep their place beside the pages: docs/user/images/a.svg -> user/images/a.svg."""
+    return src_uri.removeprefix("docs/")

@@ -1,0 +1,195 @@
+"""One declaration per source format (front matter, product.yml, client profiles, contexts.yml),
+and the one function that validates a parsed YAML document against it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import Problem
+from .yamlfile import YamlDoc
+
+Check = Callable[[Any], Any]  # returns the clean value or raises Invalid("expected ...")
+
+
+class Invalid(ValueError):
+    """A value that does not fit its field; the message says what was expected."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a source format: how its value is checked, whether it must be there, what it means."""
+
+    check: Check
+    required: bool = False
+    default: Any = None
+    doc: str = ""
+
+
+def text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise Invalid("expected text")
+    value = str(value).strip()
+    if not value:
+        raise Invalid("expected text, got an empty value")
+    return value
+
+
+def pattern(regex: str, example: str) -> Check:
+    compiled = re.compile(regex)
+
+    def check(value: Any) -> str:
+        value = text(value)
+        if not compiled.fullmatch(value):
+            raise Invalid(f"expected something like {example}, got {value!r}")
+        return value
+
+    return check
+
+
+def one_of(*choices: str) -> Check:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise Invalid(f"expected one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return check
+
+
+def list_of(item: Check) -> Check:
+    def check(value: Any) -> tuple:
+        if isinstance(value, (str, int)):
+            value = [value]  # `tags: import` means `tags: [import]`
+        if not isinstance(value, list):
+            raise Invalid("expected a list")
+        out = []
+        for index, element in enumerate(value):
+            try:
+                out.append(item(element))
+            except Invalid as exc:
+                raise Invalid(f"item {index + 1}: {exc}") from None
+        return tuple(out)
+
+    return check
+
+
+def date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise Invalid(f"expected a date as YYYY-MM-DD, got {value!r}")
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"expected true or false, got {value!r}")
+    return value
+
+
+def mapping_of(value_check: Check) -> Check:
+    def check(value: Any) -> dict:
+        if not isinstance(value, dict):
+            raise Invalid("expected a mapping of names to values")
+        return {text(k): value_check(v) for k, v in value.items()}
+
+    return check
+
+
+SLUG = pattern(r"[a-z][a-z0-9_-]*", "'scheduling' (lower case, digits, - and _)")
+CONTEXT_ID = pattern(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*", "'schedule.gantt'")
+PAGE_ID = pattern(r"(KB-\d{4,6}|[A-Z]{3}-\d{3})", "KB-0042 (articles) or USR-001 (manual pages)")
+CASE_ID = pattern(r"CASE-\d{6}", "CASE-000123")
+COLOR = pattern(r"#[0-9a-fA-F]{6}", "#0b5394")
+
+PAGE_TYPES = ("troubleshooting", "howto", "reference", "faq", "concept", "lesson")
+AUDIENCES = ("public", "internal")
+CONFIDENCES = ("wip", "not_validated", "validated", "archived")
+
+
+def context_claim(value: Any) -> tuple[str, bool]:
+    """`schedule.gantt` or `{id: schedule.gantt, primary: true}` -> (id, primary)."""
+    if isinstance(value, dict):
+        unknown = set(value) - {"id", "primary"}
+        if unknown or "id" not in value:
+            raise Invalid("expected a context ID or {id: ..., primary: true}")
+        return CONTEXT_ID(value["id"]), boolean(value.get("primary", False))
+    return CONTEXT_ID(value), False
+
+
+FRONT_MATTER: dict[str, Field] = {
+    "id": Field(PAGE_ID, required=True, doc="Stable ID, never reused; the permanent link /a/<id>/."),
+    "title": Field(text, required=True, doc="Main issue + main environment (KCS)."),
+    "summary": Field(text, doc="One or two sentences for search results and suggestions."),
+    "type": Field(one_of(*PAGE_TYPES), doc="What kind of page; troubleshooting follows the KCS sections."),
+    "module": Field(SLUG, doc="Product module (product.yml): licensing, folders, search facets."),
+    "audience": Field(one_of(*AUDIENCES), default="public", doc="internal = support agents only."),
+    "confidence": Field(one_of(*CONFIDENCES), doc="KCS state; public builds take validated only."),
+    "clients": Field(list_of(SLUG), default=(), doc="Absent: everyone. A list: private to those clients."),
+    "contexts": Field(list_of(context_claim), default=(), doc="Screens (contexts.yml) this page answers."),
+    "tags": Field(list_of(text), default=(), doc="Taxonomy for search and related pages."),
+    "updated": Field(date, doc="Last reviewed, YYYY-MM-DD."),
+    "source_cases": Field(list_of(CASE_ID), default=(), doc="Cases the article was written from."),
+}
+
+MODULE: dict[str, Field] = {
+    "title": Field(text, required=True, doc="The module's name as the product shows it."),
+    "description": Field(text, required=True, doc="One sentence for the home page."),
+    "icon": Field(text, default="material/book-outline", doc="A Material icon name."),
+}
+
+PRODUCT: dict[str, Field] = {
+    "name": Field(text, required=True, doc="The product's full name."),
+    "short_name": Field(text, doc="A short name for headers; defaults to the name."),
+    "version": Field(text, required=True, doc="The documented release."),
+    "vendor": Field(text, required=True, doc="Who publishes the product."),
+    "support_phone": Field(text, doc="Shown on the help centre's contact block."),
+    "terms": Field(mapping_of(text), default={}, doc="Product terms a client may rename, with their word."),
+    "modules": Field(dict, required=True, doc="slug: {title, description, icon}."),
+    "featured": Field(list_of(PAGE_ID), default=(), doc="Articles shown as popular on the home page."),
+}
+
+CLIENT: dict[str, Field] = {
+    "name": Field(text, required=True, doc="The client's display name."),
+    "logo": Field(text, doc="Path of the logo, relative to the project root."),
+    "colors": Field(mapping_of(COLOR), default={}, doc="primary and accent brand colours."),
+    "modules": Field(list_of(SLUG), required=True, doc="Licensed modules."),
+    "terms": Field(mapping_of(text), default={}, doc="The client's own words for product terms."),
+    "contact": Field(mapping_of(text), default={}, doc="The trainer's name, email and role, for covers."),
+}
+
+CONTEXT: dict[str, Field] = {
+    "title": Field(text, required=True, doc="The screen's name as the application shows it."),
+    "module": Field(SLUG, required=True, doc="The module the screen belongs to."),
+}
+
+
+def validate(doc: YamlDoc, fields: dict[str, Field], path: str, place: tuple = ()) -> tuple[dict, list[Problem]]:
+    """Check the mapping at `place` in `doc` against `fields`: clean values (with defaults), problems."""
+    data = doc.data
+    for key in place:
+        data = data[key]
+    if not isinstance(data, dict):
+        what = "front matter" if not place else f"'{'.'.join(map(str, place))}'"
+        return {}, [Problem(path, doc.line_of(*place), f"{what}: expected a mapping of keys to values")]
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key in data:
+        if key not in fields:
+            allowed = ", ".join(fields)
+            problems.append(Problem(path, doc.line_of(*place, key), f"unknown key '{key}'; expected one of {allowed}"))
+    for key, spec in fields.items():
+        if key not in data or data[key] is None:
+            if spec.required:
+                problems.append(Problem(path, doc.line_of(*place), f"missing required key '{key}'"))
+            values[key] = spec.default
+            continue
+        try:
+            values[key] = spec.check(data[key])
+        except Invalid as exc:
+            problems.append(Problem(path, doc.line_of(*place, key), f"'{key}': {exc}"))
+            values[key] = spec.default
+    return values, problems

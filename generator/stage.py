@@ -1,0 +1,148 @@
+"""Stage a target: a fresh folder holding only the selected pages, their pictures, the generated landing
+pages and a generated mkdocs.yml. A folder that holds only allowed files is the boundary, not nav."""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from .model import BOOKS, Catalog, Page, Selection
+from .render import asset_dest
+from .yamlfile import parse_yaml
+
+BOOK_TITLES = {"user": "User Manual", "admin": "Administrator Guide", "training": "Training"}
+TYPE_TITLES = {"troubleshooting": "Troubleshooting", "howto": "How-to guides", "faq": "Questions and answers",
+               "reference": "Reference", "concept": "Concepts", "lesson": "Lessons"}
+_templates = jinja2.Environment(loader=jinja2.PackageLoader("generator", "templates"),
+                                undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+class PythonName(str):
+    """A `!!python/name:` value in the generated mkdocs.yml (the emoji extension wants functions)."""
+
+
+yaml.SafeDumper.add_representer(
+    PythonName, lambda dumper, value: dumper.represent_scalar(f"tag:yaml.org,2002:python/name:{value}", ""))
+
+
+def stage_project(catalog: Catalog, selection: Selection, rendered: dict[str, str], folder: Path,
+                  site_dir: Path, extra: dict[str, Any] | None = None) -> Path:
+    """Write the staged project into `folder` (which must not exist); return its mkdocs.yml."""
+    docs = folder / "docs"
+    docs.mkdir(parents=True)
+    for page in selection.pages:
+        _write(docs / page.dest_uri, _front_matter(page) + rendered[page.src_uri])
+    for asset in selection.assets:
+        dest = docs / asset_dest(asset)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(catalog.root / asset, dest)
+    for dest_uri, text in landing_pages(catalog, selection).items():
+        _write(docs / dest_uri, text)
+    config = engine_config(catalog, selection, docs, site_dir, extra or {})
+    config_path = folder / "mkdocs.yml"
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return config_path
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _front_matter(page: Page) -> str:
+    """The staged page's meta for the theme: written with a YAML dumper, never pasted text."""
+    meta = {"title": page.title, "kb_id": page.id, "kb_type": page.type}
+    if page.summary:
+        meta["description"] = page.summary
+    if page.module:
+        meta["kb_module"] = page.module
+    if page.contexts:
+        meta["kb_contexts"] = [claim.id for claim in page.contexts]
+    if page.updated:
+        meta["kb_updated"] = page.updated.isoformat()
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n\n"
+
+
+def articles_by_module(selection: Selection) -> dict[str, list[Page]]:
+    grouped: dict[str, list[Page]] = defaultdict(list)
+    for page in selection.pages:
+        if page.is_article:
+            grouped[page.module].append(page)
+    for pages in grouped.values():
+        pages.sort(key=lambda p: p.title.lower())
+    return grouped
+
+
+def landing_pages(catalog: Catalog, selection: Selection) -> dict[str, str]:
+    """The home page, the knowledge base's index and one page per module, from the generator's templates."""
+    modules = catalog.product.modules
+    grouped = articles_by_module(selection)
+    shown = [modules[slug] for slug in modules if slug in grouped]
+    by_id = {page.id: page for page in selection.pages}
+    featured = [by_id[i] for i in catalog.product.featured if i in by_id]
+    books = [(book, _book_index(selection, book)) for book in BOOKS]
+    pages = {
+        "index.md": _templates.get_template("home.md.j2").render(
+            product=catalog.product, modules=shown, grouped=grouped, featured=featured,
+            books=[(b, p) for b, p in books if p], book_titles=BOOK_TITLES),
+        "kb/index.md": _templates.get_template("kb-index.md.j2").render(
+            product=catalog.product, modules=shown, grouped=grouped),
+    }
+    for module in shown:
+        by_type: dict[str, list[Page]] = defaultdict(list)
+        for page in grouped[module.slug]:
+            by_type[page.type].append(page)
+        pages[f"kb/{module.slug}/index.md"] = _templates.get_template("module-index.md.j2").render(
+            module=module, by_type=[(TYPE_TITLES[t], by_type[t]) for t in TYPE_TITLES if t in by_type])
+    return pages
+
+
+def _book_index(selection: Selection, book: str) -> Page | None:
+    return next((p for p in selection.pages if p.book == book and p.dest_uri == f"{book}/index.md"), None)
+
+
+def build_nav(catalog: Catalog, selection: Selection) -> list:
+    """Home, the knowledge base by module, then each book in chapter order (file names order them)."""
+    modules = catalog.product.modules
+    grouped = articles_by_module(selection)
+    kb_nav: list = ["kb/index.md"]
+    for slug in modules:
+        if slug in grouped:
+            kb_nav.append({modules[slug].title: [f"kb/{slug}/index.md",
+                                                 *({p.title: p.dest_uri} for p in grouped[slug])]})
+    nav: list = [{"Home": "index.md"}, {"Knowledge base": kb_nav}]
+    for book in BOOKS:
+        pages = sorted((p for p in selection.pages if p.book == book), key=lambda p: p.src_uri)
+        index = [p for p in pages if p.dest_uri == f"{book}/index.md"]
+        chapters = [{p.title: p.dest_uri} for p in pages if p not in index]
+        if pages:
+            nav.append({BOOK_TITLES[book]: [p.dest_uri for p in index] + chapters})
+    return nav
+
+
+def engine_config(catalog: Catalog, selection: Selection, docs: Path, site_dir: Path,
+                  extra: dict[str, Any]) -> dict[str, Any]:
+    """The project's mkdocs.yml with what the generator owns filled in."""
+    base = parse_yaml((catalog.root / "mkdocs.yml").read_text(encoding="utf-8"), "mkdocs.yml").data or {}
+    config = dict(base)
+    config["site_name"] = f"{catalog.product.short_name} Help Centre"
+    config["docs_dir"] = str(docs)
+    config["site_dir"] = str(site_dir)
+    config["nav"] = build_nav(catalog, selection)
+    theme = dict(config.get("theme") or {"name": "material"})
+    theme["custom_dir"] = str(catalog.root / "overrides")
+    config["theme"] = theme
+    config["extra"] = {**(base.get("extra") or {}), "kb": {"target": selection.target.name,
+                                                          "product": catalog.product.name,
+                                                          "version": catalog.product.version, **extra}}
+    extensions = list(config.get("markdown_extensions") or [])
+    extensions.append({"pymdownx.emoji": {
+        "emoji_index": PythonName("material.extensions.emoji.twemoji"),
+        "emoji_generator": PythonName("material.extensions.emoji.to_svg")}})
+    config["markdown_extensions"] = extensions
+    return config

@@ -1,0 +1,126 @@
+"""Strict YAML: plain data only (no tags, anchors or aliases, no duplicate keys), every key's line kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+Path_ = tuple[Any, ...]  # a place in a document: ("contexts", 0, "id")
+
+
+@dataclass
+class YamlDoc:
+    """A parsed document and the line (1-based, in the file) of each key and list item in it."""
+
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+    first_line: int = 1
+
+    def line_of(self, *place: Any) -> int:
+        """The line of the deepest known part of `place`, else the document's first line."""
+        while place:
+            if place in self.lines:
+                return self.lines[place]
+            place = place[:-1]
+        return self.first_line
+
+
+class YamlProblems(Exception):
+    """Raised by parse_yaml with every problem found in one document."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
+    """Parse one YAML document from `text` (which starts at `first_line` of file `path`)."""
+    offset = first_line - 1
+
+    def problem(mark, message: str) -> Problem:
+        return Problem(path, (mark.line + 1 + offset) if mark else first_line, message)
+
+    try:
+        problems = _check_events(text, problem)
+        if problems:
+            raise YamlProblems(problems)
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return YamlDoc(None, {}, first_line)
+            lines: dict[Path_, int] = {}
+            problems = _walk(node, (), lines, offset, problem, loader)
+            if problems:
+                raise YamlProblems(problems)
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        message = _describe(exc)
+        if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            message += f" (started on line {exc.context_mark.line + 1 + offset})"
+        raise YamlProblems([problem(exc.problem_mark, message)]) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblems([Problem(path, first_line, f"invalid YAML: {exc}")]) from None
+    return YamlDoc(data, lines, first_line)
+
+
+def _describe(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's message, made plainer for the mistakes people actually make."""
+    text = f"{exc.problem}" if exc.problem else "invalid YAML"
+    if "'\\t'" in text:
+        return "invalid YAML: a tab character; YAML is indented with spaces, expected spaces"
+    context = f" {exc.context}" if exc.context else ""
+    return f"invalid YAML:{context} {text}".replace("  ", " ")
+
+
+def _check_events(text: str, problem) -> list[Problem]:
+    """Tags, anchors and aliases are errors: sources are plain data, never objects or references."""
+    problems = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            problems.append(problem(event.start_mark, f"YAML alias '*{event.anchor}' is not allowed; "
+                                    "expected plain values (write the value out)"))
+            continue
+        anchor = getattr(event, "anchor", None)
+        if anchor:
+            problems.append(problem(event.start_mark, f"YAML anchor '&{anchor}' is not allowed; "
+                                    "expected plain values"))
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!"):
+            tag = tag.replace("tag:yaml.org,2002:", "!!")
+            problems.append(problem(event.start_mark, f"YAML tag '{tag}' is not allowed; "
+                                    "expected plain values (strings, numbers, lists, mappings)"))
+    return problems
+
+
+def _walk(node, place: Path_, lines, offset, problem, loader) -> list[Problem]:
+    """Record each key's and item's line; report duplicate keys."""
+    problems: list[Problem] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node)
+            line = key_node.start_mark.line + 1 + offset
+            try:
+                hash(key)
+            except TypeError:
+                problems.append(problem(key_node.start_mark, "a mapping key must be a plain value"))
+                continue
+            if key in seen:
+                problems.append(problem(key_node.start_mark,
+                                        f"duplicate key '{key}' (first on line {seen[key]})"))
+                continue
+            seen[key] = line
+            lines[(*place, key)] = line
+            problems += _walk(value_node, (*place, key), lines, offset, problem, loader)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*place, index)] = item.start_mark.line + 1 + offset
+            problems += _walk(item, (*place, index), lines, offset, problem, loader)
+    return problems
