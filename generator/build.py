@@ -29,8 +29,9 @@ class BuildResult:
     warnings: tuple[str, ...]
 
 
-def build_target(root: Path, target: Target, out: Path, strict: bool = False,
-                 reporter: Reporter | None = None) -> BuildResult:
+def build_target(
+    root: Path, target: Target, out: Path, strict: bool = False, reporter: Reporter | None = None
+) -> BuildResult:
     """Build one target's site from the sources under `root` into `out` (replaced whole on success)."""
     reporter = reporter or SilentReporter()
     reporter.step("Loading sources")

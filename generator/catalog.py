@@ -39,8 +39,13 @@ def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem(rel(path, root), line,
-                                f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected UTF-8, save the file as UTF-8"))
+        problems.append(
+            Problem(
+                rel(path, root),
+                line,
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected UTF-8, save the file as UTF-8",
+            )
+        )
         return None
 
 
@@ -62,7 +67,7 @@ def _load_yaml_file(root: Path, name: str, problems: list[Problem], required: bo
 
 def _load_product(root: Path, problems: list[Problem]) -> Product:
     doc = _load_yaml_file(root, "product.yml", problems)
-    values, found = (schema.validate(doc, schema.PRODUCT, "product.yml") if doc else ({}, []))
+    values, found = schema.validate(doc, schema.PRODUCT, "product.yml") if doc else ({}, [])
     problems += found
     modules = {}
     for slug, _ in (values.get("modules") or {}).items():
@@ -76,10 +81,16 @@ def _load_product(root: Path, problems: list[Problem]) -> Product:
         if not found:
             modules[slug] = Module(slug, spec["title"], spec["description"], spec["icon"])
     name = values.get("name") or "Help centre"
-    return Product(name=name, short_name=values.get("short_name") or name,
-                   version=values.get("version") or "", vendor=values.get("vendor") or "",
-                   support_phone=values.get("support_phone"), terms=values.get("terms") or {},
-                   modules=modules, featured=values.get("featured") or ())
+    return Product(
+        name=name,
+        short_name=values.get("short_name") or name,
+        version=values.get("version") or "",
+        vendor=values.get("vendor") or "",
+        support_phone=values.get("support_phone"),
+        terms=values.get("terms") or {},
+        modules=modules,
+        featured=values.get("featured") or (),
+    )
 
 
 def _load_contexts(root: Path, problems: list[Problem]) -> dict[str, Context]:
@@ -87,7 +98,9 @@ def _load_contexts(root: Path, problems: list[Problem]) -> dict[str, Context]:
     if not doc:
         return {}
     if not isinstance(doc.data, dict) or set(doc.data) != {"contexts"} or not isinstance(doc.data["contexts"], dict):
-        problems.append(Problem("contexts.yml", 1, "expected one key, 'contexts', mapping screen IDs to {title, module}"))
+        problems.append(
+            Problem("contexts.yml", 1, "expected one key, 'contexts', mapping screen IDs to {title, module}")
+        )
         return {}
     contexts = {}
     for context_id in doc.data["contexts"]:
@@ -119,8 +132,15 @@ def _load_clients(root: Path, problems: list[Problem]) -> dict[str, ClientProfil
         values, found = schema.validate(doc, schema.CLIENT, name)
         problems += found
         if not found:
-            clients[slug] = ClientProfile(slug, values["name"], values["logo"], values["colors"],
-                                          values["modules"], values["terms"], values["contact"])
+            clients[slug] = ClientProfile(
+                slug,
+                values["name"],
+                values["logo"],
+                values["colors"],
+                values["modules"],
+                values["terms"],
+                values["contact"],
+            )
     return clients
 
 
@@ -136,13 +156,22 @@ def _source_files(root: Path, problems: list[Problem]) -> list[Path]:
                 if path.is_symlink():
                     target = path.resolve()
                     if not target.is_relative_to(root):
-                        problems.append(Problem(rel(path, root), 0,
-                                                "symbolic link points outside the project; expected a file inside it"))
+                        problems.append(
+                            Problem(
+                                rel(path, root),
+                                0,
+                                "symbolic link points outside the project; expected a file inside it",
+                            )
+                        )
                         if name in dirs:
                             dirs.remove(name)
                         continue
-            found += [here / name for name in sorted(files) if not name.startswith(".")
-                      and (not (here / name).is_symlink() or (here / name).resolve().is_relative_to(root))]
+            found += [
+                here / name
+                for name in sorted(files)
+                if not name.startswith(".")
+                and (not (here / name).is_symlink() or (here / name).resolve().is_relative_to(root))
+            ]
     return found
 
 
@@ -153,7 +182,7 @@ def split_front_matter(source: str) -> tuple[str, str, int] | None:
         return None
     for index in range(1, len(lines)):
         if lines[index].rstrip() in ("---", "..."):
-            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
     return None
 
 
@@ -161,15 +190,22 @@ def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
     src_uri = rel(path, root)
     parts = src_uri.split("/")
     if parts[0] == "docs" and (len(parts) < 3 or parts[1] not in BOOKS):
-        problems.append(Problem(src_uri, 0, f"manual pages go in docs/<book>/, expected a book among {', '.join(BOOKS)}"))
+        problems.append(
+            Problem(src_uri, 0, f"manual pages go in docs/<book>/, expected a book among {', '.join(BOOKS)}")
+        )
         return None
     source = _read_text(path, root, problems)
     if source is None:
         return None
     split = split_front_matter(source.lstrip("\ufeff"))
     if split is None:
-        problems.append(Problem(src_uri, 1, "no front matter; expected the file to start with '---', "
-                                "YAML keys (id, title, ...), then '---'"))
+        problems.append(
+            Problem(
+                src_uri,
+                1,
+                "no front matter; expected the file to start with '---', YAML keys (id, title, ...), then '---'",
+            )
+        )
         return None
     front, body, body_line = split
     try:
@@ -186,13 +222,26 @@ def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
     if any(p.is_error for p in found):
         return None
     default_type = "lesson" if parts[1:2] == ["training"] else "reference"
-    claims = tuple(ContextClaim(cid, primary, doc.line_of("contexts", i))
-                   for i, (cid, primary) in enumerate(values["contexts"]))
-    return Page(src_uri=src_uri, id=values["id"], title=values["title"], summary=values["summary"],
-                type=values["type"] or default_type, module=values["module"], audience=values["audience"],
-                confidence=values["confidence"] or "validated", clients=values["clients"], contexts=claims,
-                tags=values["tags"], updated=values["updated"], source_cases=values["source_cases"],
-                body=body, body_line=body_line)
+    claims = tuple(
+        ContextClaim(cid, primary, doc.line_of("contexts", i)) for i, (cid, primary) in enumerate(values["contexts"])
+    )
+    return Page(
+        src_uri=src_uri,
+        id=values["id"],
+        title=values["title"],
+        summary=values["summary"],
+        type=values["type"] or default_type,
+        module=values["module"],
+        audience=values["audience"],
+        confidence=values["confidence"] or "validated",
+        clients=values["clients"],
+        contexts=claims,
+        tags=values["tags"],
+        updated=values["updated"],
+        source_cases=values["source_cases"],
+        body=body,
+        body_line=body_line,
+    )
 
 
 def _kind_problems(values: dict, doc: YamlDoc, src_uri: str, is_article: bool) -> list[Problem]:
@@ -204,11 +253,16 @@ def _kind_problems(values: dict, doc: YamlDoc, src_uri: str, is_article: bool) -
             if not values.get(key):
                 problems.append(Problem(src_uri, doc.line_of(key), f"missing required key '{key}' (articles need it)"))
         if page_id and not page_id.startswith("KB-"):
-            problems.append(Problem(src_uri, doc.line_of("id"), f"'id': expected KB-dddd for an article, got {page_id!r}"))
+            problems.append(
+                Problem(src_uri, doc.line_of("id"), f"'id': expected KB-dddd for an article, got {page_id!r}")
+            )
         folder = src_uri.split("/")[1] if src_uri.count("/") >= 2 else None
         if values.get("module") and folder and folder != values["module"]:
-            problems.append(Problem(src_uri, doc.line_of("module"),
-                                    f"'module': the file is in kb/{folder}/, expected module {folder!r}"))
+            problems.append(
+                Problem(
+                    src_uri, doc.line_of("module"), f"'module': the file is in kb/{folder}/, expected module {folder!r}"
+                )
+            )
     elif page_id.startswith("KB-"):
         problems.append(Problem(src_uri, doc.line_of("id"), "'id': KB- IDs are for articles; expected e.g. USR-001"))
     return problems

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
 
 from .errors import Problem
 from .links import find_links, is_internal, resolve
@@ -15,6 +15,7 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
     problems += _check_ids(catalog.pages)
     problems += _check_references(catalog)
     problems += _check_links(catalog)
+    problems += _check_kcs_sections(catalog.pages)
     return sorted(set(problems))
 
 
@@ -23,7 +24,9 @@ def _check_ids(pages: tuple[Page, ...]) -> list[Problem]:
     problems = []
     for page in sorted(pages, key=lambda p: p.src_uri):
         if page.id in seen:
-            problems.append(Problem(page.src_uri, 2, f"duplicate ID {page.id}; already used by {seen[page.id].src_uri}"))
+            problems.append(
+                Problem(page.src_uri, 2, f"duplicate ID {page.id}; already used by {seen[page.id].src_uri}")
+            )
         else:
             seen[page.id] = page
     return problems
@@ -34,15 +37,22 @@ def _check_references(catalog: Catalog) -> list[Problem]:
     problems = []
     for page in catalog.pages:
         if page.module and page.module not in modules:
-            problems.append(Problem(page.src_uri, 2, f"unknown module '{page.module}'; expected one of {', '.join(modules)}"))
+            problems.append(
+                Problem(page.src_uri, 2, f"unknown module '{page.module}'; expected one of {', '.join(modules)}")
+            )
         for client in page.clients:
             if client not in clients:
                 known = ", ".join(clients) or "none registered in clients/"
                 problems.append(Problem(page.src_uri, 2, f"unknown client '{client}'; expected one of {known}"))
         for claim in page.contexts:
             if claim.id not in contexts:
-                problems.append(Problem(page.src_uri, claim.line, f"unknown context ID '{claim.id}'; "
-                                        "expected an ID listed in contexts.yml"))
+                problems.append(
+                    Problem(
+                        page.src_uri,
+                        claim.line,
+                        f"unknown context ID '{claim.id}'; expected an ID listed in contexts.yml",
+                    )
+                )
     for context in catalog.contexts.values():
         if context.module not in modules:
             problems.append(Problem("contexts.yml", 0, f"context '{context.id}': unknown module '{context.module}'"))
@@ -67,13 +77,35 @@ def _check_links(catalog: Catalog) -> list[Problem]:
             target, _ = resolve(page.src_uri, link.url)
             if target not in sources:
                 what = "picture" if link.is_image else "link"
-                problems.append(Problem(page.src_uri, page.body_line + link.line - 1,
-                                        f"broken {what} '{link.url}'; expected a file under kb/ or docs/"))
+                problems.append(
+                    Problem(
+                        page.src_uri,
+                        page.body_line + link.line - 1,
+                        f"broken {what} '{link.url}'; expected a file under kb/ or docs/",
+                    )
+                )
     return problems
 
 
-def count_by_severity(problems: list[Problem]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for problem in problems:
-        counts[problem.severity] += 1
-    return dict(counts)
+KCS_SECTIONS = ("Issue", "Environment", "Resolution", "Cause")
+_H2 = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
+    """Troubleshooting articles follow the KCS template; a missing or reordered section is a warning."""
+    problems = []
+    for page in pages:
+        if page.is_article and page.type == "troubleshooting":
+            found = [h for h in _H2.findall(page.body) if h in KCS_SECTIONS]
+            if found != list(KCS_SECTIONS):
+                problems.append(
+                    Problem(
+                        page.src_uri,
+                        page.body_line,
+                        "troubleshooting article: expected the "
+                        f"sections {', '.join(KCS_SECTIONS)} in that order, found "
+                        f"{', '.join(found) or 'none'}",
+                        severity="warning",
+                    )
+                )
+    return problems

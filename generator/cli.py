@@ -36,14 +36,20 @@ class KbGroup(click.Group):
 def project_root(ctx: click.Context) -> Path:
     root: Path = ctx.obj["root"]
     if not (root / "product.yml").is_file():
-        raise KbError(f"{root}: no product.yml here; expected to run in a knowledge base project "
-                      "(or pass --root PROJECT)")
+        raise KbError(
+            f"{root}: no product.yml here; expected to run in a knowledge base project (or pass --root PROJECT)"
+        )
     return root
 
 
 @click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The project folder (holding product.yml, kb/ and docs/).")
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holding product.yml, kb/ and docs/).",
+)
 @click.version_option(package_name="meridian-kb")
 @click.pass_context
 def cli(ctx: click.Context, root: Path) -> None:
@@ -67,8 +73,14 @@ def new() -> None:
 @new.command("article")
 @click.argument("title")
 @click.option("--module", "-m", required=True, help="The product module (see product.yml).")
-@click.option("--type", "page_type", type=click.Choice(PAGE_TYPES_FOR_NEW), default="troubleshooting",
-              show_default=True, help="The article template: troubleshooting follows the KCS sections.")
+@click.option(
+    "--type",
+    "page_type",
+    type=click.Choice(PAGE_TYPES_FOR_NEW),
+    default="troubleshooting",
+    show_default=True,
+    help="The article template: troubleshooting follows the KCS sections.",
+)
 @click.pass_context
 def new_article(ctx: click.Context, title: str, module: str, page_type: str) -> None:
     """Write kb/<module>/<slug>.md with a fresh ID and print its path."""
@@ -94,16 +106,27 @@ def check(ctx: click.Context, strict: bool) -> None:
     warnings = len(problems) - errors
     if errors or (strict and warnings):
         files = len({p.path for p in problems})
-        raise KbError(f"{errors} error{'s' * (errors != 1)} and {warnings} warning{'s' * (warnings != 1)} "
-                      f"in {files} file{'s' * (files != 1)}")
+        raise KbError(
+            f"{errors} error{'s' * (errors != 1)} and {warnings} warning{'s' * (warnings != 1)} "
+            f"in {files} file{'s' * (files != 1)}"
+        )
     click.echo(f"No problems in {len(catalog.pages)} pages." if not problems else f"{warnings} warnings.")
 
 
 @cli.command()
-@click.option("--target", type=click.Choice(sorted(TARGETS)), default="site", show_default=True,
-              help="site: the public help centre. internal: agents' build with internal pages and drafts.")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Where the site goes (replaced whole when the build succeeds). [default: build/<target>]")
+@click.option(
+    "--target",
+    type=click.Choice(sorted(TARGETS)),
+    default="site",
+    show_default=True,
+    help="site: the public help centre. internal: agents' build with internal pages and drafts.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the site goes (replaced whole when the build succeeds). [default: build/<target>]",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too, the engine's included.")
 @click.pass_context
 def build(ctx: click.Context, target: str, out: Path | None, strict: bool) -> None:
@@ -118,8 +141,13 @@ def build(ctx: click.Context, target: str, out: Path | None, strict: bool) -> No
 
 
 @cli.command()
-@click.option("--target", type=click.Choice(sorted(TARGETS)), default="internal", show_default=True,
-              help="What to preview; internal shows drafts and agent-only pages too.")
+@click.option(
+    "--target",
+    type=click.Choice(sorted(TARGETS)),
+    default="internal",
+    show_default=True,
+    help="What to preview; internal shows drafts and agent-only pages too.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.pass_context

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-_INLINE = re.compile(r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?(?P<url>[^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
+_INLINE = re.compile(
+    r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?(?P<url>[^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)"
+)
 _REFDEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<url>[^\s>]+)>?")
 _EXTERNAL = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#|/)", re.IGNORECASE)
 
@@ -93,7 +95,7 @@ def _inline_pieces(line: str, number: int):
     for match in _INLINE.finditer(line):
         if any(start <= match.start() < end for start, end in code):
             continue
-        yield "text", line[position:match.start()]
+        yield "text", line[position : match.start()]
         yield "link", (Link(number, match.group("url"), bool(match.group("bang"))), match.group(0))
         position = match.end()
     yield "text", line[position:]

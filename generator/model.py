@@ -65,7 +65,7 @@ class Page:
         stem = self.dest_uri[: -len(".md")]
         if stem == "index":
             return ""
-        return (stem[: -len("index")] if stem.endswith("/index") else stem + "/")
+        return stem[: -len("index")] if stem.endswith("/index") else stem + "/"
 
     @property
     def permalink(self) -> str:
@@ -137,8 +137,7 @@ class Target:
 
 
 SITE = Target("site", frozenset({"public"}), frozenset({"validated"}))
-INTERNAL = Target("internal", frozenset({"public", "internal"}),
-                  frozenset({"wip", "not_validated", "validated"}))
+INTERNAL = Target("internal", frozenset({"public", "internal"}), frozenset({"wip", "not_validated", "validated"}))
 TARGETS = {t.name: t for t in (SITE, INTERNAL)}
 
 
@@ -150,5 +149,6 @@ class Selection:
     pages: tuple[Page, ...]
     assets: tuple[str, ...]
     excluded: frozenset[str]  # src_uri of pages left out
+
 
 PAGE_TYPES_FOR_NEW = ("troubleshooting", "howto", "faq", "reference")

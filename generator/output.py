@@ -21,12 +21,18 @@ def check_out_dir(out: Path, root: Path) -> Path:
     """Refuse output folders whose replacement would destroy something: /, home, the project, sources."""
     out = out.expanduser().resolve()
     root = root.resolve()
-    forbidden = {Path("/"), Path.home().resolve(), root, *(root / d for d in ("kb", "docs", "clients",
-                                                                             "overrides", "generator"))}
-    if out in forbidden or root.is_relative_to(out) or any(out.is_relative_to(root / d) for d in
-                                                             ("kb", "docs", "clients", "overrides")):
-        raise KbError(f"--out {out}: refusing to replace this folder; expected a folder of its own "
-                      "such as build/site")
+    forbidden = {
+        Path("/"),
+        Path.home().resolve(),
+        root,
+        *(root / d for d in ("kb", "docs", "clients", "overrides", "generator")),
+    }
+    if (
+        out in forbidden
+        or root.is_relative_to(out)
+        or any(out.is_relative_to(root / d) for d in ("kb", "docs", "clients", "overrides"))
+    ):
+        raise KbError(f"--out {out}: refusing to replace this folder; expected a folder of its own such as build/site")
     if out.exists() and not out.is_dir():
         raise KbError(f"--out {out}: exists and is not a folder")
     return out

@@ -45,8 +45,11 @@ class ConsoleReporter:
 
     def _line(self, message: str, end: str = "\n") -> None:
         elapsed = time.monotonic() - self.started
-        click.echo(f"\r[{elapsed:6.1f}s] {message}\033[K" if self.live else f"[{elapsed:6.1f}s] {message}",
-                   file=self.stream, nl=False)
+        click.echo(
+            f"\r[{elapsed:6.1f}s] {message}\033[K" if self.live else f"[{elapsed:6.1f}s] {message}",
+            file=self.stream,
+            nl=False,
+        )
         if end:
             click.echo("", file=self.stream)
 

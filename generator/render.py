@@ -42,15 +42,20 @@ class ReaderView:
 
     def licenses(self, module: str) -> bool:
         if module not in self._modules:
-            raise TemplateProblem(f"client.licenses({module!r}): unknown module; expected one of "
-                                  f"{', '.join(self._modules)}")
+            raise TemplateProblem(
+                f"client.licenses({module!r}): unknown module; expected one of {', '.join(self._modules)}"
+            )
         return module in self._licensed
 
 
 def make_environment(catalog: Catalog, client: str | None) -> SandboxedEnvironment:
     """A sandboxed environment: undefined names are errors, no file but the page itself can be loaded."""
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
-                               loader=jinja2.FunctionLoader(lambda name: None))
+    env = SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        loader=jinja2.FunctionLoader(lambda name: None),
+    )
     product = catalog.product
     terms = dict(product.terms)
     if client and client in catalog.clients:
@@ -61,8 +66,11 @@ def make_environment(catalog: Catalog, client: str | None) -> SandboxedEnvironme
             raise TemplateProblem(f"term({word!r}): not a product term; expected one of {', '.join(terms)}")
         return terms[word]
 
-    env.globals.update(product=ProductView(product.name, product.short_name, product.version, product.vendor),
-                       client=ReaderView(catalog, client), term=term)
+    env.globals.update(
+        product=ProductView(product.name, product.short_name, product.version, product.vendor),
+        client=ReaderView(catalog, client),
+        term=term,
+    )
     return env
 
 
@@ -75,8 +83,11 @@ def render_page(env: SandboxedEnvironment, page: Page) -> str:
     except jinja2.TemplateSyntaxError as exc:
         raise _problem(page, exc.lineno, f"template syntax: {exc.message}") from None
     except (jinja2.UndefinedError, jinja2.TemplateNotFound, jinja2.exceptions.SecurityError) as exc:
-        message = f"template: {exc.message}" if not isinstance(exc, jinja2.TemplateNotFound) else \
-            "template: pages cannot include, import or extend other files"
+        message = (
+            f"template: {exc.message}"
+            if not isinstance(exc, jinja2.TemplateNotFound)
+            else "template: pages cannot include, import or extend other files"
+        )
         raise _problem(page, _template_line(exc), message) from None
     except TemplateProblem as exc:
         raise _problem(page, _template_line(exc), f"template: {exc}") from None
@@ -110,14 +121,15 @@ def point_links(page: Page, body: str, selection: Selection, dest_of: dict[str, 
         if target in dest_of:
             return original.replace(link.url, relative_url(page.dest_uri, dest_of[target]) + anchor, 1)
         if target in selection.excluded and not link.is_image and original.startswith("["):
-            return original[1:original.index("](")]
+            return original[1 : original.index("](")]
         return None
 
     return rewrite_links(body, replace)
 
 
-def render_selection(catalog: Catalog, selection: Selection,
-                     progress: Callable[[Page], None] = lambda page: None) -> tuple[dict[str, str], list[Problem]]:
+def render_selection(
+    catalog: Catalog, selection: Selection, progress: Callable[[Page], None] = lambda page: None
+) -> tuple[dict[str, str], list[Problem]]:
     """Every selected page rendered and re-linked: {src_uri: markdown}, plus the problems found."""
     env = make_environment(catalog, selection.target.client)
     dest_of = {page.src_uri: page.dest_uri for page in selection.pages}

@@ -14,8 +14,9 @@ from .errors import KbError
 from .model import Catalog
 
 _ARTICLE_ID = re.compile(r"KB-(\d+)")
-_templates = jinja2.Environment(loader=jinja2.PackageLoader("generator", "templates"),
-                                undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+_templates = jinja2.Environment(
+    loader=jinja2.PackageLoader("generator", "templates"), undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+)
 
 
 def next_article_id(catalog: Catalog) -> str:
@@ -26,9 +27,17 @@ def next_article_id(catalog: Catalog) -> str:
 
 def render_article(article_id: str, title: str, module: str, page_type: str, today: dt.date) -> str:
     """The new file's text: front matter written by the YAML dumper, body from the type's template."""
-    meta = {"id": article_id, "title": title, "summary": "TODO: one or two sentences for search results.",
-            "type": page_type, "module": module, "audience": "public", "confidence": "wip",
-            "tags": [], "updated": today}
+    meta = {
+        "id": article_id,
+        "title": title,
+        "summary": "TODO: one or two sentences for search results.",
+        "type": page_type,
+        "module": module,
+        "audience": "public",
+        "confidence": "wip",
+        "tags": [],
+        "updated": today,
+    }
     body = _templates.get_template("article.md.j2").render(type=page_type)
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n\n" + body
 

@@ -19,7 +19,8 @@ def select(catalog: Catalog, target: Target) -> Selection:
     """The pages `target` publishes, the pictures they reference, and what it leaves out."""
     pages = tuple(page for page in catalog.pages if is_selected(page, target))
     assets = set(catalog.assets)
-    used = {resolve(page.src_uri, link.url)[0] for page in pages for link in find_links(page.body)
-            if is_internal(link.url)}
+    used = {
+        resolve(page.src_uri, link.url)[0] for page in pages for link in find_links(page.body) if is_internal(link.url)
+    }
     excluded = frozenset(page.src_uri for page in catalog.pages) - {page.src_uri for page in pages}
     return Selection(target, pages, tuple(sorted(used & assets)), excluded)

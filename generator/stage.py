@@ -16,10 +16,17 @@ from .render import asset_dest
 from .yamlfile import parse_yaml
 
 BOOK_TITLES = {"user": "User Manual", "admin": "Administrator Guide", "training": "Training"}
-TYPE_TITLES = {"troubleshooting": "Troubleshooting", "howto": "How-to guides", "faq": "Questions and answers",
-               "reference": "Reference", "concept": "Concepts", "lesson": "Lessons"}
-_templates = jinja2.Environment(loader=jinja2.PackageLoader("generator", "templates"),
-                                undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+TYPE_TITLES = {
+    "troubleshooting": "Troubleshooting",
+    "howto": "How-to guides",
+    "faq": "Questions and answers",
+    "reference": "Reference",
+    "concept": "Concepts",
+    "lesson": "Lessons",
+}
+_templates = jinja2.Environment(
+    loader=jinja2.PackageLoader("generator", "templates"), undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+)
 
 
 class PythonName(str):
@@ -27,11 +34,18 @@ class PythonName(str):
 
 
 yaml.SafeDumper.add_representer(
-    PythonName, lambda dumper, value: dumper.represent_scalar(f"tag:yaml.org,2002:python/name:{value}", ""))
+    PythonName, lambda dumper, value: dumper.represent_scalar(f"tag:yaml.org,2002:python/name:{value}", "")
+)
 
 
-def stage_project(catalog: Catalog, selection: Selection, rendered: dict[str, str], folder: Path,
-                  site_dir: Path, extra: dict[str, Any] | None = None) -> Path:
+def stage_project(
+    catalog: Catalog,
+    selection: Selection,
+    rendered: dict[str, str],
+    folder: Path,
+    site_dir: Path,
+    extra: dict[str, Any] | None = None,
+) -> Path:
     """Write the staged project into `folder` (which must not exist); return its mkdocs.yml."""
     docs = folder / "docs"
     docs.mkdir(parents=True)
@@ -88,17 +102,24 @@ def landing_pages(catalog: Catalog, selection: Selection) -> dict[str, str]:
     books = [(book, _book_index(selection, book)) for book in BOOKS]
     pages = {
         "index.md": _templates.get_template("home.md.j2").render(
-            product=catalog.product, modules=shown, grouped=grouped, featured=featured,
-            books=[(b, p) for b, p in books if p], book_titles=BOOK_TITLES),
+            product=catalog.product,
+            modules=shown,
+            grouped=grouped,
+            featured=featured,
+            books=[(b, p) for b, p in books if p],
+            book_titles=BOOK_TITLES,
+        ),
         "kb/index.md": _templates.get_template("kb-index.md.j2").render(
-            product=catalog.product, modules=shown, grouped=grouped),
+            product=catalog.product, modules=shown, grouped=grouped
+        ),
     }
     for module in shown:
         by_type: dict[str, list[Page]] = defaultdict(list)
         for page in grouped[module.slug]:
             by_type[page.type].append(page)
         pages[f"kb/{module.slug}/index.md"] = _templates.get_template("module-index.md.j2").render(
-            module=module, by_type=[(TYPE_TITLES[t], by_type[t]) for t in TYPE_TITLES if t in by_type])
+            module=module, by_type=[(TYPE_TITLES[t], by_type[t]) for t in TYPE_TITLES if t in by_type]
+        )
     return pages
 
 
@@ -113,8 +134,9 @@ def build_nav(catalog: Catalog, selection: Selection) -> list:
     kb_nav: list = ["kb/index.md"]
     for slug in modules:
         if slug in grouped:
-            kb_nav.append({modules[slug].title: [f"kb/{slug}/index.md",
-                                                 *({p.title: p.dest_uri} for p in grouped[slug])]})
+            kb_nav.append(
+                {modules[slug].title: [f"kb/{slug}/index.md", *({p.title: p.dest_uri} for p in grouped[slug])]}
+            )
     nav: list = [{"Home": "index.md"}, {"Knowledge base": kb_nav}]
     for book in BOOKS:
         pages = sorted((p for p in selection.pages if p.book == book), key=lambda p: p.src_uri)
@@ -125,8 +147,9 @@ def build_nav(catalog: Catalog, selection: Selection) -> list:
     return nav
 
 
-def engine_config(catalog: Catalog, selection: Selection, docs: Path, site_dir: Path,
-                  extra: dict[str, Any]) -> dict[str, Any]:
+def engine_config(
+    catalog: Catalog, selection: Selection, docs: Path, site_dir: Path, extra: dict[str, Any]
+) -> dict[str, Any]:
     """The project's mkdocs.yml with what the generator owns filled in."""
     base = parse_yaml((catalog.root / "mkdocs.yml").read_text(encoding="utf-8"), "mkdocs.yml").data or {}
     config = dict(base)
@@ -137,12 +160,23 @@ def engine_config(catalog: Catalog, selection: Selection, docs: Path, site_dir: 
     theme = dict(config.get("theme") or {"name": "material"})
     theme["custom_dir"] = str(catalog.root / "overrides")
     config["theme"] = theme
-    config["extra"] = {**(base.get("extra") or {}), "kb": {"target": selection.target.name,
-                                                          "product": catalog.product.name,
-                                                          "version": catalog.product.version, **extra}}
+    config["extra"] = {
+        **(base.get("extra") or {}),
+        "kb": {
+            "target": selection.target.name,
+            "product": catalog.product.name,
+            "version": catalog.product.version,
+            **extra,
+        },
+    }
     extensions = list(config.get("markdown_extensions") or [])
-    extensions.append({"pymdownx.emoji": {
-        "emoji_index": PythonName("material.extensions.emoji.twemoji"),
-        "emoji_generator": PythonName("material.extensions.emoji.to_svg")}})
+    extensions.append(
+        {
+            "pymdownx.emoji": {
+                "emoji_index": PythonName("material.extensions.emoji.twemoji"),
+                "emoji_generator": PythonName("material.extensions.emoji.to_svg"),
+            }
+        }
+    )
     config["markdown_extensions"] = extensions
     return config

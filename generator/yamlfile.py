@@ -84,18 +84,25 @@ def _check_events(text: str, problem) -> list[Problem]:
     problems = []
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
-            problems.append(problem(event.start_mark, f"YAML alias '*{event.anchor}' is not allowed; "
-                                    "expected plain values (write the value out)"))
+            problems.append(
+                problem(
+                    event.start_mark,
+                    f"YAML alias '*{event.anchor}' is not allowed; expected plain values (write the value out)",
+                )
+            )
             continue
         anchor = getattr(event, "anchor", None)
         if anchor:
-            problems.append(problem(event.start_mark, f"YAML anchor '&{anchor}' is not allowed; "
-                                    "expected plain values"))
+            problems.append(problem(event.start_mark, f"YAML anchor '&{anchor}' is not allowed; expected plain values"))
         tag = getattr(event, "tag", None)
         if tag not in (None, "!"):
             tag = tag.replace("tag:yaml.org,2002:", "!!")
-            problems.append(problem(event.start_mark, f"YAML tag '{tag}' is not allowed; "
-                                    "expected plain values (strings, numbers, lists, mappings)"))
+            problems.append(
+                problem(
+                    event.start_mark,
+                    f"YAML tag '{tag}' is not allowed; expected plain values (strings, numbers, lists, mappings)",
+                )
+            )
     return problems
 
 
@@ -113,8 +120,7 @@ def _walk(node, place: Path_, lines, offset, problem, loader) -> list[Problem]:
                 problems.append(problem(key_node.start_mark, "a mapping key must be a plain value"))
                 continue
             if key in seen:
-                problems.append(problem(key_node.start_mark,
-                                        f"duplicate key '{key}' (first on line {seen[key]})"))
+                problems.append(problem(key_node.start_mark, f"duplicate key '{key}' (first on line {seen[key]})"))
                 continue
             seen[key] = line
             lines[(*place, key)] = line
