@@ -13,7 +13,7 @@ from .checks import check_catalog
 from .engine import run_engine
 from .errors import SourceError
 from .model import Target
-from .output import new_folder_beside, swap_into_place
+from .output import mark_output, new_folder_beside, swap_into_place
 from .permalinks import write_permalinks
 from .progress import Reporter, SilentReporter
 from .render import render_selection
@@ -53,6 +53,7 @@ def build_target(
         with reporter.watch(scratch / "site", expected=len(selection.pages)):
             warnings += run_engine(config, strict=strict)
         write_permalinks(selection.pages, scratch / "site")
+        mark_output(scratch / "site")
         swap_into_place(scratch / "site", out)
     reporter.step(f"Built {len(selection.pages)} pages into {out}")
     return BuildResult(target.name, out, len(selection.pages), tuple(warnings))

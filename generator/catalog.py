@@ -145,34 +145,30 @@ def _load_clients(root: Path, problems: list[Problem]) -> dict[str, ClientProfil
 
 
 def _source_files(root: Path, problems: list[Problem]) -> list[Path]:
-    """Every file under kb/ and docs/, sorted; links that leave the project are problems, not followed."""
+    """Every file under kb/ and docs/, sorted. A link that leaves the project or points nowhere is a
+    problem and is not followed: a source tree must not pull in files from elsewhere."""
     found = []
     for top in SOURCE_DIRS:
         for folder, dirs, files in os.walk(root / top):
             here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted([*dirs, *files]):
-                path = here / name
-                if path.is_symlink():
-                    target = path.resolve()
-                    if not target.is_relative_to(root):
-                        problems.append(
-                            Problem(
-                                rel(path, root),
-                                0,
-                                "symbolic link points outside the project; expected a file inside it",
-                            )
-                        )
-                        if name in dirs:
-                            dirs.remove(name)
-                        continue
-            found += [
-                here / name
-                for name in sorted(files)
-                if not name.startswith(".")
-                and (not (here / name).is_symlink() or (here / name).resolve().is_relative_to(root))
-            ]
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and _link_ok(here / d, root, problems))
+            found += [here / f for f in sorted(files) if not f.startswith(".") and _link_ok(here / f, root, problems)]
     return found
+
+
+def _link_ok(path: Path, root: Path, problems: list[Problem]) -> bool:
+    if not path.is_symlink():
+        return True
+    target = path.resolve()
+    if not target.is_relative_to(root):
+        problems.append(
+            Problem(rel(path, root), 0, "symbolic link points outside the project; expected a file inside it")
+        )
+    elif not target.exists():
+        problems.append(Problem(rel(path, root), 0, "symbolic link points to a file that does not exist"))
+    else:
+        return True
+    return False
 
 
 def split_front_matter(source: str) -> tuple[str, str, int] | None:
@@ -192,6 +188,13 @@ def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
     if parts[0] == "docs" and (len(parts) < 3 or parts[1] not in BOOKS):
         problems.append(
             Problem(src_uri, 0, f"manual pages go in docs/<book>/, expected a book among {', '.join(BOOKS)}")
+        )
+        return None
+    if parts[0] == "kb" and parts[-1] == "index.md":
+        problems.append(
+            Problem(
+                src_uri, 0, "index.md is reserved in kb/ for the generated module pages; expected another file name"
+            )
         )
         return None
     source = _read_text(path, root, problems)
@@ -241,6 +244,7 @@ def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
         source_cases=values["source_cases"],
         body=body,
         body_line=body_line,
+        key_lines={key: doc.line_of(key) for key in doc.data},
     )
 
 
@@ -250,8 +254,8 @@ def _kind_problems(values: dict, doc: YamlDoc, src_uri: str, is_article: bool) -
     page_id = values.get("id") or ""
     if is_article:
         for key in ("summary", "type", "module", "confidence"):
-            if not values.get(key):
-                problems.append(Problem(src_uri, doc.line_of(key), f"missing required key '{key}' (articles need it)"))
+            if doc.data.get(key) is None:  # an invalid value is reported once, by the schema
+                problems.append(Problem(src_uri, doc.line_of(), f"missing required key '{key}' (articles need it)"))
         if page_id and not page_id.startswith("KB-"):
             problems.append(
                 Problem(src_uri, doc.line_of("id"), f"'id': expected KB-dddd for an article, got {page_id!r}")

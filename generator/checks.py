@@ -25,7 +25,9 @@ def _check_ids(pages: tuple[Page, ...]) -> list[Problem]:
     for page in sorted(pages, key=lambda p: p.src_uri):
         if page.id in seen:
             problems.append(
-                Problem(page.src_uri, 2, f"duplicate ID {page.id}; already used by {seen[page.id].src_uri}")
+                Problem(
+                    page.src_uri, page.line_of("id"), f"duplicate ID {page.id}; already used by {seen[page.id].src_uri}"
+                )
             )
         else:
             seen[page.id] = page
@@ -38,12 +40,20 @@ def _check_references(catalog: Catalog) -> list[Problem]:
     for page in catalog.pages:
         if page.module and page.module not in modules:
             problems.append(
-                Problem(page.src_uri, 2, f"unknown module '{page.module}'; expected one of {', '.join(modules)}")
+                Problem(
+                    page.src_uri,
+                    page.line_of("module"),
+                    f"unknown module '{page.module}'; expected one of {', '.join(modules)}",
+                )
             )
         for client in page.clients:
             if client not in clients:
                 known = ", ".join(clients) or "none registered in clients/"
-                problems.append(Problem(page.src_uri, 2, f"unknown client '{client}'; expected one of {known}"))
+                problems.append(
+                    Problem(
+                        page.src_uri, page.line_of("clients"), f"unknown client '{client}'; expected one of {known}"
+                    )
+                )
         for claim in page.contexts:
             if claim.id not in contexts:
                 problems.append(

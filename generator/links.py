@@ -24,6 +24,8 @@ class Link:
     line: int  # 1-based, within the body
     url: str
     is_image: bool
+    url_at: int  # where the URL starts within the link's original markdown
+    text: str | None = None  # the link text of an inline link; None for a reference definition
 
 
 def find_links(body: str) -> list[Link]:
@@ -42,6 +44,11 @@ def rewrite_links(body: str, replace: Callable[[Link, str], str | None]) -> str:
             new = replace(link, original)
             out.append(original if new is None else new)
     return "".join(out)
+
+
+def with_url(link: Link, original: str, url: str) -> str:
+    """The link's original markdown with its URL, and nothing else, replaced."""
+    return original[: link.url_at] + url + original[link.url_at + len(link.url) :]
 
 
 def is_internal(url: str) -> bool:
@@ -84,7 +91,7 @@ def _pieces(body: str):
             continue
         ref = _REFDEF.match(line)
         if ref:  # the whole line is the link's original markdown
-            yield "link", (Link(number, ref.group("url"), False), line)
+            yield "link", (Link(number, ref.group("url"), False, ref.start("url")), line)
             continue
         yield from _inline_pieces(line, number)
 
@@ -96,6 +103,13 @@ def _inline_pieces(line: str, number: int):
         if any(start <= match.start() < end for start, end in code):
             continue
         yield "text", line[position : match.start()]
-        yield "link", (Link(number, match.group("url"), bool(match.group("bang"))), match.group(0))
+        link = Link(
+            number,
+            match.group("url"),
+            bool(match.group("bang")),
+            match.start("url") - match.start(),
+            match.group("text"),
+        )
+        yield "link", (link, match.group(0))
         position = match.end()
     yield "text", line[position:]

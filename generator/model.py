@@ -40,6 +40,11 @@ class Page:
     source_cases: tuple[str, ...]
     body: str
     body_line: int  # the file line the body starts on, for template errors
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def line_of(self, key: str) -> int:
+        """The line of a front matter key, for problems found after loading."""
+        return self.key_lines.get(key, 2)
 
     @property
     def book(self) -> str:

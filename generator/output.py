@@ -17,25 +17,32 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
+OUTPUT_MARK = ".kb-output"  # written into every output folder: only such folders are ever replaced
+
+
 def check_out_dir(out: Path, root: Path) -> Path:
-    """Refuse output folders whose replacement would destroy something: /, home, the project, sources."""
+    """Refuse output folders whose replacement would destroy something: /, home, the project, its sources,
+    and any folder with files in it that a previous build did not write."""
     out = out.expanduser().resolve()
     root = root.resolve()
-    forbidden = {
-        Path("/"),
-        Path.home().resolve(),
-        root,
-        *(root / d for d in ("kb", "docs", "clients", "overrides", "generator")),
-    }
-    if (
-        out in forbidden
-        or root.is_relative_to(out)
-        or any(out.is_relative_to(root / d) for d in ("kb", "docs", "clients", "overrides"))
-    ):
-        raise KbError(f"--out {out}: refusing to replace this folder; expected a folder of its own such as build/site")
+    sources = [root / d for d in ("kb", "docs", "clients", "overrides", "generator", ".git")]
+    refused = out in {Path("/"), Path.home().resolve(), root} or root.is_relative_to(out)
+    refused = refused or any(out.is_relative_to(d) for d in sources)
     if out.exists() and not out.is_dir():
         raise KbError(f"--out {out}: exists and is not a folder")
+    if not refused and out.is_dir() and any(out.iterdir()) and not (out / OUTPUT_MARK).exists():
+        refused = True
+    if refused:
+        raise KbError(
+            f"--out {out}: refusing to replace this folder; expected a folder of its own such as build/site "
+            "(an empty or new folder, or one a previous build wrote)"
+        )
     return out
+
+
+def mark_output(folder: Path) -> None:
+    """Mark a finished output so that a later build may replace it."""
+    (folder / OUTPUT_MARK).write_text("Written by kb build; the next build replaces this folder whole.\n")
 
 
 @contextmanager

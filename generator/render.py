@@ -4,6 +4,7 @@ Only writers' files are ever template source; the values passed in (titles, clie
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import Problem
-from .links import Link, is_internal, relative_url, resolve, rewrite_links
+from .links import Link, is_internal, relative_url, resolve, rewrite_links, with_url
 from .model import Catalog, Page, Selection
 
 
@@ -77,9 +78,7 @@ def make_environment(catalog: Catalog, client: str | None) -> SandboxedEnvironme
 def render_page(env: SandboxedEnvironment, page: Page) -> str:
     """The page's body with its template evaluated; raises TemplateProblem-bearing Problem on mistakes."""
     try:
-        template = env.from_string(page.body)
-        template.name = template.filename = page.src_uri
-        return template.render()
+        return env.from_string(page.body).render()
     except jinja2.TemplateSyntaxError as exc:
         raise _problem(page, exc.lineno, f"template syntax: {exc.message}") from None
     except (jinja2.UndefinedError, jinja2.TemplateNotFound, jinja2.exceptions.SecurityError) as exc:
@@ -112,19 +111,32 @@ def _template_line(exc: BaseException) -> int | None:
 
 
 def point_links(page: Page, body: str, selection: Selection, dest_of: dict[str, str]) -> str:
-    """Rewrite relative links for the staged layout; a link to a page the target leaves out becomes text."""
+    """Rewrite relative links for the staged layout; a link to a page the target leaves out becomes its
+    text (a reference definition to one is dropped, and its uses become text)."""
+    dropped_labels = []
 
     def replace(link: Link, original: str) -> str | None:
         if not is_internal(link.url):
             return None
         target, anchor = resolve(page.src_uri, link.url)
         if target in dest_of:
-            return original.replace(link.url, relative_url(page.dest_uri, dest_of[target]) + anchor, 1)
-        if target in selection.excluded and not link.is_image and original.startswith("["):
-            return original[1 : original.index("](")]
+            return with_url(link, original, relative_url(page.dest_uri, dest_of[target]) + anchor)
+        if target in selection.excluded:
+            if link.text is None:
+                dropped_labels.append(original.strip()[1 : original.strip().index("]:")])
+                return "\n" if original.endswith("\n") else ""
+            return None if link.is_image else link.text
         return None
 
-    return rewrite_links(body, replace)
+    body = rewrite_links(body, replace)
+    for label in dropped_labels:
+        body = re.sub(
+            r"\[([^\[\]]+)\]\[" + re.escape(label) + r"\]|\[(" + re.escape(label) + r")\](?:\[\])?",
+            lambda m: m.group(1) or m.group(2),
+            body,
+            flags=re.IGNORECASE,
+        )
+    return body
 
 
 def render_selection(

@@ -30,7 +30,9 @@ class Field:
 
 
 def text(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+    if isinstance(value, float):  # 2.10 would silently become 2.1
+        raise Invalid(f"expected text, got the number {value!r}; put it in quotes")
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise Invalid("expected text")
     value = str(value).strip()
     if not value:

@@ -125,6 +125,11 @@ def _walk(node, place: Path_, lines, offset, problem, loader) -> list[Problem]:
             seen[key] = line
             lines[(*place, key)] = line
             problems += _walk(value_node, (*place, key), lines, offset, problem, loader)
+    elif isinstance(node, yaml.ScalarNode):
+        try:
+            loader.construct_object(node)
+        except ValueError as exc:  # e.g. the date 2026-02-30
+            problems.append(problem(node.start_mark, f"invalid value {node.value!r}: {exc}"))
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[(*place, index)] = item.start_mark.line + 1 + offset

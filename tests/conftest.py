@@ -1,0 +1,86 @@
+"""Shared fixtures: sample projects copied from tests/roots/ (Sphinx style), and the `kb` command run
+in-process through click's CliRunner."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.build import build_target
+from generator.cli import cli
+from generator.model import TARGETS
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+ROOTS = TESTS / "roots"
+
+
+def copy_root(
+    name: str, dest: Path, files: Mapping[str, str | bytes] | None = None, remove: Iterable[str] = ()
+) -> Path:
+    """Copy tests/roots/<name>/ to `dest`, with the repository's mkdocs.yml and overrides/ unless the root
+    has its own; write `files` (str as UTF-8 text, bytes as they are), delete `remove`; return `dest`."""
+    shutil.copytree(ROOTS / name, dest, symlinks=True)
+    if not (dest / "mkdocs.yml").exists():
+        shutil.copyfile(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    if not (dest / "overrides").exists():
+        shutil.copytree(REPO / "overrides", dest / "overrides")
+    for rel, content in (files or {}).items():
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    for rel in remove:
+        path = dest / rel
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    return dest
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """make_project("basic", files={"kb/x.md": "..."}, remove=["kb/..."]) -> tmp_path/"project"."""
+
+    def make(name: str = "basic", files: Mapping[str, str | bytes] | None = None, remove: Iterable[str] = ()) -> Path:
+        return copy_root(name, tmp_path / "project", files, remove)
+
+    return make
+
+
+@pytest.fixture
+def run_kb() -> Callable[..., Result]:
+    """run_kb(root, "check", "--strict") runs `kb --root ROOT check --strict`; root None omits --root.
+
+    `kb` exits through sys.exit (1 for anything the user can fix), which the runner turns into
+    `exit_code`. Any other exception is a bug: it is not caught, so the test fails with its traceback."""
+    runner = CliRunner()
+
+    def run(root: Path | str | None, *args: str) -> Result:
+        argv = [*(["--root", str(root)] if root is not None else []), *args]
+        return runner.invoke(cli, argv, prog_name="kb", catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def built_basic(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """built_basic("site") -> the output folder of tests/roots/basic built for that target, once per session.
+
+    For tests that only read the output; a test that changes sources uses make_project and builds itself."""
+    built: dict[str, Path] = {}
+
+    def get(target: str) -> Path:
+        if target not in built:
+            root = copy_root("basic", tmp_path_factory.mktemp(f"basic-{target}") / "project")
+            built[target] = build_target(root, TARGETS[target], root / "build" / target).out
+        return built[target]
+
+    return get
