@@ -29,7 +29,7 @@ def serve_preview(root: Path, target: Target, host: str, port: int, reporter: Re
             click.echo("Keeping the last good build; fix the problem and save again.", err=True)
 
     rebuild()
-    server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir), polling_interval=0.5)
+    server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir), polling_interval=0.2)
     for name in WATCHED:
         if (root / name).exists():
             server.watch(str(root / name))

@@ -1,0 +1,5 @@
+"""`python -m generator` is the `kb` command."""
+
+from .cli import main
+
+main()
