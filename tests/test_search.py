@@ -1,0 +1,53 @@
+"""The search module on a real Whoosh index built from the basic root's public pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.catalog import load_catalog
+from generator.errors import KbError
+from generator.model import SITE
+from generator.render import render_selection
+from generator.search import documents_for, search, write_index
+from generator.select import select
+
+
+@pytest.fixture
+def site_documents(make_project):
+    catalog = load_catalog(make_project("basic"))
+    selection = select(catalog, SITE)
+    rendered, problems = render_selection(catalog, selection)
+    assert not problems
+    return documents_for(selection, rendered)
+
+
+def test_index_holds_only_published_pages_and_ranks_the_title_match_first(site_documents, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    stats = write_index(site_documents, index_dir)
+    assert stats.added == len(site_documents) and stats.updated == 0
+    results = search(index_dir, "gantt import")
+    assert results.hits[0].id == "KB-0001"
+    assert "<mark>" in results.hits[0].snippet
+    assert search(index_dir, "MARKER").total == 0  # internal, draft and client pages are not indexed
+
+
+def test_unchanged_documents_are_not_rewritten(site_documents, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    write_index(site_documents, index_dir)
+    stats = write_index(site_documents, index_dir)
+    assert (stats.added, stats.updated, stats.deleted, stats.unchanged) == (0, 0, 0, len(site_documents))
+
+
+def test_misspelling_gets_a_suggestion_and_any_word_fallback(site_documents, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    write_index(site_documents, index_dir)
+    results = search(index_dir, "gantt chrat")
+    assert results.suggestion == "gantt chart"
+    assert not results.matched_all_words and results.hits[0].id == "KB-0001"
+
+
+def test_searching_without_an_index_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(KbError, match="no search index"):
+        search(tmp_path / "missing", "gantt")
