@@ -45,7 +45,7 @@ def test_misspelling_gets_a_suggestion_and_any_word_fallback(site_documents, tmp
     write_index(site_documents, index_dir)
     results = search(index_dir, "gantt chrat")
     assert results.suggestion == "gantt chart"
-    assert not results.matched_all_words and results.hits[0].id == "KB-0001"
+    assert not results.matched_all_words and "KB-0001" in {hit.id for hit in results.hits}
 
 
 def test_searching_without_an_index_is_a_clear_error(tmp_path: Path):
