@@ -78,6 +78,8 @@ def make_environment(catalog: Catalog, client: str | None) -> SandboxedEnvironme
 def render_page(env: SandboxedEnvironment, page: Page) -> str:
     """The page's body with its template evaluated; raises TemplateProblem-bearing Problem on mistakes."""
     try:
+        if not any(mark in page.body for mark in ("{{", "{%", "{#")):
+            return page.body  # nothing to evaluate: skip compiling a template
         return env.from_string(page.body).render()
     except jinja2.TemplateSyntaxError as exc:
         raise _problem(page, exc.lineno, f"template syntax: {exc.message}") from None

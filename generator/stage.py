@@ -114,9 +114,7 @@ def landing_pages(catalog: Catalog, selection: Selection) -> dict[str, str]:
         ),
     }
     for module in shown:
-        by_type: dict[str, list[Page]] = defaultdict(list)
-        for page in grouped[module.slug]:
-            by_type[page.type].append(page)
+        by_type = _group_by_type(grouped[module.slug])
         pages[f"kb/{module.slug}/index.md"] = _templates.get_template("module-index.md.j2").render(
             module=module, by_type=[(TYPE_TITLES[t], by_type[t]) for t in TYPE_TITLES if t in by_type]
         )
@@ -128,15 +126,16 @@ def _book_index(selection: Selection, book: str) -> Page | None:
 
 
 def build_nav(catalog: Catalog, selection: Selection) -> list:
-    """Home, the knowledge base by module, then each book in chapter order (file names order them)."""
+    """Home, the knowledge base by module and then by type, then each book in chapter order.
+
+    Grouping by type keeps each navigation group small: with navigation.prune, Material renders only the
+    open group's links into a page, which is what keeps a build of thousands of articles fast."""
     modules = catalog.product.modules
     grouped = articles_by_module(selection)
     kb_nav: list = ["kb/index.md"]
     for slug in modules:
         if slug in grouped:
-            kb_nav.append(
-                {modules[slug].title: [f"kb/{slug}/index.md", *({p.title: p.dest_uri} for p in grouped[slug])]}
-            )
+            kb_nav.append({modules[slug].title: [f"kb/{slug}/index.md", *_by_type_nav(grouped[slug])]})
     nav: list = [{"Home": "index.md"}, {"Knowledge base": kb_nav}]
     for book in BOOKS:
         pages = sorted((p for p in selection.pages if p.book == book), key=lambda p: p.src_uri)
@@ -145,6 +144,18 @@ def build_nav(catalog: Catalog, selection: Selection) -> list:
         if pages:
             nav.append({BOOK_TITLES[book]: [p.dest_uri for p in index] + chapters})
     return nav
+
+
+def _group_by_type(pages: list[Page]) -> dict[str, list[Page]]:
+    by_type: dict[str, list[Page]] = defaultdict(list)
+    for page in pages:
+        by_type[page.type].append(page)
+    return by_type
+
+
+def _by_type_nav(pages: list[Page]) -> list:
+    by_type = _group_by_type(pages)
+    return [{TYPE_TITLES[t]: [{p.title: p.dest_uri} for p in by_type[t]]} for t in TYPE_TITLES if t in by_type]
 
 
 def engine_config(

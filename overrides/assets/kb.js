@@ -4,10 +4,9 @@ document.addEventListener("submit", function (event) {
   if (!form) return;
   event.preventDefault();
   var query = form.querySelector("input").value;
-  var toggle = document.querySelector("[data-md-toggle=search]");
   var input = document.querySelector("[data-md-component=search-query]");
-  if (!toggle || !input) return;
-  toggle.checked = true;
+  if (!input) return;
+  // Focusing the theme's input opens its search; setting the toggle by hand would skip its own opening.
   input.value = query;
   input.focus();
   input.dispatchEvent(new Event("input", { bubbles: true }));
