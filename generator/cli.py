@@ -42,6 +42,17 @@ def project_root(ctx: click.Context) -> Path:
     return root
 
 
+def target_option(default: str):
+    """--target, shared by the commands that build: which audience's site."""
+    return click.option(
+        "--target",
+        type=click.Choice(sorted(TARGETS)),
+        default=default,
+        show_default=True,
+        help="site: the public help centre. internal: for agents, with internal pages and drafts.",
+    )
+
+
 @click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--root",
@@ -114,13 +125,7 @@ def check(ctx: click.Context, strict: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--target",
-    type=click.Choice(sorted(TARGETS)),
-    default="site",
-    show_default=True,
-    help="site: the public help centre. internal: agents' build with internal pages and drafts.",
-)
+@target_option("site")
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -141,13 +146,7 @@ def build(ctx: click.Context, target: str, out: Path | None, strict: bool) -> No
 
 
 @cli.command()
-@click.option(
-    "--target",
-    type=click.Choice(sorted(TARGETS)),
-    default="internal",
-    show_default=True,
-    help="What to preview; internal shows drafts and agent-only pages too.",
-)
+@target_option("internal")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.pass_context
