@@ -127,9 +127,6 @@ class Catalog:
     contexts: dict[str, Context]
     problems: tuple[Problem, ...] = field(default=())
 
-    def page_by_src(self) -> dict[str, Page]:
-        return {page.src_uri: page for page in self.pages}
-
 
 @dataclass(frozen=True)
 class Target:
