@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .build import build_target
+from .build import build_target, index_beside
 from .catalog import load_catalog
 from .checks import check_catalog
 from .errors import KbError
@@ -133,14 +133,22 @@ def check(ctx: click.Context, strict: bool) -> None:
     help="Where the site goes (replaced whole when the build succeeds). [default: build/<target>]",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too, the engine's included.")
+@click.option(
+    "--full-index",
+    is_flag=True,
+    help="Re-index every page instead of only the pages that changed since the last build.",
+)
 @click.pass_context
-def build(ctx: click.Context, target: str, out: Path | None, strict: bool) -> None:
-    """Build a target's site: load, validate, select, render, stage, MkDocs, swap into place.
+def build(ctx: click.Context, target: str, out: Path | None, strict: bool, full_index: bool) -> None:
+    """Build a target's site and its search index: load, validate, select, render, stage, MkDocs, index,
+    swap into place.
 
+    The search index goes beside the site (build/site-search for build/site), outside the public folder.
     A failed or interrupted build leaves the previous output as it was."""
     root = project_root(ctx)
     out = check_out_dir(out or root / "build" / target, root)
-    result = build_target(root, TARGETS[target], out, strict=strict, reporter=ConsoleReporter())
+    check_out_dir(index_beside(out), root)
+    result = build_target(root, TARGETS[target], out, strict=strict, reporter=ConsoleReporter(), full_index=full_index)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
 
@@ -156,6 +164,41 @@ def serve(ctx: click.Context, target: str, host: str, port: int) -> None:
     from .serve import serve_preview
 
     serve_preview(project_root(ctx), TARGETS[target], host, port, ConsoleReporter())
+
+
+@cli.command("search")
+@click.argument("query")
+@target_option("site")
+@click.option("--module", "-m", help="Only this module's pages.")
+@click.option("--type", "page_type", help="Only pages of this type (troubleshooting, howto, faq, reference, ...).")
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 100), help="Results per page.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Which page of results.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_context
+def search_command(
+    ctx: click.Context,
+    query: str,
+    target: str,
+    module: str | None,
+    page_type: str | None,
+    limit: int,
+    page: int,
+    as_json: bool,
+) -> None:
+    """Search what a target's build publishes: ranked results with a highlighted snippet.
+
+    \b
+    All words must match; when none does, any word. "Quoted words" match as a phrase.
+    Uses build/<target>-search; when it is missing or damaged it is rebuilt from the sources first.
+
+    \b
+    Examples:
+      kb search "gantt chart empty"
+      kb search "budget locked" --module budgets --type troubleshooting
+      kb search "import" --json"""
+    from .search_cli import run_search
+
+    run_search(project_root(ctx), TARGETS[target], query, module, page_type, limit, page, as_json)
 
 
 def main() -> None:

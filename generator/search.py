@@ -6,6 +6,7 @@ index in a new folder and swaps it in, `search` answers a query with ranked, hig
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import html
@@ -23,7 +24,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from .errors import KbError
 from .model import Page, Selection
-from .output import new_folder_beside, swap_into_place
+from .output import mark_output, new_folder_beside, swap_into_place
 
 LOCK_WAIT_SECONDS = 10.0
 _STEM = StemmingAnalyzer()
@@ -80,7 +81,8 @@ class SearchResults:
     page: int
     pages: int
     matched_all_words: bool
-    suggestion: str | None
+    suggestion: str | None  # "did you mean"
+    corrected: bool  # nothing matched the query as typed, so these are the results for `suggestion`
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
@@ -95,7 +97,8 @@ class IndexStats:
 _FENCE = re.compile(r"^\s*(```|~~~).*$", re.MULTILINE)
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TAG = re.compile(r"<[^>]+>")
-_MARKUP = re.compile(r"^\s*(#{1,6}|!!!|\?\?\?\+?|///|===|[-*+]|\d+\.)\s*|[*_`|>{}]+|\+\+", re.MULTILINE)
+_BLOCK_MARKUP = re.compile(r"^\s*(#{1,6}|!!!|\?\?\?\+?|///|===|[-*+]|\d+\.)\s*|[|>{}]+|\+\+", re.MULTILINE)
+_INLINE_MARKUP = re.compile(r"\*+|`+|(?<!\w)_+|_+(?!\w)")  # emphasis and code: dropped without a gap
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$", re.MULTILINE)
 
 
@@ -104,7 +107,8 @@ def plain_text(markdown: str) -> str:
     text = _FENCE.sub(" ", markdown)
     text = _LINK.sub(r"\1", text)
     text = _TAG.sub(" ", text)
-    text = _MARKUP.sub(" ", text)
+    text = _BLOCK_MARKUP.sub(" ", text)
+    text = _INLINE_MARKUP.sub("", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -151,7 +155,10 @@ def _writing(index_dir: Path, wait: float) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _readable(index_dir: Path) -> bool:
+def is_readable(index_dir: Path) -> bool:
+    """True when a usable index is at `index_dir`."""
+    if not index_dir.is_dir():
+        return False
     try:
         with index.open_dir(str(index_dir)).searcher() as searcher:
             searcher.doc_count()
@@ -167,7 +174,7 @@ def write_index(
     unless `full`, a missing or damaged index is rebuilt; the result is swapped in whole."""
     with _writing(index_dir, wait), new_folder_beside(index_dir) as scratch:
         work = scratch / "index"
-        incremental = not full and index_dir.is_dir() and _readable(index_dir)
+        incremental = not full and is_readable(index_dir)
         if incremental:
             shutil.copytree(index_dir, work)
             ix = index.open_dir(str(work))
@@ -199,8 +206,41 @@ def write_index(
             writer.cancel()
             raise
         ix.close()
+        mark_output(work)
         swap_into_place(work, index_dir)
     return IndexStats(added, updated, len(existing.keys() - wanted.keys()), unchanged)
+
+
+_OPEN: dict[str, tuple[int, index.Index]] = {}
+
+
+def _open(index_dir: Path) -> index.Index:
+    """The index at `index_dir`, opened once per version of the folder: a build swaps in a new folder (a new
+    inode), so a long-running portal picks up each new index on its next query."""
+    for attempt in range(3):
+        try:
+            inode = index_dir.stat().st_ino
+        except FileNotFoundError:
+            raise KbError(f"{index_dir}: no search index here; run `kb build` first") from None
+        cached = _OPEN.get(str(index_dir))
+        if cached and cached[0] == inode:
+            return cached[1]
+        try:
+            ix = index.open_dir(str(index_dir))
+        except Exception as exc:  # noqa: BLE001 - a swap under our feet, or a damaged index
+            if attempt == 2:
+                raise KbError(f"{index_dir}: the search index cannot be read ({exc}); run `kb build` again") from exc
+            time.sleep(0.05)
+            continue
+        _OPEN[str(index_dir)] = (inode, ix)
+        return ix
+    raise AssertionError("unreachable")
+
+
+def field_values(index_dir: Path, name: str) -> list[str]:
+    """The values a filter field (module, type) takes in the index, sorted."""
+    with _open(index_dir).searcher() as searcher:
+        return sorted(value.decode() if isinstance(value, bytes) else value for value in searcher.lexicon(name))
 
 
 class _Snippet(highlight.Formatter):
@@ -258,12 +298,12 @@ def search(
     page: int = 1,
     snippets: bool = True,
     prefix: bool = False,
+    _corrected: bool = False,
 ) -> SearchResults:
-    """Ranked hits for `query`: all words must match, else any word; filters by module and type."""
+    """Ranked hits for `query`: all words must match, else any word; filters by module and type. When nothing
+    matches and the spelling can be corrected, the results are those of the corrected query."""
     query = query.strip()
-    if not index_dir.is_dir():
-        raise KbError(f"{index_dir}: no search index here; run `kb build` first")
-    ix = index.open_dir(str(index_dir))
+    ix = _open(index_dir)
     with ix.searcher() as searcher:
         filters = [
             qparser.QueryParser(name, ix.schema).parse(f'"{value}"')
@@ -308,4 +348,8 @@ def search(
                 )
             )
         pages = max(1, -(-results.total // limit))
-        return SearchResults(query, tuple(hits), results.total, page, pages, matched_all, suggestion, counts)
+    if results.total == 0 and suggestion and not _corrected:
+        corrected = search(index_dir, suggestion, module, type, limit, page, snippets, prefix, _corrected=True)
+        if corrected.total:
+            return dataclasses.replace(corrected, query=query, suggestion=suggestion, corrected=True)
+    return SearchResults(query, tuple(hits), results.total, page, pages, matched_all, suggestion, False, counts)
