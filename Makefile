@@ -1,4 +1,5 @@
-# `make run` serves the sample help centre on http://127.0.0.1:8000; `make test` runs the whole suite.
+# `make run` serves the sample help centre and the case portal on http://127.0.0.1:8000 (SQLite in instance/);
+# `make test` runs the whole suite.
 # Both set up .venv first, so they work on a fresh clone.
 PYTHON ?= python3
 VENV := .venv
@@ -17,7 +18,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/kb check
-	$(BIN)/kb serve --target site --host 127.0.0.1 --port 8000
+	$(BIN)/kb build --target site
+	KB_AGENT_PASSWORD=demo-password $(BIN)/kb agents add demo --level 3 --admin --if-missing \
+	  --display-name "Demo agent" --email demo@example.com
+	$(BIN)/kb portal --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
 	$(BIN)/ruff check generator tests bench
@@ -27,4 +31,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/build.py
 
 clean:
-	rm -rf build .pytest_cache
+	rm -rf build .pytest_cache  # instance/ holds the cases and is kept

@@ -19,7 +19,7 @@ def load_catalog(root: Path) -> Catalog:
     """Read every source under `root`; problems are collected, not raised."""
     root = root.resolve()
     problems: list[Problem] = []
-    product = _load_product(root, problems)
+    product = load_product(root, problems)
     contexts = _load_contexts(root, problems)
     clients = _load_clients(root, problems)
     pages, assets = [], []
@@ -49,7 +49,7 @@ def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
         return None
 
 
-def _load_yaml_file(root: Path, name: str, problems: list[Problem], required: bool = True) -> YamlDoc | None:
+def load_yaml_file(root: Path, name: str, problems: list[Problem], required: bool = True) -> YamlDoc | None:
     path = root / name
     if not path.is_file():
         if required:
@@ -65,8 +65,8 @@ def _load_yaml_file(root: Path, name: str, problems: list[Problem], required: bo
         return None
 
 
-def _load_product(root: Path, problems: list[Problem]) -> Product:
-    doc = _load_yaml_file(root, "product.yml", problems)
+def load_product(root: Path, problems: list[Problem]) -> Product:
+    doc = load_yaml_file(root, "product.yml", problems)
     values, found = schema.validate(doc, schema.PRODUCT, "product.yml") if doc else ({}, [])
     problems += found
     modules = {}
@@ -94,7 +94,7 @@ def _load_product(root: Path, problems: list[Problem]) -> Product:
 
 
 def _load_contexts(root: Path, problems: list[Problem]) -> dict[str, Context]:
-    doc = _load_yaml_file(root, "contexts.yml", problems, required=False)
+    doc = load_yaml_file(root, "contexts.yml", problems, required=False)
     if not doc:
         return {}
     if not isinstance(doc.data, dict) or set(doc.data) != {"contexts"} or not isinstance(doc.data["contexts"], dict):
@@ -112,7 +112,9 @@ def _load_contexts(root: Path, problems: list[Problem]) -> dict[str, Context]:
         values, found = schema.validate(doc, schema.CONTEXT, "contexts.yml", ("contexts", context_id))
         problems += found
         if not found:
-            contexts[context_id] = Context(context_id, values["title"], values["module"])
+            contexts[context_id] = Context(
+                context_id, values["title"], values["module"], doc.line_of("contexts", context_id)
+            )
     return contexts
 
 
@@ -126,7 +128,7 @@ def _load_clients(root: Path, problems: list[Problem]) -> dict[str, ClientProfil
         except schema.Invalid as exc:
             problems.append(Problem(name, 0, f"client file name: {exc}"))
             continue
-        doc = _load_yaml_file(root, name, problems)
+        doc = load_yaml_file(root, name, problems)
         if not doc:
             continue
         values, found = schema.validate(doc, schema.CLIENT, name)

@@ -14,6 +14,7 @@ from .checks import check_catalog
 from .errors import KbError
 from .model import PAGE_TYPES_FOR_NEW, TARGETS
 from .output import check_out_dir
+from .portal.cli import register as register_portal_commands
 from .progress import ConsoleReporter
 
 
@@ -199,6 +200,9 @@ def search_command(
     from .search_cli import run_search
 
     run_search(project_root(ctx), TARGETS[target], query, module, page_type, limit, page, as_json)
+
+
+register_portal_commands(cli)
 
 
 def main() -> None:

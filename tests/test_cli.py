@@ -175,7 +175,11 @@ def test_build_writes_the_site_into_build_site(run_kb, make_project):
     assert (root / "build/site/index.html").is_file()
     assert (root / "build/site/kb/scheduling/gantt-empty/index.html").is_file()
     assert "Built 4 pages into" in result.stderr
-    assert sorted(p.name for p in (root / "build").iterdir()) == [".site-search.lock", "site", "site-search"]  # no scratch folder left behind
+    assert sorted(p.name for p in (root / "build").iterdir()) == [
+        ".site-search.lock",
+        "site",
+        "site-search",
+    ]  # no scratch folder left behind
 
 
 @pytest.mark.parametrize("where", ["/", "~", ".", "kb", "docs", "kb/scheduling"])

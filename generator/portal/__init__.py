@@ -1,0 +1,1 @@
+"""The case portal: log a case from any help page, support levels and their clocks, the agent console."""

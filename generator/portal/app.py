@@ -1,0 +1,148 @@
+"""`create_app`: the case portal as an ordinary WSGI application.
+
+It serves the case form, the customer's private case page, the agent console, the search page and API,
+and (when given a built site) the help centre itself, so one origin holds all of them. Security is set
+here once for every response: CSRF on every POST, rate limits on public endpoints, security headers, a
+size limit on request bodies, HttpOnly SameSite session cookies."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from flask import Flask, current_app, g, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from .clock import utcnow
+from .config import PortalConfig
+from .db import connect
+from .desk import Desk
+from .migrate import require_current
+
+MAX_BODY = 1024 * 1024  # a case is words; anything bigger is refused with 413 before it is read
+log = logging.getLogger(__name__)
+
+
+def create_app(config: PortalConfig) -> Flask:
+    app = Flask(__name__, static_url_path="/_portal/static")
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        SESSION_COOKIE_NAME="kb_session",
+        WTF_CSRF_TIME_LIMIT=None,  # a customer may take an hour to write a case; the token is tied to the session
+        RATELIMIT_ENABLED=config.rate_limits_enabled,
+    )
+    engine = connect(config.database_url)
+    require_current(engine)
+    app.extensions["kb_portal"] = portal = Portal(config, Desk(engine, config))
+    CSRFProtect(app)
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
+    portal.limiter = limiter
+
+    from . import console, customer, search_views, site
+
+    app.register_blueprint(customer.blueprint)
+    app.register_blueprint(console.blueprint)
+    app.register_blueprint(search_views.blueprint)
+    limiter.limit(config.rate_limits["public"])(search_views.blueprint)
+    limiter.limit(config.rate_limits["public"])(customer.blueprint)
+    for endpoint, rate in (("customer.new_case", "submit"), ("console.sign_in", "sign_in")):
+        app.view_functions[endpoint] = limiter.limit(config.rate_limits[rate], methods=["POST"])(
+            app.view_functions[endpoint]
+        )
+    app.register_blueprint(site.blueprint)
+
+    @app.context_processor
+    def globals_for_templates():
+        return {"portal": config, "agent": g.get("agent"), "now": utcnow()}
+
+    @app.after_request
+    def security_headers(response):
+        csp = response.headers.get("Content-Security-Policy") or (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'"
+        )
+        ancestors = " ".join(("'self'", *config.frame_ancestors))
+        response.headers["Content-Security-Policy"] = f"{csp}; frame-ancestors {ancestors}"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if not config.frame_ancestors:
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template(
+            "error.html",
+            title="Please try again",
+            message="This form has expired or was not sent from this site. Go back, reload "
+            "the page and send it again; nothing was saved.",
+        ), 400
+
+    @app.errorhandler(404)
+    def not_found(error):
+        if request.path.startswith("/api/"):
+            return {"error": "not found"}, 404
+        return render_template("error.html", title="Not found", message="There is nothing at this address."), 404
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template(
+            "error.html",
+            title="Too large",
+            message="That was more than we accept in one go (1 MB); nothing was saved. "
+            "Shorten the text and send it again.",
+        ), 413
+
+    @app.errorhandler(429)
+    def too_many(error):
+        if request.path.startswith("/api/"):
+            return {"error": "too many requests; slow down"}, 429
+        return render_template(
+            "error.html", title="Slow down", message="Too many requests from your address; wait a minute and try again."
+        ), 429
+
+    if config.sweep_every_seconds > 0:
+        _start_sweeper(portal)
+    return app
+
+
+def current_portal() -> Portal:
+    return current_app.extensions["kb_portal"]
+
+
+class Portal:
+    """What the views share: the settings, the desk, the rate limiter."""
+
+    def __init__(self, config: PortalConfig, desk: Desk):
+        self.config, self.desk = config, desk
+        self.limiter: Limiter | None = None
+
+    @property
+    def index_dir(self) -> Path | None:
+        return self.config.index_dir
+
+
+def _start_sweeper(portal: Portal) -> None:
+    """Escalations and status updates run by themselves; every worker may run this, the rules are idempotent."""
+
+    def run() -> None:
+        stop = threading.Event()
+        while not stop.wait(portal.config.sweep_every_seconds):
+            try:
+                report = portal.desk.sweep()
+                if report.escalated or report.updated:
+                    log.info("sweep: escalated %s, updated %s", report.escalated, report.updated)
+            except Exception:  # noqa: BLE001 - the next round tries again; one bad round must not stop the timer
+                log.exception("sweep failed")
+
+    threading.Thread(target=run, name="kb-sweeper", daemon=True).start()

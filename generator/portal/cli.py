@@ -1,0 +1,242 @@
+"""`kb portal`, `kb agents`, `kb cases`, `kb db`: the case portal from the terminal.
+
+The heavy imports (Flask, SQLAlchemy) happen inside the commands, so `kb build` does not pay for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..errors import KbError
+
+
+def database_option(command):
+    return click.option(
+        "--database-url",
+        envvar="KB_DATABASE_URL",
+        default=None,
+        help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (env KB_DATABASE_URL). "
+        "[default: sqlite in instance/portal.sqlite3]",
+    )(command)
+
+
+def _config(ctx: click.Context, database_url: str | None, **overrides):
+    from ..cli import project_root
+    from .config import load_portal_config
+
+    return load_portal_config(project_root(ctx), database_url, **overrides)
+
+
+def _desk(ctx: click.Context, database_url: str | None):
+    from .db import connect
+    from .desk import Desk
+    from .migrate import require_current
+
+    config = _config(ctx, database_url)
+    engine = connect(config.database_url)
+    require_current(engine)
+    return Desk(engine, config)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@database_option
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The built help centre to serve at / (its search index is beside it). [default: build/site]",
+)
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256), help="Worker threads.")
+@click.pass_context
+def portal(
+    ctx: click.Context, host: str, port: int, database_url: str | None, site_dir: Path | None, threads: int
+) -> None:
+    """Serve the help centre and the case portal together: the case form, customers' case pages, the agent
+    console (/agent/), search (/search, /api/search).
+
+    Brings the database schema up to date first (creating it on first use). In production run
+    `generator.portal.app:create_app` under any WSGI server instead, after `kb db upgrade`."""
+    from waitress import serve
+
+    from ..build import index_beside
+    from .app import create_app
+    from .db import connect
+    from .migrate import upgrade
+
+    root = ctx.obj["root"]
+    site_dir = (site_dir or root / "build" / "site").resolve()
+    if not (site_dir / "index.html").is_file():
+        raise KbError(f"{site_dir}: no built help centre here; run `kb build` first (or pass --site)")
+    config = _config(
+        ctx, database_url, site_dir=site_dir, index_dir=index_beside(site_dir), base_url=f"http://{host}:{port}"
+    )
+    upgrade(connect(config.database_url))
+    app = create_app(config)
+    click.echo(f"Help centre and case portal on http://{host}:{port}/ (agents: /agent/); Ctrl+C stops.", err=True)
+    serve(app, host=host, port=port, threads=threads, ident="kb")
+
+
+@click.group()
+def db() -> None:
+    """The case database's schema (Alembic migrations; an upgrade keeps every case)."""
+
+
+@db.command("upgrade")
+@database_option
+@click.pass_context
+def db_upgrade(ctx: click.Context, database_url: str | None) -> None:
+    """Create the schema, or bring it to this version's."""
+    from .db import connect
+    from .migrate import current, upgrade
+
+    engine = connect(_config(ctx, database_url).database_url)
+    before = current(engine)
+    upgrade(engine)
+    after = current(engine)
+    click.echo(f"Schema {after}" + (f" (was {before or 'empty'})" if before != after else " (up to date)"))
+
+
+@click.group()
+def agents() -> None:
+    """Support agents who sign in to the console."""
+
+
+@agents.command("add")
+@click.argument("name")
+@click.option("--level", required=True, type=click.IntRange(1, 3), help="1, 2 or 3: which cases they work.")
+@click.option("--admin", is_flag=True, help="May work every case regardless of level.")
+@click.option("--display-name", default="", help="Shown to colleagues. [default: NAME]")
+@click.option("--email", default=None, help="Where assignments and Level 3 alerts go.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="KB_AGENT_PASSWORD",
+    help="Prompted for when not given (or set KB_AGENT_PASSWORD).",
+)
+@click.option("--if-missing", is_flag=True, help="Do nothing when the agent exists already.")
+@database_option
+@click.pass_context
+def agents_add(
+    ctx: click.Context,
+    name: str,
+    level: int,
+    admin: bool,
+    display_name: str,
+    email: str | None,
+    password: str,
+    if_missing: bool,
+    database_url: str | None,
+) -> None:
+    """Create an agent who can sign in at /agent/."""
+    from .accounts import add_agent
+    from .db import connect
+    from .migrate import upgrade
+
+    engine = connect(_config(ctx, database_url).database_url)
+    upgrade(engine)
+    try:
+        add_agent(engine, name, display_name or name, email, level, admin, password)
+    except KbError as exc:
+        if if_missing and "exists already" in exc.message:
+            return
+        raise
+    click.echo(f"Agent {name} added at Level {level}{' (admin)' if admin else ''}.")
+
+
+@agents.command("list")
+@database_option
+@click.pass_context
+def agents_list(ctx: click.Context, database_url: str | None) -> None:
+    """Every agent, by level."""
+    from .accounts import all_agents
+
+    for agent in all_agents(_desk(ctx, database_url).engine):
+        flags = ", ".join(f for f, on in (("admin", agent.is_admin), ("inactive", not agent.active)) if on)
+        click.echo(f"L{agent.level}  {agent.username:<20} {agent.display_name}{f'  ({flags})' if flags else ''}")
+
+
+@click.group()
+def cases() -> None:
+    """Cases at the terminal: list, show, and the escalation sweep for cron."""
+
+
+@cases.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Resolved cases too.")
+@database_option
+@click.pass_context
+def cases_list(ctx: click.Context, show_all: bool, database_url: str | None) -> None:
+    """The queue, what is due first at the top."""
+    from .desk import due
+
+    desk = _desk(ctx, database_url)
+    everyone = _Everyone()
+    rows = desk.queue(everyone, include_resolved=show_all)
+    if not rows:
+        click.echo("No cases.")
+    for row in rows:
+        when = due(row)
+        click.echo(
+            f"{row.number}  L{row.level}  {row.status:<8} {row.severity:<12} "
+            f"due {_when(when) if when else '-':<17} {row.subject[:60]}"
+        )
+
+
+@cases.command("show")
+@click.argument("number")
+@database_option
+@click.pass_context
+def cases_show(ctx: click.Context, number: str, database_url: str | None) -> None:
+    """One case and its whole history, internal notes included."""
+    from .desk import LEVELS, STATUSES, CaseNotFound
+
+    desk = _desk(ctx, database_url)
+    try:
+        row = desk.case_for_agent(_Everyone(), number.strip().upper())
+    except CaseNotFound:
+        raise KbError(f"{number}: no such case; expected a number like CASE-000123 (see `kb cases list`)") from None
+    click.echo(f"{row.number}: {row.subject}")
+    click.echo(f"  {STATUSES[row.status]}, {LEVELS[row.level]}, severity {row.severity}")
+    click.echo(f"  {row.customer_name} <{row.customer_email}>{', ' + row.company if row.company else ''}")
+    click.echo(f"  from page {row.page_id or '-'}, screen {row.context_id or '-'}")
+    for event in desk.history(row):
+        tag = "" if event.visibility == "customer" else " [internal]"
+        click.echo(f"\n{_when(event.at)}  {event.kind} by {event.actor} ({event.channel}){tag}")
+        if event.body:
+            click.echo("  " + event.body.replace("\n", "\n  "))
+
+
+@cases.command("sweep")
+@database_option
+@click.pass_context
+def cases_sweep(ctx: click.Context, database_url: str | None) -> None:
+    """Run the timed rules once: escalate Level 1 cases past 24 hours, send due status updates, retry mail.
+
+    Safe to run from cron while the portal runs: nothing happens twice."""
+    report = _desk(ctx, database_url).sweep()
+    click.echo(
+        f"Escalated {len(report.escalated)} ({', '.join(report.escalated) or 'none'}); "
+        f"status updates {len(report.updated)}; mail sent {report.mailed}."
+    )
+
+
+class _Everyone:
+    """The terminal's view: an operator with the database in hand sees every level."""
+
+    level = 3
+    is_admin = True
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def register(cli: click.Group) -> None:
+    for command in (portal, db, agents, cases):
+        cli.add_command(command)

@@ -1,0 +1,211 @@
+"""The portal's settings: the support policy's clocks, mail, limits and where things live.
+
+Read from `portal.yml` at the project root (optional; every key has a default) and validated like the
+other sources, so a typo is `portal.yml:LINE: what was expected`, never a traceback at 3 a.m."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import zoneinfo
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .. import schema
+from ..catalog import load_product, load_yaml_file
+from ..errors import Problem, SourceError
+from ..model import Product
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _clock(value: Any) -> dt.time:
+    value = schema.text(value)
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise schema.Invalid(f"expected a time as HH:MM, got {value!r}") from None
+
+
+def _timezone(value: Any) -> str:
+    value = schema.text(value)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise schema.Invalid(f"expected a time zone name such as Europe/London, got {value!r}") from None
+    return value
+
+
+def _positive(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise schema.Invalid(f"expected a whole number above 0, got {value!r}")
+    return value
+
+
+def _limit(value: Any) -> str:
+    """A rate limit as Flask-Limiter writes it: '20 per hour', '5/minute'."""
+    from limits import parse
+
+    value = schema.text(value)
+    try:
+        parse(value)
+    except ValueError:
+        raise schema.Invalid(f"expected a rate such as '20 per hour', got {value!r}") from None
+    return value
+
+
+PORTAL: dict[str, schema.Field] = {
+    "timezone": schema.Field(_timezone, default="UTC", doc="The support team's time zone (IANA name)."),
+    "working_hours": schema.Field(dict, default={}, doc="start, end (HH:MM) and days (mon..sun)."),
+    "holidays": schema.Field(schema.list_of(schema.date), default=(), doc="Days without working hours."),
+    "update_every_hours": schema.Field(_positive, default=24, doc="Customers hear from us at least this often."),
+    "level1_hours": schema.Field(_positive, default=24, doc="Unresolved Level 1 cases escalate after this."),
+    "mail": schema.Field(dict, default={}, doc="from, smtp_host, smtp_port, starttls, username, password_env."),
+    "rate_limits": schema.Field(dict, default={}, doc="submit, public: Flask-Limiter rates per client address."),
+    "frame_ancestors": schema.Field(
+        schema.list_of(schema.text), default=(), doc="Origins allowed to frame help pages (the application)."
+    ),
+}
+WORKING_HOURS: dict[str, schema.Field] = {
+    "start": schema.Field(_clock, default=dt.time(9), doc="When the working day starts."),
+    "end": schema.Field(_clock, default=dt.time(17), doc="When it ends."),
+    "days": schema.Field(schema.list_of(schema.one_of(*WEEKDAYS)), default=WEEKDAYS[:5], doc="Working days."),
+}
+MAIL: dict[str, schema.Field] = {
+    "from": schema.Field(schema.text, default="Support <support@localhost>", doc="The From header."),
+    "smtp_host": schema.Field(schema.text, doc="Without it, mail is written to the outbox folder."),
+    "smtp_port": schema.Field(_positive, default=25, doc="The SMTP port."),
+    "starttls": schema.Field(schema.boolean, default=False, doc="Upgrade the connection with STARTTLS."),
+    "username": schema.Field(schema.text, doc="SMTP login."),
+    "password_env": schema.Field(schema.text, doc="The environment variable holding the SMTP password."),
+}
+RATE_LIMITS: dict[str, schema.Field] = {
+    "submit": schema.Field(_limit, default="20 per hour;5 per minute", doc="New cases per client address."),
+    "public": schema.Field(_limit, default="300 per minute", doc="Other public endpoints per client address."),
+    "sign_in": schema.Field(_limit, default="10 per minute", doc="Agent sign-in attempts per client address."),
+}
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    start: dt.time = dt.time(9)
+    end: dt.time = dt.time(17)
+    days: tuple[str, ...] = WEEKDAYS[:5]
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    sender: str = "Support <support@localhost>"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    starttls: bool = False
+    username: str | None = None
+    password_env: str | None = None
+
+
+@dataclass(frozen=True)
+class PortalConfig:
+    """Everything the portal needs; `create_app` takes one of these."""
+
+    database_url: str
+    product_name: str = "Help centre"
+    support_phone: str | None = None
+    modules: dict[str, str] = field(default_factory=dict)  # slug -> title, for the case form
+    site_dir: Path | None = None  # the built help centre served at /, and its search index beside it
+    index_dir: Path | None = None
+    instance_dir: Path = Path("instance")  # secret key, outbox
+    secret_key: str = ""
+    timezone: str = "UTC"
+    working_hours: WorkingHours = WorkingHours()
+    holidays: tuple[dt.date, ...] = ()
+    update_every_hours: int = 24
+    level1_hours: int = 24
+    mail: MailSettings = MailSettings()
+    rate_limits: dict[str, str] = field(default_factory=lambda: {k: f.default for k, f in RATE_LIMITS.items()})
+    rate_limits_enabled: bool = True
+    frame_ancestors: tuple[str, ...] = ()
+    secure_cookies: bool = False  # true behind HTTPS
+    sweep_every_seconds: float = 60.0  # 0: no background sweep (tests, cron-only deployments)
+    base_url: str = "http://127.0.0.1:8000"  # for links in emails
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.instance_dir / "outbox"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def with_(self, **changes: Any) -> PortalConfig:
+        return replace(self, **changes)
+
+
+def load_portal_config(root: Path, database_url: str | None = None, **overrides: Any) -> PortalConfig:
+    """The settings of the project at `root`: portal.yml (if any), then the command line's overrides."""
+    problems: list[Problem] = []
+    product: Product = load_product(root, problems)
+    doc = load_yaml_file(root, "portal.yml", problems, required=False)
+    values: dict[str, Any] = {}
+    if doc is not None:
+        values, found = schema.validate(doc, PORTAL, "portal.yml")
+        problems += found
+        for key, fields in (("working_hours", WORKING_HOURS), ("mail", MAIL), ("rate_limits", RATE_LIMITS)):
+            if values.get(key):
+                values[key], found = schema.validate(doc, fields, "portal.yml", (key,))
+                problems += found
+    if problems:
+        raise SourceError(problems)
+    instance = overrides.pop("instance_dir", None) or root / "instance"
+    settings: dict[str, Any] = {
+        "database_url": database_url or f"sqlite:///{instance / 'portal.sqlite3'}",
+        "instance_dir": instance,
+        "secret_key": os.environ.get("KB_PORTAL_SECRET_KEY") or _instance_secret(instance),
+        "product_name": product.name,
+        "support_phone": product.support_phone,
+        "modules": {slug: module.title for slug, module in product.modules.items()},
+    }
+    if values:
+        hours = values.get("working_hours") or {}
+        mail = values.get("mail") or {}
+        settings |= {
+            "timezone": values["timezone"],
+            "holidays": tuple(values["holidays"]),
+            "update_every_hours": values["update_every_hours"],
+            "level1_hours": values["level1_hours"],
+            "frame_ancestors": tuple(values["frame_ancestors"]),
+        }
+        if hours:
+            settings["working_hours"] = WorkingHours(hours["start"], hours["end"], tuple(hours["days"]))
+        if mail:
+            settings["mail"] = MailSettings(
+                mail["from"],
+                mail["smtp_host"],
+                mail["smtp_port"],
+                mail["starttls"],
+                mail["username"],
+                mail["password_env"],
+            )
+        if values.get("rate_limits"):
+            settings["rate_limits"] = dict(values["rate_limits"])
+    return PortalConfig(**(settings | overrides))
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret key kept in the instance folder (mode 0600), made on first use: sessions and private case
+    links stay valid across restarts without anyone having to configure one."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        scratch = instance / f".secret_key.{os.getpid()}"
+        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(scratch, path)  # the first process to get here wins; the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            scratch.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,167 @@
+"""The agent console: sign in, the queue by what is due first, a case's whole history and its actions.
+
+Every page needs a signed-in agent; every action is a POST with a CSRF token and is checked against the
+agent's level by the desk (an agent works cases at or below their level; admins work all)."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+
+from .accounts import agent_by_id, all_agents, authenticate
+from .app import current_portal
+from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, InvalidAction, NotAllowed, due
+from .forms import AgentTextForm, AssignForm, ContactForm, SignInForm
+
+blueprint = Blueprint("console", __name__, url_prefix="/agent")
+
+
+def agent_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        agent_id = session.get("agent_id")
+        agent = agent_by_id(current_portal().desk.engine, agent_id) if agent_id else None
+        if agent is None:
+            session.pop("agent_id", None)
+            if request.method != "GET":
+                abort(403)
+            return redirect(url_for(".sign_in", next=request.path))
+        g.agent = agent
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    form = SignInForm()
+    error = None
+    if form.validate_on_submit():
+        agent = authenticate(current_portal().desk.engine, form.username.data, form.password.data)
+        if agent:
+            session.clear()  # a fresh session (and CSRF token) for the signed-in agent
+            session["agent_id"] = agent.id
+            return redirect(_local(request.args.get("next")) or url_for(".queue"), code=303)
+        error = "That name and password do not match an active agent."
+    return render_template("agent/sign_in.html", form=form, error=error), 401 if error else 200
+
+
+@blueprint.route("/sign-out", methods=["POST"])
+def sign_out():
+    session.clear()
+    return redirect(url_for(".sign_in"), code=303)
+
+
+@blueprint.route("/")
+@agent_required
+def queue():
+    show_resolved = request.args.get("resolved") == "1"
+    rows = current_portal().desk.queue(g.agent, include_resolved=show_resolved)
+    return render_template("agent/queue.html", cases=rows, due=due, statuses=STATUSES, show_resolved=show_resolved)
+
+
+@blueprint.route("/cases/<number>")
+@agent_required
+def case(number: str):
+    desk = current_portal().desk
+    row = _case(number)
+    assign = AssignForm()
+    assign.assignee.choices = _assignees(row)
+    assign.assignee.data = row.assignee_id or 0
+    names = {a.id: a.display_name for a in all_agents(desk.engine)}
+    return render_template(
+        "agent/case.html",
+        case=row,
+        history=desk.history(row),
+        text_form=AgentTextForm(),
+        contact_form=ContactForm(),
+        assign_form=assign,
+        names=names,
+        due=due,
+        statuses=STATUSES,
+        levels=LEVELS,
+        severities=SEVERITIES,
+    )
+
+
+ACTIONS = {
+    "reply": lambda desk, agent, row, form: desk.reply(agent, row, form.text.data),
+    "note": lambda desk, agent, row, form: desk.note(agent, row, form.text.data),
+    "wait": lambda desk, agent, row, form: desk.wait_on_customer(agent, row, form.text.data),
+    "escalate": lambda desk, agent, row, form: desk.escalate(agent, row, form.text.data),
+    "resolve": lambda desk, agent, row, form: desk.resolve(agent, row, form.text.data),
+    "reopen": lambda desk, agent, row, form: desk.reopen(agent, row, form.text.data),
+}
+
+
+@blueprint.route("/cases/<number>/<action>", methods=["POST"])
+@agent_required
+def act(number: str, action: str):
+    desk = current_portal().desk
+    row = _case(number)
+    try:
+        if action in ACTIONS:
+            form = AgentTextForm()
+            if not form.validate_on_submit():
+                return _back(number, _first_error(form))
+            ACTIONS[action](desk, g.agent, row, form)
+        elif action == "contact":
+            form = ContactForm()
+            if not form.validate_on_submit():
+                return _back(number, _first_error(form))
+            desk.record_contact(g.agent, row, form.channel.data, form.direction.data, form.text.data)
+        elif action == "assign":
+            form = AssignForm()
+            form.assignee.choices = _assignees(row)
+            if not form.validate_on_submit():
+                return _back(number, _first_error(form))
+            desk.assign(g.agent, row, form.assignee.data or None)
+        elif action == "resume":
+            if not FlaskForm().validate_on_submit():  # nothing to fill in, but the CSRF token is checked
+                return _back(number, "The form expired; try again.")
+            desk.resume(g.agent, row)
+        else:
+            abort(404)
+    except InvalidAction as exc:
+        return _back(number, str(exc))
+    except NotAllowed as exc:
+        return render_template("error.html", title="Not your level", message=str(exc)), 403
+    flash("Saved.", "ok")
+    return redirect(url_for(".case", number=number), code=303)
+
+
+def _case(number: str):
+    try:
+        return current_portal().desk.case_for_agent(g.agent, number)
+    except CaseNotFound:
+        abort(404)
+    except NotAllowed as exc:
+        abort(403, str(exc))
+
+
+def _assignees(row) -> list[tuple[int, str]]:
+    people = [a for a in all_agents(current_portal().desk.engine) if a.active and a.level >= row.level]
+    return [(0, "Nobody"), *((a.id, f"{a.display_name} (Level {a.level})") for a in people)]
+
+
+def _back(number: str, message: str):
+    flash(message, "error")
+    return redirect(url_for(".case", number=number), code=303)
+
+
+def _first_error(form) -> str:
+    for name, errors in form.errors.items():
+        if errors:
+            label = getattr(form, name).label.text if hasattr(form, name) else name
+            return f"{label}: {errors[0]}"
+    return "The form was not valid."
+
+
+def _local(target: str | None) -> str | None:
+    """Only same-site paths after sign-in: never an open redirect to another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return None
+    return target

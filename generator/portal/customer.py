@@ -1,0 +1,115 @@
+"""The customer's side: log a case from any help page, follow it through its private link, reply.
+
+A case number is not a credential: the case page needs the number and the link's token, and a wrong one
+of either gives the same 404 as a case that does not exist."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+
+from .app import current_portal
+from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, NewCase
+from .forms import AvoidedForm, CaseForm, ReplyForm, context_ref, page_ref, search_ref
+
+blueprint = Blueprint("customer", __name__)
+
+
+@blueprint.route("/cases/new", methods=["GET", "POST"])
+def new_case():
+    portal = current_portal()
+    form = CaseForm()
+    form.module.choices = [("", "Not sure"), *portal.config.modules.items()]
+    if request.method == "GET":
+        form.page.data = page_ref(request.args.get("page"))
+        form.context.data = context_ref(request.args.get("context"))
+        form.last_search.data = search_ref(request.args.get("q"))
+        if form.last_search.data and not form.subject.data:
+            form.subject.data = form.last_search.data
+    if form.validate_on_submit():
+        submitted = portal.desk.submit(
+            NewCase(
+                subject=form.subject.data,
+                description=form.description.data,
+                customer_name=form.customer_name.data,
+                customer_email=form.customer_email.data,
+                severity=form.severity.data,
+                company=form.company.data or None,
+                phone=form.phone.data or None,
+                module=form.module.data or None,
+                page_id=page_ref(form.page.data),
+                context_id=context_ref(form.context.data),
+                last_search=search_ref(form.last_search.data),
+            ),
+            form.idempotency_key.data,
+        )
+        return redirect(url_for(".view_case", number=submitted.number, token=submitted.token, new=1), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("case_new.html", form=form, severities=SEVERITIES), status
+
+
+@blueprint.route("/cases/<number>/<token>", methods=["GET"])
+def view_case(number: str, token: str):
+    portal = current_portal()
+    row = _case_or_404(number, token)
+    response = render_template(
+        "case_view.html",
+        case=row,
+        history=portal.desk.customer_history(row),
+        form=ReplyForm(),
+        link=portal.desk.case_link(row, token),
+        new=request.args.get("new") == "1",
+        statuses=STATUSES,
+        levels=LEVELS,
+    )
+    return _private(response)
+
+
+@blueprint.route("/cases/<number>/<token>/reply", methods=["POST"])
+def reply(number: str, token: str):
+    portal = current_portal()
+    row = _case_or_404(number, token)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        page = render_template(
+            "case_view.html",
+            case=row,
+            history=portal.desk.customer_history(row),
+            form=form,
+            link=portal.desk.case_link(row, token),
+            new=False,
+            statuses=STATUSES,
+            levels=LEVELS,
+        )
+        return _private(page), 400
+    portal.desk.customer_reply(row, form.text.data)
+    return redirect(url_for(".view_case", number=number, token=token), code=303)
+
+
+@blueprint.route("/cases/avoided", methods=["POST"])
+def case_avoided():
+    """The customer opened a suggested article from the case form and it answered the question."""
+    form = AvoidedForm()
+    article = page_ref(form.article.data)
+    if form.validate_on_submit() and article:
+        current_portal().desk.case_avoided(
+            article, search_ref(form.last_search.data), page_ref(form.page.data), context_ref(form.context.data)
+        )
+    return render_template("case_avoided.html")
+
+
+def _case_or_404(number: str, token: str):
+    if len(number) > 20 or len(token) > 100:
+        abort(404)
+    try:
+        return current_portal().desk.case_for_customer(number, token)
+    except CaseNotFound:
+        abort(404)
+
+
+def _private(body):
+    """The case page's address is its key: keep it out of Referer headers, caches and search engines."""
+    response = make_response(body)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

@@ -1,0 +1,171 @@
+"""The case store: tables, the engine, and transactions that do not lose an acknowledged write.
+
+SQLite runs in WAL mode with synchronous=FULL, and a write takes the database lock at BEGIN (BEGIN IMMEDIATE),
+so two writers queue on the busy timeout instead of failing half-way. PostgreSQL gets ordinary transactions.
+The schema itself is created and changed only by the Alembic migrations in `migrations/`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ..errors import KbError
+
+metadata = sa.MetaData()
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Datetimes stored as UTC and always read back timezone-aware (SQLite would drop the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the case store; expected an aware one")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(254)),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("is_admin", sa.Boolean, nullable=False, default=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("number", sa.String(20), unique=True),
+    sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("link_salt", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("customer_name", sa.String(200), nullable=False),
+    sa.Column("customer_email", sa.String(254), nullable=False),
+    sa.Column("company", sa.String(200)),
+    sa.Column("phone", sa.String(50)),
+    sa.Column("module", sa.String(64)),
+    sa.Column("severity", sa.String(20), nullable=False),
+    sa.Column("page_id", sa.String(20)),
+    sa.Column("context_id", sa.String(120)),
+    sa.Column("last_search", sa.String(200)),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("assignee_id", sa.Integer, sa.ForeignKey("agents.id")),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("first_response_due", UtcDateTime, nullable=False),
+    sa.Column("first_responded_at", UtcDateTime),
+    sa.Column("next_update_due", UtcDateTime),
+    sa.Column("resolution_due", UtcDateTime),
+    sa.Column("paused_at", UtcDateTime),
+    sa.Column("resolved_at", UtcDateTime),
+    sa.Column("resolution", sa.Text),
+    sa.Index("ix_cases_status_level", "status", "level"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),  # web, phone, email, system
+    sa.Column("visibility", sa.String(10), nullable=False),  # customer or internal
+    sa.Column("actor", sa.String(200), nullable=False),  # customer, system, or an agent's username
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
+    sa.Column("body", sa.Text, nullable=False, default=""),
+)
+
+mail_queue = sa.Table(
+    "mail_queue",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id")),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("to_addr", sa.String(254), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("claimed_at", UtcDateTime),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.Text),
+)
+
+deflections = sa.Table(
+    "deflections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("article_id", sa.String(20), nullable=False),
+    sa.Column("query", sa.String(200)),
+    sa.Column("page_id", sa.String(20)),
+    sa.Column("context_id", sa.String(120)),
+)
+
+
+def connect(database_url: str) -> Engine:
+    """An engine for `database_url` (sqlite:///path or postgresql+psycopg://...), SQLite tuned for safety."""
+    try:
+        url = sa.engine.make_url(database_url)
+    except sa.exc.ArgumentError:
+        raise KbError(f"--database-url {database_url!r}: expected sqlite:///PATH or postgresql+psycopg://...") from None
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, pool_size=20, max_overflow=20)
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if url.get_backend_name() == "postgresql":
+        return sa.create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    raise KbError(f"--database-url: {url.get_backend_name()} is not supported; expected SQLite or PostgreSQL")
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see _sqlite_begin
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A write transaction takes the lock up front: upgrading a read lock later can fail with SQLITE_BUSY.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("kb_write") else "BEGIN")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One write transaction: committed whole when the block ends, rolled back whole on any error."""
+    with engine.connect().execution_options(kb_write=True) as conn, conn.begin():
+        yield conn
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn, conn.begin():
+        yield conn

@@ -1,0 +1,555 @@
+"""The support desk: the support policy applied to the case store.
+
+Every change to a case is one transaction that writes the change, an event in the case's history and the
+notifications it causes (queued mail), so the history and the mail can never disagree with the case.
+Rules that run on a timer (escalation after 24 hours, the status update every 24 hours) are conditional
+updates: running the sweep twice, or in two processes at once, changes nothing twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, Row
+
+from .clock import clocks_for, utcnow
+from .config import PortalConfig
+from .db import agents, cases, deflections, events, reading, writing
+from .mail import deliver_pending, queue_mail
+
+SEVERITIES = {
+    "minor": "A question, or a problem with a workaround",
+    "major": "It stops me or my team from our daily work",
+    "catastrophic": "The system is down or data is lost for many users",
+}
+STATUSES = {"new": "New", "open": "In progress", "waiting": "Waiting on you", "resolved": "Resolved"}
+LEVELS = {1: "Level 1 support", 2: "Level 2: senior product engineers", 3: "Level 3: rapid-response team"}
+OPEN = ("new", "open")  # the clocks run
+ACTIVE = ("new", "open", "waiting")  # not resolved
+
+
+@dataclass(frozen=True)
+class NewCase:
+    subject: str
+    description: str
+    customer_name: str
+    customer_email: str
+    severity: str
+    company: str | None = None
+    phone: str | None = None
+    module: str | None = None
+    page_id: str | None = None
+    context_id: str | None = None
+    last_search: str | None = None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    number: str
+    token: str
+    created: bool  # False: the same form was submitted before, this is that case
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    escalated: tuple[str, ...]
+    updated: tuple[str, ...]
+    mailed: int
+
+
+class CaseNotFound(LookupError):
+    """No such case for this caller: the same answer whether it does not exist or is not theirs."""
+
+
+class NotAllowed(PermissionError):
+    """The signed-in agent's level does not reach this case or action."""
+
+
+class InvalidAction(ValueError):
+    """An action that does not fit the case's state, with a message for the agent."""
+
+
+def case_number(case_id: int) -> str:
+    return f"CASE-{case_id:06d}"
+
+
+class Desk:
+    def __init__(self, engine: Engine, config: PortalConfig, now: Callable[[], dt.datetime] = utcnow):
+        self.engine, self.config, self.now = engine, config, now
+
+    # -- customers --------------------------------------------------------------------------------------
+
+    def submit(self, new: NewCase, idempotency_key: str) -> Submitted:
+        """Store a new case and acknowledge it; the same idempotency key again returns the same case."""
+        now = self.now()
+        with writing(self.engine) as conn:
+            existing = conn.execute(sa.select(cases).where(cases.c.idempotency_key == idempotency_key)).first()
+            if existing:
+                return Submitted(existing.number, self.token_for(existing), created=False)
+            clocks = clocks_for(now, self.config)
+            catastrophic = new.severity == "catastrophic"
+            case_id = conn.execute(
+                cases.insert().values(
+                    idempotency_key=idempotency_key,
+                    link_salt=secrets.token_hex(16),
+                    status="new",
+                    level=3 if catastrophic else 1,
+                    created_at=now,
+                    updated_at=now,
+                    first_response_due=clocks.first_response_due,
+                    next_update_due=clocks.next_update_due,
+                    resolution_due=None if catastrophic else clocks.resolution_due,
+                    **new.__dict__,
+                )
+            ).inserted_primary_key[0]
+            number = case_number(case_id)
+            conn.execute(cases.update().where(cases.c.id == case_id).values(number=number))
+            row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).one()
+            self._event(conn, row, "created", "customer", body=new.description, channel="web", visible=True)
+            token = self.token_for(row)
+            queue_mail(
+                conn,
+                now,
+                new.customer_email,
+                f"[{number}] We have your case: {new.subject}",
+                self._received_mail(row, token),
+                case_id,
+            )
+            if catastrophic:
+                self._alert_level3(conn, row, "Reported as catastrophic")
+        self.deliver()
+        return Submitted(number, token, created=True)
+
+    def token_for(self, row: Row) -> str:
+        """The private link's secret: an HMAC of the case under the portal's key, never stored."""
+        message = f"case-link:{row.id}:{row.link_salt}".encode()
+        return hmac.new(self.config.secret_key.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+    def case_for_customer(self, number: str, token: str) -> Row:
+        """The case behind a private link; CaseNotFound for a wrong number or a wrong token alike."""
+        with reading(self.engine) as conn:
+            row = conn.execute(sa.select(cases).where(cases.c.number == number)).first()
+        if row is None or not hmac.compare_digest(self.token_for(row), token):
+            raise CaseNotFound(number)
+        return row
+
+    def customer_history(self, row: Row) -> list[Row]:
+        with reading(self.engine) as conn:
+            return conn.execute(
+                sa.select(events)
+                .where(events.c.case_id == row.id, events.c.visibility == "customer")
+                .order_by(events.c.at, events.c.id)
+            ).all()
+
+    def customer_reply(self, row: Row, text: str) -> None:
+        """The customer adds information: waiting cases resume, resolved cases reopen."""
+        now = self.now()
+        with writing(self.engine) as conn:
+            row = self._fresh(conn, row.id)
+            self._event(conn, row, "customer_reply", "customer", body=text, channel="web", visible=True)
+            if row.status == "waiting":
+                self._resume(conn, row, now)
+            elif row.status == "resolved":
+                self._reopen(conn, row, now)
+            assignee = self._agent(conn, row.assignee_id) if row.assignee_id else None
+            if assignee and assignee.email:
+                queue_mail(conn, now, assignee.email, f"[{row.number}] The customer replied", text, row.id)
+        self.deliver()
+
+    def case_avoided(self, article_id: str, query: str | None, page_id: str | None, context_id: str | None) -> None:
+        with writing(self.engine) as conn:
+            conn.execute(
+                deflections.insert().values(
+                    at=self.now(), article_id=article_id, query=query, page_id=page_id, context_id=context_id
+                )
+            )
+
+    # -- agents -----------------------------------------------------------------------------------------
+
+    def queue(self, agent: Row, include_resolved: bool = False) -> list[Row]:
+        """The cases this agent can work, what is due first at the top; paused cases after running ones."""
+        statuses = tuple(STATUSES) if include_resolved else ACTIVE
+        with reading(self.engine) as conn:
+            rows = conn.execute(
+                sa.select(cases).where(cases.c.status.in_(statuses), cases.c.level <= agent.level)
+            ).all()
+        far = dt.datetime.max.replace(tzinfo=dt.UTC)
+        return sorted(rows, key=lambda row: (row.status == "resolved", row.paused_at is not None, due(row) or far))
+
+    def case_for_agent(self, agent: Row, number: str) -> Row:
+        with reading(self.engine) as conn:
+            row = conn.execute(sa.select(cases).where(cases.c.number == number)).first()
+        if row is None:
+            raise CaseNotFound(number)
+        if row.level > agent.level and not agent.is_admin:
+            raise NotAllowed(f"{number} is at Level {row.level}; your level is {agent.level}")
+        return row
+
+    def history(self, row: Row) -> list[Row]:
+        with reading(self.engine) as conn:
+            return conn.execute(
+                sa.select(events).where(events.c.case_id == row.id).order_by(events.c.at, events.c.id)
+            ).all()
+
+    def reply(self, agent: Row, row: Row, text: str) -> None:
+        """A reply to the customer: the first response, and an update that restarts the 24-hour clock."""
+        self._act(agent, row, lambda conn, row, now: self._customer_update(conn, row, now, agent, text, "web"))
+
+    def record_contact(self, agent: Row, row: Row, channel: str, direction: str, text: str) -> None:
+        """A phone call or an email, in or out. A contact out to the customer counts as an update."""
+        if channel not in ("phone", "email") or direction not in ("in", "out"):
+            raise InvalidAction("a contact is a phone call or an email, in or out")
+
+        def record(conn: Connection, row: Row, now: dt.datetime) -> None:
+            if direction == "out":
+                self._customer_update(conn, row, now, agent, text, channel, mail=False, kind="contact_out")
+            else:
+                self._event(conn, row, "contact_in", agent.username, agent=agent, body=text, channel=channel)
+
+        self._act(agent, row, record)
+
+    def note(self, agent: Row, row: Row, text: str) -> None:
+        self._act(
+            agent, row, lambda conn, row, now: self._event(conn, row, "note", agent.username, agent=agent, body=text)
+        )
+
+    def assign(self, agent: Row, row: Row, assignee_id: int | None) -> None:
+        def assign(conn: Connection, row: Row, now: dt.datetime) -> None:
+            assignee = self._agent(conn, assignee_id) if assignee_id else None
+            if assignee_id and (assignee is None or not assignee.active):
+                raise InvalidAction("no such active agent")
+            if assignee and assignee.level < row.level:
+                raise InvalidAction(
+                    f"{assignee.display_name} works Level {assignee.level}; this case is Level {row.level}"
+                )
+            conn.execute(cases.update().where(cases.c.id == row.id).values(assignee_id=assignee_id, updated_at=now))
+            who = assignee.display_name if assignee else "nobody"
+            self._event(conn, row, "assigned", agent.username, agent=agent, body=f"Assigned to {who}")
+            if assignee and assignee.email and assignee.id != agent.id:
+                queue_mail(
+                    conn,
+                    now,
+                    assignee.email,
+                    f"[{row.number}] Assigned to you: {row.subject}",
+                    self._agent_mail(row),
+                    row.id,
+                )
+
+        self._act(agent, row, assign)
+
+    def escalate(self, agent: Row, row: Row, reason: str) -> None:
+        def escalate(conn: Connection, row: Row, now: dt.datetime) -> None:
+            if row.level >= 3:
+                raise InvalidAction("the case is already with the Level 3 rapid-response team")
+            self._raise_level(conn, row, now, row.level + 1, f"Escalated by {agent.display_name}: {reason}", agent)
+
+        self._act(agent, row, escalate)
+
+    def wait_on_customer(self, agent: Row, row: Row, text: str) -> None:
+        """Ask the customer for something; the clocks stop until they answer (or an agent resumes)."""
+
+        def wait(conn: Connection, row: Row, now: dt.datetime) -> None:
+            if row.status not in OPEN:
+                raise InvalidAction("only a running case can wait on the customer")
+            self._customer_update(conn, row, now, agent, text, "web")
+            conn.execute(cases.update().where(cases.c.id == row.id).values(status="waiting", paused_at=now))
+            self._event(conn, row, "status", agent.username, agent=agent, body="Waiting on the customer; clocks paused")
+
+        self._act(agent, row, wait)
+
+    def resume(self, agent: Row, row: Row) -> None:
+        def resume(conn: Connection, row: Row, now: dt.datetime) -> None:
+            if row.status != "waiting":
+                raise InvalidAction("the case is not waiting on the customer")
+            self._resume(conn, row, now, agent)
+
+        self._act(agent, row, resume)
+
+    def resolve(self, agent: Row, row: Row, resolution: str) -> None:
+        def resolve(conn: Connection, row: Row, now: dt.datetime) -> None:
+            if row.status == "resolved":
+                raise InvalidAction("the case is already resolved")
+            conn.execute(
+                cases.update()
+                .where(cases.c.id == row.id)
+                .values(
+                    status="resolved",
+                    resolved_at=now,
+                    resolution=resolution,
+                    paused_at=None,
+                    updated_at=now,
+                    first_responded_at=row.first_responded_at or now,
+                )
+            )
+            self._event(conn, row, "resolved", agent.username, agent=agent, body=resolution, visible=True)
+            queue_mail(
+                conn,
+                now,
+                row.customer_email,
+                f"[{row.number}] Resolved: {row.subject}",
+                self._update_mail(row, f"Your case is resolved.\n\n{resolution}"),
+                row.id,
+            )
+
+        self._act(agent, row, resolve)
+
+    def reopen(self, agent: Row, row: Row, reason: str) -> None:
+        def reopen(conn: Connection, row: Row, now: dt.datetime) -> None:
+            if row.status != "resolved":
+                raise InvalidAction("only a resolved case can be reopened")
+            self._reopen(conn, row, now, agent, reason)
+
+        self._act(agent, row, reopen)
+
+    # -- the timer ----------------------------------------------------------------------------------------
+
+    def sweep(self) -> SweepReport:
+        """Escalate Level 1 cases past their resolution clock; send the status update of every case whose
+        update clock ran out; retry mail. Safe to run any number of times, anywhere, at once."""
+        now = self.now()
+        escalated, updated = [], []
+        with reading(self.engine) as conn:
+            overdue = (
+                conn.execute(
+                    sa.select(cases.c.id).where(
+                        cases.c.level == 1, cases.c.status.in_(OPEN), cases.c.resolution_due <= now
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            stale = (
+                conn.execute(sa.select(cases.c.id).where(cases.c.status.in_(OPEN), cases.c.next_update_due <= now))
+                .scalars()
+                .all()
+            )
+        for case_id in overdue:
+            with writing(self.engine) as conn:
+                row = self._fresh(conn, case_id)
+                hours = self.config.level1_hours
+                if row.level == 1 and row.status in OPEN and row.resolution_due <= now:
+                    self._raise_level(conn, row, now, 2, f"Not resolved at Level 1 within {hours} hours", None)
+                    escalated.append(row.number)
+        for case_id in stale:
+            with writing(self.engine) as conn:
+                row = self._fresh(conn, case_id)
+                if row.status in OPEN and row.next_update_due <= now:
+                    text = (
+                        f"Your case is with our {LEVELS[row.level]} team and is being worked on. "
+                        "We will write again as soon as we know more, and within "
+                        f"{self.config.update_every_hours} hours at the latest."
+                    )
+                    self._customer_update(conn, row, now, None, text, "system", kind="status_update")
+                    updated.append(row.number)
+        return SweepReport(tuple(escalated), tuple(updated), self.deliver())
+
+    def deliver(self) -> int:
+        return deliver_pending(self.engine, self.config, self.now())
+
+    # -- the pieces -----------------------------------------------------------------------------------------
+
+    def _act(self, agent: Row, row: Row, change: Callable[[Connection, Row, dt.datetime], None]) -> None:
+        now = self.now()
+        with writing(self.engine) as conn:
+            row = self._fresh(conn, row.id)
+            if row.level > agent.level and not agent.is_admin:
+                raise NotAllowed(f"{row.number} is at Level {row.level}; your level is {agent.level}")
+            change(conn, row, now)
+            conn.execute(cases.update().where(cases.c.id == row.id).values(updated_at=now))
+        self.deliver()
+
+    def _fresh(self, conn: Connection, case_id: int) -> Row:
+        return conn.execute(sa.select(cases).where(cases.c.id == case_id)).one()
+
+    def _agent(self, conn: Connection, agent_id: int) -> Row | None:
+        return conn.execute(sa.select(agents).where(agents.c.id == agent_id)).first()
+
+    def _event(
+        self,
+        conn: Connection,
+        row: Row,
+        kind: str,
+        actor: str,
+        *,
+        agent: Row | None = None,
+        body: str = "",
+        channel: str = "system",
+        visible: bool = False,
+    ) -> None:
+        conn.execute(
+            events.insert().values(
+                case_id=row.id,
+                at=self.now(),
+                kind=kind,
+                channel=channel,
+                actor=actor,
+                agent_id=agent.id if agent else None,
+                body=body,
+                visibility="customer" if visible else "internal",
+            )
+        )
+
+    def _customer_update(
+        self,
+        conn: Connection,
+        row: Row,
+        now: dt.datetime,
+        agent: Row | None,
+        text: str,
+        channel: str,
+        mail: bool = True,
+        kind: str = "reply",
+    ) -> None:
+        """Anything the customer hears from us: it answers the first-response clock and restarts the
+        24-hour update clock."""
+        actor = agent.username if agent else "system"
+        self._event(conn, row, kind, actor, agent=agent, body=text, channel=channel, visible=True)
+        values = {"next_update_due": now + dt.timedelta(hours=self.config.update_every_hours)}
+        if agent is not None:
+            values["first_responded_at"] = row.first_responded_at or now
+            if row.status == "new":
+                values["status"] = "open"
+        conn.execute(cases.update().where(cases.c.id == row.id).values(**values))
+        if mail:
+            queue_mail(
+                conn,
+                now,
+                row.customer_email,
+                f"[{row.number}] Update: {row.subject}",
+                self._update_mail(row, text),
+                row.id,
+            )
+
+    def _raise_level(
+        self, conn: Connection, row: Row, now: dt.datetime, level: int, why: str, agent: Row | None
+    ) -> None:
+        """Move a case up; Level 2 gets the least busy engineer assigned, Level 3 alerts the whole team."""
+        values: dict = {"level": level, "updated_at": now}
+        assignee = self._least_busy(conn, level) if level == 2 else None
+        values["assignee_id"] = assignee.id if assignee else None
+        conn.execute(cases.update().where(cases.c.id == row.id).values(**values))
+        actor = agent.username if agent else "system"
+        who = f"; assigned to {assignee.display_name}" if assignee else ""
+        self._event(conn, row, "escalated", actor, agent=agent, body=f"{why}. Now at Level {level}{who}.")
+        self._event(
+            conn,
+            row,
+            "level",
+            actor,
+            agent=agent,
+            visible=True,
+            body=f"Your case is now with our {LEVELS[level]} team.",
+        )
+        queue_mail(
+            conn,
+            now,
+            row.customer_email,
+            f"[{row.number}] Escalated to {LEVELS[level]}",
+            self._update_mail(row, f"Your case is now with our {LEVELS[level]} team."),
+            row.id,
+        )
+        if assignee and assignee.email:
+            queue_mail(
+                conn,
+                now,
+                assignee.email,
+                f"[{row.number}] Escalated to you: {row.subject}",
+                self._agent_mail(row),
+                row.id,
+            )
+        if level == 3:
+            self._alert_level3(conn, row, why)
+
+    def _alert_level3(self, conn: Connection, row: Row, why: str) -> None:
+        team = conn.execute(sa.select(agents).where(agents.c.level == 3, agents.c.active.is_(True))).all()
+        for engineer in team:
+            if engineer.email:
+                queue_mail(
+                    conn,
+                    self.now(),
+                    engineer.email,
+                    f"[{row.number}] RAPID RESPONSE: {row.subject}",
+                    f"{why}.\n\n{self._agent_mail(row)}",
+                    row.id,
+                )
+        names = ", ".join(e.display_name for e in team) or "nobody (no Level 3 engineers are set up)"
+        self._event(conn, row, "alerted", "system", body=f"Level 3 rapid-response team alerted: {names}")
+
+    def _least_busy(self, conn: Connection, level: int) -> Row | None:
+        load = (
+            sa.select(cases.c.assignee_id, sa.func.count().label("n"))
+            .where(cases.c.status.in_(ACTIVE))
+            .group_by(cases.c.assignee_id)
+            .subquery()
+        )
+        return conn.execute(
+            sa.select(agents)
+            .outerjoin(load, load.c.assignee_id == agents.c.id)
+            .where(agents.c.level == level, agents.c.active.is_(True))
+            .order_by(sa.func.coalesce(load.c.n, 0), agents.c.id)
+            .limit(1)
+        ).first()
+
+    def _resume(self, conn: Connection, row: Row, now: dt.datetime, agent: Row | None = None) -> None:
+        """Restart paused clocks where they stopped: the time spent waiting on the customer is added."""
+        paused = now - row.paused_at if row.paused_at else dt.timedelta(0)
+        values = {"status": "open", "paused_at": None, "next_update_due": (row.next_update_due or now) + paused}
+        if row.resolution_due:
+            values["resolution_due"] = row.resolution_due + paused
+        conn.execute(cases.update().where(cases.c.id == row.id).values(**values))
+        actor = agent.username if agent else "customer"
+        self._event(conn, row, "status", actor, agent=agent, body="No longer waiting on the customer; clocks resumed")
+
+    def _reopen(self, conn: Connection, row: Row, now: dt.datetime, agent: Row | None = None, why: str = "") -> None:
+        values = {
+            "status": "open",
+            "resolved_at": None,
+            "paused_at": None,
+            "next_update_due": now + dt.timedelta(hours=self.config.update_every_hours),
+        }
+        if row.level == 1:
+            values["resolution_due"] = now + dt.timedelta(hours=self.config.level1_hours)
+        conn.execute(cases.update().where(cases.c.id == row.id).values(**values))
+        actor = agent.username if agent else "customer"
+        self._event(
+            conn, row, "reopened", actor, agent=agent, body=why or "Reopened by the customer's reply", visible=True
+        )
+
+    def case_link(self, row: Row, token: str) -> str:
+        return f"{self.config.base_url}/cases/{row.number}/{token}"
+
+    def _received_mail(self, row: Row, token: str) -> str:
+        return (
+            f"Hello {row.customer_name},\n\nwe have your case {row.number}: {row.subject}\n\n"
+            f"Follow it, reply or add information here (keep this link private):\n{self.case_link(row, token)}\n\n"
+            f"It is with our {LEVELS[row.level]} team. You will hear from us within "
+            f"{self.config.update_every_hours} hours.\n"
+        )
+
+    def _update_mail(self, row: Row, text: str) -> str:
+        link = self.case_link(row, self.token_for(row))
+        return f"Hello {row.customer_name},\n\n{text}\n\nYour case {row.number}: {link}\n"
+
+    def _agent_mail(self, row: Row) -> str:
+        return (
+            f"{row.number}: {row.subject}\nSeverity: {row.severity}, Level {row.level}\n"
+            f"Customer: {row.customer_name} ({row.company or 'no company given'})\n\n"
+            f"{self.config.base_url}/agent/cases/{row.number}\n"
+        )
+
+
+def due(row: Row) -> dt.datetime | None:
+    """The next deadline on a case: first response, customer update or Level 1 resolution."""
+    if row.status == "resolved":
+        return None
+    deadlines = [row.next_update_due]
+    if row.first_responded_at is None:
+        deadlines.append(row.first_response_due)
+    if row.level == 1:
+        deadlines.append(row.resolution_due)
+    return min(d for d in deadlines if d is not None)

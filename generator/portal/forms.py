@@ -1,0 +1,152 @@
+"""The portal's forms (WTForms through Flask-WTF, so every one carries a CSRF token).
+
+Text is stored exactly as typed and only ever shown escaped; what is refused here is what can do harm
+outside a page: control characters (NUL, and CR/LF in one-line fields, the stuff of header injection)
+and sizes beyond what a person types."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from ..schema import CONTEXT_ID, PAGE_ID, Invalid
+from .desk import SEVERITIES
+
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and line breaks are fine in text
+
+
+def one_line(form, field) -> None:
+    if field.data and _CONTROL_ONE_LINE.search(field.data):
+        raise ValidationError("Use one line of plain text (no line breaks or control characters).")
+
+
+def plain_text(form, field) -> None:
+    if field.data and _CONTROL_TEXT.search(field.data):
+        raise ValidationError("This contains control characters (such as NUL) that cannot be stored; remove them.")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _checked(check, value: str | None, limit: int = 200) -> str | None:
+    """Where the reader came from (page, context, last search) arrives in the URL: anything malformed is
+    dropped, not shown back, because it is context for the agent, not something the customer typed."""
+    if not value or len(value) > limit:
+        return None
+    try:
+        return check(value)
+    except Invalid:
+        return None
+
+
+def page_ref(value: str | None) -> str | None:
+    return _checked(PAGE_ID, value, 20)
+
+
+def context_ref(value: str | None) -> str | None:
+    return _checked(CONTEXT_ID, value, 120)
+
+
+def search_ref(value: str | None) -> str | None:
+    if not value or len(value) > 200 or _CONTROL_ONE_LINE.search(value):
+        return None
+    return value.strip() or None
+
+
+class CaseForm(FlaskForm):
+    subject = StringField(
+        "Subject",
+        filters=[_strip],
+        validators=[DataRequired("Say in a few words what is wrong."), Length(max=200), one_line],
+        description="For example: Gantt chart is empty after importing a P6 file",
+    )
+    description = TextAreaField(
+        "What happened?",
+        filters=[_strip],
+        validators=[
+            DataRequired("Describe what you did, what you expected and what happened instead."),
+            Length(max=20000, message="Keep it under 20,000 characters; attach the rest in a reply."),
+            plain_text,
+        ],
+    )
+    severity = RadioField(
+        "How bad is it?",
+        choices=list(SEVERITIES.items()),
+        default="major",
+        validators=[DataRequired("Choose how bad it is.")],
+    )
+    module = SelectField("Product area", choices=[("", "Not sure")], validators=[Optional()])
+    customer_name = StringField(
+        "Your name", filters=[_strip], validators=[DataRequired("Tell us your name."), Length(max=200), one_line]
+    )
+    customer_email = StringField(
+        "Your email",
+        filters=[_strip],
+        validators=[
+            DataRequired("We need an email address to send you the case link."),
+            Length(max=254),
+            one_line,
+            Email("That does not look like an email address.", check_deliverability=False),
+        ],
+    )
+    company = StringField("Company", filters=[_strip], validators=[Optional(), Length(max=200), one_line])
+    phone = StringField(
+        "Phone",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=50),
+            Regexp(r"^[0-9+()./x -]*$", message="Digits, spaces and + ( ) - only."),
+        ],
+    )
+    page = HiddenField()
+    context = HiddenField()
+    last_search = HiddenField()
+    idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex)
+
+    def validate_idempotency_key(self, field) -> None:
+        if not re.fullmatch(r"[0-9a-f]{32}", field.data or ""):
+            field.data = uuid.uuid4().hex  # a tampered key only loses the double-submit protection
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField(
+        "Your message",
+        filters=[_strip],
+        validators=[DataRequired("Write your message."), Length(max=20000), plain_text],
+    )
+
+
+class SignInForm(FlaskForm):
+    username = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=64), one_line])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class AgentTextForm(FlaskForm):
+    """Reply, note, waiting, resolve, reopen, escalate: one text and the action's button."""
+
+    text = TextAreaField(
+        "Text", filters=[_strip], validators=[DataRequired("Write something."), Length(max=20000), plain_text]
+    )
+
+
+class ContactForm(AgentTextForm):
+    channel = SelectField("Channel", choices=[("phone", "Phone"), ("email", "Email")])
+    direction = SelectField("Direction", choices=[("in", "From the customer"), ("out", "To the customer")])
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField("Assign to", coerce=int, choices=[])
+
+
+class AvoidedForm(FlaskForm):
+    article = HiddenField(validators=[DataRequired()])
+    page = HiddenField()
+    context = HiddenField()
+    last_search = HiddenField()

@@ -1,0 +1,51 @@
+"""Schema changes through Alembic, so that an upgrade keeps every case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+from ..errors import KbError
+
+_SCRIPTS = Path(__file__).with_name("migrations")
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    return config
+
+
+def head() -> str:
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the newest schema (creating it when empty). On PostgreSQL an advisory lock makes
+    several workers starting at once take turns; on SQLite the write lock does."""
+    config = _config()
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to serve on a database whose schema is older (or newer) than this code."""
+    found, wanted = current(engine), head()
+    if found != wanted:
+        raise KbError(
+            f"the case database is at schema {found or 'none'}, this version needs {wanted}; "
+            "run `kb portal migrate` (it keeps every case)"
+        )

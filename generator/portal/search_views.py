@@ -1,0 +1,70 @@
+"""Search for customers and the case form: an HTML page, a JSON API and type-ahead suggestions, all through
+`generator.search` over the index of the build this portal serves."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from flask import Blueprint, render_template, request
+
+from ..errors import KbError
+from ..search import SearchResults, search
+from .app import current_portal
+
+blueprint = Blueprint("search", __name__)
+MAX_QUERY = 200
+
+
+def _run(query: str, limit: int, snippets: bool = True, prefix: bool = False) -> SearchResults | None:
+    index_dir = current_portal().index_dir
+    query = query.strip()[:MAX_QUERY]
+    if not query or index_dir is None:
+        return None
+    module = request.args.get("module") or None
+    page_type = request.args.get("type") or None
+    page = request.args.get("page", type=int, default=1)
+    try:
+        return search(
+            index_dir,
+            query,
+            module=module,
+            type=page_type,
+            limit=limit,
+            page=max(page, 1),
+            snippets=snippets,
+            prefix=prefix,
+        )
+    except KbError:
+        return None  # no index (yet): the page says search is unavailable instead of failing
+
+
+@blueprint.route("/search")
+def search_page():
+    query = request.args.get("q", "")
+    results = _run(query, 10)
+    return render_template(
+        "search.html", query=query[:MAX_QUERY], results=results, available=current_portal().index_dir is not None
+    )
+
+
+@blueprint.route("/api/search")
+def search_api():
+    limit = min(max(request.args.get("limit", type=int, default=10), 1), 50)
+    results = _run(request.args.get("q", ""), limit)
+    if results is None:
+        return {"query": request.args.get("q", "")[:MAX_QUERY], "hits": [], "total": 0}
+    return dataclasses.asdict(results)
+
+
+@blueprint.route("/api/suggest")
+def suggest_api():
+    """Articles for the case form while the customer types the subject: few, fast, no snippets."""
+    results = _run(request.args.get("q", ""), 5, snippets=False, prefix=True)
+    hits = results.hits if results else ()
+    return {"hits": [{"id": h.id, "title": h.title, "url": "/" + h.url, "summary": h.summary} for h in hits]}
+
+
+@blueprint.route("/api/ping")
+def ping():
+    """A trivial endpoint: load balancers' health checks and the portal benchmark's baseline."""
+    return {"ok": True}

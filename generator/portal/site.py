@@ -1,0 +1,77 @@
+"""The built help centre, served by the portal on the same origin as the case form.
+
+The theme writes a few small inline scripts into every page; rather than allowing inline script for the
+whole site, each page is sent with a Content-Security-Policy that allows exactly its own inline scripts,
+by hash (computed once per file version)."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+from pathlib import Path
+
+from flask import Blueprint, abort, redirect, render_template, request, send_file
+
+from .app import current_portal
+
+blueprint = Blueprint("site", __name__)
+_INLINE_SCRIPT = re.compile(
+    rb"<script(?![^>]*\bsrc=)(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE
+)
+_DATA_BLOCK = re.compile(rb"type=[\"']?application/(ld\+)?json", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def _script_hashes(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    """The CSP hashes of a page's inline scripts; data blocks (JSON) do not run and need none."""
+    data = Path(path).read_bytes()
+    hashes = []
+    for match in _INLINE_SCRIPT.finditer(data):
+        if _DATA_BLOCK.search(match["attrs"]):
+            continue
+        digest = base64.b64encode(hashlib.sha256(match["body"]).digest()).decode()
+        hashes.append(f"'sha256-{digest}'")
+    return tuple(dict.fromkeys(hashes))
+
+
+def page_csp(path: Path) -> str:
+    stat = path.stat()
+    scripts = " ".join(("'self'", *_script_hashes(str(path), stat.st_mtime_ns, stat.st_size)))
+    # Material sets a few style attributes from its scripts; styles cannot run code, scripts stay strict.
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'"
+    )
+
+
+@blueprint.route("/", defaults={"path": ""})
+@blueprint.route("/<path:path>")
+def help_centre(path: str):
+    site_dir = current_portal().config.site_dir
+    if site_dir is None:
+        if path:
+            abort(404)
+        return render_template("home.html")
+    root = site_dir.resolve()
+    target = (root / path).resolve()
+    if not target.is_relative_to(root) or any(part.startswith(".") for part in Path(path).parts):
+        abort(404)
+    if target.is_dir():
+        if path and not path.endswith("/"):
+            return redirect(f"/{path}/" + (f"?{request.query_string.decode()}" if request.query_string else ""), 308)
+        target = target / "index.html"
+    if not target.is_file():
+        missing = root / "404.html"
+        if missing.is_file():
+            response = send_file(missing, mimetype="text/html")
+            response.status_code = 404
+            response.headers["Content-Security-Policy"] = page_csp(missing)
+            return response
+        abort(404)
+    response = send_file(target, conditional=True, max_age=60)
+    if target.suffix == ".html":
+        response.headers["Content-Security-Policy"] = page_csp(target)
+    return response
