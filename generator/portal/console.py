@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from .accounts import agent_by_id, all_agents, authenticate
 from .app import current_portal
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, InvalidAction, NotAllowed, due
-from .forms import AgentTextForm, AssignForm, ContactForm, SignInForm
+from .forms import AgentTextForm, AssignForm, ContactForm, SignInForm, choices
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
 
@@ -142,9 +142,9 @@ def _case(number: str):
         abort(403, str(exc))
 
 
-def _assignees(row) -> list[tuple[int, str]]:
+def _assignees(row) -> list:
     people = [a for a in all_agents(current_portal().desk.engine) if a.active and a.level >= row.level]
-    return [(0, "Nobody"), *((a.id, f"{a.display_name} (Level {a.level})") for a in people)]
+    return choices([(0, "Nobody"), *((a.id, f"{a.display_name} (Level {a.level})") for a in people)])
 
 
 def _back(number: str, message: str):

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 
 from .app import current_portal
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, NewCase
-from .forms import AvoidedForm, CaseForm, ReplyForm, context_ref, page_ref, search_ref
+from .forms import AvoidedForm, CaseForm, ReplyForm, choices, context_ref, page_ref, search_ref
 
 blueprint = Blueprint("customer", __name__)
 
@@ -18,7 +18,7 @@ blueprint = Blueprint("customer", __name__)
 def new_case():
     portal = current_portal()
     form = CaseForm()
-    form.module.choices = [("", "Not sure"), *portal.config.modules.items()]
+    form.module.choices = choices([("", "Not sure"), *portal.config.modules.items()])
     if request.method == "GET":
         form.page.data = page_ref(request.args.get("page"))
         form.context.data = context_ref(request.args.get("context"))

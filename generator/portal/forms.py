@@ -11,6 +11,7 @@ import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from ..schema import CONTEXT_ID, PAGE_ID, Invalid
@@ -18,6 +19,11 @@ from .desk import SEVERITIES
 
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and line breaks are fine in text
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms wants them from 3.3 on."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def one_line(form, field) -> None:
@@ -77,11 +83,11 @@ class CaseForm(FlaskForm):
     )
     severity = RadioField(
         "How bad is it?",
-        choices=list(SEVERITIES.items()),
+        choices=choices(SEVERITIES.items()),
         default="major",
         validators=[DataRequired("Choose how bad it is.")],
     )
-    module = SelectField("Product area", choices=[("", "Not sure")], validators=[Optional()])
+    module = SelectField("Product area", choices=choices([("", "Not sure")]), validators=[Optional()])
     customer_name = StringField(
         "Your name", filters=[_strip], validators=[DataRequired("Tell us your name."), Length(max=200), one_line]
     )
@@ -137,8 +143,8 @@ class AgentTextForm(FlaskForm):
 
 
 class ContactForm(AgentTextForm):
-    channel = SelectField("Channel", choices=[("phone", "Phone"), ("email", "Email")])
-    direction = SelectField("Direction", choices=[("in", "From the customer"), ("out", "To the customer")])
+    channel = SelectField("Channel", choices=choices([("phone", "Phone"), ("email", "Email")]))
+    direction = SelectField("Direction", choices=choices([("in", "From the customer"), ("out", "To the customer")]))
 
 
 class AssignForm(FlaskForm):
