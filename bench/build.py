@@ -21,10 +21,8 @@ the profile to FILE and prints the functions with the most cumulative time.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import pstats
-import random
 import shutil
 import subprocess
 import sys
@@ -35,51 +33,12 @@ from pathlib import Path
 
 import click
 import yaml
+from synthetic import REPO, Article, generate  # bench/synthetic.py, beside this script
 
-REPO = Path(__file__).resolve().parent.parent
 COPIED = ("product.yml", "contexts.yml", "clients", "mkdocs.yml", "overrides")
 BIN = Path(sys.executable).parent
 TARGET_RATIO = 0.6
 CHILD_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # MkDocs' banner about its next version: noise here
-
-# The synthetic vocabulary: titles and sentences are drawn from these, with a fixed seed.
-# fmt: off
-TYPES = ["troubleshooting"] * 10 + ["howto"] * 5 + ["faq"] * 2 + ["reference"] * 2 + ["concept"]
-SYMPTOMS = ["shows no data", "is slow to open", "shows the wrong totals", "does not save changes",
-            "shows duplicate rows", "is read-only", "fails with a timeout", "shows an empty list",
-            "rejects the file", "shows dates one day early"]
-TRIGGERS = ["after an import", "after upgrading to 2026.3", "for users with the Viewer role", "in Firefox",
-            "when single sign-on is on", "after a baseline is set", "on a project with 5,000 activities",
-            "after a currency change", "for archived projects", "when two users edit at once"]
-VERBS = ["export", "copy", "archive", "restore", "filter", "share", "lock", "reorder", "rename", "import"]
-OBJECTS = ["activities", "budget lines", "change orders", "documents", "issues", "reports", "users", "phases",
-           "baselines", "cost codes", "risks", "transmittals", "calendars", "dashboards"]
-NOUNS = ["the schedule", "the forecast", "the import log", "the audit trail", "the project settings",
-         "the role", "the report", "the integration", "the cash flow curve", "the review workflow",
-         "the calendar", "the approval", "the server", "the browser cache", "the data warehouse"]
-ACTIONS = ["recalculates", "refreshes", "validates", "locks", "exports", "rebuilds", "compares", "keeps",
-           "filters", "rounds", "stores", "checks", "sends", "hides", "shows"]
-QUALIFIERS = ["every night", "when the project is saved", "for each phase", "only for administrators",
-              "in the project's currency", "before the approval step", "after each import",
-              "for the current baseline", "within the reporting period", "in the background"]
-WORDS = ("planner scheduler estimator controller approver reviewer owner contractor portfolio program "
-         "milestone deliverable float variance commitment invoice accrual retention submittal drawing "
-         "revision transmittal register dashboard widget export template permission role tenant gateway "
-         "token certificate mapping column threshold tolerance period calendar holiday shift resource").split()
-# fmt: on
-
-
-@dataclass(frozen=True)
-class Article:
-    id: str
-    module: str
-    slug: str
-    title: str
-    type: str
-
-    @property
-    def src_uri(self) -> str:
-        return f"kb/{self.module}/{self.slug}.md"
 
 
 @dataclass(frozen=True)
@@ -89,120 +48,21 @@ class Run:
     output_mb: float
 
 
-def plan_articles(count: int, screens: dict[str, list[str]], rng: random.Random) -> list[Article]:
-    """N articles spread evenly over the modules, with unique titles, slugs and IDs."""
-    articles, seen = [], set()
-    modules = list(screens)
-    for number in range(1, count + 1):
-        module = modules[(number - 1) % len(modules)]
-        kind = rng.choice(TYPES)
-        subject = rng.choice(OBJECTS)
-        if kind == "troubleshooting":
-            screen = rng.choice(screens[module] or ["The application"])
-            title = f"{screen} {rng.choice(SYMPTOMS)} {rng.choice(TRIGGERS)}"
-        elif kind == "howto":
-            title = f"How to {rng.choice(VERBS)} {subject} {rng.choice(QUALIFIERS)}"
-        elif kind == "faq":
-            title = f"Can I {rng.choice(VERBS)} {subject} {rng.choice(QUALIFIERS)}?"
-        elif kind == "reference":
-            title = f"{subject.capitalize()}: fields, options and limits ({rng.choice(WORDS)})"
-        else:
-            title = f"How {subject} and {rng.choice(OBJECTS)} work together"
-        if title in seen:
-            title = f"{title} (variant {number})"
-        seen.add(title)
-        slug = "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())[:60].strip("-")
-        articles.append(Article(f"KB-{number:04d}", module, f"{slug}-{number}", title, kind))
-    return articles
-
-
-def sentence(rng: random.Random) -> str:
-    words = " ".join(rng.sample(WORDS, rng.randint(2, 5)))
-    return (
-        f"{rng.choice(NOUNS).capitalize()} {rng.choice(ACTIONS)} the {rng.choice(OBJECTS)} "
-        f"{rng.choice(QUALIFIERS)}, so check the {words} first."
-    )
-
-
-def paragraph(rng: random.Random, sentences: tuple[int, int] = (3, 5)) -> str:
-    return " ".join(sentence(rng) for _ in range(rng.randint(*sentences)))
-
-
-def render_body(article: Article, others: list[Article], rng: random.Random) -> str:
-    """A realistic article body: sections, a table, an admonition, a code block, two links."""
-    links = [f"[{o.title}]({'' if o.module == article.module else '../' + o.module + '/'}{o.slug}.md)" for o in others]
-    code = f"ERR-{article.module[:3].upper()}-{rng.randint(100, 9999):04d}"
-    table = "\n".join(
-        ["| Setting | Default | Meaning |", "|---|---|---|"]
-        + [
-            f"| {rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} | {rng.choice(['On', 'Off', '30', 'None'])} "
-            f"| {sentence(rng)} |"
-            for _ in range(rng.randint(3, 6))
-        ]
-    )
-    block = (
-        f"```text\n{code}: {sentence(rng)}\n"
-        f"    at {rng.choice(WORDS)}.{rng.choice(WORDS)} (request {rng.randint(10**7, 10**8)})\n```"
-    )
-    admonition = f"!!! {rng.choice(['tip', 'note', 'warning'])}\n    {paragraph(rng, (2, 3))}"
-    steps = "\n".join(f"{n}. {sentence(rng)}" for n in range(1, rng.randint(4, 7)))
-    if article.type == "troubleshooting":
-        environment = (
-            f"- {article.module.capitalize()} module, version 2026.3\n"
-            f"- {rng.choice(['Chrome', 'Edge', 'Firefox', 'Safari'])} browser"
-        )
-        blocks = [
-            "## Issue", paragraph(rng), block,
-            "## Environment", environment,
-            "## Resolution", steps, admonition, table,
-            "## Cause", paragraph(rng), f"See also {links[0]} and {links[1]}.",
-        ]  # fmt: skip
-    else:
-        blocks = [
-            paragraph(rng),
-            "## Before you start", paragraph(rng), admonition,
-            "## Steps", steps,
-            "## Details", paragraph(rng), table, block,
-            "## Related articles", f"- {links[0]}\n- {links[1]}",
-        ]  # fmt: skip
-    return "\n\n".join([*blocks, paragraph(rng)]) + "\n"
-
-
 def write_project(folder: Path, count: int, seed: int = 42) -> list[Article]:
     """The synthetic project (kb/ plus the real project files) and the plain engine's project beside it."""
-    rng = random.Random(seed)
     (folder / "kb-project").mkdir()
     for name in COPIED:
         source = REPO / name
         (shutil.copytree if source.is_dir() else shutil.copyfile)(source, folder / "kb-project" / name)
-    product = yaml.safe_load((REPO / "product.yml").read_text(encoding="utf-8"))
-    contexts = yaml.safe_load((REPO / "contexts.yml").read_text(encoding="utf-8"))["contexts"]
-    screens = {m: [spec["title"] for spec in contexts.values() if spec["module"] == m] for m in product["modules"]}
-    articles = plan_articles(count, screens, rng)
+    generated = generate(count, seed)
     plain_docs = folder / "plain-project" / "docs"
-    for article in articles:
-        others = rng.sample([a for a in articles if a is not article], 2) if count > 2 else [article] * 2
-        body = render_body(article, others, rng)
-        claims = [c for c, spec in contexts.items() if spec["module"] == article.module]
-        meta = {
-            "id": article.id,
-            "title": article.title,
-            "summary": sentence(rng),
-            "type": article.type,
-            "module": article.module,
-            "audience": "public",
-            "confidence": "validated",
-        }
-        if claims and rng.random() < 0.5:
-            meta["contexts"] = [rng.choice(claims)]
-        meta["tags"] = rng.sample(WORDS, 3)
-        meta["updated"] = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 300))
-        meta["source_cases"] = [f"CASE-{rng.randint(1, 999999):06d}"]
-        _write(folder / "kb-project" / article.src_uri, _front_matter(meta) + "\n" + body)
-        _write(plain_docs / article.src_uri, _front_matter({"title": article.title}) + "\n" + body)
+    for item in generated:
+        article = item.article
+        _write(folder / "kb-project" / article.src_uri, _front_matter(item.meta) + "\n" + item.body)
+        _write(plain_docs / article.src_uri, _front_matter({"title": article.title}) + "\n" + item.body)
     _write(plain_docs / "index.md", "# Meridian Help Centre\n\nSelf-help articles for Meridian Capital Planner.\n")
     _write(folder / "plain-project" / "mkdocs.yml", plain_config())
-    return articles
+    return [item.article for item in generated]
 
 
 class _PythonName(str):

@@ -1,5 +1,5 @@
-"""`kb build`, top-down: load, validate, select, render, stage, engine, permanent links, search index,
-swap into place.
+"""`kb build`, top-down: load, validate, select, render, stage, engine, permanent links, context help,
+search index, swap into place.
 
 All reading and checking comes before any writing; the output is built beside the old one and swapped in,
 so a failed or interrupted build leaves the previous site as it was. The search index lives beside the
@@ -7,21 +7,31 @@ site (`build/site` has `build/site-search`), never inside the public folder."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .catalog import load_catalog
 from .checks import check_catalog
+from .context_files import DEMO_DIR, write_context_help
+from .contexts import resolve_contexts
 from .engine import run_engine
-from .errors import SourceError
-from .model import Catalog, Selection, Target
+from .errors import KbError, SourceError
+from .leaks import check_client_outputs
+from .model import BOOKS, Catalog, Selection, Target
 from .output import mark_output, new_folder_beside, swap_into_place
 from .permalinks import write_permalinks
 from .progress import Reporter, SilentReporter
 from .render import render_selection
 from .search import IndexStats, documents_for, write_index
-from .select import select
+from .select import book_pages, select
 from .stage import stage_project
+
+if TYPE_CHECKING:
+    from .pdf import PdfResult
 
 
 def index_beside(out: Path) -> Path:
@@ -35,7 +45,8 @@ class BuildResult:
     out: Path
     pages: int
     warnings: tuple[str, ...]
-    index: IndexStats
+    index: IndexStats | None  # None when the build made no site
+    pdfs: tuple[PdfResult, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,9 @@ def render_target(root: Path, target: Target, strict: bool, reporter: Reporter) 
     return Rendered(catalog, selection, rendered, tuple(str(p) for p in problems))
 
 
+FORMATS = ("site", "pdf")
+
+
 def build_target(
     root: Path,
     target: Target,
@@ -68,26 +82,64 @@ def build_target(
     strict: bool = False,
     reporter: Reporter | None = None,
     full_index: bool = False,
+    formats: tuple[str, ...] = ("site",),
+    today: dt.date | None = None,
 ) -> BuildResult:
-    """Build one target's site into `out` and its search index beside it (each replaced whole on success)."""
+    """Build one target into `out`: the site (with its search index beside it) and/or a PDF per book (in
+    `out/pdf/`). A client's output is checked for other clients' private content before it is published;
+    each output is replaced whole, and only on success."""
     reporter = reporter or SilentReporter()
     rendered = render_target(root, target, strict, reporter)
-    pages = rendered.selection.pages
+    catalog, selection, pages = rendered.catalog, rendered.selection, rendered.selection.pages
     warnings = list(rendered.warnings)
+    stats, pdfs = None, []
 
     with new_folder_beside(out) as scratch:
-        config = stage_project(
-            rendered.catalog, rendered.selection, rendered.pages, scratch / "project", scratch / "site"
-        )
-        reporter.step("Building the site")
-        with reporter.watch(scratch / "site", expected=len(pages)):
-            warnings += run_engine(config, strict=strict)
-        write_permalinks(pages, scratch / "site")
-        mark_output(scratch / "site")
-        stats = _index(rendered, index_beside(out), full_index, reporter)
-        swap_into_place(scratch / "site", out)
-    reporter.step(f"Built {len(pages)} pages into {out}")
-    return BuildResult(target.name, out, len(pages), tuple(warnings), stats)
+        site = scratch / "site"
+        printed = {book: target.pdf_name(book) for book in BOOKS if "pdf" in formats and book_pages(selection, book)}
+        config = stage_project(catalog, selection, rendered.pages, scratch / "project", site, {"pdfs": printed})
+        if "site" in formats:
+            reporter.step("Building the site")
+            with reporter.watch(site, expected=len(pages)):
+                warnings += run_engine(config, strict=strict)
+            write_permalinks(pages, site)
+            context_map = resolve_contexts(catalog, selection)
+            write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
+        if "pdf" in formats:
+            from .pdf import write_pdfs  # WeasyPrint takes a second to import: only when printing
+
+            pdfs = write_pdfs(
+                catalog,
+                selection,
+                rendered.pages,
+                scratch / "project" / "docs",
+                site / "pdf",
+                today or dt.date.today(),
+                reporter.step,
+            )
+        if target.is_client:
+            reporter.step("Checking for other clients' private content")
+            check_client_outputs(catalog, selection, rendered.pages, [site], site)
+        site.mkdir(exist_ok=True)
+        mark_output(site)
+        if "site" in formats:
+            stats = _index(rendered, index_beside(out), full_index, reporter)
+            if target.is_client:
+                _check_index(rendered, index_beside(out))
+        swap_into_place(site, out)
+    reporter.step(f"Built {len(pages)} pages into {out}" + (f" and {len(pdfs)} PDF(s)" if pdfs else ""))
+    published = tuple(dataclasses.replace(pdf, path=out / "pdf" / pdf.path.name) for pdf in pdfs)
+    return BuildResult(target.name, out, len(pages), tuple(warnings), stats, published)
+
+
+def _check_index(rendered: Rendered, index_dir: Path) -> None:
+    """The client's search index gets the same proof as the site; a leaking index is removed (it is derived
+    data, rebuilt by the next build) so that no portal can serve it."""
+    try:
+        check_client_outputs(rendered.catalog, rendered.selection, rendered.pages, [index_dir], index_dir.parent)
+    except KbError:
+        shutil.rmtree(index_dir, ignore_errors=True)
+        raise
 
 
 def index_target(

@@ -21,7 +21,7 @@ def load_catalog(root: Path) -> Catalog:
     problems: list[Problem] = []
     product = load_product(root, problems)
     contexts = _load_contexts(root, problems)
-    clients = _load_clients(root, problems)
+    clients = _load_clients(root, problems, product)
     pages, assets = [], []
     for path in _source_files(root, problems):
         if path.suffix == ".md":
@@ -118,7 +118,7 @@ def _load_contexts(root: Path, problems: list[Problem]) -> dict[str, Context]:
     return contexts
 
 
-def _load_clients(root: Path, problems: list[Problem]) -> dict[str, ClientProfile]:
+def _load_clients(root: Path, problems: list[Problem], product: Product) -> dict[str, ClientProfile]:
     clients = {}
     folder = root / "clients"
     for path in sorted(folder.glob("*.yml")) if folder.is_dir() else ():
@@ -132,6 +132,7 @@ def _load_clients(root: Path, problems: list[Problem]) -> dict[str, ClientProfil
         if not doc:
             continue
         values, found = schema.validate(doc, schema.CLIENT, name)
+        found += _client_problems(root, name, doc, values, product)
         problems += found
         if not found:
             clients[slug] = ClientProfile(
@@ -146,11 +147,54 @@ def _load_clients(root: Path, problems: list[Problem]) -> dict[str, ClientProfil
     return clients
 
 
+LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
+COLOR_KEYS = ("primary", "accent")
+CONTACT_KEYS = ("name", "email", "role")
+
+
+def _client_problems(root: Path, name: str, doc: YamlDoc, values: dict, product: Product) -> list[Problem]:
+    """What the schema cannot see: the logo is a picture inside the project, the colours and contact have
+    known keys, the terms are the product's (modules are checked with the pages, in checks.py)."""
+    problems = []
+    logo = values.get("logo")
+    if logo:
+        path = (root / logo).resolve()
+        if not path.is_relative_to(root) or path.suffix.lower() not in LOGO_SUFFIXES or not path.is_file():
+            problems.append(
+                Problem(
+                    name,
+                    doc.line_of("logo"),
+                    f"'logo': {logo!r} is not a picture in the project; expected a "
+                    f"{', '.join(LOGO_SUFFIXES)} file such as clients/<client>/logo.svg",
+                )
+            )
+    for key, allowed in (("colors", COLOR_KEYS), ("contact", CONTACT_KEYS)):
+        for unknown in set(values.get(key) or {}) - set(allowed):
+            problems.append(
+                Problem(
+                    name, doc.line_of(key, unknown), f"'{key}': unknown key {unknown!r}; expected {', '.join(allowed)}"
+                )
+            )
+    for term in values.get("terms") or {}:
+        if term not in product.terms:
+            problems.append(
+                Problem(
+                    name,
+                    doc.line_of("terms", term),
+                    f"'terms': {term!r} is not a product term; expected one of "
+                    f"{', '.join(product.terms)} (product.yml)",
+                )
+            )
+    return problems
+
+
 def _source_files(root: Path, problems: list[Problem]) -> list[Path]:
-    """Every file under kb/ and docs/, sorted. A link that leaves the project or points nowhere is a
-    problem and is not followed: a source tree must not pull in files from elsewhere."""
+    """Every file under kb/, docs/ and clients/<slug>/ (a client's own chapters), sorted. A link that leaves
+    the project or points nowhere is a problem and is not followed: a source tree must not pull in files
+    from elsewhere."""
     found = []
-    for top in SOURCE_DIRS:
+    client_dirs = sorted(p.relative_to(root).as_posix() for p in (root / "clients").glob("*/") if p.is_dir())
+    for top in (*SOURCE_DIRS, *client_dirs):
         for folder, dirs, files in os.walk(root / top):
             here = Path(folder)
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and _link_ok(here / d, root, problems))
@@ -192,6 +236,11 @@ def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
             Problem(src_uri, 0, f"manual pages go in docs/<book>/, expected a book among {', '.join(BOOKS)}")
         )
         return None
+    if parts[0] == "clients" and (len(parts) < 4 or parts[2] not in BOOKS):
+        problems.append(
+            Problem(src_uri, 0, f"a client's chapters go in clients/<client>/<book>/, a book among {', '.join(BOOKS)}")
+        )
+        return None
     if parts[0] == "kb" and parts[-1] == "index.md":
         problems.append(
             Problem(
@@ -226,7 +275,20 @@ def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
     problems += found
     if any(p.is_error for p in found):
         return None
-    default_type = "lesson" if parts[1:2] == ["training"] else "reference"
+    if parts[0] == "clients":
+        owner = parts[1]
+        if values["clients"] not in ((), (owner,)):
+            problems.append(
+                Problem(
+                    src_uri,
+                    doc.line_of("clients"),
+                    f"'clients': pages under clients/{owner}/ are {owner}'s own; "
+                    f"expected no 'clients' key, or [{owner}]",
+                )
+            )
+            return None
+        values["clients"] = (owner,)
+    default_type = "lesson" if "training" in parts[1:3] else "reference"
     claims = tuple(
         ContextClaim(cid, primary, doc.line_of("contexts", i)) for i, (cid, primary) in enumerate(values["contexts"])
     )

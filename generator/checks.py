@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 
+from .contexts import check_contexts, every_target
 from .errors import Problem
 from .links import find_links, is_internal, resolve
 from .model import Catalog, Page
 
 
 def check_catalog(catalog: Catalog) -> list[Problem]:
-    """Loading problems plus cross-references: IDs, modules, clients, contexts, links, pictures."""
+    """Loading problems plus cross-references: IDs, modules, clients, contexts, links, pictures, and the
+    coverage of the application's screens in every target, each client's included."""
     problems = list(catalog.problems)
     problems += _check_ids(catalog.pages)
     problems += _check_references(catalog)
+    problems += check_contexts(catalog, every_target(catalog))
     problems += _check_links(catalog)
     problems += _check_kcs_sections(catalog.pages)
     return sorted(set(problems))

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from .build import build_target, index_beside
+from .build import FORMATS, build_target, index_beside
 from .catalog import load_catalog
 from .checks import check_catalog
-from .errors import KbError
-from .model import PAGE_TYPES_FOR_NEW, TARGETS
+from .errors import KbError, SourceError
+from .model import BOOKS, PAGE_TYPES_FOR_NEW, TARGETS, client_target
 from .output import check_out_dir
 from .portal.cli import register as register_portal_commands
 from .progress import ConsoleReporter
@@ -109,7 +111,9 @@ def new_article(ctx: click.Context, title: str, module: str, page_type: str) -> 
 def check(ctx: click.Context, strict: bool) -> None:
     """Validate every source and print every problem as path:line: message.
 
-    Exits with 1 when there are errors (or, with --strict, warnings)."""
+    Also checks context help in every target: screens of contexts.yml no page claims, screens claimed by
+    several pages without exactly one primary claim, and topics a target leaves out (with where that
+    screen's help falls back to). Exits with 1 when there are errors (or, with --strict, warnings)."""
     catalog = load_catalog(project_root(ctx))
     problems = check_catalog(catalog)
     for problem in problems:
@@ -125,13 +129,88 @@ def check(ctx: click.Context, strict: bool) -> None:
     click.echo(f"No problems in {len(catalog.pages)} pages." if not problems else f"{warnings} warnings.")
 
 
+@cli.command("contexts")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NAME",
+    help="Only this target (site, internal, client-<slug>); repeat for several. [default: every target]",
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PERCENT",
+    help="Exit with 1 when a target covers less than PERCENT of the screens (for CI).",
+)
+@click.pass_context
+def contexts_command(ctx: click.Context, targets: tuple[str, ...], fail_under: float | None) -> None:
+    """Print where each screen of contexts.yml opens its help, per target, and the share of screens
+    that have a topic.
+
+    \b
+    Per target, a screen's help is one of:
+      USR-004             its topic: the page that claims it as primary (or the only one that claims it)
+      KB-0012 (fallback)  the target leaves the topic out; another page of the target claims the screen
+      module page         no page of the target claims it: the module's list of articles
+      search              no page claims it: a search for the screen's title
+      -                   a client build whose licence leaves the screen's module out
+    `kb check` reports the same gaps as problems, at their file and line."""
+    from .contexts import coverage, every_target, format_coverage, format_percent
+
+    catalog = load_catalog(project_root(ctx))
+    unreadable = [p for p in catalog.problems if p.is_error]
+    if unreadable:
+        raise SourceError(unreadable)
+    available = {target.name: target for target in every_target(catalog)}
+    unknown = [name for name in targets if name not in available]
+    if unknown:
+        raise KbError(f"--target {unknown[0][:60]!r}: no such target; expected one of {', '.join(available)}")
+    maps = coverage(catalog, [available[name] for name in targets] if targets else available.values())
+    for line in format_coverage(maps):
+        click.echo(line)
+    short = [m for m in maps if fail_under is not None and m.percent < fail_under]
+    if short:
+        raise KbError(
+            ", ".join(f"target '{m.target.name}' covers {format_percent(m.percent)} of the screens" for m in short)
+            + f"; --fail-under {fail_under:g} requires {fail_under:g}%"
+        )
+
+
+def _formats(ctx, param, value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    formats = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise click.BadParameter(f"{value!r}: expected a comma-separated list of {', '.join(FORMATS)}")
+    return formats
+
+
 @cli.command()
 @target_option("site")
+@click.option("--client", metavar="SLUG", help="Build this client's help centre and manuals (clients/SLUG.yml).")
+@click.option("--all-clients", is_flag=True, help="Build every client, in parallel processes.")
+@click.option(
+    "--book",
+    "books",
+    multiple=True,
+    type=click.Choice(BOOKS),
+    help="Only this book (repeat for several); the knowledge base is left out. [default: everything]",
+)
+@click.option(
+    "--format",
+    "formats",
+    callback=_formats,
+    metavar="site,pdf",
+    help="What to make: the site, a PDF per book, or both. [default: site; site,pdf for clients]",
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
     default=None,
-    help="Where the site goes (replaced whole when the build succeeds). [default: build/<target>]",
+    help="Where the output goes (replaced whole when the build succeeds). [default: build/<target>]",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too, the engine's included.")
 @click.option(
@@ -139,19 +218,94 @@ def check(ctx: click.Context, strict: bool) -> None:
     is_flag=True,
     help="Re-index every page instead of only the pages that changed since the last build.",
 )
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Processes for --all-clients.")
 @click.pass_context
-def build(ctx: click.Context, target: str, out: Path | None, strict: bool, full_index: bool) -> None:
-    """Build a target's site and its search index: load, validate, select, render, stage, MkDocs, index,
-    swap into place.
+def build(
+    ctx: click.Context,
+    target: str,
+    client: str | None,
+    all_clients: bool,
+    books: tuple[str, ...],
+    formats: tuple[str, ...] | None,
+    out: Path | None,
+    strict: bool,
+    full_index: bool,
+    jobs: int | None,
+) -> None:
+    """Build a target: load, validate, select, render, stage, MkDocs, PDFs, search index, swap into place.
 
-    The search index goes beside the site (build/site-search for build/site), outside the public folder.
-    A failed or interrupted build leaves the previous output as it was."""
+    \b
+    kb build                               the public help centre into build/site
+    kb build --target internal             the agents' help centre, drafts included
+    kb build --client acme                 Acme's help centre and manuals, site and PDFs
+    kb build --client acme --book training --format pdf
+    kb build --all-clients                 every client, in parallel
+
+    The search index goes beside the site (build/site-search for build/site), outside the public folder;
+    PDFs go into the site's pdf/ folder. A client's output is searched for every other client's private
+    content before it is published. A failed or interrupted build leaves the previous output as it was."""
     root = project_root(ctx)
-    out = check_out_dir(out or root / "build" / target, root)
+    if client and all_clients:
+        raise KbError("--client and --all-clients: choose one")
+    if all_clients:
+        if out:
+            raise KbError("--out cannot be used with --all-clients; each client goes to build/client-<slug>")
+        _build_all_clients(root, frozenset(books) or None, formats or ("site", "pdf"), full_index, jobs)
+        return
+    build_for = TARGETS[target]
+    if client:
+        from .client_builds import resolve_client
+
+        build_for = client_target(resolve_client(load_catalog(root), client), frozenset(books) or None)
+    elif books:
+        build_for = dataclasses.replace(build_for, books=frozenset(books))
+    out = check_out_dir(out or root / "build" / build_for.name, root)
     check_out_dir(index_beside(out), root)
-    result = build_target(root, TARGETS[target], out, strict=strict, reporter=ConsoleReporter(), full_index=full_index)
+    result = build_target(
+        root,
+        build_for,
+        out,
+        strict=strict,
+        reporter=ConsoleReporter(),
+        full_index=full_index,
+        formats=formats or (("site", "pdf") if client else ("site",)),
+    )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for pdf in result.pdfs:
+        click.echo(
+            f"{pdf.path.relative_to(root) if pdf.path.is_relative_to(root) else pdf.path}: "
+            f"{pdf.pages} pages, {pdf.chapters} chapters",
+            err=True,
+        )
+
+
+def _build_all_clients(
+    root: Path, books: frozenset[str] | None, formats: tuple[str, ...], full_index: bool, jobs: int | None
+) -> None:
+    from .client_builds import build_client, build_clients_in_parallel
+
+    slugs = sorted(load_catalog(root).clients)
+    if not slugs:
+        raise KbError("no client profiles: add clients/<slug>.yml")
+    jobs = jobs or min(len(slugs), os.cpu_count() or 1)
+    click.echo(f"Building {len(slugs)} clients ({', '.join(slugs)}) in {jobs} processes", err=True)
+    outcomes = build_clients_in_parallel(
+        build_client,
+        slugs,
+        jobs,
+        lambda line: click.echo(line, err=True),
+        root=root,
+        books=books,
+        formats=formats,
+        full_index=full_index,
+    )
+    failed = [o for o in outcomes if o.error]
+    for outcome in outcomes:
+        status = f"failed: {outcome.error}" if outcome.error else f"{outcome.pages} pages, {len(outcome.pdfs)} PDF(s)"
+        click.echo(f"  {outcome.slug}: {status} ({outcome.seconds:.1f}s)", err=True)
+    if failed:
+        raise KbError(f"{len(failed)} of {len(outcomes)} client builds failed: {', '.join(o.slug for o in failed)}")
 
 
 @cli.command()

@@ -48,9 +48,9 @@ class Page:
 
     @property
     def book(self) -> str:
-        """'kb' for articles, else the manual's folder under docs/."""
+        """'kb' for articles, else the manual's folder: docs/<book>/ or a client's clients/<slug>/<book>/."""
         parts = self.src_uri.split("/")
-        return "kb" if parts[0] == "kb" else parts[1]
+        return {"kb": "kb", "docs": parts[1]}.get(parts[0]) or parts[2]
 
     @property
     def is_article(self) -> bool:
@@ -58,11 +58,13 @@ class Page:
 
     @property
     def dest_uri(self) -> str:
-        """Where the page sits in a staged project: kb/... as is, docs/user/04-gantt.md -> user/gantt.md."""
+        """Where the page sits in a staged project: kb/... as is, docs/user/04-gantt.md -> user/gantt.md,
+        clients/acme/training/09-sap.md -> training/sap.md (a client's own chapter joins the book)."""
         parts = self.src_uri.split("/")
         if parts[0] == "kb":
             return self.src_uri
-        return "/".join([*parts[1:-1], _ORDER_PREFIX.sub("", parts[-1])])
+        within_book = parts[1:-1] if parts[0] == "docs" else parts[2:-1]  # clients/acme/training/x.md
+        return "/".join([*within_book, _ORDER_PREFIX.sub("", parts[-1])])
 
     @property
     def url(self) -> str:
@@ -110,9 +112,12 @@ class ClientProfile:
 
 @dataclass(frozen=True)
 class Context:
+    """A screen or dialog of the application (contexts.yml): the ID it opens help with."""
+
     id: str
     title: str
     module: str
+    line: int = field(default=0, compare=False)  # in contexts.yml, for coverage problems
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,28 @@ class Target:
     audiences: frozenset[str]
     confidences: frozenset[str]
     client: str | None = None
+    modules: frozenset[str] | None = None  # a client's licensed modules; None: every module
+    books: frozenset[str] | None = None  # `--book`: only these books ("kb" for articles); None: all
+
+    @property
+    def is_client(self) -> bool:
+        return self.client is not None
+
+    def pdf_name(self, book: str) -> str:
+        """acme-training.pdf for a client's book, site-training.pdf for the public site's."""
+        return f"{self.client or self.name}-{book}.pdf"
+
+
+def client_target(profile: ClientProfile, books: frozenset[str] | None = None) -> Target:
+    """A client's build: public, validated pages, only the licensed modules, plus the client's own pages."""
+    return Target(
+        f"client-{profile.slug}",
+        frozenset({"public"}),
+        frozenset({"validated"}),
+        client=profile.slug,
+        modules=frozenset(profile.modules),
+        books=books,
+    )
 
 
 SITE = Target("site", frozenset({"public"}), frozenset({"validated"}))

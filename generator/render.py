@@ -40,6 +40,7 @@ class ReaderView:
         self.name = profile.name if profile else catalog.product.vendor + " customers"
         self.slug = profile.slug if profile else None
         self._licensed = set(profile.modules) if profile else set(self._modules)
+        self._known_clients = frozenset(catalog.clients)  # underscore: the sandbox hides it from templates
 
     def licenses(self, module: str) -> bool:
         if module not in self._modules:
@@ -77,10 +78,11 @@ def make_environment(catalog: Catalog, client: str | None) -> SandboxedEnvironme
 
 def render_page(env: SandboxedEnvironment, page: Page) -> str:
     """The page's body with its template evaluated; raises TemplateProblem-bearing Problem on mistakes."""
+    body = only_blocks(page, env.globals["client"]) if "/// only" in page.body else page.body
     try:
-        if not any(mark in page.body for mark in ("{{", "{%", "{#")):
-            return page.body  # nothing to evaluate: skip compiling a template
-        return env.from_string(page.body).render()
+        if not any(mark in body for mark in ("{{", "{%", "{#")):
+            return body  # nothing to evaluate: skip compiling a template
+        return env.from_string(body).render()
     except jinja2.TemplateSyntaxError as exc:
         raise _problem(page, exc.lineno, f"template syntax: {exc.message}") from None
     except (jinja2.UndefinedError, jinja2.TemplateNotFound, jinja2.exceptions.SecurityError) as exc:
@@ -92,6 +94,56 @@ def render_page(env: SandboxedEnvironment, page: Page) -> str:
         raise _problem(page, _template_line(exc), message) from None
     except TemplateProblem as exc:
         raise _problem(page, _template_line(exc), f"template: {exc}") from None
+
+
+_FENCE_OPEN = re.compile(r"^(/{3,})\s*([\w-]+)(?:\s*\|\s*(.*?))?\s*$")
+_FENCE_CLOSE = re.compile(r"^(/{3,})\s*$")
+_CONDITION = re.compile(r"^(module|client)\s*=\s*([\w,\s-]+)$")
+
+
+def only_blocks(page: Page, reader: ReaderView) -> str:
+    """`/// only | module=budgets` ... `///`: the block stays when the reader licenses one of the modules
+    (or, with `client=acme,harbor`, is one of the clients), else it goes. Removed lines become empty lines,
+    so that later problems still point at the right line of the file."""
+    lines = page.body.split("\n")
+    stack: list[tuple[int, str, bool]] = []  # (line index, fence, keep) of the open blocks
+    for index, line in enumerate(lines):
+        opening = _FENCE_OPEN.match(line)
+        if opening:
+            fence, name, args = opening.groups()
+            keep = _condition(page, index, reader, args or "") if name == "only" else None
+            stack.append((index, fence, keep))
+            continue
+        closing = _FENCE_CLOSE.match(line)
+        if closing and stack:
+            start, fence, keep = stack.pop()
+            if keep is None:
+                continue  # another block type (caption, details, ...): the engine handles it
+            if keep:
+                lines[start] = lines[index] = ""
+            else:
+                lines[start : index + 1] = [""] * (index + 1 - start)
+    for start, _, keep in stack:
+        if keep is not None:
+            raise _problem(page, start + 1, "'/// only' block is not closed; expected a line '///' after its content")
+    return "\n".join(lines)
+
+
+def _condition(page: Page, index: int, reader: ReaderView, args: str) -> bool:
+    found = _CONDITION.match(args.strip())
+    if not found:
+        raise _problem(page, index + 1, f"'/// only | {args}': expected 'module=NAME[,NAME]' or 'client=SLUG[,SLUG]'")
+    key, values = found.group(1), [v.strip() for v in found.group(2).split(",") if v.strip()]
+    if key == "module":
+        try:
+            return any(reader.licenses(module) for module in values)
+        except TemplateProblem as exc:
+            raise _problem(page, index + 1, f"'/// only': {exc}") from None
+    unknown = [v for v in values if v not in reader._known_clients]
+    if unknown:
+        expected = ", ".join(sorted(reader._known_clients))
+        raise _problem(page, index + 1, f"'/// only': unknown client {unknown[0]!r}; expected one of {expected}")
+    return reader.slug in values
 
 
 class RenderError(Exception):

@@ -102,7 +102,18 @@ def mapping_of(value_check: Check) -> Check:
 
 
 SLUG = pattern(r"[a-z][a-z0-9_-]*", "'scheduling' (lower case, digits, - and _)")
-CONTEXT_ID = pattern(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*", "'schedule.gantt'")
+CONTEXT_ID_MAX = 100  # a context ID names a folder of the site (/context/<id>/) and a C constant
+_context_id_pattern = pattern(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*", "'schedule.gantt'")
+
+
+def CONTEXT_ID(value: Any) -> str:
+    """A screen ID of contexts.yml; named like the patterns beside it. The length is checked first, so a
+    10,000-character value is not echoed back in the message."""
+    if isinstance(value, str) and len(value) > CONTEXT_ID_MAX:
+        raise Invalid(f"expected at most {CONTEXT_ID_MAX} characters like 'schedule.gantt', got {len(value)}")
+    return _context_id_pattern(value)
+
+
 PAGE_ID = pattern(r"(KB-\d{4,6}|[A-Z]{3}-\d{3})", "KB-0042 (articles) or USR-001 (manual pages)")
 CASE_ID = pattern(r"CASE-\d{6}", "CASE-000123")
 COLOR = pattern(r"#[0-9a-fA-F]{6}", "#0b5394")

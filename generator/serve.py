@@ -12,7 +12,7 @@ from .errors import KbError
 from .model import Target
 from .progress import Reporter
 
-WATCHED = ("kb", "docs", "clients", "overrides", "product.yml", "contexts.yml", "mkdocs.yml")
+WATCHED = ("kb", "docs", "clients", "overrides", "demo", "product.yml", "contexts.yml", "mkdocs.yml")
 
 
 def serve_preview(root: Path, target: Target, host: str, port: int, reporter: Reporter) -> None:
@@ -30,6 +30,7 @@ def serve_preview(root: Path, target: Target, host: str, port: int, reporter: Re
 
     rebuild()
     server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir), polling_interval=0.2)
+    server.error_handler = lambda code: _error_page(site_dir, code)
     for name in WATCHED:
         if (root / name).exists():
             server.watch(str(root / name))
@@ -39,3 +40,10 @@ def serve_preview(root: Path, target: Target, host: str, port: int, reporter: Re
         click.echo("Stopped.", err=True)
     finally:
         server.shutdown()
+
+
+def _error_page(site_dir: Path, code: int) -> bytes | None:
+    """The site's own 404.html for a missing page, as static hosts serve it: an unknown /context/<id>/ then
+    lands on a search, as it will once published."""
+    page = site_dir / "404.html"
+    return page.read_bytes() if code == 404 and page.is_file() else None

@@ -11,8 +11,9 @@ from typing import Any
 import jinja2
 import yaml
 
-from .model import BOOKS, Catalog, Page, Selection
+from .model import BOOKS, Catalog, ClientProfile, Page, Selection
 from .render import asset_dest
+from .select import book_pages, chapter_numbers
 from .yamlfile import parse_yaml
 
 BOOK_TITLES = {"user": "User Manual", "admin": "Administrator Guide", "training": "Training"}
@@ -49,8 +50,9 @@ def stage_project(
     """Write the staged project into `folder` (which must not exist); return its mkdocs.yml."""
     docs = folder / "docs"
     docs.mkdir(parents=True)
+    numbers = chapter_numbers(selection, BOOKS)
     for page in selection.pages:
-        _write(docs / page.dest_uri, _front_matter(page) + rendered[page.src_uri])
+        _write(docs / page.dest_uri, _front_matter(page, numbers.get(page.src_uri)) + rendered[page.src_uri])
     for asset in selection.assets:
         dest = docs / asset_dest(asset)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -58,9 +60,40 @@ def stage_project(
     for dest_uri, text in landing_pages(catalog, selection).items():
         _write(docs / dest_uri, text)
     config = engine_config(catalog, selection, docs, site_dir, extra or {})
+    if selection.target.client:
+        config = brand(config, catalog.clients[selection.target.client], catalog, docs)
     config_path = folder / "mkdocs.yml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return config_path
+
+
+def brand(config: dict[str, Any], client: ClientProfile, catalog: Catalog, docs: Path) -> dict[str, Any]:
+    """A client's build in the client's colours, with their logo and name in the header."""
+    config = dict(config)
+    config["site_name"] = f"{client.name} · {catalog.product.short_name} Help Centre"
+    theme = dict(config["theme"])
+    if client.logo:
+        logo = Path(client.logo)
+        dest = docs / "assets" / f"client-logo{logo.suffix.lower()}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(catalog.root / logo, dest)
+        theme["logo"] = f"assets/{dest.name}"
+    config["theme"] = theme
+    colors = client.colors
+    if colors:
+        css = [":root, [data-md-color-scheme] {"]
+        if "primary" in colors:
+            css += [
+                f"  --md-primary-fg-color: {colors['primary']};",
+                f"  --md-primary-fg-color--light: color-mix(in srgb, {colors['primary']} 75%, white);",
+                f"  --md-primary-fg-color--dark: color-mix(in srgb, {colors['primary']} 75%, black);",
+            ]
+        if "accent" in colors:
+            css.append(f"  --md-accent-fg-color: {colors['accent']};")
+        css.append("}")
+        _write(docs / "assets" / "client-brand.css", "\n".join(css) + "\n")
+        config["extra_css"] = [*(config.get("extra_css") or []), "assets/client-brand.css"]
+    return config
 
 
 def _write(path: Path, text: str) -> None:
@@ -68,9 +101,13 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _front_matter(page: Page) -> str:
+def _front_matter(page: Page, chapter: int | None) -> str:
     """The staged page's meta for the theme: written with a YAML dumper, never pasted text."""
     meta = {"title": page.title, "kb_id": page.id, "kb_type": page.type}
+    if chapter:
+        meta["kb_chapter"] = chapter
+    if not page.is_article:
+        meta["kb_book"] = page.book
     if page.summary:
         meta["description"] = page.summary
     if page.module:
@@ -137,12 +174,14 @@ def build_nav(catalog: Catalog, selection: Selection) -> list:
         if slug in grouped:
             kb_nav.append({modules[slug].title: [f"kb/{slug}/index.md", *_by_type_nav(grouped[slug])]})
     nav: list = [{"Home": "index.md"}, {"Knowledge base": kb_nav}]
+    numbers = chapter_numbers(selection, BOOKS)
     for book in BOOKS:
-        pages = sorted((p for p in selection.pages if p.book == book), key=lambda p: p.src_uri)
-        index = [p for p in pages if p.dest_uri == f"{book}/index.md"]
-        chapters = [{p.title: p.dest_uri} for p in pages if p not in index]
+        pages = book_pages(selection, book)
+        entries = [
+            {f"{numbers[p.src_uri]}. {p.title}": p.dest_uri} if p.src_uri in numbers else p.dest_uri for p in pages
+        ]
         if pages:
-            nav.append({BOOK_TITLES[book]: [p.dest_uri for p in index] + chapters})
+            nav.append({BOOK_TITLES[book]: entries})
     return nav
 
 

@@ -84,3 +84,10 @@ def built_basic(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Pat
         return built[target]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own sample project (the Meridian help centre, with its demo/) built for `site` into
+    a temporary folder, once per session: for the few tests of what a newcomer gets from `make run`."""
+    return build_target(REPO, TARGETS["site"], tmp_path_factory.mktemp("sample") / "site").out

@@ -1,7 +1,8 @@
 """The support policy's clocks: when a first response, a customer update and a Level 1 resolution are due.
 
-First response: "the same working day" -- by the end of the working day the case arrived in, or, when it
-arrived outside working hours, by the end of the next working day. Updates and resolution run on calendar
+First response: "the same working day" -- by the end of the working day the case arrived in (before opening
+time counts as that day), or, when it arrived after closing time or on a day off, by the end of the next
+working day. Updates and resolution run on calendar
 hours (24 hours means 24 hours). Working hours, time zone and holidays come from the portal's settings."""
 
 from __future__ import annotations

@@ -164,4 +164,9 @@ def _local(target: str | None) -> str | None:
     """Only same-site paths after sign-in: never an open redirect to another host."""
     if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
         return None
+    # Browsers read a backslash as "/" and drop tabs and line breaks, so "/<backslash>evil.example" is
+    # "//evil.example" to them. Werkzeug happens to percent-encode the backslash in Location today; do not
+    # rely on it.
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
     return target

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from .clock import clocks_for, utcnow
 from .config import PortalConfig
 from .db import agents, cases, deflections, events, reading, writing
-from .mail import deliver_pending, queue_mail
+from .mail import deliver_claimed, deliver_pending, queue_mail
 
 SEVERITIES = {
     "minor": "A question, or a problem with a workaround",
@@ -78,6 +79,11 @@ def case_number(case_id: int) -> str:
     return f"CASE-{case_id:06d}"
 
 
+# What `case_number` writes. A number from a URL is checked against it before it reaches the database:
+# anything else is simply not a case, and PostgreSQL refuses text with NUL in it outright (a 500, not a 404).
+NUMBER = re.compile(r"CASE-[0-9]{6,18}")
+
+
 class Desk:
     def __init__(self, engine: Engine, config: PortalConfig, now: Callable[[], dt.datetime] = utcnow):
         self.engine, self.config, self.now = engine, config, now
@@ -86,6 +92,20 @@ class Desk:
 
     def submit(self, new: NewCase, idempotency_key: str) -> Submitted:
         """Store a new case and acknowledge it; the same idempotency key again returns the same case."""
+        try:
+            return self._submit(new, idempotency_key)
+        except sa.exc.IntegrityError:
+            # The same form sent twice at once (a double click, a retrying proxy): on PostgreSQL both
+            # transactions can look for the key before either has committed, and the second insert then
+            # hits the unique key. That one is the duplicate: answer with the case the first one stored.
+            # (On SQLite, BEGIN IMMEDIATE makes the two take turns, so the lookup below finds it first.)
+            with reading(self.engine) as conn:
+                existing = conn.execute(sa.select(cases).where(cases.c.idempotency_key == idempotency_key)).first()
+            if existing is None:
+                raise
+            return Submitted(existing.number, self.token_for(existing), created=False)
+
+    def _submit(self, new: NewCase, idempotency_key: str) -> Submitted:
         now = self.now()
         with writing(self.engine) as conn:
             existing = conn.execute(sa.select(cases).where(cases.c.idempotency_key == idempotency_key)).first()
@@ -112,17 +132,20 @@ class Desk:
             row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).one()
             self._event(conn, row, "created", "customer", body=new.description, channel="web", visible=True)
             token = self.token_for(row)
-            queue_mail(
+            acknowledgement = queue_mail(
                 conn,
                 now,
                 new.customer_email,
                 f"[{number}] We have your case: {new.subject}",
                 self._received_mail(row, token),
                 case_id,
+                claim=True,  # sent just below, after the commit: one write transaction fewer per case
             )
             if catastrophic:
                 self._alert_level3(conn, row, "Reported as catastrophic")
-        self.deliver()
+        deliver_claimed(self.engine, self.config, self.now(), [acknowledgement])
+        if catastrophic:
+            self.deliver(case_id)  # the Level 3 alerts
         return Submitted(number, token, created=True)
 
     def token_for(self, row: Row) -> str:
@@ -132,6 +155,8 @@ class Desk:
 
     def case_for_customer(self, number: str, token: str) -> Row:
         """The case behind a private link; CaseNotFound for a wrong number or a wrong token alike."""
+        if not NUMBER.fullmatch(number):
+            raise CaseNotFound(number)
         with reading(self.engine) as conn:
             row = conn.execute(sa.select(cases).where(cases.c.number == number)).first()
         if row is None or not hmac.compare_digest(self.token_for(row), token):
@@ -159,7 +184,7 @@ class Desk:
             assignee = self._agent(conn, row.assignee_id) if row.assignee_id else None
             if assignee and assignee.email:
                 queue_mail(conn, now, assignee.email, f"[{row.number}] The customer replied", text, row.id)
-        self.deliver()
+        self.deliver(row.id)
 
     def case_avoided(self, article_id: str, query: str | None, page_id: str | None, context_id: str | None) -> None:
         with writing(self.engine) as conn:
@@ -182,6 +207,8 @@ class Desk:
         return sorted(rows, key=lambda row: (row.status == "resolved", row.paused_at is not None, due(row) or far))
 
     def case_for_agent(self, agent: Row, number: str) -> Row:
+        if not NUMBER.fullmatch(number):
+            raise CaseNotFound(number)
         with reading(self.engine) as conn:
             row = conn.execute(sa.select(cases).where(cases.c.number == number)).first()
         if row is None:
@@ -348,8 +375,14 @@ class Desk:
                     updated.append(row.number)
         return SweepReport(tuple(escalated), tuple(updated), self.deliver())
 
-    def deliver(self) -> int:
-        return deliver_pending(self.engine, self.config, self.now())
+    def deliver(self, case_id: int | None = None) -> int:
+        """Send queued mail: the one case's after a change to it (what that change queued, and any of its
+        earlier mail still unsent), everyone's from the sweep. Performance: when every request sent every
+        case's pending mail, concurrent requests all raced to claim the same messages, each failed claim a
+        write transaction of its own; under 32 concurrent submissions that cost grew with the backlog and
+        capped the portal at ~50 cases/s. Mail of other cases that failed to go out is retried by the
+        sweep, as before."""
+        return deliver_pending(self.engine, self.config, self.now(), case_id)
 
     # -- the pieces -----------------------------------------------------------------------------------------
 
@@ -361,10 +394,14 @@ class Desk:
                 raise NotAllowed(f"{row.number} is at Level {row.level}; your level is {agent.level}")
             change(conn, row, now)
             conn.execute(cases.update().where(cases.c.id == row.id).values(updated_at=now))
-        self.deliver()
+        self.deliver(row.id)
 
     def _fresh(self, conn: Connection, case_id: int) -> Row:
-        return conn.execute(sa.select(cases).where(cases.c.id == case_id)).one()
+        # FOR UPDATE: every change is "read the case, decide, write". On PostgreSQL (READ COMMITTED) two
+        # transactions could otherwise both read the old row and both act -- two sweeps escalating the same
+        # case twice. The lock makes the second wait and then read what the first wrote. SQLite needs no
+        # row lock (BEGIN IMMEDIATE already serialises writers) and SQLAlchemy leaves the clause out there.
+        return conn.execute(sa.select(cases).where(cases.c.id == case_id).with_for_update()).one()
 
     def _agent(self, conn: Connection, agent_id: int) -> Row | None:
         return conn.execute(sa.select(agents).where(agents.c.id == agent_id)).first()

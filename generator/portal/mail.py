@@ -24,12 +24,33 @@ CLAIM_TIMEOUT = dt.timedelta(minutes=5)  # a claim older than this was left by a
 MAX_ATTEMPTS = 20
 
 
-def queue_mail(conn: Connection, now: dt.datetime, to: str, subject: str, body: str, case_id: int | None) -> None:
-    conn.execute(
+def queue_mail(
+    conn: Connection,
+    now: dt.datetime,
+    to: str,
+    subject: str,
+    body: str,
+    case_id: int | None,
+    *,
+    claim: bool = False,
+) -> int:
+    """Queue a message in the caller's transaction; returns its id.
+
+    claim=True also claims it in that transaction, for the caller to send with `deliver_claimed` once it has
+    committed. Performance: that is one write transaction fewer per message than claiming it after the
+    commit, and a new case's acknowledgement is the portal's busiest path. Nothing is lost: should the
+    process die before sending, the claim times out (CLAIM_TIMEOUT) and the sweep sends the message."""
+    return conn.execute(
         mail_queue.insert().values(
-            case_id=case_id, created_at=now, to_addr=to, subject=_one_line(subject)[:300], body=body, attempts=0
+            case_id=case_id,
+            created_at=now,
+            to_addr=to,
+            subject=_one_line(subject)[:300],
+            body=body,
+            claimed_at=now if claim else None,
+            attempts=1 if claim else 0,
         )
-    )
+    ).inserted_primary_key[0]
 
 
 def _one_line(text: str) -> str:
@@ -47,17 +68,18 @@ def build_message(config: PortalConfig, to: str, subject: str, body: str) -> Ema
     return message
 
 
-def deliver_pending(engine: Engine, config: PortalConfig, now: dt.datetime) -> int:
-    """Send every queued message nobody else is sending; each is claimed first, so two processes never send
-    the same message. Returns how many went out."""
+def deliver_pending(engine: Engine, config: PortalConfig, now: dt.datetime, case_id: int | None = None) -> int:
+    """Send every queued message nobody else is sending (only case `case_id`'s when given); each is claimed
+    first, so two processes never send the same message. Returns how many went out."""
+    query = sa.select(mail_queue).where(
+        mail_queue.c.sent_at.is_(None),
+        mail_queue.c.attempts < MAX_ATTEMPTS,
+        sa.or_(mail_queue.c.claimed_at.is_(None), mail_queue.c.claimed_at < now - CLAIM_TIMEOUT),
+    )
+    if case_id is not None:
+        query = query.where(mail_queue.c.case_id == case_id)
     with engine.connect() as conn:
-        pending = conn.execute(
-            sa.select(mail_queue).where(
-                mail_queue.c.sent_at.is_(None),
-                mail_queue.c.attempts < MAX_ATTEMPTS,
-                sa.or_(mail_queue.c.claimed_at.is_(None), mail_queue.c.claimed_at < now - CLAIM_TIMEOUT),
-            )
-        ).all()
+        pending = conn.execute(query).all()
     sent = 0
     for row in pending:
         with writing(engine) as conn:
@@ -70,20 +92,31 @@ def deliver_pending(engine: Engine, config: PortalConfig, now: dt.datetime) -> i
                 )
                 .values(claimed_at=now, attempts=mail_queue.c.attempts + 1)
             ).rowcount
-        if not claimed:
-            continue
-        try:
-            _send(config, build_message(config, row.to_addr, row.subject, row.body))
-        except (OSError, smtplib.SMTPException, ValueError) as exc:
-            with writing(engine) as conn:
-                conn.execute(
-                    mail_queue.update().where(mail_queue.c.id == row.id).values(claimed_at=None, last_error=str(exc))
-                )
-            continue
-        with writing(engine) as conn:
-            conn.execute(mail_queue.update().where(mail_queue.c.id == row.id).values(sent_at=now))
-        sent += 1
+        if claimed:
+            sent += _send_claimed(engine, config, now, row)
     return sent
+
+
+def deliver_claimed(engine: Engine, config: PortalConfig, now: dt.datetime, ids: list[int]) -> int:
+    """Send the messages the caller queued with claim=True, after its transaction committed."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(mail_queue).where(mail_queue.c.id.in_(ids), mail_queue.c.sent_at.is_(None))).all()
+    return sum(_send_claimed(engine, config, now, row) for row in rows)
+
+
+def _send_claimed(engine: Engine, config: PortalConfig, now: dt.datetime, row) -> bool:
+    """Send one claimed message; record it sent, or release the claim with the error for the next try."""
+    try:
+        _send(config, build_message(config, row.to_addr, row.subject, row.body))
+    except (OSError, smtplib.SMTPException, ValueError) as exc:
+        with writing(engine) as conn:
+            conn.execute(
+                mail_queue.update().where(mail_queue.c.id == row.id).values(claimed_at=None, last_error=str(exc))
+            )
+        return False
+    with writing(engine) as conn:
+        conn.execute(mail_queue.update().where(mail_queue.c.id == row.id).values(sent_at=now))
+    return True
 
 
 def _send(config: PortalConfig, message: EmailMessage) -> None:

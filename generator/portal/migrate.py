@@ -47,5 +47,5 @@ def require_current(engine: Engine) -> None:
     if found != wanted:
         raise KbError(
             f"the case database is at schema {found or 'none'}, this version needs {wanted}; "
-            "run `kb portal migrate` (it keeps every case)"
+            "run `kb db upgrade` (it keeps every case)"  # the command cli.py has (it once said `kb portal migrate`)
         )

@@ -1,0 +1,162 @@
+"""The leak check: nothing private to one client may appear in another client's output.
+
+Selection already keeps other clients' pages out; this is the proof, run on what was actually written.
+Every output file is read as text (HTML without its tags, JSON, the sitemap, the engine's search index,
+the PDF's text, the Whoosh index's stored fields) and searched for every other client's private content:
+their name, their own terms, their private pages' IDs, titles and sentences. Any hit fails the build and
+names the file."""
+
+from __future__ import annotations
+
+import gzip
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import KbError
+from .model import Catalog, Selection
+from .search import plain_text
+
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+")
+MIN_SENTENCE = 40  # shorter sentences ("Select Save.") are shared by everyone and prove nothing
+TEXT_SUFFIXES = {".html", ".htm", ".xml", ".json", ".txt", ".js", ".css", ".svg", ".md", ".yml", ".properties", ".h"}
+
+
+@dataclass(frozen=True)
+class Needle:
+    text: str  # normalised: case-folded, whitespace collapsed
+    what: str  # "harbor's private article KB-0016"
+
+
+@dataclass(frozen=True)
+class Leak:
+    path: str
+    what: str
+
+
+class LeakError(KbError):
+    def __init__(self, client: str, leaks: list[Leak]):
+        lines = [f"  {leak.path}: {leak.what}" for leak in leaks[:50]]
+        more = f"\n  ... and {len(leaks) - 50} more" if len(leaks) > 50 else ""
+        super().__init__(
+            f"the build for client '{client}' holds another client's private content; nothing was published:\n"
+            + "\n".join(lines)
+            + more
+        )
+        self.leaks = leaks
+
+
+def normalise(text: str) -> str:
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def private_needles(catalog: Catalog, selection: Selection, rendered: dict[str, str]) -> list[Needle]:
+    """What other clients own and this build must not contain: text that this build's own pages also
+    contain is left out (a sentence shared with a public page is not a leak)."""
+    client = selection.target.client
+    allowed = normalise(" ".join(plain_text(rendered[page.src_uri]) + " " + page.title for page in selection.pages))
+    own = catalog.clients.get(client)
+    own_words = {normalise(word) for word in (*catalog.product.terms.values(), *(own.terms.values() if own else ()))}
+    needles: list[Needle] = []
+    for slug, profile in catalog.clients.items():
+        if slug == client:
+            continue
+        needles.append(Needle(normalise(profile.name), f"{slug}'s name '{profile.name}'"))
+        for word, theirs in profile.terms.items():
+            if normalise(theirs) not in own_words:
+                needles.append(Needle(normalise(theirs), f"{slug}'s term '{theirs}' (for '{word}')"))
+    for page in catalog.pages:
+        if not page.clients or client in page.clients:
+            continue
+        owners = "/".join(page.clients)
+        needles.append(Needle(page.id.casefold(), f"{owners}'s private page {page.id}"))
+        needles.append(Needle(normalise(page.title), f"the title of {owners}'s private page {page.id}"))
+        for sentence in _SENTENCE_END.split(plain_text(page.body)):
+            sentence = normalise(sentence)
+            if len(sentence) >= MIN_SENTENCE:
+                needles.append(Needle(sentence, f"text of {owners}'s private page {page.id}: '{sentence[:60]}...'"))
+    unique = {needle.text: needle for needle in needles if needle.text and needle.text not in allowed}
+    return list(unique.values())
+
+
+def find_leaks(needles: list[Needle], outputs: list[Path], base: Path) -> list[Leak]:
+    """Every (file, needle) hit in the output folders and files; `base` makes the paths readable."""
+    if not needles:
+        return []
+    by_text = {needle.text: needle for needle in needles}
+    pattern = re.compile("|".join(re.escape(text) for text in sorted(by_text, key=len, reverse=True)))
+    leaks = []
+    for path, text in _output_texts(outputs):
+        found = {match.group(0) for match in pattern.finditer(normalise(text))}
+        shown = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
+        leaks += [Leak(shown, by_text[hit].what) for hit in sorted(found)]
+    return leaks
+
+
+def check_client_outputs(
+    catalog: Catalog, selection: Selection, rendered: dict[str, str], outputs: list[Path], base: Path
+) -> None:
+    """Raise LeakError naming every file that holds another client's private content."""
+    if selection.target.client is None:
+        return
+    leaks = find_leaks(private_needles(catalog, selection, rendered), outputs, base)
+    if leaks:
+        raise LeakError(selection.target.client, leaks)
+
+
+def _output_texts(outputs: list[Path]) -> Iterator[tuple[Path, str]]:
+    for output in outputs:
+        if _is_whoosh(output):
+            yield output, _whoosh_text(output)
+            continue
+        files = sorted(p for p in output.rglob("*") if p.is_file()) if output.is_dir() else [output]
+        for path in files:
+            text = _file_text(path)
+            if text is not None:
+                yield path, text
+
+
+def _file_text(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        from pypdf import PdfReader
+
+        reader = PdfReader(path)
+        parts = [page.extract_text() or "" for page in reader.pages]
+        parts += [str(value) for value in (reader.metadata or {}).values()]
+        parts += [item.title for item in _outline(reader.outline)]
+        return " ".join(parts)
+    if suffix == ".gz":
+        data = gzip.decompress(path.read_bytes())
+        return data.decode("utf-8", errors="replace")
+    if suffix not in TEXT_SUFFIXES:
+        return None
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if suffix in (".html", ".htm", ".xml", ".svg"):
+        text = html.unescape(_TAGS.sub(" ", text)) + " " + text  # the words a reader sees, and the attributes
+    elif suffix == ".json":
+        text = text.encode().decode("unicode_escape", errors="replace") if "\\u" in text else text
+    return text
+
+
+def _outline(items) -> Iterator:
+    for item in items or ():
+        if isinstance(item, list):
+            yield from _outline(item)
+        else:
+            yield item
+
+
+def _is_whoosh(path: Path) -> bool:
+    return path.is_dir() and any(p.suffix == ".toc" for p in path.iterdir())
+
+
+def _whoosh_text(index_dir: Path) -> str:
+    from whoosh import index
+
+    with index.open_dir(str(index_dir)).searcher() as searcher:
+        return " ".join(" ".join(str(v) for v in fields.values()) for fields in searcher.all_stored_fields())

@@ -1,0 +1,223 @@
+"""A book as a printable handout: its staged chapters as HTML, one print template, WeasyPrint.
+
+The chapters are the same rendered markdown the site is built from (templates evaluated, links re-pointed,
+pages the target leaves out already gone), converted with the site's own markdown extensions, so
+admonitions, tables and code look as they do on the site. WeasyPrint may read only the files of this
+build: its URL fetcher refuses every other URL, so a page cannot pull in /etc/passwd or fetch from the
+network."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+import markdown
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from .errors import KbError
+from .model import BOOKS, Catalog, Page, Selection
+from .select import book_pages
+from .yamlfile import parse_yaml
+
+PRINT_CSS = Path(__file__).with_name("assets") / "print.css"
+_templates = jinja2.Environment(
+    loader=jinja2.PackageLoader("generator", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+)
+_ID = re.compile(r'\bid="([^"]+)"')
+_HREF = re.compile(r'<a\b([^>]*?)\bhref="([^"]*)"([^>]*)>(.*?)</a>', re.DOTALL)
+_FIRST_H1 = re.compile(r"\s*<h1\b[^>]*>(.*?)</h1>", re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+
+
+@dataclass(frozen=True)
+class Cover:
+    """What the cover and the running headers say."""
+
+    book_title: str
+    product: str
+    version: str
+    audience: str  # the client's name, or the vendor's customers
+    date: dt.date
+    logo: Path | None = None
+    colors: dict[str, str] = field(default_factory=dict)
+    contact: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    path: Path
+    pages: int
+    chapters: int
+
+
+def markdown_extensions(config: dict[str, Any]) -> tuple[list[str], dict[str, dict]]:
+    """The engine config's markdown extensions as Python-Markdown wants them (names, configs), without the
+    ones that need the site theme's Python objects (emoji are rendered as text in print)."""
+    names, configs = [], {}
+    for entry in config.get("markdown_extensions") or []:
+        name, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
+        if name == "pymdownx.emoji":
+            continue
+        names.append(name)
+        configs[name] = dict(options or {})
+    configs.setdefault("toc", {})["permalink"] = False
+    return names, configs
+
+
+BOOK_TITLES = {"user": "User Reference Manual", "admin": "Administrator Guide", "training": "Training Manual"}
+
+
+def write_pdfs(
+    catalog: Catalog,
+    selection: Selection,
+    rendered: dict[str, str],
+    docs_dir: Path,
+    folder: Path,
+    today: dt.date,
+    progress: Callable[[str], None] = lambda message: None,
+) -> list[PdfResult]:
+    """One PDF per book the target holds, into `folder`."""
+    client = catalog.clients.get(selection.target.client) if selection.target.client else None
+    config = parse_yaml((catalog.root / "mkdocs.yml").read_text(encoding="utf-8"), "mkdocs.yml").data or {}
+    # The site's own logo (theme.logo, a file of the theme overrides) when the book is not a client's.
+    default_logo = catalog.root / "overrides" / str((config.get("theme") or {}).get("logo") or "assets/logo.svg")
+    results = []
+    for book in BOOKS:
+        chapters = book_pages(selection, book)
+        if not chapters:
+            continue
+        progress(f"Printing {BOOK_TITLES[book]} ({len(chapters)} pages)")
+        cover = Cover(
+            book_title=BOOK_TITLES[book],
+            product=catalog.product.name,
+            version=catalog.product.version,
+            audience=client.name if client else f"{catalog.product.vendor} customers",
+            date=today,
+            logo=catalog.root / client.logo if client and client.logo else _existing(default_logo),
+            colors=client.colors if client else {},
+            contact=client.contact if client else {},
+        )
+        results.append(
+            write_book_pdf(chapters, rendered, docs_dir, cover, config, folder / selection.target.pdf_name(book))
+        )
+    return results
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.is_file() else None
+
+
+def write_book_pdf(
+    chapters: list[Page],
+    rendered: dict[str, str],
+    docs_dir: Path,
+    cover: Cover,
+    config: dict[str, Any],
+    out: Path,
+) -> PdfResult:
+    """Write `chapters` (in order; the book's index page first, if any) as one PDF at `out`."""
+    names, configs = markdown_extensions(config)
+    converter = markdown.Markdown(extensions=names, extension_configs=configs)
+    anchors = {page.dest_uri: f"ch-{page.id.lower()}" for page in chapters}
+    body_pages = []
+    number = 0
+    for page in chapters:
+        is_intro = page.dest_uri.endswith("index.md")
+        number += 0 if is_intro else 1
+        converter.reset()
+        content = _localise(converter.convert(rendered[page.src_uri]), page, anchors, docs_dir)
+        heading = _FIRST_H1.match(content)
+        if heading:  # the page's own title heading becomes the chapter title, not a second title under it
+            content = content[heading.end() :]
+        body_pages.append(
+            {
+                "anchor": anchors[page.dest_uri],
+                "title": _text(heading.group(1)) if heading else page.title,
+                "number": None if is_intro else number,
+                "html": Markup(content),
+            }
+        )
+    document = _templates.get_template("print.html.j2").render(
+        cover=cover,
+        chapters=body_pages,
+        logo=cover.logo.resolve().as_uri() if cover.logo else None,
+        css=PRINT_CSS.read_text(encoding="utf-8"),
+        brand=cover.colors.get("primary", "#0b5394"),
+    )
+    fetcher = _BuildFilesOnly([docs_dir, *([cover.logo.parent] if cover.logo else [])])
+    rendered_doc = HTML(string=document, base_url=docs_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render()
+    if fetcher.refused:
+        raise KbError(
+            f"{out.name}: refused to read {', '.join(sorted(fetcher.refused))}: only this build's files may be used"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rendered_doc.write_pdf(out)
+    return PdfResult(out, len(rendered_doc.pages), sum(1 for c in body_pages if c["number"]))
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(_TAGS.sub("", fragment)).strip()
+
+
+def _localise(content: str, page: Page, anchors: dict[str, str], docs_dir: Path) -> str:
+    """Make one chapter's HTML stand inside the book: ids made unique per chapter, links to other chapters
+    turned into in-book links, links out of the book kept as text, pictures read from the staged files."""
+    prefix = anchors[page.dest_uri]
+    content = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', content)
+    here = posixpath.dirname(page.dest_uri)
+
+    def link(match: re.Match) -> str:
+        before, href, after, text = match.groups()
+        url = urlsplit(html.unescape(href))
+        if url.scheme or url.netloc:
+            return match.group(0)  # an address on the web stays a link, printed with its URL by the CSS
+        if not url.path:
+            return f'<a{before}href="#{prefix}-{url.fragment}"{after}>{text}</a>' if url.fragment else text
+        target = posixpath.normpath(posixpath.join(here, unquote(url.path)))
+        if target in anchors:
+            fragment = f"{anchors[target]}-{url.fragment}" if url.fragment else anchors[target]
+            return f'<a{before}href="#{fragment}"{after} class="xref">{text}</a>'
+        return f'<span class="outside-link">{text}</span>'  # another book or an article: text, not a dead link
+
+    content = _HREF.sub(link, content)
+
+    def picture(match: re.Match) -> str:
+        start, src, end = match.groups()
+        url = urlsplit(html.unescape(src))
+        if url.scheme or url.netloc:
+            return f"{start}{src}{end}"  # refused by the fetcher, which names it
+        path = (docs_dir / here / unquote(url.path)).resolve()
+        return f"{start}{html.escape(path.as_uri())}{end}"
+
+    return _SRC.sub(picture, content)
+
+
+class _BuildFilesOnly(URLFetcher):
+    """A URL fetcher that serves files under the build's own folders and data: URLs, and refuses the rest."""
+
+    def __init__(self, roots: list[Path]):
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
+        self._roots = [root.resolve() for root in roots]
+        self.refused: set[str] = set()
+
+    def fetch(self, url: str, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme == "data":
+            return super().fetch(url, headers)
+        if parts.scheme == "file":
+            path = Path(unquote(parts.path)).resolve()
+            if any(path.is_relative_to(root) for root in self._roots) and path.is_file():
+                return super().fetch(url, headers)
+        self.refused.add(url if len(url) < 200 else url[:200] + "...")
+        raise ValueError(f"not one of this build's files: {url[:200]}")

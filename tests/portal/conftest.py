@@ -1,0 +1,316 @@
+"""Fixtures for the case portal: a migrated database on SQLite and on PostgreSQL (every test that touches
+the database runs on both), the app with CSRF on, browser-like visitors, a settable clock, a real SMTP sink
+and a real WSGI server.
+
+PostgreSQL comes from KB_TEST_POSTGRES_URL, a server URL whose role may CREATE DATABASE, such as
+postgresql+psycopg://kb:kb@127.0.0.1:5432/postgres. Each xdist worker migrates one template database (with
+the support team in it) once; each test gets `CREATE DATABASE ... TEMPLATE` of it, dropped afterwards.
+Without the variable the PostgreSQL half is skipped, unless KB_REQUIRE_POSTGRES=1 (as in CI): then it fails
+and says what is missing. SQLite gets the same: a template file migrated once, copied for each test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import secrets
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from flask import Flask
+from portal_helpers import PASSWORD, STAFF, Clock, SmtpSink, Store, Visitor, outbox_messages
+from werkzeug.serving import make_server
+
+from generator.build import index_beside
+from generator.portal import accounts
+from generator.portal.accounts import add_agent
+from generator.portal.app import create_app
+from generator.portal.config import PortalConfig, WorkingHours
+from generator.portal.db import agents, connect, writing
+from generator.portal.desk import Desk
+from generator.portal.migrate import upgrade
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+# High enough never to get in a test's way; the rate-limit test sets its own.
+GENEROUS_LIMITS = {"submit": "1000 per minute", "public": "10000 per minute", "sign_in": "1000 per minute"}
+# Monday 23 November 2026, 10:00 in New York (EST, UTC-5): inside working hours.
+MONDAY_10AM = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# Argon2 at the portal's own cost (64 MiB, 3 passes, 4 lanes) takes most of a second per sign-in on a
+# small CI machine, and each xdist worker would spend it dozens of times. The tests hash with the same
+# algorithm and code at the lowest cost instead; test_portal_cli checks the real cost once.
+PRODUCTION_HASHER = accounts._HASHER
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "_HASHER", FAST_HASHER)
+        patch.setattr(accounts, "_DUMMY_HASH", FAST_HASHER.hash("not a password anyone has"))
+        yield
+
+
+def _seed(database_url: str) -> None:
+    """Migrate, then add the support team (STAFF) with PASSWORD."""
+    engine = connect(database_url)
+    try:
+        upgrade(engine)
+        for username, (level, name, address, _active) in STAFF.items():
+            add_agent(engine, username, name, address, level, False, PASSWORD)
+        gone = [username for username, (*_, active) in STAFF.items() if not active]
+        with writing(engine) as conn:
+            conn.execute(agents.update().where(agents.c.username.in_(gone)).values(active=False))
+    finally:
+        engine.dispose()
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------------------
+
+
+class PostgresServer:
+    """Makes and drops databases on the test server; names are unique per worker and process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = sa.engine.make_url(url)
+        self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        self._names = (f"kbtest_{_WORKER}_{os.getpid()}_{secrets.token_hex(3)}_{n}" for n in itertools.count())
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, template: str | None = None) -> str:
+        name = next(self._names)
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        return name
+
+    def drop(self, name: str) -> None:
+        # FORCE: a connection a test left open (a pool not disposed, a thread) must not keep the database.
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    url = os.environ.get("KB_TEST_POSTGRES_URL")
+    if not url:
+        reason = "KB_TEST_POSTGRES_URL is not set (a server URL such as postgresql+psycopg://kb:kb@127.0.0.1:5432/postgres)"
+        if os.environ.get("KB_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason}; KB_REQUIRE_POSTGRES=1 requires the PostgreSQL tests to run", pytrace=False)
+        pytest.skip(f"{reason}; set it to run the PostgreSQL half of the portal tests")
+    server = PostgresServer(url)
+    try:
+        with server.admin.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"KB_TEST_POSTGRES_URL: cannot connect to {server.url!r}: {exc}", pytrace=False)
+    yield server
+    server.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> Iterator[str]:
+    """A migrated database with the support team, to copy for each test."""
+    name = postgres_server.create()
+    try:
+        _seed(postgres_server.url_of(name))
+        yield name
+    finally:
+        postgres_server.drop(name)
+
+
+# -- SQLite ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "portal.sqlite3"
+    _seed(f"sqlite:///{path}")  # closing the last connection checkpoints the WAL into the file
+    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+    return path
+
+
+# -- the database every test gets ---------------------------------------------------------------------
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database holding the support team (STAFF) and nothing else."""
+    if request.param == "sqlite":
+        path = tmp_path / "portal.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.create(template=request.getfixturevalue("postgres_template"))
+    try:
+        yield server.url_of(name)
+    finally:
+        server.drop(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it, not even the schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.create()
+    try:
+        yield server.url_of(name)
+    finally:
+        server.drop(name)
+
+
+@pytest.fixture
+def make_engine(database_url: str) -> Iterator[Callable[[], sa.Engine]]:
+    """Engines on the test database, each like a separate process's, disposed after the test."""
+    made: list[sa.Engine] = []
+
+    def make() -> sa.Engine:
+        made.append(connect(database_url))
+        return made[-1]
+
+    yield make
+    for engine in made:
+        engine.dispose()
+
+
+@pytest.fixture
+def engine(make_engine) -> sa.Engine:
+    return make_engine()
+
+
+@pytest.fixture
+def store(engine: sa.Engine) -> Store:
+    return Store(engine)
+
+
+@pytest.fixture
+def staff(store: Store) -> dict:
+    """username -> agents row."""
+    return store.staff()
+
+
+# -- the portal -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(MONDAY_10AM)
+
+
+@pytest.fixture
+def portal_config(database_url: str, tmp_path: Path) -> PortalConfig:
+    """A support desk in New York: 08:00-18:00 on weekdays, Thanksgiving (26 November 2026) off."""
+    return PortalConfig(
+        database_url=database_url,
+        product_name="Sample Planner",
+        modules={"scheduling": "Scheduling", "budgets": "Budgets"},
+        instance_dir=tmp_path / "instance",
+        secret_key=f"portal-tests-{secrets.token_hex(16)}",
+        timezone="America/New_York",
+        working_hours=WorkingHours(dt.time(8), dt.time(18)),
+        holidays=(dt.date(2026, 11, 26),),
+        rate_limits=dict(GENEROUS_LIMITS),
+        sweep_every_seconds=0,  # the tests run the sweep themselves
+        base_url="http://portal.test",
+    )
+
+
+@pytest.fixture
+def desk(portal_config: PortalConfig, engine: sa.Engine, clock: Clock) -> Desk:
+    """The support desk on the test database, its time the `clock`."""
+    return Desk(engine, portal_config, now=clock)
+
+
+@pytest.fixture
+def make_app(portal_config: PortalConfig) -> Iterator[Callable[..., Flask]]:
+    """make_app(**changes) -> create_app(portal_config with the changes); CSRF stays on."""
+    apps: list[Flask] = []
+
+    def make(**changes) -> Flask:
+        app = create_app(portal_config.with_(**changes))
+        assert app.config.get("WTF_CSRF_ENABLED", True) and not app.testing, "CSRF must stay on in these tests"
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["kb_portal"].desk.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def visitor(app: Flask) -> Visitor:
+    """A browser with its own cookies on `app`."""
+    return Visitor(app.test_client())
+
+
+@pytest.fixture
+def new_visitor(app: Flask) -> Callable[[], Visitor]:
+    """Another browser, with no cookies yet."""
+    return lambda: Visitor(app.test_client())
+
+
+@pytest.fixture
+def outbox(portal_config: PortalConfig) -> Callable[[], list]:
+    """outbox() -> the mail written to the instance's outbox folder so far."""
+    return lambda: outbox_messages(portal_config.outbox_dir)
+
+
+@pytest.fixture(scope="session")
+def built_site(built_basic) -> tuple[Path, Path]:
+    """(site folder, its search index) of tests/roots/basic's public help centre, built once per worker."""
+    out = built_basic("site")
+    return out, index_beside(out)
+
+
+@pytest.fixture
+def site_app(make_app, built_site) -> Flask:
+    """The portal serving the built help centre at / and searching its index."""
+    site_dir, index_dir = built_site
+    return make_app(site_dir=site_dir, index_dir=index_dir)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, keeping what it receives."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """`app` behind a real threaded WSGI server on a free port: 'http://127.0.0.1:PORT'."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="portal-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
