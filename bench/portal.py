@@ -480,6 +480,9 @@ def main(
     """Case submissions per second and their latency, against GET /api/ping, on SQLite and PostgreSQL."""
     options = {"clients": clients, "seconds": seconds, "threads": threads, "processes": processes, "warmup": warmup}
     folder = Path(tempfile.mkdtemp(prefix="kb-bench-portal-"))
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        click.echo(f"Note: load average {load:.1f} before the run; other work on this machine skews the figures.")
     try:
         rows = measure("SQLite", f"sqlite:///{folder / 'portal.sqlite3'}", folder, options)
         if postgres:

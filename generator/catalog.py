@@ -154,8 +154,18 @@ CONTACT_KEYS = ("name", "email", "role")
 
 def _client_problems(root: Path, name: str, doc: YamlDoc, values: dict, product: Product) -> list[Problem]:
     """What the schema cannot see: the logo is a picture inside the project, the colours and contact have
-    known keys, the terms are the product's (modules are checked with the pages, in checks.py)."""
+    known keys, the terms and modules are the product's."""
     problems = []
+    # Checked here rather than in checks.py, which had no line to report them at (clients/acme.yml: ...).
+    for index, module in enumerate(values.get("modules") or ()):
+        if product.modules and module not in product.modules:
+            problems.append(
+                Problem(
+                    name,
+                    doc.line_of("modules", index),
+                    f"'modules': unknown module {module!r}; expected one of {', '.join(product.modules)} (product.yml)",
+                )
+            )
     logo = values.get("logo")
     if logo:
         path = (root / logo).resolve()

@@ -69,10 +69,6 @@ def _check_references(catalog: Catalog) -> list[Problem]:
     for context in catalog.contexts.values():
         if context.module not in modules:
             problems.append(Problem("contexts.yml", 0, f"context '{context.id}': unknown module '{context.module}'"))
-    for client in catalog.clients.values():
-        for module in client.modules:
-            if module not in modules:
-                problems.append(Problem(f"clients/{client.slug}.yml", 0, f"unknown module '{module}' in 'modules'"))
     ids = {page.id for page in catalog.pages}
     for featured in catalog.product.featured:
         if featured not in ids:

@@ -16,17 +16,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import KbError
+from .errors import KbError, SourceError
 from .model import Catalog, ClientProfile
 from .output import check_out_dir
 
 
 def resolve_client(catalog: Catalog, typed: str) -> ClientProfile:
+    """The registered profile `typed` names exactly; else a KbError (the profile's own problems, when it
+    exists but is invalid)."""
     if typed in catalog.clients:
         return catalog.clients[typed]
+    # A profile with mistakes is not registered: show its problems (clients/acme.yml:3: ...) rather than
+    # "no such client". Only problem paths are compared with what was typed; no path is made from it.
+    own = [p for p in catalog.problems if p.is_error and p.path == f"clients/{typed}.yml"]
+    if own:
+        raise SourceError(own)
     known = ", ".join(sorted(catalog.clients)) or "none (add clients/<slug>.yml)"
-    shown = typed if typed.isprintable() and len(typed) <= 60 else repr(typed[:60])
-    raise KbError(f"--client {shown!r}: no such client profile; expected one of {known}")
+    # repr() once (it was applied twice to unprintable input), and a look-alike letter is named: 'аcme'
+    # with a Cyrillic а reads exactly like acme.
+    shown = repr(typed[:60]) + ("..." if len(typed) > 60 else "")
+    foreign = sorted({char for char in typed[:60] if not char.isascii()})
+    note = (
+        "; it has non-ASCII characters: " + ", ".join(f"{char!r} (U+{ord(char):04X})" for char in foreign[:5])
+        if foreign
+        else ""
+    )
+    raise KbError(f"--client {shown}: no such client profile; expected one of {known}{note}")
 
 
 class QueueReporter:

@@ -163,6 +163,7 @@ def check_contexts(catalog: Catalog, targets: Iterable[Target]) -> list[Problem]
     pages without exactly one primary claim (error), topics a target leaves out and where its help falls
     back to (warning), and IDs whose exported constants would collide (error). Claims of IDs missing from
     contexts.yml are reported by checks.py."""
+    targets = list(targets)
     claims = claimers(catalog)
     problems = _check_exports(catalog)
     for context_id, context in sorted(catalog.contexts.items()):
@@ -176,62 +177,76 @@ def check_contexts(catalog: Catalog, targets: Iterable[Target]) -> list[Problem]
                     severity="warning",
                 )
             )
-    rivals: dict[tuple[str, tuple[Page, ...]], list[str]] = {}
+    # A finding in several targets is one problem naming them, not one problem per target.
+    findings: dict[tuple, tuple[ContextTopic, list[str]]] = {}
     for context_map in coverage(catalog, targets):
-        target = context_map.target
         for topic in context_map.topics.values():
             if topic.rivals:
-                rivals.setdefault((topic.context.id, topic.rivals), []).append(target.name)
-            if topic.left_out:
-                problems.append(_left_out_problem(topic, target))
+                key: tuple = ("rivals", topic.context.id, topic.rivals)
+            elif topic.left_out:
+                key = ("left out", topic.context.id, topic.left_out.src_uri, _instead(topic))
             elif not topic.covered and claims.get(topic.context.id):
-                problems.append(_only_private_problem(topic, target))
-    for (context_id, pages), names in rivals.items():
-        problems += _rival_problems(context_id, pages, names)
+                key = ("private", topic.context.id, _instead(topic))
+            else:
+                continue
+            findings.setdefault(key, (topic, []))[1].append(context_map.target.name)
+    everyone = [target.name for target in targets]
+    for (kind, *_), (topic, names) in findings.items():
+        where = "every target" if len(names) > 1 and names == everyone else _targets(names)
+        if kind == "rivals":
+            problems += _rival_problems(topic, where)
+        elif kind == "left out":
+            problems.append(_left_out_problem(topic, where))
+        else:
+            problems.append(_only_private_problem(topic, where))
     return problems
+
+
+def _targets(names: list[str]) -> str:
+    return f"target{'s' * (len(names) > 1)} {', '.join(names)}"
 
 
 def _claim_line(page: Page, context_id: str) -> int:
     return next((claim.line for claim in page.contexts if claim.id == context_id), page.line_of("contexts"))
 
 
-def _left_out_problem(topic: ContextTopic, target: Target) -> Problem:
-    context, page = topic.context, topic.left_out
+def _instead(topic: ContextTopic) -> str:
+    """Where a screen's help lands when its topic is not there, in words."""
     if topic.via == VIA_FALLBACK:
-        instead = f"falls back to {topic.page.src_uri} ({topic.page.title})"
-    else:
-        instead = f"falls back to {_landing(topic)}"
-    return Problem(
-        page.src_uri,
-        _claim_line(page, context.id),
-        f"screen '{context.id}': target '{target.name}' leaves out this page, its topic; the screen's help "
-        f"there {instead}",
-        severity="warning",
-    )
-
-
-def _only_private_problem(topic: ContextTopic, target: Target) -> Problem:
-    context = topic.context
-    return Problem(
-        "contexts.yml",
-        context.line,
-        f"screen '{context.id}' ({context.title}) has no topic in target '{target.name}': only pages private "
-        f"to other clients claim it, so its help there opens {_landing(topic)}",
-        severity="warning",
-    )
-
-
-def _landing(topic: ContextTopic) -> str:
+        return f"{topic.page.src_uri} ({topic.page.title})"
     if topic.via == VIA_MODULE:
         return f"the module's page kb/{topic.context.module}/"
     return f"a search for {topic.context.title!r}"
 
 
-def _rival_problems(context_id: str, pages: tuple[Page, ...], targets: list[str]) -> list[Problem]:
-    where = f"target{'s' * (len(targets) > 1)} {', '.join(targets)}"
+def _left_out_problem(topic: ContextTopic, where: str) -> Problem:
+    context, page = topic.context, topic.left_out
+    return Problem(
+        page.src_uri,
+        _claim_line(page, context.id),
+        f"screen '{context.id}': this page, its topic, is left out of {where}; the screen's help there falls "
+        f"back to {_instead(topic)}",
+        severity="warning",
+    )
+
+
+def _only_private_problem(topic: ContextTopic, where: str) -> Problem:
+    context = topic.context
+    return Problem(
+        "contexts.yml",
+        context.line,
+        f"screen '{context.id}' ({context.title}) has no topic in {where}: only pages private to other "
+        f"clients claim it, so its help there opens {_instead(topic)}",
+        severity="warning",
+    )
+
+
+def _rival_problems(topic: ContextTopic, where: str) -> list[Problem]:
+    context_id, pages = topic.context.id, topic.rivals
     problems = []
     for page in pages:
-        others = ", ".join(p.src_uri for p in pages if p is not page)
+        others = [p.src_uri for p in pages if p is not page]
+        others = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
         both = "also claimed as primary" if is_primary(page, context_id) else "also claimed"
         problems.append(
             Problem(
@@ -282,7 +297,7 @@ def format_coverage(maps: list[ContextMap]) -> list[str]:
         header.append("Topic")
         for row, context_id in zip(rows, ids, strict=True):
             topic = maps[0].topics[context_id]
-            row.append(topic.page.title if topic.page else _landing(topic))
+            row.append(topic.page.title if topic.page else _instead(topic))
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()

@@ -4,7 +4,12 @@ Selection already keeps other clients' pages out; this is the proof, run on what
 Every output file is read as text (HTML without its tags, JSON, the sitemap, the engine's search index,
 the PDF's text, the Whoosh index's stored fields) and searched for every other client's private content:
 their name, their own terms, their private pages' IDs, titles and sentences. Any hit fails the build and
-names the file."""
+names the file.
+
+Another client's name and their private pages' IDs are leaks wherever they appear, a public page included:
+they identify the client. Terms, titles and sentences that this build's own pages also contain are not
+(a private page may repeat a public sentence, and a term may be an ordinary word), so a public page that
+copies a private sentence word for word is not caught here: it is public text from then on."""
 
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+")
 MIN_SENTENCE = 40  # shorter sentences ("Select Save.") are shared by everyone and prove nothing
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 TEXT_SUFFIXES = {".html", ".htm", ".xml", ".json", ".txt", ".js", ".css", ".svg", ".md", ".yml", ".properties", ".h"}
 
 
@@ -30,6 +36,9 @@ TEXT_SUFFIXES = {".html", ".htm", ".xml", ".json", ".txt", ".js", ".css", ".svg"
 class Needle:
     text: str  # normalised: case-folded, whitespace collapsed
     what: str  # "harbor's private article KB-0016"
+    # A name or an ID: a leak even where this build's own pages hold it (a public page naming another
+    # client is a leak too). Before, every needle found in the build's pages was dropped, names included.
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,11 +70,15 @@ def private_needles(catalog: Catalog, selection: Selection, rendered: dict[str, 
     allowed = normalise(" ".join(plain_text(rendered[page.src_uri]) + " " + page.title for page in selection.pages))
     own = catalog.clients.get(client)
     own_words = {normalise(word) for word in (*catalog.product.terms.values(), *(own.terms.values() if own else ()))}
+    product = catalog.product
+    # A name inside the client's own name or the product's ("Acme" in "Acme Water") is not theirs alone.
+    own_names = normalise(" | ".join([own.name if own else "", product.name, product.short_name, product.vendor]))
     needles: list[Needle] = []
     for slug, profile in catalog.clients.items():
         if slug == client:
             continue
-        needles.append(Needle(normalise(profile.name), f"{slug}'s name '{profile.name}'"))
+        name = normalise(profile.name)
+        needles.append(Needle(name, f"{slug}'s name '{profile.name}'", strict=name not in own_names))
         for word, theirs in profile.terms.items():
             if normalise(theirs) not in own_words:
                 needles.append(Needle(normalise(theirs), f"{slug}'s term '{theirs}' (for '{word}')"))
@@ -73,13 +86,15 @@ def private_needles(catalog: Catalog, selection: Selection, rendered: dict[str, 
         if not page.clients or client in page.clients:
             continue
         owners = "/".join(page.clients)
-        needles.append(Needle(page.id.casefold(), f"{owners}'s private page {page.id}"))
+        needles.append(Needle(page.id.casefold(), f"{owners}'s private page {page.id}", strict=True))
         needles.append(Needle(normalise(page.title), f"the title of {owners}'s private page {page.id}"))
         for sentence in _SENTENCE_END.split(plain_text(page.body)):
             sentence = normalise(sentence)
             if len(sentence) >= MIN_SENTENCE:
                 needles.append(Needle(sentence, f"text of {owners}'s private page {page.id}: '{sentence[:60]}...'"))
-    unique = {needle.text: needle for needle in needles if needle.text and needle.text not in allowed}
+    unique = {
+        needle.text: needle for needle in needles if needle.text and (needle.strict or needle.text not in allowed)
+    }
     return list(unique.values())
 
 
@@ -88,13 +103,21 @@ def find_leaks(needles: list[Needle], outputs: list[Path], base: Path) -> list[L
     if not needles:
         return []
     by_text = {needle.text: needle for needle in needles}
-    pattern = re.compile("|".join(re.escape(text) for text in sorted(by_text, key=len, reverse=True)))
+    pattern = re.compile("|".join(_whole(text) for text in sorted(by_text, key=len, reverse=True)))
     leaks = []
     for path, text in _output_texts(outputs):
         found = {match.group(0) for match in pattern.finditer(normalise(text))}
         shown = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
         leaks += [Leak(shown, by_text[hit].what) for hit in sorted(found)]
     return leaks
+
+
+def _whole(text: str) -> str:
+    """A needle as a pattern that matches whole words only: the private ID KB-0014 is not in KB-00140
+    (IDs have 4 to 6 digits), and the name "Acme" is not in "Acmeville"."""
+    start = r"(?<!\w)" if re.match(r"\w", text) else ""
+    end = r"(?!\w)" if re.search(r"\w$", text) else ""
+    return start + re.escape(text) + end
 
 
 def check_client_outputs(
@@ -138,8 +161,10 @@ def _file_text(path: Path) -> str | None:
     text = path.read_text(encoding="utf-8", errors="replace")
     if suffix in (".html", ".htm", ".xml", ".svg"):
         text = html.unescape(_TAGS.sub(" ", text)) + " " + text  # the words a reader sees, and the attributes
-    elif suffix == ".json":
-        text = text.encode().decode("unicode_escape", errors="replace") if "\\u" in text else text
+    elif suffix in (".json", ".js"):
+        # \u00fc escapes decoded one by one: decoding the whole file as "unicode_escape" (as before) turned
+        # every raw UTF-8 character into mojibake, so a name like "Zürich" was missed in a file with both.
+        text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "\\u" in text else text
     return text
 
 

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from .errors import KbError
+from .errors import KbError, Problem, SourceError
 from .model import BOOKS, Catalog, Page, Selection
 from .select import book_pages
 from .yamlfile import parse_yaml
@@ -130,13 +130,13 @@ def write_book_pdf(
     names, configs = markdown_extensions(config)
     converter = markdown.Markdown(extensions=names, extension_configs=configs)
     anchors = {page.dest_uri: f"ch-{page.id.lower()}" for page in chapters}
-    body_pages = []
+    body_pages, problems = [], []
     number = 0
     for page in chapters:
         is_intro = page.dest_uri.endswith("index.md")
         number += 0 if is_intro else 1
         converter.reset()
-        content = _localise(converter.convert(rendered[page.src_uri]), page, anchors, docs_dir)
+        content = _localise(converter.convert(rendered[page.src_uri]), page, anchors, docs_dir, problems)
         heading = _FIRST_H1.match(content)
         if heading:  # the page's own title heading becomes the chapter title, not a second title under it
             content = content[heading.end() :]
@@ -148,6 +148,8 @@ def write_book_pdf(
                 "html": Markup(content),
             }
         )
+    if problems:  # a picture from outside the build: named at its page and line, before WeasyPrint runs
+        raise SourceError(problems)
     document = _templates.get_template("print.html.j2").render(
         cover=cover,
         chapters=body_pages,
@@ -155,7 +157,8 @@ def write_book_pdf(
         css=PRINT_CSS.read_text(encoding="utf-8"),
         brand=cover.colors.get("primary", "#0b5394"),
     )
-    fetcher = _BuildFilesOnly([docs_dir, *([cover.logo.parent] if cover.logo else [])])
+    # The logo file itself, not its folder: a logo at clients/logo.svg opened every client's files.
+    fetcher = _BuildFilesOnly([docs_dir, *([cover.logo] if cover.logo else [])])
     rendered_doc = HTML(string=document, base_url=docs_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render()
     if fetcher.refused:
         raise KbError(
@@ -170,9 +173,12 @@ def _text(fragment: str) -> str:
     return html.unescape(_TAGS.sub("", fragment)).strip()
 
 
-def _localise(content: str, page: Page, anchors: dict[str, str], docs_dir: Path) -> str:
+def _localise(content: str, page: Page, anchors: dict[str, str], docs_dir: Path, problems: list[Problem]) -> str:
     """Make one chapter's HTML stand inside the book: ids made unique per chapter, links to other chapters
-    turned into in-book links, links out of the book kept as text, pictures read from the staged files."""
+    turned into in-book links, links out of the book kept as text, pictures read from the staged files.
+    A picture that is not one of them (file:///etc/hostname, a web address, a path out of docs/, raw HTML
+    that `kb check` does not see) is a problem at its page and line: the handout fails, as it would
+    without the picture, rather than print without it or read the file."""
     prefix = anchors[page.dest_uri]
     content = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', content)
     here = posixpath.dirname(page.dest_uri)
@@ -192,19 +198,35 @@ def _localise(content: str, page: Page, anchors: dict[str, str], docs_dir: Path)
 
     content = _HREF.sub(link, content)
 
+    root = docs_dir.resolve()
+
     def picture(match: re.Match) -> str:
         start, src, end = match.groups()
         url = urlsplit(html.unescape(src))
-        if url.scheme or url.netloc:
-            return f"{start}{src}{end}"  # refused by the fetcher, which names it
+        if url.scheme == "data":
+            return f"{start}{src}{end}"
         path = (docs_dir / here / unquote(url.path)).resolve()
+        if url.scheme or url.netloc or not path.is_relative_to(root) or not path.is_file():
+            shown = html.unescape(src)[:200]
+            where = page.body.find(shown)
+            line = page.body_line + (page.body[:where].count("\n") if where >= 0 else 0)
+            problems.append(
+                Problem(
+                    page.src_uri,
+                    line,
+                    f"picture {shown!r}: a handout may show only this build's own pictures; "
+                    "expected a file beside the page, such as images/screen.png",
+                )
+            )
+            return match.group(0)  # never printed: the problems stop the book
         return f"{start}{html.escape(path.as_uri())}{end}"
 
     return _SRC.sub(picture, content)
 
 
 class _BuildFilesOnly(URLFetcher):
-    """A URL fetcher that serves files under the build's own folders and data: URLs, and refuses the rest."""
+    """A URL fetcher that serves the build's own files (under its folders, or one of its files) and data:
+    URLs, and refuses the rest."""
 
     def __init__(self, roots: list[Path]):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)

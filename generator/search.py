@@ -6,21 +6,37 @@ index in a new folder and swaps it in, `search` answers a query with ranked, hig
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import fcntl
 import hashlib
+import heapq
 import html
 import re
 import shutil
+import threading
 import time
+from array import array
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import highlight, index, qparser, sorting
+from whoosh import highlight, index, qparser, searching, sorting
+from whoosh import query as whoosh_query
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.matching import (
+    ArrayUnionMatcher,
+    CoordMatcher,
+    FilterMatcher,
+    IntersectionMatcher,
+    Matcher,
+    NullMatcherClass,
+    UnionMatcher,
+    WrappingMatcher,
+)
 
 from .errors import KbError
 from .model import Page, Selection
@@ -211,36 +227,323 @@ def write_index(
     return IndexStats(added, updated, len(existing.keys() - wanted.keys()), unchanged)
 
 
-_OPEN: dict[str, tuple[int, index.Index]] = {}
+# Reading. Whoosh's own collector is exact but slow for this use: the facet counts (groupedby) make it score
+# every matching document through its matcher tree, a few Python calls per posting per field, which took
+# 100-300 ms a query at 10,000 articles; and a searcher opened per query rebuilt the facet arrays each time.
+# So an index is opened once per version of its folder (`_Opened`), and a query's matches are computed
+# from the very matcher tree Whoosh builds for it, walked once with dictionaries (`_scores`), its leaves
+# being each term's postings as scored by Whoosh once and then kept (`_SegmentSearcher`). Each node adds
+# its children's scores in the order Whoosh's matchers do, so scores, ranking, totals and facet counts come
+# out bit for bit the same. A query holding anything else (phrases, NOT, wildcards, ...) goes through
+# Whoosh's collector as before, on the kept searcher.
+
+_USE_SCORED_POSTINGS = True  # False: always Whoosh's collector (the tests compare the two)
+_POSTINGS_BUDGET = 4_000_000  # scored postings kept per open index, 12 bytes each: at most ~50 MB
+_REPLACE_EVERY = 10  # whoosh.collectors.ScoredCollector(replace=10): the collector prunes its tree that often
+_PLAIN_QUERIES = {
+    whoosh_query.Term,
+    whoosh_query.And,
+    whoosh_query.Or,
+    whoosh_query.Prefix,
+    type(whoosh_query.NullQuery),
+}
+_FACETS = ("module", "type")
 
 
-def _open(index_dir: Path) -> index.Index:
+class _Unsupported(Exception):
+    """A query or matcher tree that `_scores` does not reproduce: Whoosh's collector answers it."""
+
+
+class _Postings(Matcher):
+    """One term's postings in one segment: document numbers and Whoosh's scores for them, in arrays."""
+
+    def __init__(self, term, ids, scores, position=0):
+        self._term, self._ids, self._scores, self._i = term, ids, scores, position
+
+    def term(self):
+        return self._term
+
+    def is_active(self):
+        return self._i < len(self._ids)
+
+    def id(self):
+        return self._ids[self._i]
+
+    def next(self):
+        self._i += 1
+        return False
+
+    def skip_to(self, id):
+        if self._i < len(self._ids) and self._ids[self._i] < id:
+            self._i = bisect.bisect_left(self._ids, id, self._i)
+
+    def score(self):
+        return self._scores[self._i]
+
+    def all_ids(self):
+        return iter(self._ids[self._i :])
+
+    def reset(self):
+        self._i = 0
+
+    def copy(self):
+        return _Postings(self._term, self._ids, self._scores, self._i)
+
+    def supports(self, astype):
+        return False
+
+    def value(self):
+        raise _Unsupported("posting values")
+
+    def value_as(self, astype):
+        raise _Unsupported("posting values")
+
+
+class _PostingsCache:
+    """Scored postings by (segment, field, term, query frequency), least recently used out first."""
+
+    def __init__(self, budget: int):
+        self._entries: OrderedDict = OrderedDict()
+        self._size = 0
+        self._budget = budget
+
+    def get(self, key):
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key, entry):
+        self._entries[key] = entry
+        self._size += len(entry[0])
+        while self._size > self._budget and len(self._entries) > 1:
+            _, (ids, _) = self._entries.popitem(last=False)
+            self._size -= len(ids)
+        return entry
+
+
+class _SegmentSearcher(searching.Searcher):
+    """A segment's searcher whose postings are `_Postings`: a query's `matcher()` then builds the same tree
+    Whoosh builds (same classes, same shape, same decisions), with leaves that cost nothing to walk."""
+
+    def __init__(self, reader, parent, number: int, cache: _PostingsCache):
+        super().__init__(reader, weighting=parent.weighting, closereader=False, parent=parent)
+        self._number = number
+        self._cache = cache
+
+    def postings(self, fieldname, text, weighting=None, qf=1):
+        key = (self._number, fieldname, text, qf)
+        entry = self._cache.get(key)
+        if entry is None:
+            # Scored as Searcher.postings does it: the scorer takes idf and lengths from the top searcher.
+            scorer = (weighting or self.weighting).scorer(self, fieldname, text, qf=qf)
+            leaf = self.ixreader.postings(fieldname, text, scorer=scorer)
+            if isinstance(leaf, FilterMatcher):
+                leaf = leaf.child  # deleted documents: filtered below, as the segment reader does
+            ids, scores = array("i"), array("d")
+            while leaf.is_active():
+                ids.append(leaf.id())
+                scores.append(leaf.score())
+                leaf.next()
+            entry = self._cache.put(key, (ids, scores))
+        postings = _Postings((fieldname, text), *entry)
+        deleted = getattr(self.ixreader, "deleted_docs_set", None)
+        return FilterMatcher(postings, deleted, exclude=True) if deleted else postings
+
+
+def _scores(m) -> dict[int, float]:
+    """Every match of the matcher tree `m` with the score Whoosh's collector gives it: each node adds its
+    children's scores as that matcher class does (same operands, same order), so the floats are equal."""
+    kind = type(m)
+    if kind is _Postings:
+        return dict(zip(m._ids, m._scores, strict=True))
+    if kind is UnionMatcher:
+        a, b = _scores(m.a), _scores(m.b)
+        union = {**a, **b}
+        for docnum in a.keys() & b.keys():
+            union[docnum] = a[docnum] + b[docnum]
+        return union
+    if kind is IntersectionMatcher:
+        a, b = _scores(m.a), _scores(m.b)
+        return {docnum: a[docnum] + b[docnum] for docnum in a.keys() & b.keys()}
+    if kind is FilterMatcher:
+        child, boost = _scores(m.child), m.boost
+        kept = child.keys() - m._ids if m._exclude else child.keys() & m._ids
+        return {docnum: child[docnum] * boost for docnum in kept}
+    if kind is WrappingMatcher:
+        boost = m.boost
+        return {docnum: score * boost for docnum, score in _scores(m.child).items()}
+    if kind is ArrayUnionMatcher:
+        # Scores are summed into an array of zeros, sub-matcher by sub-matcher; only positive sums match.
+        boost, summed = m._boost, {}
+        for sub in m._submatchers:
+            if m._scored:
+                for docnum, score in _scores(sub).items():
+                    summed[docnum] = summed.get(docnum, 0.0) + score * boost
+            else:
+                summed.update(dict.fromkeys(_scores(sub), 1.0))
+        return {docnum: score for docnum, score in summed.items() if score > 0}
+    if kind is NullMatcherClass:
+        return {}
+    raise _Unsupported(kind.__name__)
+
+
+def _coord_units(m, units: list) -> None:
+    """The parts of an any-word tree that the collector's pruning keeps or drops whole: (last document,
+    term matchers, documents it matches or None when it never reports matching terms)."""
+    kind = type(m)
+    if kind is UnionMatcher:
+        _coord_units(m.a, units)
+        _coord_units(m.b, units)
+    elif kind is WrappingMatcher:
+        _coord_units(m.child, units)
+    elif kind is _Postings or (kind is FilterMatcher and type(m.child) is _Postings):
+        docs = _scores(m)
+        if docs:
+            units.append((max(docs), 1, docs))
+    elif kind is ArrayUnionMatcher:
+        # It preloads its sub-matchers a block ahead, so they never sit on the current document: it adds
+        # to the term count but never to a document's matching terms.
+        docs = _scores(m)
+        if docs:
+            units.append((max(docs), len(list(m.term_matchers())), None))
+    elif kind is not NullMatcherClass:
+        raise _Unsupported(kind.__name__)
+
+
+def _coordinated(m: CoordMatcher) -> dict[int, float]:
+    """Scores under Whoosh's CoordMatcher (the any-word fallback's "coordination"): each score is rescaled by
+    how many term matchers match the document out of how many the tree holds. The collector prunes
+    exhausted matchers every `_REPLACE_EVERY` matches and the CoordMatcher then recounts its terms, so the
+    count shrinks along the scan: this replays that schedule to give the same numbers."""
+    scores = _scores(m.child)
+    units: list = []
+    _coord_units(m.child, units)
+    matching: Counter = Counter()
+    for _, _, docs in units:
+        if docs is not None:
+            matching.update(docs.keys())
+    termcount, scale, coordinated = 0, m._scale, {}
+    for position, docnum in enumerate(sorted(scores)):
+        if position % _REPLACE_EVERY == 0:
+            termcount = sum(count for last, count, _ in units if last >= docnum)
+        if termcount == 0 or termcount == scale:  # CoordMatcher._sqr, verbatim
+            coordinated[docnum] = 0
+        else:
+            coordinated[docnum] = (scores[docnum] + ((matching[docnum] - 1) / (termcount - scale) ** 2)) * (
+                (termcount - 1) / termcount
+            )
+    return coordinated
+
+
+def _plain(q) -> bool:
+    return type(q) in _PLAIN_QUERIES and all(_plain(child) for child in q.children())
+
+
+class _Opened:
+    """One version of an index folder, open: its searcher, and what is worth keeping between queries (scored
+    postings, the facet value of each document, filters, parsers, spelling suggestions). Whoosh's readers
+    are not safe for concurrent use, so queries on one `_Opened` take turns (`lock`)."""
+
+    def __init__(self, inode: int, ix: index.Index):
+        self.inode, self.ix = inode, ix
+        self.searcher = ix.searcher()
+        self.lock = threading.RLock()
+        cache = _PostingsCache(_POSTINGS_BUDGET)
+        self.segments = [
+            (_SegmentSearcher(leaf.reader(), self.searcher, number, cache), offset)
+            for number, (leaf, offset) in enumerate(self.searcher.leaf_searchers())
+        ]
+        self._parsers: dict[str, qparser.QueryParser] = {}
+        self._facet_keys: dict[str, list] = {}
+        self._allowed: dict[str, frozenset[int]] = {}
+        self._suggestions: dict[str, str | None] = {}
+
+    def parser(self, group: str) -> qparser.QueryParser:
+        if group not in self._parsers:
+            self._parsers[group] = _parser(self.ix.schema, _GROUPS[group]())
+        return self._parsers[group]
+
+    def suggestion(self, query: str) -> str | None:
+        if query not in self._suggestions:
+            if len(self._suggestions) >= 4096:
+                self._suggestions.clear()
+            self._suggestions[query] = suggest_spelling(self.searcher, query)
+        return self._suggestions[query]
+
+    def allowed(self, restrict) -> frozenset[int]:
+        """The documents a module/type filter lets through (what Whoosh's FilterCollector computes)."""
+        key = repr(restrict)
+        if key not in self._allowed:
+            self._allowed[key] = frozenset(self.searcher.docs_for_query(restrict))
+        return self._allowed[key]
+
+    def facet_keys(self, name: str) -> list:
+        """Each document's value of a facet field, None when it has none, as Whoosh's PostingCategorizer
+        finds them (the last of the field's sorted terms that the document has)."""
+        if name not in self._facet_keys:
+            reader = self.searcher.reader()
+            if reader.has_column(name):
+                raise _Unsupported(f"{name} has a column")  # Whoosh would use a ColumnCategorizer
+            field_type = self.searcher.schema[name]
+            keys = [None] * reader.doc_count_all()
+            for btext in field_type.sortable_terms(reader, name):
+                value = field_type.from_bytes(btext)
+                for docnum in reader.postings(name, btext).all_ids():
+                    keys[docnum] = value
+            self._facet_keys[name] = keys
+        return self._facet_keys[name]
+
+    def matches(self, parsed, restrict, needs_current: bool) -> dict[int, float]:
+        """Global document number -> score for every document matching `parsed` and the filter."""
+        if not _USE_SCORED_POSTINGS or self.searcher.weighting.use_final or not _plain(parsed):
+            raise _Unsupported("query")
+        context = self.searcher.context(needs_current=needs_current)
+        found: dict[int, float] = {}
+        for segment, offset in self.segments:
+            m = parsed.matcher(segment, context)
+            scores = _coordinated(m) if type(m) is CoordMatcher else _scores(m)
+            found.update(((docnum + offset, score) for docnum, score in scores.items()) if offset else scores)
+        if restrict is not None:
+            allowed = self.allowed(restrict)
+            found = {docnum: found[docnum] for docnum in found.keys() & allowed}
+        return found
+
+
+_GROUPS = {"all": lambda: qparser.AndGroup, "any": lambda: qparser.OrGroup.factory(0.9)}
+_OPEN: dict[str, _Opened] = {}
+
+
+def _open(index_dir: Path) -> _Opened:
     """The index at `index_dir`, opened once per version of the folder: a build swaps in a new folder (a new
-    inode), so a long-running portal picks up each new index on its next query."""
+    inode), so a long-running portal picks up each new index on its next query. The previous version is
+    left to the garbage collector rather than closed: another thread may still be answering from it."""
     for attempt in range(3):
         try:
             inode = index_dir.stat().st_ino
         except FileNotFoundError:
             raise KbError(f"{index_dir}: no search index here; run `kb build` first") from None
         cached = _OPEN.get(str(index_dir))
-        if cached and cached[0] == inode:
-            return cached[1]
+        if cached and cached.inode == inode:
+            return cached
         try:
-            ix = index.open_dir(str(index_dir))
+            opened = _Opened(inode, index.open_dir(str(index_dir)))
         except Exception as exc:  # noqa: BLE001 - a swap under our feet, or a damaged index
             if attempt == 2:
                 raise KbError(f"{index_dir}: the search index cannot be read ({exc}); run `kb build` again") from exc
             time.sleep(0.05)
             continue
-        _OPEN[str(index_dir)] = (inode, ix)
-        return ix
+        _OPEN[str(index_dir)] = opened
+        return opened
     raise AssertionError("unreachable")
 
 
 def field_values(index_dir: Path, name: str) -> list[str]:
     """The values a filter field (module, type) takes in the index, sorted."""
-    with _open(index_dir).searcher() as searcher:
-        return sorted(value.decode() if isinstance(value, bytes) else value for value in searcher.lexicon(name))
+    opened = _open(index_dir)
+    with opened.lock:
+        lexicon = opened.searcher.lexicon(name)
+        return sorted(value.decode() if isinstance(value, bytes) else value for value in lexicon)
 
 
 class _Snippet(highlight.Formatter):
@@ -289,6 +592,48 @@ def suggest_spelling(searcher, query: str) -> str | None:
     return changed if changed != query else None
 
 
+@dataclass
+class _Found:
+    total: int
+    results: searching.Results  # holds the highlighter settings
+    hits: list  # whoosh Hit objects of the requested page
+    counts: dict[str, dict[str, int]]
+
+
+def _found_by_whoosh(opened: _Opened, parsed, restrict, page: int, limit: int, snippets: bool) -> _Found:
+    """Whoosh's collector: every match scored, grouped by module and type."""
+    facets = sorting.Facets().add_field("module").add_field("type")
+    results = opened.searcher.search_page(
+        parsed, page, pagelen=limit, filter=restrict, groupedby=facets, terms=snippets
+    )
+    counts = {name: {key: len(ids) for key, ids in results.results.groups(name).items()} for name in _FACETS}
+    return _Found(results.total, results.results, list(results), counts)
+
+
+def _found(opened: _Opened, parsed, restrict, page: int, limit: int, snippets: bool) -> _Found:
+    """What `_found_by_whoosh` returns, from `_Opened.matches`. With snippets the old collector recorded the
+    matched terms of every match (terms=True) only to find the words to highlight in the ten shown; the
+    highlighter now takes them from the query, which marks the same words in those hits. That collector also
+    asked for matchers that keep their current document (needs_current), which changes how Whoosh sums some
+    scores in small segments: the same is asked here, so that scores stay exactly as they were."""
+    try:
+        scores = opened.matches(parsed, restrict, needs_current=snippets)
+        keys = {name: opened.facet_keys(name) for name in _FACETS}
+    except _Unsupported:
+        return _found_by_whoosh(opened, parsed, restrict, page, limit, snippets)
+    total = len(scores)
+    # Whoosh's ResultsPage: a page past the last shows the last; ranked by score, then document number.
+    pagenum = min(-(-total // limit), page)
+    offset = (pagenum - 1) * limit
+    ranked = heapq.nsmallest(page * limit, ((0 - score, docnum) for docnum, score in scores.items()))
+    top_n = [(scores[docnum], docnum) for _, docnum in ranked]
+    results = searching.Results(opened.searcher, parsed, top_n, docset=set(scores))
+    hits = results[offset : min(offset + limit, total)] if total else []
+    in_order = sorted(scores)  # facet groups appear in the order of their first document, as in Whoosh
+    counts = {name: dict(Counter(map(keys[name].__getitem__, in_order))) for name in _FACETS}
+    return _Found(total, results, hits, counts)
+
+
 def search(
     index_dir: Path,
     query: str,
@@ -303,37 +648,31 @@ def search(
     """Ranked hits for `query`: all words must match, else any word; filters by module and type. When nothing
     matches and the spelling can be corrected, the results are those of the corrected query."""
     query = query.strip()
-    ix = _open(index_dir)
-    with ix.searcher() as searcher:
+    opened = _open(index_dir)
+    with opened.lock:
+        schema = opened.ix.schema
         filters = [
-            qparser.QueryParser(name, ix.schema).parse(f'"{value}"')
+            qparser.QueryParser(name, schema).parse(f'"{value}"')
             for name, value in (("module", module), ("type", type))
             if value
         ]
         restrict = None
         if filters:
-            from whoosh.query import And
-
-            restrict = And(filters) if len(filters) > 1 else filters[0]
+            restrict = whoosh_query.And(filters) if len(filters) > 1 else filters[0]
         text = _with_prefix(query) if prefix else query
         matched_all = True
-        parsed = _parser(ix.schema, qparser.AndGroup).parse(text)
-        facets = sorting.Facets().add_field("module").add_field("type")
-        kwargs = dict(filter=restrict, groupedby=facets, terms=snippets)
-        results = searcher.search_page(parsed, page, pagelen=limit, **kwargs)
-        if results.total == 0:
+        parsed = opened.parser("all").parse(text)
+        found = _found(opened, parsed, restrict, page, limit, snippets)
+        if found.total == 0:
             matched_all = False
-            parsed = _parser(ix.schema, qparser.OrGroup.factory(0.9)).parse(text)
-            results = searcher.search_page(parsed, page, pagelen=limit, **kwargs)
-        suggestion = suggest_spelling(searcher, query)
-        counts = {
-            name: {key: len(ids) for key, ids in results.results.groups(name).items()} for name in ("module", "type")
-        }
+            parsed = opened.parser("any").parse(text)
+            found = _found(opened, parsed, restrict, page, limit, snippets)
+        suggestion = opened.suggestion(query)
         if snippets:
-            results.results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=40)
-            results.results.formatter = _Snippet()
+            found.results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=40)
+            found.results.formatter = _Snippet()
         hits = []
-        for hit in results:
+        for hit in found.hits:
             snippet = (hit.highlights("body", top=2) if snippets else "") or html.escape(hit.get("summary", ""))
             hits.append(
                 Hit(
@@ -347,9 +686,10 @@ def search(
                     float(hit.score or 0.0),
                 )
             )
-        pages = max(1, -(-results.total // limit))
-    if results.total == 0 and suggestion and not _corrected:
+        total = found.total
+        pages = max(1, -(-total // limit))
+    if total == 0 and suggestion and not _corrected:
         corrected = search(index_dir, suggestion, module, type, limit, page, snippets, prefix, _corrected=True)
         if corrected.total:
             return dataclasses.replace(corrected, query=query, suggestion=suggestion, corrected=True)
-    return SearchResults(query, tuple(hits), results.total, page, pages, matched_all, suggestion, False, counts)
+    return SearchResults(query, tuple(hits), total, page, pages, matched_all, suggestion, False, found.counts)

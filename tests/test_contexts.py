@@ -84,13 +84,15 @@ def test_topic_left_out_of_a_target_falls_back_to_another_claim_else_the_module_
     assert (dialog.via, dialog.url, dialog.page) == ("module", "kb/scheduling/", None)
     assert resolved(root, INTERNAL)["schedule.gantt"].page.id == "USR-001"  # the draft is the topic for agents
 
+    # The clients' builds leave the draft out as the public site does: one problem names them all.
     line = line_of(draft, "contexts:")
     assert problems(root) == [
-        f"docs/user/01-gantt.md:{line}: screen 'schedule.activity.edit': target 'site' leaves out this page, its "
-        "topic; the screen's help there falls back to the module's page kb/scheduling/ (warning)",
-        f"docs/user/01-gantt.md:{line}: screen 'schedule.gantt': target 'site' leaves out this page, its topic; "
-        "the screen's help there falls back to kb/scheduling/gantt-empty.md (Gantt chart shows no bars after "
-        "import) (warning)",
+        f"docs/user/01-gantt.md:{line}: screen 'schedule.activity.edit': this page, its topic, is left out of "
+        "targets site, client-acme, client-harbor; the screen's help there falls back to the module's page "
+        "kb/scheduling/ (warning)",
+        f"docs/user/01-gantt.md:{line}: screen 'schedule.gantt': this page, its topic, is left out of targets "
+        "site, client-acme, client-harbor; the screen's help there falls back to kb/scheduling/gantt-empty.md "
+        "(Gantt chart shows no bars after import) (warning)",
     ]
 
 
@@ -110,8 +112,8 @@ def test_topic_left_out_with_no_page_of_its_module_falls_back_to_a_search(make_p
     library = resolved(root, SITE)["reports.library"]
     assert (library.via, library.url, library.left_out.id) == ("search", "?q=Report%20library", "KB-0100")
     assert problems(root) == [
-        f"kb/reports/internals.md:{line_of(internal, 'contexts:')}: screen 'reports.library': target 'site' "
-        "leaves out this page, its topic; the screen's help there falls back to a search for 'Report library' "
+        f"kb/reports/internals.md:{line_of(internal, 'contexts:')}: screen 'reports.library': this page, its "
+        "topic, is left out of target site; the screen's help there falls back to a search for 'Report library' "
         "(warning)"
     ]
 
@@ -150,10 +152,10 @@ def test_screen_claimed_by_two_pages_without_a_primary_claim_is_an_error_at_both
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         f"kb/budgets/budget-locked.md:{line_of(first, 'contexts:')}: screen 'budget.overview' is also claimed by "
-        "kb/budgets/columns.md (in targets site, internal); expected exactly one primary claim: "
+        "kb/budgets/columns.md (in targets site, internal, client-harbor); expected exactly one primary claim: "
         "{id: budget.overview, primary: true} on the page its help should open",
         f"kb/budgets/columns.md:{line_of(second, 'contexts:')}: screen 'budget.overview' is also claimed by "
-        "kb/budgets/budget-locked.md (in targets site, internal); expected exactly one primary claim: "
+        "kb/budgets/budget-locked.md (in targets site, internal, client-harbor); expected exactly one primary claim: "
         "{id: budget.overview, primary: true} on the page its help should open",
     ]
     with pytest.raises(SourceError):
@@ -175,7 +177,7 @@ def test_screen_claimed_as_primary_by_two_pages_is_an_error(make_project):
     found = problems(root)
     assert (
         f"kb/scheduling/basics.md:{line_of(rival, 'contexts:')}: screen 'schedule.gantt' is also claimed as "
-        "primary by docs/user/01-gantt.md (in targets site, internal); expected exactly one primary claim: "
+        "primary by docs/user/01-gantt.md (in every target); expected exactly one primary claim: "
         "{id: schedule.gantt, primary: true} on the page its help should open" in found
     )
     assert any(

@@ -114,22 +114,29 @@ class Desk:
             clocks = clocks_for(now, self.config)
             catastrophic = new.severity == "catastrophic"
             case_id = conn.execute(
-                cases.insert().values(
-                    idempotency_key=idempotency_key,
-                    link_salt=secrets.token_hex(16),
-                    status="new",
-                    level=3 if catastrophic else 1,
-                    created_at=now,
-                    updated_at=now,
-                    first_response_due=clocks.first_response_due,
-                    next_update_due=clocks.next_update_due,
-                    resolution_due=None if catastrophic else clocks.resolution_due,
+                cases.insert(),  # values as parameters: cheaper than .values() with some twenty columns
+                {
+                    "idempotency_key": idempotency_key,
+                    "link_salt": secrets.token_hex(16),
+                    "status": "new",
+                    "level": 3 if catastrophic else 1,
+                    "created_at": now,
+                    "updated_at": now,
+                    "first_response_due": clocks.first_response_due,
+                    "next_update_due": clocks.next_update_due,
+                    "resolution_due": None if catastrophic else clocks.resolution_due,
                     **new.__dict__,
-                )
+                },
             ).inserted_primary_key[0]
             number = case_number(case_id)
-            conn.execute(cases.update().where(cases.c.id == case_id).values(number=number))
-            row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).one()
+            numbered = cases.update().where(cases.c.id == case_id).values(number=number)
+            if conn.dialect.update_returning:  # SQLite >= 3.35, PostgreSQL
+                # Performance: one statement fewer while SQLite's write lock is held, which every other
+                # submission is queueing for.
+                row = conn.execute(numbered.returning(*cases.c)).one()
+            else:
+                conn.execute(numbered)
+                row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).one()
             self._event(conn, row, "created", "customer", body=new.description, channel="web", visible=True)
             token = self.token_for(row)
             acknowledgement = queue_mail(
@@ -419,16 +426,17 @@ class Desk:
         visible: bool = False,
     ) -> None:
         conn.execute(
-            events.insert().values(
-                case_id=row.id,
-                at=self.now(),
-                kind=kind,
-                channel=channel,
-                actor=actor,
-                agent_id=agent.id if agent else None,
-                body=body,
-                visibility="customer" if visible else "internal",
-            )
+            events.insert(),  # values as parameters: cheaper than .values(), which rebuilds the statement each time
+            {
+                "case_id": row.id,
+                "at": self.now(),
+                "kind": kind,
+                "channel": channel,
+                "actor": actor,
+                "agent_id": agent.id if agent else None,
+                "body": body,
+                "visibility": "customer" if visible else "internal",
+            },
         )
 
     def _customer_update(

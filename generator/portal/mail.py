@@ -41,15 +41,16 @@ def queue_mail(
     commit, and a new case's acknowledgement is the portal's busiest path. Nothing is lost: should the
     process die before sending, the claim times out (CLAIM_TIMEOUT) and the sweep sends the message."""
     return conn.execute(
-        mail_queue.insert().values(
-            case_id=case_id,
-            created_at=now,
-            to_addr=to,
-            subject=_one_line(subject)[:300],
-            body=body,
-            claimed_at=now if claim else None,
-            attempts=1 if claim else 0,
-        )
+        mail_queue.insert(),  # values as parameters: cheaper than .values(), which rebuilds the statement each time
+        {
+            "case_id": case_id,
+            "created_at": now,
+            "to_addr": to,
+            "subject": _one_line(subject)[:300],
+            "body": body,
+            "claimed_at": now if claim else None,
+            "attempts": 1 if claim else 0,
+        },
     ).inserted_primary_key[0]
 
 

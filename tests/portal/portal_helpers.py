@@ -37,6 +37,10 @@ STAFF = {
     "ivy": (3, "Ivy Idle", "ivy@example.com", False),  # left the team: never alerted
 }
 CUSTOMER_EMAIL = "zoe@example.com"
+# High enough never to get in a test's way; the rate-limit test sets its own.
+GENEROUS_LIMITS = {"submit": "1000 per minute", "public": "10000 per minute", "sign_in": "1000 per minute"}
+# Monday 23 November 2026, 10:00 in New York (EST, UTC-5): inside the test desk's working hours.
+MONDAY_10AM = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
 
 def case_fields(**changes: str) -> dict[str, str]:

@@ -7,13 +7,15 @@ import datetime as dt
 import uuid
 
 import pytest
-from conftest import PRODUCTION_HASHER
+from argon2 import PasswordHasher
 from portal_helpers import PASSWORD, Clock
 
 from generator.portal import accounts
 from generator.portal.accounts import authenticate
 from generator.portal.clock import utcnow
 from generator.portal.desk import Desk, NewCase
+
+PRODUCTION_HASHER = PasswordHasher()  # what generator.portal.accounts uses (the tests' conftest swaps it)
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def log_case(desk: Desk, subject: str) -> str:
 
 
 def test_agents_add_creates_an_agent_who_can_sign_in(run_kb, project, database_url, engine, store, monkeypatch):
-    monkeypatch.setattr(accounts, "_HASHER", PRODUCTION_HASHER)  # this once, at the portal's real cost
+    monkeypatch.setattr(accounts, "_HASHER", PRODUCTION_HASHER)  # this once, at the portal's own cost
     monkeypatch.setenv("KB_AGENT_PASSWORD", "a password long enough")
 
     result = run_kb(
@@ -128,5 +130,7 @@ def test_portal_without_a_built_site_says_to_build_first(run_kb, project):
 
     assert result.exit_code == 1
     line = error_line(result)
-    assert line.startswith("Error: ") and line.endswith("no built help centre here; run `kb build` first (or pass --site)")
+    assert line.startswith("Error: ") and line.endswith(
+        "no built help centre here; run `kb build` first (or pass --site)"
+    )
     assert str(project / "build" / "site") in line

@@ -10,8 +10,7 @@ import zoneinfo
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import MONDAY_10AM
-from portal_helpers import CUSTOMER_EMAIL, Clock
+from portal_helpers import CUSTOMER_EMAIL, MONDAY_10AM, Clock
 
 from generator.portal.desk import Desk, InvalidAction, NewCase
 
@@ -92,7 +91,7 @@ def test_an_unresolved_level1_case_goes_after_24_hours_to_the_least_busy_level2_
     assert "within 24 hours" in escalated.body and "Cat Carter" in escalated.body
     (told,) = store.events(number, "level")
     assert told.visibility == "customer" and "Level 2" in told.body
-    (engineer_mail,) = store.mail("cat@example.com")[-1:]
+    (engineer_mail,) = store.mail("cat@example.com")
     assert engineer_mail.subject == f"[{number}] Escalated to you: Escalate me"
     assert engineer_mail.sent_at is not None
 
@@ -102,7 +101,7 @@ def test_an_unresolved_level1_case_goes_after_24_hours_to_the_least_busy_level2_
     assert len([m for m in store.mail("cat@example.com") if "Escalated to you" in m.subject]) == 1
 
 
-def test_sweeps_running_at_once_escalate_and_update_each_case_once(database_url, portal_config, make_engine, store):
+def test_sweeps_running_at_once_escalate_and_update_each_case_once(portal_config, make_engine, store):
     clock = Clock(MONDAY_10AM)
     desks = [Desk(make_engine(), portal_config, now=clock) for _ in range(4)]  # like four worker processes
     numbers = [submit(desks[0], subject=f"Case {i}") for i in range(8)]
@@ -137,7 +136,9 @@ def test_a_catastrophic_case_goes_to_level3_at_once_and_every_active_level3_engi
     assert (row.level, row.status, row.resolution_due) == (3, "new", None)
     alerts = {m.to_addr: m for m in store.mail() if "RAPID RESPONSE" in m.subject}
     assert set(alerts) == {"dan@example.com", "eve@example.com"}  # not Ivy, who left; not Levels 1 and 2
-    assert all(m.sent_at is not None and m.subject == f"[{number}] RAPID RESPONSE: Nobody can sign in" for m in alerts.values())
+    assert all(
+        m.sent_at is not None and m.subject == f"[{number}] RAPID RESPONSE: Nobody can sign in" for m in alerts.values()
+    )
     (alerted,) = store.events(number, "alerted")
     assert "Dan Dare" in alerted.body and "Eve Early" in alerted.body and "Ivy" not in alerted.body
 
@@ -178,7 +179,7 @@ def test_waiting_on_the_customer_pauses_the_clocks(desk, clock, store, staff, wh
     assert desk.sweep().escalated == (number,)
 
 
-def test_the_customer_hears_from_us_every_24_hours_and_only_once(database_url, portal_config, engine, store, staff):
+def test_the_customer_hears_from_us_every_24_hours_and_only_once(portal_config, engine, store, staff):
     clock = Clock(MONDAY_10AM)
     desk = Desk(engine, portal_config.with_(level1_hours=500), now=clock)  # no escalation in the way
     number = submit(desk)

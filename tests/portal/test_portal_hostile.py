@@ -18,7 +18,9 @@ ODD_UNICODE = {
     # right-to-left override and embedding, emoji with a zero-width joiner and a skin tone, combining marks,
     # 4-byte (astral plane) letters, a byte-order mark and a non-breaking space inside the text
     "subject": "Gantt \u202eevil.exe\u202c 🚀 naïve cafe\u0301 𝕏𝕐 👩🏽\u200d💻 \ufeffend",
-    "description": "Z\u0351\u0352\u0353\u0354algo text\n\u05e9\u05dc\u05d5\u05dd \u202bembedded\u202c\n𐍈 𠜎 😀\u00a0done",
+    "description": (
+        "Z\u0351\u0352\u0353\u0354algo text\n\u05e9\u05dc\u05d5\u05dd \u202bembedded\u202c\n𐍈 𠜎 😀\u00a0done"
+    ),
     "customer_name": "Zoë \u202eRTL\u202c O\u2019Brien 李小龍",
     "company": "Ünïcødé GmbH 🏗\ufe0f",
 }
@@ -101,7 +103,9 @@ def test_a_bad_field_is_refused_at_the_field_and_the_rest_of_the_form_is_kept(vi
 
 def test_a_corrected_form_is_accepted_as_one_case(visitor, store):
     form = find_form(visitor.get("/cases/new").text, "/cases/new")
-    bad = visitor.post("/cases/new", form.fields | case_fields(customer_email="zoe@example.com\r\nBcc: evil@example.com"))
+    bad = visitor.post(
+        "/cases/new", form.fields | case_fields(customer_email="zoe@example.com\r\nBcc: evil@example.com")
+    )
     assert bad.status_code == 400
 
     kept = find_form(bad.text, "/cases/new").fields

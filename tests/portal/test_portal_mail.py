@@ -55,8 +55,8 @@ def test_an_agent_reply_mails_the_customer_an_update(mail_app, smtp_sink, store)
 
 
 def test_escalation_mails_the_engineer_and_tells_the_customer(mail_app, smtp_sink, clock):
-    mail_app.extensions["kb_portal"].desk.now = clock
     desk = mail_app.extensions["kb_portal"].desk
+    desk.now = clock  # the app's desk, on the test's clock
     number, _ = Visitor(mail_app.test_client()).log_case(subject="Escalate me")
 
     clock.advance(hours=24)

@@ -1,0 +1,48 @@
+"""Personal data in text an agent wants to publish: what to flag before a case becomes an article.
+
+Flags, not silent removal: the agent sees each finding and removes it or confirms it is fine (a product
+error code looks like a phone number now and then). The case itself keeps everything."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("email address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("phone number", re.compile(r"(?<![\w-])\+?\d[\d ().-]{6,}\d(?![\w-])")),
+    ("password or secret", re.compile(r"(?i)\b(?:password|passwd|pwd|secret|token|api[_ -]?key)\b\s*[:=]\s*\S+")),
+    ("access key", re.compile(r"\b(?:AKIA[0-9A-Z]{16}|sk_(?:live|test)_[0-9A-Za-z]{16,}|gh[pousr]_[0-9A-Za-z]{20,})\b")),
+    ("bearer token", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*")),
+    ("long key-like string", re.compile(r"\b(?=[A-Za-z0-9+/_-]*\d)(?=[A-Za-z0-9+/_-]*[A-Za-z])[A-Za-z0-9+/_-]{32,}={0,2}")),
+    ("IP address", re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")),
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def find_personal_data(text: str, known: Iterable[tuple[str, str]] = ()) -> list[Finding]:
+    """Everything in `text` that looks personal or secret: the patterns above, plus `known` values
+    (kind, value) such as the customer's name, email, company and phone, and client names."""
+    findings = []
+    for kind, pattern in _PATTERNS:
+        findings += [Finding(kind, m.group(0), m.start(), m.end()) for m in pattern.finditer(text)]
+    for kind, value in known:
+        value = (value or "").strip()
+        if len(value) < 3:
+            continue
+        for match in re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", text, flags=re.IGNORECASE):
+            findings.append(Finding(kind, match.group(0), match.start(), match.end()))
+        for part in value.split() if kind == "the customer's name" else ():
+            if len(part) >= 3:  # a first or last name alone is still the customer
+                for match in re.finditer(rf"(?<!\w){re.escape(part)}(?!\w)", text, flags=re.IGNORECASE):
+                    findings.append(Finding(kind, match.group(0), match.start(), match.end()))
+    unique = {(f.start, f.end): f for f in sorted(findings, key=lambda f: (f.start, -(f.end - f.start)))}
+    return sorted(unique.values(), key=lambda f: f.start)
