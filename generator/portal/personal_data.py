@@ -13,9 +13,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("email address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     ("phone number", re.compile(r"(?<![\w-])\+?\d[\d ().-]{6,}\d(?![\w-])")),
     ("password or secret", re.compile(r"(?i)\b(?:password|passwd|pwd|secret|token|api[_ -]?key)\b\s*[:=]\s*\S+")),
-    ("access key", re.compile(r"\b(?:AKIA[0-9A-Z]{16}|sk_(?:live|test)_[0-9A-Za-z]{16,}|gh[pousr]_[0-9A-Za-z]{20,})\b")),
+    (
+        "access key",
+        re.compile(r"\b(?:AKIA[0-9A-Z]{16}|sk_(?:live|test)_[0-9A-Za-z]{16,}|gh[pousr]_[0-9A-Za-z]{20,})\b"),
+    ),
     ("bearer token", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*")),
-    ("long key-like string", re.compile(r"\b(?=[A-Za-z0-9+/_-]*\d)(?=[A-Za-z0-9+/_-]*[A-Za-z])[A-Za-z0-9+/_-]{32,}={0,2}")),
+    (
+        "long key-like string",
+        re.compile(r"\b(?=[A-Za-z0-9+/_-]*\d)(?=[A-Za-z0-9+/_-]*[A-Za-z])[A-Za-z0-9+/_-]{32,}={0,2}"),
+    ),
     ("IP address", re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")),
 )
 

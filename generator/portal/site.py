@@ -11,6 +11,7 @@ import functools
 import hashlib
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file
 
@@ -63,6 +64,11 @@ def help_centre(path: str):
         if path and not path.endswith("/"):
             return redirect(f"/{path}/" + (f"?{request.query_string.decode()}" if request.query_string else ""), 308)
         target = target / "index.html"
+    if not target.is_file() and path.startswith("context/") and (root / "context" / "index.html").is_file():
+        # An unknown or unmapped screen ID lands on the screen lookup (a search), never on a 404. The ID
+        # goes on URL-encoded and cut short; the page shows it only as text.
+        wanted = path.removeprefix("context/").strip("/")[:100]
+        return redirect(f"/context/?id={quote(wanted, safe='')}", 302)
     if not target.is_file():
         missing = root / "404.html"
         if missing.is_file():
