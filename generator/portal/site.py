@@ -48,6 +48,25 @@ def page_csp(path: Path) -> str:
     )
 
 
+def _existing(root: Path, path: str) -> Path | None:
+    """The file (or, for an address without its trailing slash, the folder) `path` names inside the site;
+    None for anything outside it, hidden, missing, or not a possible file name at all."""
+    if len(path) > 1024 or any(part.startswith(".") for part in Path(path).parts):
+        return None
+    try:
+        target = (root / path).resolve()
+        if not target.is_relative_to(root):
+            return None
+        if target.is_dir():
+            index = target / "index.html"
+            if not index.is_file():
+                return None
+            return index if not path or path.endswith("/") else target
+        return target if target.is_file() else None
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        return None
+
+
 @blueprint.route("/", defaults={"path": ""})
 @blueprint.route("/<path:path>")
 def help_centre(path: str):
@@ -57,19 +76,13 @@ def help_centre(path: str):
             abort(404)
         return render_template("home.html")
     root = site_dir.resolve()
-    target = (root / path).resolve()
-    if not target.is_relative_to(root) or any(part.startswith(".") for part in Path(path).parts):
-        abort(404)
-    if target.is_dir():
-        if path and not path.endswith("/"):
-            return redirect(f"/{path}/" + (f"?{request.query_string.decode()}" if request.query_string else ""), 308)
-        target = target / "index.html"
-    if not target.is_file() and path.startswith("context/") and (root / "context" / "index.html").is_file():
-        # An unknown or unmapped screen ID lands on the screen lookup (a search), never on a 404. The ID
-        # goes on URL-encoded and cut short; the page shows it only as text.
+    target = _existing(root, path)
+    if path.startswith("context/") and target is None:
+        # An unknown, unmapped or hostile screen ID lands on the screen lookup (a search), never on a 404.
+        # The ID goes on URL-encoded and cut short; the lookup page shows it only as text.
         wanted = path.removeprefix("context/").strip("/")[:100]
         return redirect(f"/context/?id={quote(wanted, safe='')}", 302)
-    if not target.is_file():
+    if target is None:
         missing = root / "404.html"
         if missing.is_file():
             response = send_file(missing, mimetype="text/html")
@@ -77,6 +90,9 @@ def help_centre(path: str):
             response.headers["Content-Security-Policy"] = page_csp(missing)
             return response
         abort(404)
+    if target.is_dir():
+        query = f"?{request.query_string.decode()}" if request.query_string else ""
+        return redirect(f"/{path}/{query}", 308)
     response = send_file(target, conditional=True, max_age=60)
     if target.suffix == ".html":
         response.headers["Content-Security-Policy"] = page_csp(target)
