@@ -21,7 +21,7 @@ def load_catalog(root: Path) -> Catalog:
     problems: list[Problem] = []
     product = load_product(root, problems)
     contexts = _load_contexts(root, problems)
-    clients = _load_clients(root, problems, product)
+    clients = load_clients(root, problems, product)
     pages, assets = [], []
     for path in _source_files(root, problems):
         if path.suffix == ".md":
@@ -118,7 +118,7 @@ def _load_contexts(root: Path, problems: list[Problem]) -> dict[str, Context]:
     return contexts
 
 
-def _load_clients(root: Path, problems: list[Problem], product: Product) -> dict[str, ClientProfile]:
+def load_clients(root: Path, problems: list[Problem], product: Product) -> dict[str, ClientProfile]:
     clients = {}
     folder = root / "clients"
     for path in sorted(folder.glob("*.yml")) if folder.is_dir() else ():

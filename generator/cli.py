@@ -245,7 +245,8 @@ def build(
     PDFs go into the site's pdf/ folder. A client's output is searched for every other client's private
     content before it is published. A failed or interrupted build leaves the previous output as it was."""
     root = project_root(ctx)
-    if client and all_clients:
+    # `is not None`, not truthiness: `--client ""` built the public site instead of failing.
+    if client is not None and all_clients:
         raise KbError("--client and --all-clients: choose one")
     if all_clients:
         if out:
@@ -253,7 +254,7 @@ def build(
         _build_all_clients(root, frozenset(books) or None, formats or ("site", "pdf"), full_index, jobs)
         return
     build_for = TARGETS[target]
-    if client:
+    if client is not None:
         from .client_builds import resolve_client
 
         build_for = client_target(resolve_client(load_catalog(root), client), frozenset(books) or None)
@@ -268,7 +269,7 @@ def build(
         strict=strict,
         reporter=ConsoleReporter(),
         full_index=full_index,
-        formats=formats or (("site", "pdf") if client else ("site",)),
+        formats=formats or (("site", "pdf") if client is not None else ("site",)),
     )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -146,10 +146,11 @@ def landing_pages(catalog: Catalog, selection: Selection) -> dict[str, str]:
             books=[(b, p) for b, p in books if p],
             book_titles=BOOK_TITLES,
         ),
-        "kb/index.md": _templates.get_template("kb-index.md.j2").render(
-            product=catalog.product, modules=shown, grouped=grouped
-        ),
     }
+    if selection.target.books is None:  # `--book` leaves the knowledge base out: no empty index page of it
+        pages["kb/index.md"] = _templates.get_template("kb-index.md.j2").render(
+            product=catalog.product, modules=shown, grouped=grouped
+        )
     for module in shown:
         by_type = _group_by_type(grouped[module.slug])
         pages[f"kb/{module.slug}/index.md"] = _templates.get_template("module-index.md.j2").render(
@@ -173,7 +174,9 @@ def build_nav(catalog: Catalog, selection: Selection) -> list:
     for slug in modules:
         if slug in grouped:
             kb_nav.append({modules[slug].title: [f"kb/{slug}/index.md", *_by_type_nav(grouped[slug])]})
-    nav: list = [{"Home": "index.md"}, {"Knowledge base": kb_nav}]
+    nav: list = [{"Home": "index.md"}]
+    if selection.target.books is None:  # as in landing_pages: `--book` leaves the knowledge base out
+        nav.append({"Knowledge base": kb_nav})
     numbers = chapter_numbers(selection, BOOKS)
     for book in BOOKS:
         pages = book_pages(selection, book)
@@ -214,6 +217,7 @@ def engine_config(
         **(base.get("extra") or {}),
         "kb": {
             "target": selection.target.name,
+            "client": selection.target.client,  # carried by "Log a case", so the case knows its client
             "product": catalog.product.name,
             "version": catalog.product.version,
             **extra,

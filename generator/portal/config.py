@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import schema
-from ..catalog import load_product, load_yaml_file
+from ..catalog import load_clients, load_product, load_yaml_file
 from ..errors import Problem, SourceError
 from ..model import Product
 
@@ -113,6 +113,7 @@ class PortalConfig:
     product_name: str = "Help centre"
     support_phone: str | None = None
     modules: dict[str, str] = field(default_factory=dict)  # slug -> title, for the case form
+    clients: dict[str, str] = field(default_factory=dict)  # slug -> name: client builds' cases, personal data
     site_dir: Path | None = None  # the built help centre served at /, and its search index beside it
     index_dir: Path | None = None
     instance_dir: Path = Path("instance")  # secret key, outbox
@@ -146,6 +147,7 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
     """The settings of the project at `root`: portal.yml (if any), then the command line's overrides."""
     problems: list[Problem] = []
     product: Product = load_product(root, problems)
+    clients = load_clients(root, problems, product)
     doc = load_yaml_file(root, "portal.yml", problems, required=False)
     values: dict[str, Any] = {}
     if doc is not None:
@@ -165,6 +167,7 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
         "product_name": product.name,
         "support_phone": product.support_phone,
         "modules": {slug: module.title for slug, module in product.modules.items()},
+        "clients": {slug: profile.name for slug, profile in clients.items()},
     }
     if values:
         hours = values.get("working_hours") or {}

@@ -23,6 +23,7 @@ def new_case():
         form.page.data = page_ref(request.args.get("page"))
         form.context.data = context_ref(request.args.get("context"))
         form.last_search.data = search_ref(request.args.get("q"))
+        form.client.data = _client_ref(request.args.get("client"))
         if form.last_search.data and not form.subject.data:
             form.subject.data = form.last_search.data
     if form.validate_on_submit():
@@ -39,6 +40,7 @@ def new_case():
                 page_id=page_ref(form.page.data),
                 context_id=context_ref(form.context.data),
                 last_search=search_ref(form.last_search.data),
+                client=_client_ref(form.client.data),
             ),
             form.idempotency_key.data,
         )
@@ -95,6 +97,11 @@ def case_avoided():
             article, search_ref(form.last_search.data), page_ref(form.page.data), context_ref(form.context.data)
         )
     return render_template("case_avoided.html")
+
+
+def _client_ref(value: str | None) -> str | None:
+    """A client build's slug, if it names a registered client; anything else is dropped."""
+    return value if value in current_portal().config.clients else None
 
 
 def _case_or_404(number: str, token: str):

@@ -73,6 +73,7 @@ cases = sa.Table(
     sa.Column("page_id", sa.String(20)),
     sa.Column("context_id", sa.String(120)),
     sa.Column("last_search", sa.String(200)),
+    sa.Column("client", sa.String(64)),  # the client build the case was logged from (migration 0002)
     sa.Column("status", sa.String(30), nullable=False),
     sa.Column("level", sa.Integer, nullable=False),
     sa.Column("assignee_id", sa.Integer, sa.ForeignKey("agents.id")),
@@ -126,6 +127,73 @@ deflections = sa.Table(
     sa.Column("query", sa.String(200)),
     sa.Column("page_id", sa.String(20)),
     sa.Column("context_id", sa.String(120)),
+)
+
+
+# The knowledge loop (Knowledge-Centered Service): reuse, improve, capture.
+article_links = sa.Table(
+    "article_links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("article_id", sa.String(20), nullable=False),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("case_id", "article_id", name="uq_article_links_case_article"),
+)
+
+drafts = sa.Table(
+    "drafts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, unique=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("module", sa.String(64), nullable=False),
+    sa.Column("issue", sa.Text, nullable=False),
+    sa.Column("environment", sa.Text, nullable=False),
+    sa.Column("resolution", sa.Text, nullable=False),
+    sa.Column("cause", sa.Text, nullable=False),
+    sa.Column("context_id", sa.String(120)),
+    sa.Column("pulled_at", UtcDateTime),  # written into kb/ by `kb cases pull-drafts`
+    sa.Column("article_id", sa.String(20)),
+    sa.Column("path", sa.String(300)),
+)
+
+article_flags = sa.Table(
+    "article_flags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("article_id", sa.String(20), nullable=False, index=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id")),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # wrong, incomplete
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("pulled_at", UtcDateTime),
+    sa.Column("closed_at", UtcDateTime),
+)
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("article_id", sa.String(20), nullable=False, index=True),
+    sa.Column("helpful", sa.Boolean, nullable=False),
+    sa.Column("comment", sa.Text),
+)
+
+searches = sa.Table(
+    "searches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("query", sa.String(200), nullable=False),
+    sa.Column("results", sa.Integer, nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),  # search page, api, case form
 )
 
 

@@ -47,6 +47,7 @@ class NewCase:
     page_id: str | None = None
     context_id: str | None = None
     last_search: str | None = None
+    client: str | None = None  # the client build the customer came from
 
 
 @dataclass(frozen=True)

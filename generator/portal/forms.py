@@ -114,6 +114,7 @@ class CaseForm(FlaskForm):
     page = HiddenField()
     context = HiddenField()
     last_search = HiddenField()
+    client = HiddenField()
     idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex)
 
     def validate_idempotency_key(self, field) -> None:

@@ -269,3 +269,14 @@ def test_new_cases_are_rate_limited_per_address(make_app, store):
     assert_security_headers(refused, "429")
     assert store.count_cases() == 3
     assert browser.get("/cases/new").status_code == 200  # reading the form is not sending one
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [("ann", "wrong password!"), ("nobody", PASSWORD), ("ivy", PASSWORD)]
+)
+def test_a_wrong_name_or_password_or_a_former_agent_does_not_sign_in(visitor, username, password):
+    response = visitor.submit("/agent/sign-in", {"username": username, "password": password})
+
+    assert response.status_code == 401
+    assert "That name and password do not match an active agent." in response.text
+    assert visitor.get("/agent/").status_code == 302
