@@ -24,10 +24,14 @@ DB, lost, errors), the CPU seconds the server and the clients used (the clients 
 and the target: at least 200 submissions/s on SQLite with none lost.
 
     .venv/bin/python bench/portal.py [--clients 32] [--seconds 10] [--postgres URL] [--threads 32]
-                                     [--processes 4] [--warmup 2] [--profile FILE] [--keep]
+                                     [--processes 4] [--warmup 2] [--workers 1] [--profile FILE] [--keep]
 
---profile FILE also runs one more SQLite submission phase (not reported in the table) with cProfile in every
-server thread, saves the merged profile to FILE and prints the functions with the most time.
+--threads is waitress's thread count, --processes the number of client processes the --clients threads are
+spread over, --workers the number of server processes sharing the port (1, as `kb portal` runs; more shows
+what a pre-forking WSGI server would do). --profile FILE also runs one more SQLite submission phase (not in
+the table) with cProfile measuring CPU time (time.thread_time: waiting on a lock or a disk is not work) in
+every server thread, saves the merged profile to FILE and prints the functions with the most time.
+Figures from a machine that is busy with other work are not worth much: the load average is printed first.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import resource
 import secrets
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -68,8 +73,9 @@ DESCRIPTION = (
 # -- the server (a child process) ----------------------------------------------------------------------
 
 
-def serve(config, threads: int, pipe, profile: str | None) -> None:
-    """Run the portal under waitress on a free loopback port; send the port back; stop on SIGTERM."""
+def serve(config, threads: int, pipe, profile: str | None, port: int = 0) -> None:
+    """Run the portal under waitress on a free loopback port (or on `port`, shared with other workers through
+    SO_REUSEPORT); send the port back; stop on SIGTERM."""
     import logging
 
     from waitress.server import create_server
@@ -79,7 +85,14 @@ def serve(config, threads: int, pipe, profile: str | None) -> None:
     logging.getLogger("waitress").setLevel(logging.ERROR)  # "task queue depth" warnings are the point here
     app = create_app(config)
     wsgi, profiles = (app, None) if not profile else _profiled(app)
-    server = create_server(wsgi, host="127.0.0.1", port=0, threads=threads, ident="kb")
+    if port:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # the kernel spreads connections over workers
+        sock.bind(("127.0.0.1", port))
+        sock.listen(1024)
+        server = create_server(wsgi, sockets=[sock], threads=threads, ident="kb")
+    else:
+        server = create_server(wsgi, host="127.0.0.1", port=0, threads=threads, ident="kb")
 
     def stop(_signum, _frame) -> None:
         if profiles:
@@ -120,24 +133,47 @@ def _profiled(app):
 
 
 class Server:
-    def __init__(self, config, threads: int, profile: Path | None = None):
-        spawn = multiprocessing.get_context("spawn")  # a clean process, as `kb portal` would be
-        receive, send = spawn.Pipe(duplex=False)
-        self.process = spawn.Process(target=serve, args=(config, threads, send, str(profile) if profile else None))
-        self.process.start()
-        if not receive.poll(120):
-            self.stop()
-            raise click.ClickException("the portal did not start within 120 s")
-        self.port = receive.recv()
+    """The portal in `workers` processes (1: as `kb portal` runs it), each with `threads` waitress threads."""
+
+    def __init__(self, config, threads: int, workers: int = 1, profile: Path | None = None):
+        spawn = multiprocessing.get_context("spawn")  # clean processes, as `kb portal` would be
+        reserved = None
+        port = 0
+        if workers > 1:  # a free port for all of them: bound here (not listening) until they listen on it too
+            reserved = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            reserved.bind(("127.0.0.1", 0))
+            port = reserved.getsockname()[1]
+        self.processes = []
+        try:
+            for _ in range(workers):
+                receive, send = spawn.Pipe(duplex=False)
+                process = spawn.Process(
+                    target=serve, args=(config, threads, send, str(profile) if profile else None, port)
+                )
+                process.start()
+                self.processes.append(process)
+                if not receive.poll(120):
+                    self.stop()
+                    raise click.ClickException("the portal did not start within 120 s")
+                self.port = receive.recv()
+        finally:
+            if reserved is not None:
+                reserved.close()
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        total = 0.0
+        for process in self.processes:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        return total
 
     def stop(self) -> None:
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join(60)
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            process.join(60)
 
 
 # -- the clients (child processes with threads) ----------------------------------------------------------
@@ -352,7 +388,7 @@ def measure(backend: str, database_url: str, folder: Path, options: dict, profil
     )
     engine = connect(database_url)
     upgrade(engine)
-    server = Server(config, options["threads"], profile)
+    server = Server(config, options["threads"], 1 if profile else options["workers"], profile)
     rows: list[Row] = []
     acknowledged: list[str] = []
     try:
@@ -466,6 +502,13 @@ def _cell(value, spec: str = "") -> str:
     default=None,
     help="Also profile one more SQLite submit phase (cProfile in the server) into this file; print the top.",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 16),
+    help="Server processes sharing the port (1: as `kb portal` serves; more: as a pre-forking WSGI server).",
+)
 @click.option("--keep", is_flag=True, help="Keep the temporary folder (SQLite database, outbox); print where.")
 def main(
     clients: int,
@@ -474,22 +517,31 @@ def main(
     threads: int,
     processes: int,
     warmup: float,
+    workers: int,
     profile: Path | None,
     keep: bool,
 ) -> None:
     """Case submissions per second and their latency, against GET /api/ping, on SQLite and PostgreSQL."""
-    options = {"clients": clients, "seconds": seconds, "threads": threads, "processes": processes, "warmup": warmup}
+    options = {
+        "clients": clients,
+        "seconds": seconds,
+        "threads": threads,
+        "processes": processes,
+        "warmup": warmup,
+        "workers": workers,
+    }
     folder = Path(tempfile.mkdtemp(prefix="kb-bench-portal-"))
     load = os.getloadavg()[0]
-    if load > 0.5:
-        click.echo(f"Note: load average {load:.1f} before the run; other work on this machine skews the figures.")
+    busy = "; other work on this machine skews the figures" if load > 0.5 else ""
+    click.echo(f"Load average before the run: {load:.2f}{busy}")
     try:
         rows = measure("SQLite", f"sqlite:///{folder / 'portal.sqlite3'}", folder, options)
         if postgres:
             with PostgresDatabase(postgres) as url:
                 rows += measure("PostgreSQL", url, folder, options)
         click.echo(
-            f"\n{clients} clients ({min(processes, clients)} processes), waitress threads={threads}, "
+            f"\n{clients} clients ({min(processes, clients)} processes), "
+            f"{f'{workers} server processes with ' if workers > 1 else ''}waitress threads={threads}, "
             f"{seconds:g} s measured after {warmup:g} s warm-up, {os.cpu_count()} CPUs\n"
         )
         click.echo(

@@ -17,7 +17,7 @@ import shutil
 import threading
 import time
 from array import array
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +25,8 @@ from pathlib import Path
 
 from whoosh import highlight, index, qparser, searching, sorting
 from whoosh import query as whoosh_query
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StemmingAnalyzer, StopFilter, Token
+from whoosh.analysis.tokenizers import default_pattern
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.matching import (
     ArrayUnionMatcher,
@@ -37,6 +38,7 @@ from whoosh.matching import (
     UnionMatcher,
     WrappingMatcher,
 )
+from whoosh.scoring import WeightLengthScorer
 
 from .errors import KbError
 from .model import Page, Selection
@@ -330,6 +332,15 @@ class _SegmentSearcher(searching.Searcher):
         super().__init__(reader, weighting=parent.weighting, closereader=False, parent=parent)
         self._number = number
         self._cache = cache
+        self._lengths: dict[str, list] = {}
+
+    def _field_lengths(self, fieldname: str) -> list:
+        """Each document's length in a field, as the scorers read it (doc_field_length(docnum, field, 1)):
+        read once, as a list, since looking it up in the lengths column is most of the cost of a score."""
+        if fieldname not in self._lengths:
+            length = self.ixreader.doc_field_length
+            self._lengths[fieldname] = [length(docnum, fieldname, 1) for docnum in range(self._doccount)]
+        return self._lengths[fieldname]
 
     def postings(self, fieldname, text, weighting=None, qf=1):
         key = (self._number, fieldname, text, qf)
@@ -341,10 +352,19 @@ class _SegmentSearcher(searching.Searcher):
             if isinstance(leaf, FilterMatcher):
                 leaf = leaf.child  # deleted documents: filtered below, as the segment reader does
             ids, scores = array("i"), array("d")
-            while leaf.is_active():
-                ids.append(leaf.id())
-                scores.append(leaf.score())
-                leaf.next()
+            if isinstance(scorer, WeightLengthScorer) and type(scorer).score is WeightLengthScorer.score:
+                # WeightLengthScorer.score(matcher) is _score(weight, dfl(docnum)): the same call, lengths kept.
+                weigh, lengths = scorer._score, self._field_lengths(fieldname)
+                while leaf.is_active():
+                    docnum = leaf.id()
+                    ids.append(docnum)
+                    scores.append(weigh(leaf.weight(), lengths[docnum]))
+                    leaf.next()
+            else:
+                while leaf.is_active():
+                    ids.append(leaf.id())
+                    scores.append(leaf.score())
+                    leaf.next()
             entry = self._cache.put(key, (ids, scores))
         postings = _Postings((fieldname, text), *entry)
         deleted = getattr(self.ixreader, "deleted_docs_set", None)
@@ -563,6 +583,127 @@ class _Snippet(highlight.Formatter):
         return "".join(output)
 
 
+def _context_fragments(items: list, fragmenter: highlight.ContextFragmenter, text: str, words: frozenset):
+    """`fragmenter.fragment_tokens(text, tokens)` where `tokens` is what Whoosh's highlighter feeds it: the
+    analyzer made of `items` run on `text` (positions, chars, mode="index", removestops=False), tokens marked
+    matched when their text is in `words`, consecutive matches merged. Why: re-tokenizing each hit's body
+    through that chain of six generators was most of the time of a query with snippets. Here it is one loop:
+    ContextFragmenter's own, verbatim, with each token made in place (StemmingAnalyzer's steps inlined, stems
+    looked up in a dict); the default tokenizer never makes touching tokens, so merging changes nothing."""
+    tokenizer, _, stop, stem = items
+    stops, minsize, maxsize, ignore = stop.stops, stop.min, stop.max, stem.ignore
+    memo = _STEMS.get(id(stem))
+    if memo is None or memo[0] is not stem or len(memo[1]) >= 100_000:
+        memo = _STEMS[id(stem)] = (stem, {})
+    stems = memo[1]
+    maxchars, surround, charlimit = fragmenter.maxchars, fragmenter.surround, fragmenter.charlimit
+    first = None
+    firsts: deque = deque()
+    countdown = -1
+    tks: list = []
+    endchar = None
+    currentlen = 0
+    renumbered = None
+    for position, match in enumerate(tokenizer.expression.finditer(text)):
+        word = match.group(0).lower()
+        startchar, endchar = match.span()
+        if len(word) >= minsize and (maxsize is None or len(word) <= maxsize) and word not in stops:
+            renumbered = position if renumbered is None else renumbered + 1
+            pos, stopped = renumbered, False
+            if word not in ignore:
+                stemmed = stems.get(word)
+                if stemmed is None:
+                    stemmed = stems[word] = stem._stem(word)
+                word = stemmed
+        else:
+            pos, stopped = position, True
+        matched = word in words
+        # ContextFragmenter.fragment_tokens from here on.
+        tlength = endchar - startchar
+        if charlimit and endchar > charlimit:
+            break
+        if countdown < 0 and not matched:
+            firsts.append(startchar)
+            while firsts and endchar - firsts[0] > surround:
+                firsts.popleft()
+        elif currentlen + tlength > maxchars:
+            countdown = 0
+        elif matched:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = startchar
+                    countdown += surround
+            tks.append(
+                Token(
+                    positions=True,
+                    chars=True,
+                    removestops=False,
+                    mode="index",
+                    stopped=stopped,
+                    boost=1.0,
+                    text=word,
+                    pos=pos,
+                    startchar=startchar,
+                    endchar=endchar,
+                    matched=True,
+                )
+            )
+        if countdown >= 0:
+            currentlen += tlength
+            countdown -= tlength
+            if countdown <= 0:
+                yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+                tks = []
+                firsts = deque()
+                first = None
+                currentlen = 0
+    if tks:
+        yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+
+
+_STEMS: dict[int, tuple[StemFilter, dict[str, str]]] = {}  # a stem filter's id -> (it, word -> stem)
+
+
+def _inlined(analyzer, fragmenter) -> bool:
+    """True when `_context_fragments` stands for `fragmenter` on what `analyzer` makes: a StemmingAnalyzer
+    with the default tokenizer (the index's own copy of `_STEM`) and a plain ContextFragmenter."""
+    items = getattr(analyzer, "items", None)
+    return (
+        type(fragmenter) is highlight.ContextFragmenter
+        and [type(item) for item in items or ()] == [RegexTokenizer, LowercaseFilter, StopFilter, StemFilter]
+        and items[0].expression.pattern == default_pattern.pattern
+        and not items[0].gaps
+        and items[2].renumber
+    )
+
+
+class _Highlighter(highlight.Highlighter):
+    """Whoosh's Highlighter, with `_context_fragments` making the fragments when it can (same output)."""
+
+    def highlight_hit(self, hitobj, fieldname, text=None, top=3, minscore=1, strict_phrase=False):
+        results = hitobj.results
+        field_type = results.searcher.schema[fieldname]
+        analyzer = field_type.analyzer
+        if strict_phrase or not _inlined(analyzer, self.fragmenter) or self.can_load_chars(results, fieldname):
+            return super().highlight_hit(hitobj, fieldname, text, top, minscore, strict_phrase)
+        # From here on as Highlighter.highlight_hit's re-tokenizing branch.
+        if text is None:
+            if fieldname not in hitobj:
+                raise KeyError(f"Field {fieldname!r} is not stored.")
+            text = hitobj[fieldname]
+        if results.has_matched_terms():
+            bterms = (term for term in results.matched_terms() if term[0] == fieldname)
+        else:
+            bterms = results.query_terms(expand=True, fieldname=fieldname)
+        words = frozenset(field_type.from_bytes(term[1]) for term in bterms)
+        fragments = _context_fragments(analyzer.items, self.fragmenter, text, words)
+        fragments = highlight.top_fragments(fragments, top, self.scorer, self.order, minscore=minscore)
+        return self.formatter.format(fragments)
+
+
 def _parser(schema, group) -> qparser.QueryParser:
     parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=group)
     parser.remove_plugin_class(qparser.WildcardPlugin)  # '*' and '?' in pasted errors are text, not patterns
@@ -669,8 +810,9 @@ def search(
             found = _found(opened, parsed, restrict, page, limit, snippets)
         suggestion = opened.suggestion(query)
         if snippets:
-            found.results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=40)
-            found.results.formatter = _Snippet()
+            found.results.highlighter = _Highlighter(
+                fragmenter=highlight.ContextFragmenter(maxchars=200, surround=40), formatter=_Snippet()
+            )
         hits = []
         for hit in found.hits:
             snippet = (hit.highlights("body", top=2) if snippets else "") or html.escape(hit.get("summary", ""))

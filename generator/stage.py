@@ -103,7 +103,7 @@ def _write(path: Path, text: str) -> None:
 
 def _front_matter(page: Page, chapter: int | None) -> str:
     """The staged page's meta for the theme: written with a YAML dumper, never pasted text."""
-    meta = {"title": page.title, "kb_id": page.id, "kb_type": page.type}
+    meta = {"title": page.title, "kb_id": page.id, "kb_type": page.type, "kb_confidence": page.confidence}
     if chapter:
         meta["kb_chapter"] = chapter
     if not page.is_article:

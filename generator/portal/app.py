@@ -20,6 +20,7 @@ from .clock import utcnow
 from .config import PortalConfig
 from .db import connect
 from .desk import Desk
+from .knowledge import Knowledge
 from .migrate import require_current
 
 MAX_BODY = 1024 * 1024  # a case is words; anything bigger is refused with 413 before it is read
@@ -41,19 +42,25 @@ def create_app(config: PortalConfig) -> Flask:
     )
     engine = connect(config.database_url)
     require_current(engine)
-    app.extensions["kb_portal"] = portal = Portal(config, Desk(engine, config))
+    app.extensions["kb_portal"] = portal = Portal(config, Desk(engine, config), Knowledge(engine, config))
     CSRFProtect(app)
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
     portal.limiter = limiter
 
-    from . import console, customer, search_views, site
+    from . import console, customer, knowledge_views, search_views, site
 
     app.register_blueprint(customer.blueprint)
     app.register_blueprint(console.blueprint)
     app.register_blueprint(search_views.blueprint)
+    app.register_blueprint(knowledge_views.blueprint)
     limiter.limit(config.rate_limits["public"])(search_views.blueprint)
     limiter.limit(config.rate_limits["public"])(customer.blueprint)
-    for endpoint, rate in (("customer.new_case", "submit"), ("console.sign_in", "sign_in")):
+    for endpoint, rate in (
+        ("customer.new_case", "submit"),
+        ("console.sign_in", "sign_in"),
+        ("knowledge.record_feedback", "public"),
+        ("knowledge.csrf_token", "public"),
+    ):
         app.view_functions[endpoint] = limiter.limit(config.rate_limits[rate], methods=["POST"])(
             app.view_functions[endpoint]
         )
@@ -121,10 +128,10 @@ def current_portal() -> Portal:
 
 
 class Portal:
-    """What the views share: the settings, the desk, the rate limiter."""
+    """What the views share: the settings, the desk, the knowledge loop, the rate limiter."""
 
-    def __init__(self, config: PortalConfig, desk: Desk):
-        self.config, self.desk = config, desk
+    def __init__(self, config: PortalConfig, desk: Desk, knowledge: Knowledge):
+        self.config, self.desk, self.knowledge = config, desk, knowledge
         self.limiter: Limiter | None = None
 
     @property

@@ -226,6 +226,88 @@ def cases_sweep(ctx: click.Context, database_url: str | None) -> None:
     )
 
 
+@cases.command("pull-drafts")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Only drafts saved since.")
+@database_option
+@click.pass_context
+def cases_pull_drafts(ctx: click.Context, since: dt.datetime | None, database_url: str | None) -> None:
+    """Write the portal's article drafts into kb/<module>/ (not validated) and its flags into review/flags.yml.
+
+    Review them in git like any change (`kb review`); pulling twice writes nothing twice."""
+    from .clock import utcnow
+    from .pull import pull_drafts
+
+    desk = _desk(ctx, database_url)
+    pulled = pull_drafts(desk.engine, ctx.obj["root"], since.replace(tzinfo=dt.UTC) if since else None, utcnow())
+    for number, article, path in pulled.drafts:
+        click.echo(f"{path}: {article} from {number}")
+    click.echo(f"{len(pulled.drafts)} draft(s) written, {pulled.flags} flag(s) added to review/flags.yml.")
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def review(ctx: click.Context) -> None:
+    """Drafts from cases and flagged articles, oldest first: what the writers review next."""
+    if ctx.invoked_subcommand:
+        return
+    from ..cli import project_root
+    from ..review import review_items
+
+    items = review_items(load_catalog_checked(project_root(ctx)))
+    if not items:
+        click.echo("Nothing to review.")
+    for item in items:
+        click.echo(f"{item.since}  {item.article:<8} {item.what}\n{'':12}{item.path}")
+
+
+@review.command("validate")
+@click.argument("article")
+@click.pass_context
+def review_validate(ctx: click.Context, article: str) -> None:
+    """Mark a reviewed draft validated (its confidence line) and close its flags; the next build publishes it."""
+    from ..cli import project_root
+    from ..review import validate_article
+
+    path = validate_article(project_root(ctx), article.strip().upper(), dt.date.today())
+    click.echo(f"{path.relative_to(ctx.obj['root'])}: validated; `kb build` publishes it.")
+
+
+def load_catalog_checked(root: Path):
+    from ..catalog import load_catalog
+    from ..errors import SourceError
+
+    catalog = load_catalog(root)
+    errors = [p for p in catalog.problems if p.is_error]
+    if errors:
+        raise SourceError(errors)
+    return catalog
+
+
+@click.command()
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Only cases since this day.")
+@click.option("--client", default=None, metavar="SLUG", help="Only cases logged from this client's build.")
+@click.option("--csv", "as_csv", is_flag=True, help="Every figure as CSV on standard output.")
+@database_option
+@click.pass_context
+def report(
+    ctx: click.Context, since: dt.datetime | None, client: str | None, as_csv: bool, database_url: str | None
+) -> None:
+    """The knowledge loop's figures: link rate, reuse, new versus known issues, searches that found nothing
+    and searches followed by a case, cases per screen and module, articles never reused, "was this
+    helpful?", and the service levels (first responses and updates on time, escalations by level)."""
+    from ..cli import project_root
+    from .report import build_report, report_csv, report_lines
+
+    catalog = load_catalog_checked(project_root(ctx))
+    if client is not None and client not in catalog.clients:
+        raise KbError(f"--client {client!r}: no such client; expected one of {', '.join(sorted(catalog.clients))}")
+    articles = [page.id for page in catalog.pages if page.is_article]
+    figures = build_report(
+        _desk(ctx, database_url).engine, articles, since.replace(tzinfo=dt.UTC) if since else None, client
+    )
+    click.echo(report_csv(figures) if as_csv else "\n".join(report_lines(figures)), nl=not as_csv)
+
+
 class _Everyone:
     """The terminal's view: an operator with the database in hand sees every level."""
 
@@ -238,5 +320,5 @@ def _when(moment: dt.datetime) -> str:
 
 
 def register(cli: click.Group) -> None:
-    for command in (portal, db, agents, cases):
+    for command in (portal, db, agents, cases, review, report):
         cli.add_command(command)

@@ -72,8 +72,18 @@ def case(number: str):
     assign.assignee.choices = _assignees(row)
     assign.assignee.data = row.assignee_id or 0
     names = {a.id: a.display_name for a in all_agents(desk.engine)}
+    from .knowledge_views import FlagForm, LinkForm, article_search
+
+    query = request.args.get("q", "")[:200]
+    knowledge = current_portal().knowledge
     return render_template(
         "agent/case.html",
+        linked=knowledge.linked(row),
+        article_query=query,
+        article_hits=article_search(query),
+        link_form=LinkForm(),
+        flag_form=FlagForm(),
+        draft=knowledge.draft_for(row),
         case=row,
         history=desk.history(row),
         text_form=AgentTextForm(),

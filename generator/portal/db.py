@@ -137,6 +137,7 @@ article_links = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False),
     sa.Column("article_id", sa.String(20), nullable=False),
+    sa.Column("title", sa.String(300)),  # as the agent saw it when linking, for the customer's page
     sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
     sa.Column("at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("case_id", "article_id", name="uq_article_links_case_article"),

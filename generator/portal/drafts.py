@@ -61,8 +61,12 @@ def draft_markdown(draft: Draft, article_id: str, today: dt.date) -> str:
     }
     if draft.context_id:
         meta["contexts"] = [draft.context_id]
-    sections = [("Issue", draft.issue), ("Environment", draft.environment), ("Resolution", draft.resolution),
-                ("Cause", draft.cause)]  # fmt: skip
+    sections = [
+        ("Issue", draft.issue),
+        ("Environment", draft.environment),
+        ("Resolution", draft.resolution),
+        ("Cause", draft.cause),
+    ]
     body = "\n".join(f"## {name}\n\n{as_text(text.strip()) or 'To be written.'}\n" for name, text in sections)
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
     return f"---\n{front}---\n\n{body}"

@@ -38,10 +38,18 @@ def _run(query: str, limit: int, snippets: bool = True, prefix: bool = False) ->
         return None  # no index (yet): the page says search is unavailable instead of failing
 
 
+def _log(query: str, results: SearchResults | None, source: str) -> None:
+    """Searches feed the report: the ones that found nothing are the articles to write next. Type-ahead
+    suggestions are not logged (every keystroke would count)."""
+    if results is not None and (request.args.get("page", type=int) or 1) == 1:
+        current_portal().knowledge.record_search(query, results.total, source)
+
+
 @blueprint.route("/search")
 def search_page():
     query = request.args.get("q", "")
     results = _run(query, 10)
+    _log(query, results, "search page")
     return render_template(
         "search.html", query=query[:MAX_QUERY], results=results, available=current_portal().index_dir is not None
     )
@@ -51,6 +59,7 @@ def search_page():
 def search_api():
     limit = min(max(request.args.get("limit", type=int, default=10), 1), 50)
     results = _run(request.args.get("q", ""), limit)
+    _log(request.args.get("q", ""), results, "api")
     if results is None:
         return {"query": request.args.get("q", "")[:MAX_QUERY], "hits": [], "total": 0}
     return dataclasses.asdict(results)

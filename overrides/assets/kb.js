@@ -69,3 +69,64 @@ document.addEventListener("submit", function (event) {
     }
   }
 })();
+
+// "Was this helpful?": only where the case portal serves the help centre (it records the answer with a
+// CSRF token it hands out); on a static copy /api/csrf does not answer and the question stays hidden.
+(function () {
+  var box = document.querySelector("[data-kb-feedback]");
+  if (!box || !window.fetch) return;
+  var token = null;
+  function send(helpful, comment) {
+    return fetch("/api/feedback", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify({ article: box.getAttribute("data-kb-feedback"), helpful: helpful, comment: comment || "" })
+    }).then(function () {
+      box.querySelectorAll("button[data-helpful], .kb-feedback__more").forEach(function (el) { el.hidden = true; });
+      box.querySelector(".kb-feedback__thanks").hidden = false;
+    });
+  }
+  fetch("/api/csrf", { credentials: "same-origin" })
+    .then(function (response) { return response.ok ? response.json() : null; })
+    .then(function (data) {
+      if (!data || !data.token) return;
+      token = data.token;
+      box.hidden = false;
+      box.querySelector("[data-helpful=yes]").addEventListener("click", function () { send(true); });
+      box.querySelector("[data-helpful=no]").addEventListener("click", function () {
+        box.querySelector(".kb-feedback__more").hidden = false;
+      });
+      box.querySelector(".kb-feedback__more").addEventListener("submit", function (event) {
+        event.preventDefault();
+        send(false, box.querySelector("textarea").value);
+      });
+    })
+    .catch(function () { /* no portal here: the question stays hidden */ });
+})();
+
+// The internal build: how many cases an article resolved and its open flags, from the portal (agents only).
+(function () {
+  var slot = document.querySelector("[data-kb-stats]");
+  if (!slot || !window.fetch) return;
+  fetch("/api/articles/" + encodeURIComponent(slot.getAttribute("data-kb-stats")) + "/stats",
+        { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (response) {
+      var json = (response.headers.get("Content-Type") || "").indexOf("json") >= 0;
+      return response.ok && json ? response.json() : null;
+    })
+    .then(function (stats) {
+      if (!stats) { slot.textContent = "Sign in to the agent console to see case counts."; return; }
+      var text = "Resolved " + stats.cases + " case" + (stats.cases === 1 ? "" : "s");
+      if (stats.flags.length) text += " · " + stats.flags.length + " open flag" + (stats.flags.length === 1 ? "" : "s");
+      slot.textContent = text;
+      stats.flags.forEach(function (flag) {
+        var note = document.createElement("span");
+        note.className = "kb-flag";
+        note.textContent = flag.kind + ": " + flag.comment;
+        slot.appendChild(document.createElement("br"));
+        slot.appendChild(note);
+      });
+    })
+    .catch(function () { slot.textContent = ""; });
+})();

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from markupsafe import escape
-from portal_helpers import CUSTOMER_EMAIL, case_fields, find_form, parse_page
+from portal_helpers import CUSTOMER_EMAIL, Visitor, case_fields, find_form, parse_page
 
 MARKUP = {
     "subject": '<script>alert("subject")</script> & <b>bold</b>',
@@ -170,3 +170,12 @@ def test_nul_bytes_in_addresses_and_queries_are_answered_not_crashed_on(visitor,
     visitor.sign_in("ann")
     assert visitor.get(f"/agent/cases/{number}%00").status_code == 404
     assert visitor.get(f"/agent/cases/{number}").status_code == 200
+
+
+def test_a_nul_byte_in_a_search_is_answered_not_crashed_on(site_app):
+    browser = Visitor(site_app.test_client())
+
+    for url in ("/search?q=gantt%00chart", "/api/search?q=gantt%00chart", "/api/suggest?q=gan%00"):
+        response = browser.get(url)
+        assert response.status_code == 200, url
+    assert browser.get("/api/search?q=gantt%00").get_json()["total"] >= 1

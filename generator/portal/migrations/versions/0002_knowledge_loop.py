@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False),
         sa.Column("article_id", sa.String(20), nullable=False),
+        sa.Column("title", sa.String(300)),
         sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
         sa.Column("at", UtcDateTime, nullable=False),
         sa.UniqueConstraint("case_id", "article_id", name="uq_article_links_case_article"),

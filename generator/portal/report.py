@@ -1,0 +1,201 @@
+"""The knowledge loop's report: what the knowledge base solved, what it is missing, how support kept its
+promises. One function computes the figures from the case history; the terminal, CSV and the console page
+only present them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from .db import article_links, cases, deflections, drafts, events, feedback, reading, searches
+
+_LEVEL = re.compile(r"Now at Level (\d)")
+
+
+@dataclass(frozen=True)
+class Report:
+    since: dt.datetime | None
+    client: str | None
+    resolved: int
+    resolved_with_link: int
+    reuse: list[tuple[str, int]]  # article, resolved cases linking it, most first
+    new_issues: int  # resolved cases that became a draft
+    known_issues: int  # resolved cases solved by an existing article
+    no_result_searches: list[tuple[str, int]]
+    searches_then_case: list[tuple[str, int]]
+    per_context: list[tuple[str, int]]
+    per_module: list[tuple[str, int]]
+    never_reused: list[str]
+    first_response_on_time: int
+    first_responses: int
+    updates_on_time: int
+    updates: int
+    escalations: dict[int, int]
+    feedback: dict[str, tuple[int, int]] = field(default_factory=dict)  # article -> (yes, no)
+    avoided: int = 0
+
+    @property
+    def link_rate(self) -> float:
+        return self.resolved_with_link / self.resolved if self.resolved else 0.0
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}% ({part} of {whole})" if whole else "no cases yet"
+
+
+def build_report(
+    engine: Engine, articles: list[str], since: dt.datetime | None = None, client: str | None = None
+) -> Report:
+    """The figures over cases created since `since` (all when None), of one client's build when `client`.
+    `articles` are the knowledge base's article IDs, to find those never reused."""
+    scope = [cases.c.created_at >= since] if since else []
+    if client:
+        scope.append(cases.c.client == client)
+    in_scope = sa.select(cases.c.id).where(*scope).scalar_subquery() if scope else None
+
+    def scoped(column):
+        return [column.in_(in_scope)] if in_scope is not None else []
+
+    with reading(engine) as conn:
+        rows = conn.execute(sa.select(cases).where(*scope)).all()
+        links = conn.execute(
+            sa.select(article_links.c.case_id, article_links.c.article_id).where(*scoped(article_links.c.case_id))
+        ).all()
+        draft_cases = set(conn.execute(sa.select(drafts.c.case_id).where(*scoped(drafts.c.case_id))).scalars())
+        updates = conn.execute(
+            sa.select(events.c.kind, events.c.actor, events.c.body).where(
+                events.c.kind.in_(("reply", "contact_out", "status_update", "escalated")), *scoped(events.c.case_id)
+            )
+        ).all()
+        search_filter = [searches.c.at >= since] if since else []
+        no_results = conn.execute(
+            sa.select(searches.c.query, sa.func.count())
+            .where(searches.c.results == 0, *search_filter)
+            .group_by(searches.c.query)
+            .order_by(sa.func.count().desc(), searches.c.query)
+            .limit(20)
+        ).all()
+        votes = conn.execute(
+            sa.select(feedback.c.article_id, feedback.c.helpful, sa.func.count())
+            .where(*([feedback.c.at >= since] if since else []))
+            .group_by(feedback.c.article_id, feedback.c.helpful)
+        ).all()
+        avoided = conn.execute(
+            sa.select(sa.func.count()).select_from(deflections).where(*([deflections.c.at >= since] if since else []))
+        ).scalar_one()
+    resolved = {row.id for row in rows if row.status == "resolved"}
+    linked_cases = {case_id for case_id, _ in links}
+    reuse = Counter(article for case_id, article in links if case_id in resolved)
+    responded = [row for row in rows if row.first_responded_at is not None]
+    agent_updates = sum(1 for kind, actor, _ in updates if kind in ("reply", "contact_out"))
+    automatic = sum(1 for kind, _, _ in updates if kind == "status_update")  # the sweep had to step in: late
+    escalations = Counter(
+        int(found.group(1)) for kind, _, body in updates if kind == "escalated" and (found := _LEVEL.search(body))
+    )
+    escalations.update(3 for row in rows if row.severity == "catastrophic")  # straight to Level 3 at once
+    per_article: dict[str, list[int]] = {}
+    for article, helpful, count in votes:
+        per_article.setdefault(article, [0, 0])[0 if helpful else 1] += count
+    return Report(
+        since=since,
+        client=client,
+        resolved=len(resolved),
+        resolved_with_link=len(resolved & linked_cases),
+        reuse=reuse.most_common(),
+        new_issues=len(resolved & draft_cases),
+        known_issues=len((resolved & linked_cases) - draft_cases),
+        no_result_searches=[(query, count) for query, count in no_results],
+        searches_then_case=Counter(row.last_search.casefold() for row in rows if row.last_search).most_common(20),
+        per_context=Counter(row.context_id or "(none)" for row in rows).most_common(),
+        per_module=Counter(row.module or "(not given)" for row in rows).most_common(),
+        never_reused=sorted(set(articles) - set(reuse)),
+        first_response_on_time=sum(1 for row in responded if row.first_responded_at <= row.first_response_due),
+        first_responses=len(responded),
+        updates_on_time=agent_updates,
+        updates=agent_updates + automatic,
+        escalations=dict(sorted(escalations.items())),
+        feedback={article: (yes, no) for article, (yes, no) in sorted(per_article.items())},
+        avoided=avoided,
+    )
+
+
+def report_lines(report: Report) -> list[str]:
+    """The report for the terminal."""
+    scope = ", ".join(
+        part
+        for part in (
+            f"since {report.since:%Y-%m-%d}" if report.since else "all time",
+            f"client {report.client}" if report.client else "",
+        )
+        if part
+    )
+    lines = [f"Knowledge and support report ({scope})", ""]
+    lines += [
+        f"Link rate (resolved cases with an article linked): {_share(report.resolved_with_link, report.resolved)}",
+        f"New issues (resolved into a new draft): {report.new_issues}; known issues (solved by an article): "
+        f"{report.known_issues}",
+        f"Cases avoided (a suggested article answered it): {report.avoided}",
+        "",
+    ]
+    sections = [
+        ("Reuse per article", [f"{a}: {n}" for a, n in report.reuse]),
+        ("Searches with no results (write these next)", [f"{q!r}: {n}" for q, n in report.no_result_searches]),
+        ("Searches followed by a case", [f"{q!r}: {n}" for q, n in report.searches_then_case]),
+        ("Cases per context ID", [f"{c}: {n}" for c, n in report.per_context]),
+        ("Cases per module", [f"{m}: {n}" for m, n in report.per_module]),
+        ("Articles never reused", [", ".join(report.never_reused)] if report.never_reused else []),
+        ("Was this helpful? (yes / no)", [f"{a}: {y} / {n}" for a, (y, n) in report.feedback.items()]),
+    ]
+    for title, items in sections:
+        lines.append(title)
+        lines += [f"  {item}" for item in items] or ["  (none)"]
+        lines.append("")
+    lines += [
+        "Service levels",
+        f"  First responses on time: {_share(report.first_response_on_time, report.first_responses)}",
+        f"  Customer updates on time: {_share(report.updates_on_time, report.updates)}",
+        "  Escalations by level: "
+        + (", ".join(f"Level {level}: {n}" for level, n in report.escalations.items()) or "none"),
+    ]
+    return lines
+
+
+def report_csv(report: Report) -> str:
+    """Every figure as rows of (section, key, value), for a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "key", "value"])
+    writer.writerow(["summary", "resolved", report.resolved])
+    writer.writerow(["summary", "resolved_with_link", report.resolved_with_link])
+    writer.writerow(["summary", "link_rate", f"{report.link_rate:.3f}"])
+    writer.writerow(["summary", "new_issues", report.new_issues])
+    writer.writerow(["summary", "known_issues", report.known_issues])
+    writer.writerow(["summary", "cases_avoided", report.avoided])
+    writer.writerow(["sla", "first_responses_on_time", report.first_response_on_time])
+    writer.writerow(["sla", "first_responses", report.first_responses])
+    writer.writerow(["sla", "updates_on_time", report.updates_on_time])
+    writer.writerow(["sla", "updates", report.updates])
+    for level, count in report.escalations.items():
+        writer.writerow(["escalations", f"level_{level}", count])
+    for section, pairs in (
+        ("reuse", report.reuse),
+        ("no_result_searches", report.no_result_searches),
+        ("searches_then_case", report.searches_then_case),
+        ("per_context", report.per_context),
+        ("per_module", report.per_module),
+    ):
+        for key, value in pairs:
+            writer.writerow([section, key, value])
+    for article in report.never_reused:
+        writer.writerow(["never_reused", article, 0])
+    for article, (yes, no) in report.feedback.items():
+        writer.writerow(["feedback_yes", article, yes])
+        writer.writerow(["feedback_no", article, no])
+    return out.getvalue()
