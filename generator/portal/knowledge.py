@@ -178,12 +178,13 @@ class Knowledge:
             *(("a client's name", name) for name in self.config.clients.values()),
         ]
         accepted = {value.casefold() for value in confirmed}
-        findings = []
+        findings: dict[str, Finding] = {}  # one entry per text: confirming it once confirms it everywhere
         for name in ("title", "issue", "environment", "resolution", "cause"):
             for finding in find_personal_data(getattr(draft, name), known):
                 if finding.text.casefold() not in accepted:
-                    findings.append(Finding(f"{finding.kind} in {name}", finding.text, finding.start, finding.end))
-        return DraftCheck(tuple(findings))
+                    found = Finding(f"{finding.kind} in {name}", finding.text, finding.start, finding.end)
+                    findings.setdefault(finding.text.casefold(), found)
+        return DraftCheck(tuple(findings.values()))
 
     def save_draft(self, agent: Row, case: Row, draft: DraftInput, confirmed: Iterable[str] = ()) -> DraftCheck:
         """Save the case's draft, unless personal data is left in it (then nothing is saved)."""

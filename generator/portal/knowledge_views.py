@@ -47,7 +47,9 @@ class FeedbackForm(FlaskForm):
 
     article = StringField(validators=[DataRequired(), Length(max=20)])
     helpful = BooleanField()
-    comment = StringField(validators=[Optional(), Length(max=2000)])
+    # plain_text: a comment is stored as typed, but not NUL and other control characters (PostgreSQL
+    # refuses NUL outright: this public endpoint answered a 500).
+    comment = StringField(validators=[Optional(), Length(max=2000), plain_text])
 
 
 def article_search(query: str) -> list:

@@ -50,5 +50,9 @@ def find_personal_data(text: str, known: Iterable[tuple[str, str]] = ()) -> list
             if len(part) >= 3:  # a first or last name alone is still the customer
                 for match in re.finditer(rf"(?<!\w){re.escape(part)}(?!\w)", text, flags=re.IGNORECASE):
                     findings.append(Finding(kind, match.group(0), match.start(), match.end()))
-    unique = {(f.start, f.end): f for f in sorted(findings, key=lambda f: (f.start, -(f.end - f.start)))}
-    return sorted(unique.values(), key=lambda f: f.start)
+    kept: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.start, -(f.end - f.start))):
+        if kept and finding.start < kept[-1].end:
+            continue  # inside a longer finding: "zoe" within "zoe@example.com" is one thing to remove
+        kept.append(finding)
+    return kept

@@ -8,6 +8,8 @@ import pytest
 from markupsafe import escape
 from portal_helpers import CUSTOMER_EMAIL, Visitor, case_fields, find_form, parse_page
 
+from generator.portal.db import feedback
+
 MARKUP = {
     "subject": '<script>alert("subject")</script> & <b>bold</b>',
     "description": "<img src=x onerror=alert(1)>\n</textarea><script>alert('description')</script>",
@@ -179,3 +181,17 @@ def test_a_nul_byte_in_a_search_is_answered_not_crashed_on(site_app):
         response = browser.get(url)
         assert response.status_code == 200, url
     assert browser.get("/api/search?q=gantt%00").get_json()["total"] >= 1
+
+
+def test_a_nul_byte_in_article_feedback_is_refused_and_nothing_is_stored(client, store):
+    token = client.get("/api/csrf").get_json()["token"]  # as the help centre's script gets it
+
+    def send(comment: str):
+        body = {"article": "KB-0001", "helpful": False, "comment": comment}
+        return client.post("/api/feedback", json=body, headers={"X-CSRFToken": token})
+
+    refused = send("Step 3 is wrong\x00")
+    assert refused.status_code == 400 and "error" in refused.get_json()
+    assert store.count(feedback) == 0
+    assert send("Step 3 is wrong").status_code == 200
+    assert store.count(feedback) == 1
