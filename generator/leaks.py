@@ -64,8 +64,9 @@ def normalise(text: str) -> str:
 
 
 def private_needles(catalog: Catalog, selection: Selection, rendered: dict[str, str]) -> list[Needle]:
-    """What other clients own and this build must not contain: text that this build's own pages also
-    contain is left out (a sentence shared with a public page is not a leak)."""
+    """What other clients own and this build must not contain: names and private page IDs always; terms,
+    titles and sentences unless this build's own pages also contain them (shared with a public page, they
+    are not a leak)."""
     client = selection.target.client
     allowed = normalise(" ".join(plain_text(rendered[page.src_uri]) + " " + page.title for page in selection.pages))
     own = catalog.clients.get(client)
@@ -92,9 +93,10 @@ def private_needles(catalog: Catalog, selection: Selection, rendered: dict[str, 
             sentence = normalise(sentence)
             if len(sentence) >= MIN_SENTENCE:
                 needles.append(Needle(sentence, f"text of {owners}'s private page {page.id}: '{sentence[:60]}...'"))
-    unique = {
-        needle.text: needle for needle in needles if needle.text and (needle.strict or needle.text not in allowed)
-    }
+    unique: dict[str, Needle] = {}
+    for needle in sorted(needles, key=lambda n: n.strict):  # a strict needle wins over one of the same text
+        if needle.text and (needle.strict or needle.text not in allowed):
+            unique[needle.text] = needle
     return list(unique.values())
 
 

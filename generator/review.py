@@ -54,13 +54,16 @@ def validate_article(root: Path, article_id: str, today: dt.date) -> Path:
     if page.confidence == "validated":
         raise KbError(f"{article_id} ({page.src_uri}) is validated already")
     path = root / page.src_uri
-    lines = path.read_text(encoding="utf-8").split("\n")
+    # Bytes in, the same bytes out: read as text (universal newlines) and written back, a writer's CRLF file
+    # came back LF, every line of it changed. Splitting on "\n" keeps each line's "\r" (see _set).
+    lines = path.read_bytes().decode("utf-8").split("\n")
     _set(lines, page, "confidence", "validated")
     if "updated" in page.key_lines:
         _set(lines, page, "updated", today.isoformat())
     fd, scratch = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
         out.write("\n".join(lines))
+    os.chmod(scratch, path.stat().st_mode & 0o7777)  # the article's own mode, not mkstemp's 0600
     os.replace(scratch, path)
     flags = read_flags(root)
     if any(f.get("article") == article_id and not f.get("closed") for f in flags):
@@ -78,7 +81,8 @@ def _set(lines: list[str], page: Page, key: str, value: str) -> None:
         raise KbError(
             f"{page.src_uri}: expected '{key}: ...' on a line of its own in the front matter; edit it by hand"
         )
-    lines[index] = f"{key}: {value}"
+    ending = "\r" if lines[index].endswith("\r") else ""  # a CRLF file stays CRLF
+    lines[index] = f"{key}: {value}{ending}"
 
 
 def read_flags(root: Path) -> list[dict]:
@@ -99,4 +103,5 @@ def write_flags(root: Path, entries: list[dict]) -> None:
     fd, scratch = tempfile.mkstemp(prefix=".flags-", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(header + yaml.safe_dump(entries, sort_keys=False, allow_unicode=True))
+    os.chmod(scratch, path.stat().st_mode & 0o7777 if path.exists() else 0o644)  # not mkstemp's 0600
     os.replace(scratch, path)

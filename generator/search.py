@@ -27,6 +27,7 @@ from whoosh import highlight, index, qparser, searching, sorting
 from whoosh import query as whoosh_query
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StemmingAnalyzer, StopFilter, Token
 from whoosh.analysis.tokenizers import default_pattern
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.matching import (
     ArrayUnionMatcher,
@@ -355,11 +356,25 @@ class _SegmentSearcher(searching.Searcher):
             if isinstance(scorer, WeightLengthScorer) and type(scorer).score is WeightLengthScorer.score:
                 # WeightLengthScorer.score(matcher) is _score(weight, dfl(docnum)): the same call, lengths kept.
                 weigh, lengths = scorer._score, self._field_lengths(fieldname)
-                while leaf.is_active():
-                    docnum = leaf.id()
-                    ids.append(docnum)
-                    scores.append(weigh(leaf.weight(), lengths[docnum]))
-                    leaf.next()
+                if type(leaf) is W3LeafMatcher:
+                    # A block at a time: id() and weight() read these same block arrays one call at a time.
+                    while leaf.is_active():
+                        leaf._read_ids()
+                        leaf._read_weights()
+                        ids.extend(leaf._ids)
+                        scores.extend(
+                            [
+                                weigh(weight, lengths[docnum])
+                                for docnum, weight in zip(leaf._ids, leaf._weights, strict=True)
+                            ]
+                        )
+                        leaf._next_block()
+                else:
+                    while leaf.is_active():
+                        docnum = leaf.id()
+                        ids.append(docnum)
+                        scores.append(weigh(leaf.weight(), lengths[docnum]))
+                        leaf.next()
             else:
                 while leaf.is_active():
                     ids.append(leaf.id())

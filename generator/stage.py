@@ -3,6 +3,7 @@ pages and a generated mkdocs.yml. A folder that holds only allowed files is the 
 
 from __future__ import annotations
 
+import html
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -12,6 +13,7 @@ import jinja2
 import yaml
 
 from .model import BOOKS, Catalog, ClientProfile, Page, Selection
+from .portal.drafts import as_text
 from .render import asset_dest
 from .select import book_pages, chapter_numbers
 from .yamlfile import parse_yaml
@@ -28,6 +30,16 @@ TYPE_TITLES = {
 _templates = jinja2.Environment(
     loader=jinja2.PackageLoader("generator", "templates"), undefined=jinja2.StrictUndefined, keep_trailing_newline=True
 )
+# Titles and summaries are data (an article drafted from a case carries the customer's words in both): the
+# landing pages' markdown shows them with `md_text`, never as markdown or HTML.
+_templates.filters["md_text"] = as_text
+
+
+def _html_text(value: str, quote: bool = False) -> str:
+    """A title or summary for the theme, which writes page titles, nav titles and the description as HTML
+    unescaped (`<title>`, the header, the nav, the <h1>, the search index, `<meta content="...">`): a
+    title `<img src=x onerror=alert(1)>` ran in every page that listed it."""
+    return html.escape(value, quote=quote)
 
 
 class PythonName(str):
@@ -103,13 +115,13 @@ def _write(path: Path, text: str) -> None:
 
 def _front_matter(page: Page, chapter: int | None) -> str:
     """The staged page's meta for the theme: written with a YAML dumper, never pasted text."""
-    meta = {"title": page.title, "kb_id": page.id, "kb_type": page.type, "kb_confidence": page.confidence}
+    meta = {"title": _html_text(page.title), "kb_id": page.id, "kb_type": page.type, "kb_confidence": page.confidence}
     if chapter:
         meta["kb_chapter"] = chapter
     if not page.is_article:
         meta["kb_book"] = page.book
     if page.summary:
-        meta["description"] = page.summary
+        meta["description"] = _html_text(page.summary, quote=True)
     if page.module:
         meta["kb_module"] = page.module
     if page.contexts:
@@ -181,7 +193,8 @@ def build_nav(catalog: Catalog, selection: Selection) -> list:
     for book in BOOKS:
         pages = book_pages(selection, book)
         entries = [
-            {f"{numbers[p.src_uri]}. {p.title}": p.dest_uri} if p.src_uri in numbers else p.dest_uri for p in pages
+            {f"{numbers[p.src_uri]}. {_html_text(p.title)}": p.dest_uri} if p.src_uri in numbers else p.dest_uri
+            for p in pages
         ]
         if pages:
             nav.append({BOOK_TITLES[book]: entries})
@@ -197,7 +210,9 @@ def _group_by_type(pages: list[Page]) -> dict[str, list[Page]]:
 
 def _by_type_nav(pages: list[Page]) -> list:
     by_type = _group_by_type(pages)
-    return [{TYPE_TITLES[t]: [{p.title: p.dest_uri} for p in by_type[t]]} for t in TYPE_TITLES if t in by_type]
+    return [
+        {TYPE_TITLES[t]: [{_html_text(p.title): p.dest_uri} for p in by_type[t]]} for t in TYPE_TITLES if t in by_type
+    ]
 
 
 def engine_config(

@@ -396,6 +396,7 @@ def test_book_option_builds_only_that_book(run_kb, tmp_path):
 
 
 def test_format_pdf_makes_only_the_handouts(run_kb, tmp_path):
+    """The output folder is replaced whole, as for any build: a PDF-only build holds no site."""
     root = copy_root("clients", tmp_path / "project")
     result = run_kb(root, "build", "--client", "northwind", "--format", "pdf")
     assert result.exit_code == 0, result.output

@@ -475,7 +475,13 @@ class Desk:
         self, conn: Connection, row: Row, now: dt.datetime, level: int, why: str, agent: Row | None
     ) -> None:
         """Move a case up; Level 2 gets the least busy engineer assigned, Level 3 alerts the whole team."""
-        values: dict = {"level": level, "updated_at": now}
+        # The escalation notice is a customer update: it restarts the update clock, so one sweep does not
+        # send an escalation and a status update together.
+        values: dict = {
+            "level": level,
+            "updated_at": now,
+            "next_update_due": now + dt.timedelta(hours=self.config.update_every_hours),
+        }
         assignee = self._least_busy(conn, level) if level == 2 else None
         values["assignee_id"] = assignee.id if assignee else None
         conn.execute(cases.update().where(cases.c.id == row.id).values(**values))

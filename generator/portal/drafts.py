@@ -16,9 +16,26 @@ from pathlib import Path
 import yaml
 from slugify import slugify
 
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;", "[": "\\[", "]": "\\]"}
+# The backslash itself is escaped too: without that, a customer's `\[x\](javascript:alert(1))` became
+# `\\[x\\](...)`, where their backslash escaped ours and the brackets made a live javascript: link.
+# Backticks, `*` and `_` are escaped so that code spans and emphasis cannot change what the text says
+# (`self.__init__` stayed `self.init` in bold).
+_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    "{": "&#123;",
+    "}": "&#125;",
+    "[": "\\[",
+    "]": "\\]",
+    "\\": "\\\\",
+    "`": "\\`",
+    "*": "\\*",
+    "_": "\\_",
+}
 _UNSAFE = re.compile("|".join(re.escape(c) for c in _ESCAPES))
-_BLOCK_START = re.compile(r"^(\s*)(///|!!!|\?\?\?|---|===|\+\+\+|~~~|```|\|)", re.MULTILINE)
+# `#` too: a customer's heading became the page's <h1>, and the theme then left out the article's title.
+_BLOCK_START = re.compile(r"^(\s*)(///|!!!|\?\?\?|---|===|\+\+\+|~~~|```|\||#)", re.MULTILINE)
 
 
 def as_text(untrusted: str) -> str:

@@ -66,6 +66,14 @@ class Knowledge:
     def link(self, agent: Row, case: Row, article: str, title: str | None = None) -> bool:
         """Link an article to a case; False when it was linked already (linking twice counts once)."""
         article = article_id(article)
+        try:
+            return self._link(agent, case, article, title)
+        except sa.exc.IntegrityError:
+            # The same link twice at once (a double click): on PostgreSQL both requests can look before either
+            # has committed, and the second insert meets the unique key. It was linked: not a 500.
+            return False
+
+    def _link(self, agent: Row, case: Row, article: str, title: str | None) -> bool:
         with writing(self.engine) as conn:
             found = conn.execute(
                 sa.select(article_links.c.id).where(

@@ -13,6 +13,7 @@ import smtplib
 import tempfile
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -141,4 +142,5 @@ def _write_outbox(config: PortalConfig, message: EmailMessage) -> None:
     fd, scratch = tempfile.mkstemp(prefix=".mail-", dir=outbox)
     with os.fdopen(fd, "wb") as out:
         out.write(message.as_bytes())
-    os.replace(scratch, outbox / f"{stamp}-{os.getpid()}.eml")
+    # The scratch name is unique (mkstemp): it keeps two threads writing in the same microsecond apart.
+    os.replace(scratch, outbox / f"{stamp}-{Path(scratch).name.removeprefix('.mail-')}.eml")

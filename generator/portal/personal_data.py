@@ -9,9 +9,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+# Case text is hostile, and these run over every field of a draft (up to 50,000 characters) on each save.
+# Each pattern starts only where a run of its characters starts (the look-behinds) and the phone number's
+# run is bounded: before, a field of 20,000 characters such as "a/a/a/..." or "1- 1- 1- ..." took seconds
+# per pattern (quadratic backtracking), which any customer could put in a case.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("email address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    ("phone number", re.compile(r"(?<![\w-])\+?\d[\d ().-]{6,}\d(?![\w-])")),
+    ("email address", re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    # Before the phone number: "10.0.0.12" is both, and the first pattern's name is the one shown.
+    ("IP address", re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")),
+    ("phone number", re.compile(r"(?<![\w-])\+?\d[\d ().-]{6,24}\d(?![\w-])")),
     ("password or secret", re.compile(r"(?i)\b(?:password|passwd|pwd|secret|token|api[_ -]?key)\b\s*[:=]\s*\S+")),
     (
         "access key",
@@ -20,9 +26,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("bearer token", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*")),
     (
         "long key-like string",
-        re.compile(r"\b(?=[A-Za-z0-9+/_-]*\d)(?=[A-Za-z0-9+/_-]*[A-Za-z])[A-Za-z0-9+/_-]{32,}={0,2}"),
+        re.compile(r"(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]*\d)(?=[A-Za-z0-9+/_-]*[A-Za-z])[A-Za-z0-9+/_-]{32,}={0,2}"),
     ),
-    ("IP address", re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")),
 )
 
 

@@ -8,6 +8,10 @@ draft never overwrites a file that exists."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,10 +19,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..catalog import load_catalog
+from ..model import Catalog
 from ..review import read_flags, write_flags
 from ..scaffold import next_article_id
 from .db import agents, article_flags, cases, drafts, reading, writing
 from .drafts import Draft, write_draft
+
+try:
+    import fcntl
+except ImportError:  # Windows: pulls into one checkout are not serialised there
+    fcntl = None
 
 
 @dataclass(frozen=True)
@@ -27,9 +37,39 @@ class Pulled:
     flags: int
 
 
+@contextmanager
+def _one_pull_at_a_time(root: Path) -> Iterator[None]:
+    """An exclusive lock on the checkout's kb/ folder for the whole pull. Article IDs are counted from the
+    files in kb/: two pulls at once both counted before either wrote, and gave two drafts the same ID."""
+    if fcntl is None:
+        yield
+        return
+    (root / "kb").mkdir(exist_ok=True)
+    fd = os.open(root / "kb", os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _next_number(engine: Engine, catalog: Catalog) -> int:
+    """One past the highest article ID in kb/ and among the drafts already pulled (into any checkout: a
+    writer who has not merged another's pull yet must not hand out the same IDs again)."""
+    with reading(engine) as conn:
+        pulled = conn.execute(sa.select(drafts.c.article_id).where(drafts.c.article_id.is_not(None))).scalars()
+        highest = max((int(m.group(1)) for a in pulled if (m := re.fullmatch(r"KB-(\d+)", a))), default=0)
+    return max(int(next_article_id(catalog).removeprefix("KB-")), highest + 1)
+
+
 def pull_drafts(engine: Engine, root: Path, since: dt.datetime | None, now: dt.datetime) -> Pulled:
+    with _one_pull_at_a_time(root):
+        return _pull(engine, root, since, now)
+
+
+def _pull(engine: Engine, root: Path, since: dt.datetime | None, now: dt.datetime) -> Pulled:
     catalog = load_catalog(root)
-    next_number = int(next_article_id(catalog).removeprefix("KB-"))
+    next_number = _next_number(engine, catalog)
     written = []
     query = (
         sa.select(drafts, cases.c.number)
@@ -84,7 +124,16 @@ def _pull_flags(engine: Engine, root: Path, since: dt.datetime | None, now: dt.d
     )
     if since:
         query = query.where(article_flags.c.at >= since)
+    # The flags `kb review validate` closed in review/flags.yml are closed here too: the portal showed them
+    # as open (the internal build's badges, /api/articles/<id>/stats) for ever after.
+    closed = [e["flag"] for e in read_flags(root) if e.get("closed") and isinstance(e.get("flag"), int)]
     with writing(engine) as conn:
+        if closed:
+            conn.execute(
+                article_flags.update()
+                .where(article_flags.c.id.in_(closed), article_flags.c.closed_at.is_(None))
+                .values(closed_at=now)
+            )
         rows = conn.execute(query).all()
         if not rows:
             return 0

@@ -96,8 +96,10 @@ def build_report(
     responded = [row for row in rows if row.first_responded_at is not None]
     agent_updates = sum(1 for kind, actor, _ in updates if kind in ("reply", "contact_out"))
     automatic = sum(1 for kind, _, _ in updates if kind == "status_update")  # the sweep had to step in: late
+    # The last "Now at Level N": the body starts with the agent's reason, which may say anything (a reason
+    # quoting "Now at Level 3" counted a Level 2 escalation as a Level 3 one).
     escalations = Counter(
-        int(found.group(1)) for kind, _, body in updates if kind == "escalated" and (found := _LEVEL.search(body))
+        int(found[-1]) for kind, _, body in updates if kind == "escalated" and (found := _LEVEL.findall(body))
     )
     escalations.update(3 for row in rows if row.severity == "catastrophic")  # straight to Level 3 at once
     per_article: dict[str, list[int]] = {}
@@ -167,10 +169,26 @@ def report_lines(report: Report) -> list[str]:
     return lines
 
 
+def _cell(value: object) -> object:
+    """A value a spreadsheet shows as text. Searches come from anyone on the help centre: a search for
+    `=HYPERLINK("http://evil.example", "x")` became a live formula in the exported sheet (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: list) -> None:
+        self._writer.writerow([_cell(value) for value in row])
+
+
 def report_csv(report: Report) -> str:
     """Every figure as rows of (section, key, value), for a spreadsheet."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _SafeWriter(out)
     writer.writerow(["section", "key", "value"])
     writer.writerow(["summary", "resolved", report.resolved])
     writer.writerow(["summary", "resolved_with_link", report.resolved_with_link])

@@ -24,17 +24,6 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from flask import Flask
-from portal_helpers import (
-    GENEROUS_LIMITS,
-    MONDAY_10AM,
-    PASSWORD,
-    STAFF,
-    Clock,
-    SmtpSink,
-    Store,
-    Visitor,
-    outbox_messages,
-)
 from werkzeug.serving import make_server
 
 from generator.build import index_beside
@@ -45,6 +34,18 @@ from generator.portal.config import PortalConfig, WorkingHours
 from generator.portal.db import agents, connect, metadata, writing
 from generator.portal.desk import Desk
 from generator.portal.migrate import upgrade
+
+from .portal_helpers import (
+    GENEROUS_LIMITS,
+    MONDAY_10AM,
+    PASSWORD,
+    STAFF,
+    Clock,
+    SmtpSink,
+    Store,
+    Visitor,
+    outbox_messages,
+)
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),

@@ -2,8 +2,8 @@
 from the rendered page, CSRF token included), the same over real HTTP for the concurrency tests, a real SMTP
 sink, a settable clock, and read-only views of the case store.
 
-Imported by the tests as `from portal_helpers import ...` (tests/portal is on sys.path under pytest's default
-import mode, like tests/browser_fixtures.py)."""
+tests/portal is a package (its conftest must not be a second top-level `conftest`): the tests import this
+module as `from .portal_helpers import ...`."""
 
 from __future__ import annotations
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 from markupsafe import escape
-from portal_helpers import CUSTOMER_EMAIL, Visitor, case_fields, find_form, parse_page
 
 from generator.portal.db import feedback
+
+from .portal_helpers import CUSTOMER_EMAIL, Visitor, case_fields, find_form, parse_page
 
 MARKUP = {
     "subject": '<script>alert("subject")</script> & <b>bold</b>',

@@ -8,10 +8,11 @@ import re
 import socket
 
 import pytest
-from portal_helpers import CUSTOMER_EMAIL, SmtpSink, Visitor
 
 from generator.portal.config import MailSettings
 from generator.portal.mail import queue_mail
+
+from .portal_helpers import CUSTOMER_EMAIL, SmtpSink, Visitor
 
 SENDER = "Sample Support <support@sample.example>"
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
-from portal_helpers import CUSTOMER_EMAIL, GENEROUS_LIMITS, PASSWORD, Visitor, case_fields, find_form
+
+from .portal_helpers import CUSTOMER_EMAIL, GENEROUS_LIMITS, PASSWORD, Visitor, case_fields, find_form
 
 SECRETS = ("SECRET-NOTE-7f3a", "SECRET-CALL-91c2", "SECRET-REASON-5d0e")
 ACTIONS = ("reply", "note", "wait", "escalate", "resolve", "reopen", "contact", "assign", "resume")

@@ -7,7 +7,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from portal_helpers import CUSTOMER_EMAIL, HttpVisitor, case_fields, case_link, find_form
+from .portal_helpers import CUSTOMER_EMAIL, HttpVisitor, case_fields, case_link, find_form
 
 NUMBER = re.compile(r"CASE-\d{6}")
 
