@@ -130,7 +130,7 @@ def main(slug: str, repeat: int, jobs: int | None, keep: bool) -> None:
         )
         click.echo("")
         click.echo(
-            f"{slug}'s build: {sizes[0]} site pages, {sizes[1]} PDF pages. "
+            f"{slug}'s build: {sizes[0]} HTML pages (permanent links, context pages), {sizes[1]} PDF pages. "
             f"Machine: {cpus} CPU{'s' * (cpus != 1)}, load average {load} (1, 5, 15 min) at the end"
             f"{'' if repeat == 1 else f'; best of {repeat} runs'}."
         )

@@ -351,7 +351,7 @@ class _SegmentSearcher(searching.Searcher):
             scorer = (weighting or self.weighting).scorer(self, fieldname, text, qf=qf)
             leaf = self.ixreader.postings(fieldname, text, scorer=scorer)
             if isinstance(leaf, FilterMatcher):
-                leaf = leaf.child  # deleted documents: filtered below, as the segment reader does
+                leaf = leaf.child  # deleted documents: left out below
             ids, scores = array("i"), array("d")
             if isinstance(scorer, WeightLengthScorer) and type(scorer).score is WeightLengthScorer.score:
                 # WeightLengthScorer.score(matcher) is _score(weight, dfl(docnum)): the same call, lengths kept.
@@ -380,10 +380,15 @@ class _SegmentSearcher(searching.Searcher):
                     ids.append(leaf.id())
                     scores.append(leaf.score())
                     leaf.next()
+            deleted = getattr(self.ixreader, "deleted_docs_set", None)
+            if deleted:
+                kept = [i for i, docnum in enumerate(ids) if docnum not in deleted]
+                ids, scores = array("i", [ids[i] for i in kept]), array("d", [scores[i] for i in kept])
             entry = self._cache.put(key, (ids, scores))
-        postings = _Postings((fieldname, text), *entry)
-        deleted = getattr(self.ixreader, "deleted_docs_set", None)
-        return FilterMatcher(postings, deleted, exclude=True) if deleted else postings
+        # Without its deleted documents already, rather than in the FilterMatcher the segment reader would
+        # wrap it in (which would filter them again on every query): a leaf either way, with the same scores
+        # (FilterMatcher multiplies by its boost, 1.0), and the tree built around it is the same.
+        return _Postings((fieldname, text), *entry)
 
 
 def _scores(m) -> dict[int, float]:

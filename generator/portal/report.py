@@ -46,6 +46,12 @@ class Report:
         return self.resolved_with_link / self.resolved if self.resolved else 0.0
 
 
+def _ranked(counts: Counter | dict, limit: int | None = None) -> list[tuple[str, int]]:
+    """Most first, ties by key: the same report twice (and on SQLite and PostgreSQL alike, whatever the
+    database's collation) lists the same rows in the same order; Counter.most_common kept row order."""
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
+
+
 def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}% ({part} of {whole})" if whole else "no cases yet"
 
@@ -79,8 +85,6 @@ def build_report(
             sa.select(searches.c.query, sa.func.count())
             .where(searches.c.results == 0, *search_filter)
             .group_by(searches.c.query)
-            .order_by(sa.func.count().desc(), searches.c.query)
-            .limit(20)
         ).all()
         votes = conn.execute(
             sa.select(feedback.c.article_id, feedback.c.helpful, sa.func.count())
@@ -110,13 +114,13 @@ def build_report(
         client=client,
         resolved=len(resolved),
         resolved_with_link=len(resolved & linked_cases),
-        reuse=reuse.most_common(),
+        reuse=_ranked(reuse),
         new_issues=len(resolved & draft_cases),
         known_issues=len((resolved & linked_cases) - draft_cases),
-        no_result_searches=[(query, count) for query, count in no_results],
-        searches_then_case=Counter(row.last_search.casefold() for row in rows if row.last_search).most_common(20),
-        per_context=Counter(row.context_id or "(none)" for row in rows).most_common(),
-        per_module=Counter(row.module or "(not given)" for row in rows).most_common(),
+        no_result_searches=_ranked(dict(no_results), 20),
+        searches_then_case=_ranked(Counter(row.last_search.casefold() for row in rows if row.last_search), 20),
+        per_context=_ranked(Counter(row.context_id or "(none)" for row in rows)),
+        per_module=_ranked(Counter(row.module or "(not given)" for row in rows)),
         never_reused=sorted(set(articles) - set(reuse)),
         first_response_on_time=sum(1 for row in responded if row.first_responded_at <= row.first_response_due),
         first_responses=len(responded),
