@@ -87,7 +87,7 @@ def build_target(
 ) -> BuildResult:
     """Build one target into `out`: the site (with its search index beside it) and/or a PDF per book (in
     `out/pdf/`). A client's output is checked for other clients' private content before it is published;
-    each output is replaced whole, and only on success."""
+    each output is replaced whole, and only on success: `out` for a site build, `out/pdf` for PDFs only."""
     reporter = reporter or SilentReporter()
     rendered = render_target(root, target, strict, reporter)
     catalog, selection, pages = rendered.catalog, rendered.selection, rendered.selection.pages
@@ -120,13 +120,16 @@ def build_target(
         if target.is_client:
             reporter.step("Checking for other clients' private content")
             check_client_outputs(catalog, selection, rendered.pages, [site], site)
-        site.mkdir(exist_ok=True)
-        mark_output(site)
         if "site" in formats:
+            mark_output(site)
             stats = _index(rendered, index_beside(out), full_index, reporter)
             if target.is_client:
                 _check_index(rendered, index_beside(out))
-        swap_into_place(site, out)
+            swap_into_place(site, out)
+        else:  # PDFs only: the handouts are replaced, a site already built beside them stays
+            out.mkdir(parents=True, exist_ok=True)
+            mark_output(out)
+            swap_into_place(site / "pdf", out / "pdf")
     reporter.step(f"Built {len(pages)} pages into {out}" + (f" and {len(pdfs)} PDF(s)" if pdfs else ""))
     published = tuple(dataclasses.replace(pdf, path=out / "pdf" / pdf.path.name) for pdf in pdfs)
     return BuildResult(target.name, out, len(pages), tuple(warnings), stats, published)

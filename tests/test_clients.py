@@ -395,8 +395,9 @@ def test_book_option_builds_only_that_book(run_kb, tmp_path):
     assert "build/client-acme/pdf/acme-training.pdf: 9 pages, 3 chapters" in result.output
 
 
-def test_format_pdf_makes_only_the_handouts(run_kb, tmp_path):
-    """The output folder is replaced whole, as for any build: a PDF-only build holds no site."""
+def test_format_pdf_makes_only_the_handouts_and_keeps_a_site_built_before(run_kb, tmp_path):
+    """A PDF-only build replaces out/pdf/ alone: on its own it holds only the handouts; after a site build,
+    the site (and its search index) stays beside the new handouts."""
     root = copy_root("clients", tmp_path / "project")
     result = run_kb(root, "build", "--client", "northwind", "--format", "pdf")
     assert result.exit_code == 0, result.output
@@ -405,6 +406,12 @@ def test_format_pdf_makes_only_the_handouts(run_kb, tmp_path):
     assert sorted(p.name for p in (out / "pdf").iterdir()) == ["northwind-training.pdf", "northwind-user.pdf"]
     assert not (root / "build" / "client-northwind-search").exists()
     assert "Building the site" not in result.output
+
+    assert run_kb(root, "build", "--client", "northwind", "--format", "site").exit_code == 0
+    assert not (out / "pdf").exists()  # a site-only build replaces the folder whole, as any build
+    assert run_kb(root, "build", "--client", "northwind", "--format", "pdf").exit_code == 0
+    assert (out / "index.html").is_file() and (root / "build" / "client-northwind-search").is_dir()
+    assert sorted(p.name for p in (out / "pdf").iterdir()) == ["northwind-training.pdf", "northwind-user.pdf"]
 
 
 # --- the leak check ------------------------------------------------------------------------------------------
