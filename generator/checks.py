@@ -118,3 +118,20 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def check_templates(catalog: Catalog) -> list[Problem]:
+    """Evaluate every page's template for every target (site, internal, each client), as builds will: a
+    term a client lacks, a misspelt variable or a bad `/// only` block is found before anyone builds that
+    client. Each problem once, with the targets it occurs in."""
+    from .render import render_selection
+    from .select import select
+
+    found: dict[Problem, list[str]] = {}
+    for target in every_target(catalog):
+        for problem in render_selection(catalog, select(catalog, target))[1]:
+            found.setdefault(problem, []).append(target.name)
+    return [
+        Problem(p.path, p.line, f"{p.message} (building {', '.join(targets)})", p.severity)
+        for p, targets in found.items()
+    ]

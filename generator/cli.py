@@ -12,7 +12,7 @@ import click
 
 from .build import FORMATS, build_target, index_beside
 from .catalog import load_catalog
-from .checks import check_catalog
+from .checks import check_catalog, check_templates
 from .errors import KbError, SourceError
 from .model import BOOKS, PAGE_TYPES_FOR_NEW, TARGETS, client_target
 from .output import check_out_dir
@@ -116,6 +116,8 @@ def check(ctx: click.Context, strict: bool) -> None:
     screen's help falls back to). Exits with 1 when there are errors (or, with --strict, warnings)."""
     catalog = load_catalog(project_root(ctx))
     problems = check_catalog(catalog)
+    if not any(p.is_error for p in problems):  # templates only make sense on sources that load
+        problems += check_templates(catalog)
     for problem in problems:
         click.echo(str(problem))
     errors = sum(p.is_error for p in problems)

@@ -14,7 +14,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import Problem
 from .links import Link, is_internal, relative_url, resolve, rewrite_links, with_url
-from .model import Catalog, Page, Selection
+from .model import BOOKS, Catalog, Page, Selection
+from .select import chapter_numbers
 
 
 @dataclass(frozen=True)
@@ -76,13 +77,14 @@ def make_environment(catalog: Catalog, client: str | None) -> SandboxedEnvironme
     return env
 
 
-def render_page(env: SandboxedEnvironment, page: Page) -> str:
-    """The page's body with its template evaluated; raises TemplateProblem-bearing Problem on mistakes."""
+def render_page(env: SandboxedEnvironment, page: Page, chapter: int | None = None) -> str:
+    """The page's body with its template evaluated; raises TemplateProblem-bearing Problem on mistakes.
+    A book chapter also gets `{{ chapter }}`, its number in this build (a client's book may have fewer)."""
     body = only_blocks(page, env.globals["client"]) if "/// only" in page.body else page.body
     try:
         if not any(mark in body for mark in ("{{", "{%", "{#")):
             return body  # nothing to evaluate: skip compiling a template
-        return env.from_string(body).render()
+        return env.from_string(body).render(**({"chapter": chapter} if chapter else {}))
     except jinja2.TemplateSyntaxError as exc:
         raise _problem(page, exc.lineno, f"template syntax: {exc.message}") from None
     except (jinja2.UndefinedError, jinja2.TemplateNotFound, jinja2.exceptions.SecurityError) as exc:
@@ -152,7 +154,13 @@ class RenderError(Exception):
         self.problem = problem
 
 
+# Jinja names the Python class in "has no attribute" messages; writers know these objects by their names.
+_VIEW_NAMES = {f"'{__name__}.ReaderView object'": "client", f"'{__name__}.ProductView object'": "product"}
+
+
 def _problem(page: Page, line: int | None, message: str) -> RenderError:
+    for internal, name in _VIEW_NAMES.items():
+        message = message.replace(internal, name)
     return RenderError(Problem(page.src_uri, page.body_line + (line or 1) - 1, message))
 
 
@@ -200,10 +208,12 @@ def render_selection(
     env = make_environment(catalog, selection.target.client)
     dest_of = {page.src_uri: page.dest_uri for page in selection.pages}
     dest_of.update({asset: asset_dest(asset) for asset in selection.assets})
+    chapters = chapter_numbers(selection, BOOKS)
     rendered, problems = {}, []
     for page in selection.pages:
         try:
-            rendered[page.src_uri] = point_links(page, render_page(env, page), selection, dest_of)
+            body = render_page(env, page, chapters.get(page.src_uri))
+            rendered[page.src_uri] = point_links(page, body, selection, dest_of)
         except RenderError as exc:
             problems.append(exc.problem)
         progress(page)

@@ -18,6 +18,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from .app import current_portal
 
 blueprint = Blueprint("site", __name__)
+PORTAL_COOKIE = "kb_portal"
 _INLINE_SCRIPT = re.compile(
     rb"<script(?![^>]*\bsrc=)(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE
 )
@@ -96,4 +97,7 @@ def help_centre(path: str):
     response = send_file(target, conditional=True, max_age=60)
     if target.suffix == ".html":
         response.headers["Content-Security-Policy"] = page_csp(target)
+        # Tells the help pages' script that the portal is here ("Was this helpful?", case counts), so a
+        # static copy of the site never calls endpoints that do not exist. It carries nothing else.
+        response.set_cookie(PORTAL_COOKIE, "1", samesite="Lax", secure=current_portal().config.secure_cookies)
     return response

@@ -70,11 +70,11 @@ document.addEventListener("submit", function (event) {
   }
 })();
 
-// "Was this helpful?": only where the case portal serves the help centre (it records the answer with a
-// CSRF token it hands out); on a static copy /api/csrf does not answer and the question stays hidden.
+// "Was this helpful?": only where the case portal serves the help centre (it sets the kb_portal cookie and
+// records the answer with a CSRF token it hands out); on a static copy the question stays hidden.
 (function () {
   var box = document.querySelector("[data-kb-feedback]");
-  if (!box || !window.fetch) return;
+  if (!box || !window.fetch || document.cookie.indexOf("kb_portal=1") < 0) return;
   var token = null;
   function send(helpful, comment) {
     return fetch("/api/feedback", {
@@ -108,7 +108,7 @@ document.addEventListener("submit", function (event) {
 // The internal build: how many cases an article resolved and its open flags, from the portal (agents only).
 (function () {
   var slot = document.querySelector("[data-kb-stats]");
-  if (!slot || !window.fetch) return;
+  if (!slot || !window.fetch || document.cookie.indexOf("kb_portal=1") < 0) return;
   fetch("/api/articles/" + encodeURIComponent(slot.getAttribute("data-kb-stats")) + "/stats",
         { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (response) {
