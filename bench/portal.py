@@ -385,6 +385,7 @@ def measure(backend: str, database_url: str, folder: Path, options: dict, profil
         rate_limits_enabled=False,
         mail=MailSettings(),  # no SMTP: mail goes to the outbox in the temporary folder
         base_url="http://127.0.0.1",
+        mail_in_background=True,  # as `kb portal` runs: requests queue mail, a thread sends it
     )
     engine = connect(database_url)
     upgrade(engine)

@@ -167,6 +167,9 @@ def _file_text(path: Path) -> str | None:
         # \u00fc escapes decoded one by one: decoding the whole file as "unicode_escape" (as before) turned
         # every raw UTF-8 character into mojibake, so a name like "Zürich" was missed in a file with both.
         text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "\\u" in text else text
+        # The engine's search index holds titles and text as HTML (stage.py escapes titles for the theme):
+        # "R&amp;D" must still be found as "R&D".
+        text = html.unescape(text) + " " + text
     return text
 
 

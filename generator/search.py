@@ -391,6 +391,83 @@ class _SegmentSearcher(searching.Searcher):
         return _Postings((fieldname, text), *entry)
 
 
+class _Preloaded(Matcher):
+    """Stands for the ArrayUnionMatcher that Whoosh's Or uses in small segments: same sub-matchers, same
+    scores (see `_scores`), but without building it, since an ArrayUnionMatcher reads its sub-matchers 2,048
+    documents ahead into an array of zeros it makes one by one: most of the time of a query once
+    incremental builds have added small segments. Only walked at construction (by an IntersectionMatcher
+    finding its first match), so it finds its documents then."""
+
+    def __init__(self, submatchers, boost=1.0, scored=True):
+        self._submatchers, self._boost, self._scored = submatchers, boost, scored
+        self._ids: list | None = None
+        self._i = 0
+
+    def _docs(self) -> list:
+        if self._ids is None:
+            self._ids = sorted(_scores(self))
+        return self._ids
+
+    def children(self):
+        return list(self._submatchers)
+
+    def is_active(self):
+        return self._i < len(self._docs())
+
+    def id(self):
+        return self._docs()[self._i]
+
+    def next(self):
+        self._i += 1
+        return False
+
+    def skip_to(self, id):
+        docs = self._docs()
+        if self._i < len(docs) and docs[self._i] < id:
+            self._i = bisect.bisect_left(docs, id, self._i)
+
+    def score(self):
+        raise _Unsupported("score of a stand-in")
+
+    def reset(self):
+        self._i = 0
+
+    def copy(self):
+        return _Preloaded(self._submatchers, self._boost, self._scored)
+
+    def supports(self, astype):
+        return False
+
+    def value(self):
+        raise _Unsupported("posting values")
+
+    def value_as(self, astype):
+        raise _Unsupported("posting values")
+
+
+class _Or(whoosh_query.Or):
+    """An Or that builds a `_Preloaded` where Or builds an ArrayUnionMatcher (PreloadedOr), and otherwise
+    exactly what Or builds: Or._matcher's own choice, verbatim."""
+
+    def _matcher(self, subs, searcher, context):
+        needs_current = context.needs_current if context else True
+        if self.matcher_type == self.AUTO_MATCHER:
+            dc = searcher.doc_count_all()
+            if len(subs) >= self.TOO_MANY_CLAUSES or not (needs_current or self.scale or len(subs) == 2 or dc > 5000):
+                scored = context.weighting is not None if context else True
+                return _Preloaded([sub.matcher(searcher, context) for sub in subs], boost=self.boost, scored=scored)
+        return super()._matcher(subs, searcher, context)
+
+
+def _standing_in(q):
+    """`q` with each Or an `_Or` (the same query otherwise)."""
+    if type(q) is whoosh_query.Or:
+        return _Or([_standing_in(sub) for sub in q.subqueries], boost=q.boost, minmatch=q.minmatch, scale=q.scale)
+    if type(q) is whoosh_query.And:
+        return whoosh_query.And([_standing_in(sub) for sub in q.subqueries], boost=q.boost)
+    return q
+
+
 def _scores(m) -> dict[int, float]:
     """Every match of the matcher tree `m` with the score Whoosh's collector gives it: each node adds its
     children's scores as that matcher class does (same operands, same order), so the floats are equal."""
@@ -413,7 +490,7 @@ def _scores(m) -> dict[int, float]:
     if kind is WrappingMatcher:
         boost = m.boost
         return {docnum: score * boost for docnum, score in _scores(m.child).items()}
-    if kind is ArrayUnionMatcher:
+    if kind is ArrayUnionMatcher or kind is _Preloaded:
         # Scores are summed into an array of zeros, sub-matcher by sub-matcher; only positive sums match.
         boost, summed = m._boost, {}
         for sub in m._submatchers:
@@ -441,7 +518,7 @@ def _coord_units(m, units: list) -> None:
         docs = _scores(m)
         if docs:
             units.append((max(docs), 1, docs))
-    elif kind is ArrayUnionMatcher:
+    elif kind is ArrayUnionMatcher or kind is _Preloaded:
         # It preloads its sub-matchers a block ahead, so they never sit on the current document: it adds
         # to the term count but never to a document's matching terms.
         docs = _scores(m)
@@ -539,9 +616,10 @@ class _Opened:
         if not _USE_SCORED_POSTINGS or self.searcher.weighting.use_final or not _plain(parsed):
             raise _Unsupported("query")
         context = self.searcher.context(needs_current=needs_current)
+        standing_in = _standing_in(parsed)
         found: dict[int, float] = {}
         for segment, offset in self.segments:
-            m = parsed.matcher(segment, context)
+            m = standing_in.matcher(segment, context)
             scores = _coordinated(m) if type(m) is CoordMatcher else _scores(m)
             found.update(((docnum + offset, score) for docnum, score in scores.items()) if offset else scores)
         if restrict is not None:
@@ -786,7 +864,12 @@ def _found(opened: _Opened, parsed, restrict, page: int, limit: int, snippets: b
     # Whoosh's ResultsPage: a page past the last shows the last; ranked by score, then document number.
     pagenum = min(-(-total // limit), page)
     offset = (pagenum - 1) * limit
-    ranked = heapq.nsmallest(page * limit, ((0 - score, docnum) for docnum, score in scores.items()))
+    wanted = page * limit
+    if total > wanted:  # only the documents scoring at least the wanted-th best score can make the cut
+        threshold = heapq.nlargest(wanted, scores.values())[-1]
+        ranked = sorted((0 - score, docnum) for docnum, score in scores.items() if score >= threshold)[:wanted]
+    else:
+        ranked = sorted((0 - score, docnum) for docnum, score in scores.items())
     top_n = [(scores[docnum], docnum) for _, docnum in ranked]
     results = searching.Results(opened.searcher, parsed, top_n, docset=set(scores))
     hits = results[offset : min(offset + limit, total)] if total else []

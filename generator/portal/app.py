@@ -21,6 +21,7 @@ from .config import PortalConfig
 from .db import connect
 from .desk import Desk
 from .knowledge import Knowledge
+from .mail import MailSender
 from .migrate import require_current
 
 MAX_BODY = 1024 * 1024  # a case is words; anything bigger is refused with 413 before it is read
@@ -42,7 +43,9 @@ def create_app(config: PortalConfig) -> Flask:
     )
     engine = connect(config.database_url)
     require_current(engine)
-    app.extensions["kb_portal"] = portal = Portal(config, Desk(engine, config), Knowledge(engine, config))
+    sender = MailSender(engine, config, utcnow) if config.mail_in_background else None
+    desk = Desk(engine, config, sender=sender)
+    app.extensions["kb_portal"] = portal = Portal(config, desk, Knowledge(engine, config))
     CSRFProtect(app)
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
     portal.limiter = limiter

@@ -73,7 +73,12 @@ def portal(
     if not (site_dir / "index.html").is_file():
         raise KbError(f"{site_dir}: no built help centre here; run `kb build` first (or pass --site)")
     config = _config(
-        ctx, database_url, site_dir=site_dir, index_dir=index_beside(site_dir), base_url=f"http://{host}:{port}"
+        ctx,
+        database_url,
+        site_dir=site_dir,
+        index_dir=index_beside(site_dir),
+        base_url=f"http://{host}:{port}",
+        mail_in_background=True,
     )
     upgrade(connect(config.database_url))
     app = create_app(config)

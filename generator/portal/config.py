@@ -128,6 +128,7 @@ class PortalConfig:
     rate_limits_enabled: bool = True
     frame_ancestors: tuple[str, ...] = ()
     secure_cookies: bool = False  # true behind HTTPS
+    mail_in_background: bool = False  # `kb portal`: requests queue mail, a thread sends it
     sweep_every_seconds: float = 60.0  # 0: no background sweep (tests, cron-only deployments)
     base_url: str = "http://127.0.0.1:8000"  # for links in emails
 

@@ -28,7 +28,9 @@ def agent_required(view):
             session.pop("agent_id", None)
             if request.method != "GET":
                 abort(403)
-            return redirect(url_for(".sign_in", next=request.path))
+            # "console.", not ".": the knowledge blueprint's pages (/agent/report, the draft page, the stats
+            # API) use this decorator too, and ".sign_in" there was knowledge.sign_in, a 500 for a stranger.
+            return redirect(url_for("console.sign_in", next=request.path))
         g.agent = agent
         return view(*args, **kwargs)
 

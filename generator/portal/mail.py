@@ -8,9 +8,11 @@ so a subject typed as "x\\r\\nBcc: ..." cannot add a recipient."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import smtplib
 import tempfile
+import threading
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -21,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from .config import PortalConfig
 from .db import mail_queue, writing
 
+log = logging.getLogger(__name__)
 CLAIM_TIMEOUT = dt.timedelta(minutes=5)  # a claim older than this was left by a process that died
 MAX_ATTEMPTS = 20
 
@@ -71,54 +74,74 @@ def build_message(config: PortalConfig, to: str, subject: str, body: str) -> Ema
 
 
 def deliver_pending(engine: Engine, config: PortalConfig, now: dt.datetime, case_id: int | None = None) -> int:
-    """Send every queued message nobody else is sending (only case `case_id`'s when given); each is claimed
-    first, so two processes never send the same message. Returns how many went out."""
-    query = sa.select(mail_queue).where(
+    """Send every queued message nobody else is sending (only case `case_id`'s when given). They are claimed
+    in one statement first, so two processes never send the same message, and marked sent in one more.
+    Returns how many went out."""
+    claimable = sa.and_(
         mail_queue.c.sent_at.is_(None),
         mail_queue.c.attempts < MAX_ATTEMPTS,
         sa.or_(mail_queue.c.claimed_at.is_(None), mail_queue.c.claimed_at < now - CLAIM_TIMEOUT),
+        *([mail_queue.c.case_id == case_id] if case_id is not None else []),
     )
-    if case_id is not None:
-        query = query.where(mail_queue.c.case_id == case_id)
-    with engine.connect() as conn:
-        pending = conn.execute(query).all()
-    sent = 0
-    for row in pending:
-        with writing(engine) as conn:
-            claimed = conn.execute(
-                mail_queue.update()
-                .where(
-                    mail_queue.c.id == row.id,
-                    mail_queue.c.sent_at.is_(None),
-                    sa.or_(mail_queue.c.claimed_at.is_(None), mail_queue.c.claimed_at < now - CLAIM_TIMEOUT),
-                )
-                .values(claimed_at=now, attempts=mail_queue.c.attempts + 1)
-            ).rowcount
-        if claimed:
-            sent += _send_claimed(engine, config, now, row)
-    return sent
+    with writing(engine) as conn:  # UPDATE ... RETURNING: SQLite 3.35 or later, PostgreSQL
+        claimed = conn.execute(
+            mail_queue.update()
+            .where(claimable)
+            .values(claimed_at=now, attempts=mail_queue.c.attempts + 1)
+            .returning(*mail_queue.c)
+        ).all()
+    return _send_all(engine, config, now, claimed)
 
 
 def deliver_claimed(engine: Engine, config: PortalConfig, now: dt.datetime, ids: list[int]) -> int:
     """Send the messages the caller queued with claim=True, after its transaction committed."""
     with engine.connect() as conn:
         rows = conn.execute(sa.select(mail_queue).where(mail_queue.c.id.in_(ids), mail_queue.c.sent_at.is_(None))).all()
-    return sum(_send_claimed(engine, config, now, row) for row in rows)
+    return _send_all(engine, config, now, rows)
 
 
-def _send_claimed(engine: Engine, config: PortalConfig, now: dt.datetime, row) -> bool:
-    """Send one claimed message; record it sent, or release the claim with the error for the next try."""
-    try:
-        _send(config, build_message(config, row.to_addr, row.subject, row.body))
-    except (OSError, smtplib.SMTPException, ValueError) as exc:
+def _send_all(engine: Engine, config: PortalConfig, now: dt.datetime, rows) -> int:
+    """Send claimed messages; mark the sent ones in one transaction, release each failure with its error."""
+    sent, failed = [], []
+    for row in rows:
+        try:
+            _send(config, build_message(config, row.to_addr, row.subject, row.body))
+            sent.append(row.id)
+        except (OSError, smtplib.SMTPException, ValueError) as exc:
+            failed.append((row.id, str(exc)))
+    if sent or failed:
         with writing(engine) as conn:
-            conn.execute(
-                mail_queue.update().where(mail_queue.c.id == row.id).values(claimed_at=None, last_error=str(exc))
-            )
-        return False
-    with writing(engine) as conn:
-        conn.execute(mail_queue.update().where(mail_queue.c.id == row.id).values(sent_at=now))
-    return True
+            if sent:
+                conn.execute(mail_queue.update().where(mail_queue.c.id.in_(sent)).values(sent_at=now))
+            for message_id, error in failed:
+                conn.execute(
+                    mail_queue.update().where(mail_queue.c.id == message_id).values(claimed_at=None, last_error=error)
+                )
+    return len(sent)
+
+
+class MailSender:
+    """Sends queued mail on a thread of its own, so a request only queues it (in the transaction that
+    stores the change) and answers: building and writing a message was a third of a submission's time.
+    `kb portal` runs one per process; a request wakes it, and it also looks every minute."""
+
+    def __init__(self, engine: Engine, config: PortalConfig, now):
+        self._engine, self._config, self._now = engine, config, now
+        self._wake = threading.Event()
+        threading.Thread(target=self._run, name="kb-mail", daemon=True).start()
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(timeout=60)
+            self._wake.clear()
+            try:
+                while deliver_pending(self._engine, self._config, self._now()):
+                    pass  # more may have been queued while these went out
+            except Exception:  # noqa: BLE001 - the next wake-up tries again; the thread must not die
+                log.exception("sending mail failed")
 
 
 def _send(config: PortalConfig, message: EmailMessage) -> None:
