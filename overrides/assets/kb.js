@@ -82,9 +82,16 @@ document.addEventListener("submit", function (event) {
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token },
       body: JSON.stringify({ article: box.getAttribute("data-kb-feedback"), helpful: helpful, comment: comment || "" })
-    }).then(function () {
+    }).then(function (response) {
+      var thanks = box.querySelector(".kb-feedback__thanks");
+      if (!response.ok) {  // refused or rate limited: say so, and leave the question to answer again
+        thanks.textContent = "Sorry, that did not go through; please try again later.";
+        thanks.hidden = false;
+        return;
+      }
       box.querySelectorAll("button[data-helpful], .kb-feedback__more").forEach(function (el) { el.hidden = true; });
-      box.querySelector(".kb-feedback__thanks").hidden = false;
+      thanks.textContent = "Thank you for telling us.";
+      thanks.hidden = false;
     });
   }
   fetch("/api/csrf", { credentials: "same-origin" })
