@@ -60,7 +60,7 @@ import click
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_SUBMITS = 200.0  # per second, on SQLite, with none lost
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
 LOCATION = re.compile(r"/cases/(CASE-\d+)/")
 DESCRIPTION = (
     "I imported the P6 schedule from last week's export and the Gantt chart stays empty.\r\n"

@@ -855,6 +855,8 @@ def _found(opened: _Opened, parsed, restrict, page: int, limit: int, snippets: b
     highlighter now takes them from the query, which marks the same words in those hits. That collector also
     asked for matchers that keep their current document (needs_current), which changes how Whoosh sums some
     scores in small segments: the same is asked here, so that scores stay exactly as they were."""
+    if page < 1:
+        raise ValueError("pagenum must be >= 1")  # as Searcher.search_page says it
     try:
         scores = opened.matches(parsed, restrict, needs_current=snippets)
         keys = {name: opened.facet_keys(name) for name in _FACETS}

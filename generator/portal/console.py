@@ -9,12 +9,11 @@ import functools
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
-from flask_wtf import FlaskForm
 
 from .accounts import agent_by_id, all_agents, authenticate
 from .app import current_portal
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, InvalidAction, NotAllowed, due
-from .forms import AgentTextForm, AssignForm, ContactForm, SignInForm, choices
+from .forms import AgentTextForm, AssignForm, ContactForm, PortalForm, SignInForm, choices
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
 
@@ -132,7 +131,7 @@ def act(number: str, action: str):
                 return _back(number, _first_error(form))
             desk.assign(g.agent, row, form.assignee.data or None)
         elif action == "resume":
-            if not FlaskForm().validate_on_submit():  # nothing to fill in, but the CSRF token is checked
+            if not PortalForm().validate_on_submit():  # nothing to fill in; CSRFProtect checked the token
                 return _back(number, "The form expired; try again.")
             desk.resume(g.agent, row)
         else:

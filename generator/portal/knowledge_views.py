@@ -4,7 +4,6 @@ helpful?" from the help centre (anyone, CSRF token fetched first); article stats
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -13,24 +12,24 @@ from ..errors import KbError
 from ..search import search
 from .app import current_portal
 from .console import _case, agent_required
-from .forms import choices, one_line, plain_text
+from .forms import PortalForm, choices, one_line, plain_text
 from .knowledge import FLAG_KINDS, DraftInput, KnowledgeError, article_id
 
 blueprint = Blueprint("knowledge", __name__)
 
 
-class LinkForm(FlaskForm):
+class LinkForm(PortalForm):
     article = HiddenField(validators=[DataRequired()])
     title = HiddenField(validators=[Optional(), Length(max=300), one_line])
 
 
-class FlagForm(FlaskForm):
+class FlagForm(PortalForm):
     article = StringField("Article", validators=[DataRequired(), Length(max=20), one_line])
     kind = SelectField("It is", choices=choices(FLAG_KINDS.items()))
     comment = TextAreaField("What is wrong or missing", validators=[DataRequired(), Length(max=5000), plain_text])
 
 
-class DraftForm(FlaskForm):
+class DraftForm(PortalForm):
     title = StringField(
         "Title (the issue, in the customer's words)", validators=[DataRequired(), Length(max=200), one_line]
     )
@@ -41,10 +40,7 @@ class DraftForm(FlaskForm):
     cause = TextAreaField("Cause", validators=[Optional(), Length(max=5000), plain_text])
 
 
-class FeedbackForm(FlaskForm):
-    class Meta:
-        csrf = False  # the app-wide CSRFProtect checks the X-CSRFToken header of this JSON request
-
+class FeedbackForm(PortalForm):
     article = StringField(validators=[DataRequired(), Length(max=20)])
     helpful = BooleanField()
     # plain_text: a comment is stored as typed, but not NUL and other control characters (PostgreSQL
