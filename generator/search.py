@@ -809,6 +809,22 @@ def _parser(schema, group) -> qparser.QueryParser:
     return parser
 
 
+def _without_stop_words(query: str) -> str:
+    """Stop words ("the", "to", "how") out of the query outside quotes: the text fields drop them anyway,
+    but the ID and tag fields do not, so "how to import" required an ID or tag "to" and never matched all
+    words."""
+    parts = re.split(r'("[^"]*")', query)
+    kept = []
+    for part in parts:
+        if part.startswith('"'):
+            kept.append(part)
+            continue
+        words = [w for w in part.split(" ") if not w or not re.fullmatch(r"[A-Za-z']+", w) or list(_STEM(w))]
+        kept.append(" ".join(words))
+    cleaned = " ".join(" ".join(kept).split())
+    return cleaned or query
+
+
 def _with_prefix(query: str) -> str:
     """Type-ahead: the last, unfinished word matches as a prefix."""
     words = query.rstrip().split(" ")
@@ -818,17 +834,43 @@ def _with_prefix(query: str) -> str:
     return " ".join(words)
 
 
+_CONTRACTIONS = frozenset(
+    "dont doesnt didnt cant cannot wont isnt arent wasnt werent hasnt havent hadnt shouldnt couldnt wouldnt "
+    "im ive id youre theyre thats whats wheres theres lets".split()
+)
+
+
 def suggest_spelling(searcher, query: str) -> str | None:
     """'Did you mean': each word the index does not know, replaced by the closest word it does."""
     changed = query
     for word in re.findall(r"[A-Za-z]{3,}", query):
+        if word.lower() in _CONTRACTIONS:
+            continue  # "dont" is "don't", a stop word, not a misspelling of "done"
         tokens = [token.text for token in _STEM(word.lower())]
         if not tokens or any(searcher.reader().frequency(name, t) for name in ("title", "body") for t in tokens):
             continue  # a stop word, or a word the index knows
-        found = searcher.corrector("body").suggest(word.lower(), limit=1, maxdist=2)
-        if found:
-            changed = re.sub(rf"\b{re.escape(word)}\b", found[0], changed, count=1)
+        # Short words get one edit, else "big" becomes "sign"; among the candidates, a swapped pair of
+        # letters counts as one edit ("chrat" is "chart", not "what") and the more frequent word wins ties.
+        candidates = searcher.corrector("body").suggest(word.lower(), limit=5, maxdist=1 if len(word) <= 4 else 2)
+        if candidates:
+            body = searcher.reader()
+            best = min(candidates, key=lambda c: (_edits(word.lower(), c), -body.frequency("body", c), c))
+            changed = re.sub(rf"\b{re.escape(word)}\b", best, changed, count=1)
     return changed if changed != query else None
+
+
+def _edits(a: str, b: str) -> int:
+    """Edit distance where swapping two neighbouring letters is one edit (optimal string alignment)."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
 
 
 @dataclass
@@ -906,6 +948,7 @@ def search(
         if filters:
             restrict = whoosh_query.And(filters) if len(filters) > 1 else filters[0]
         text = _with_prefix(query) if prefix else query
+        text = _without_stop_words(text)
         matched_all = True
         parsed = opened.parser("all").parse(text)
         found = _found(opened, parsed, restrict, page, limit, snippets)
@@ -935,8 +978,10 @@ def search(
             )
         total = found.total
         pages = max(1, -(-total // limit))
-    if total == 0 and suggestion and not _corrected:
+    if (total == 0 or not matched_all) and suggestion and not _corrected:
+        # Nothing had every word as typed, and a word looks misspelled: answer the corrected query when it
+        # does better (a hit at all, or every word matched), else keep the any-word results and suggest.
         corrected = search(index_dir, suggestion, module, type, limit, page, snippets, prefix, _corrected=True)
-        if corrected.total:
+        if corrected.total and (total == 0 or corrected.matched_all_words):
             return dataclasses.replace(corrected, query=query, suggestion=suggestion, corrected=True)
     return SearchResults(query, tuple(hits), total, page, pages, matched_all, suggestion, False, found.counts)

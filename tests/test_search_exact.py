@@ -61,7 +61,8 @@ QUERIES = [
     "budget lines",
     "import export schedule",
     "forecast invoice approval",
-    "gantt chrat",  # any-word fallback, with a suggestion
+    "gantt chrat",  # misspelled: answered for its correction, "gantt chart"
+    "gantt xqzvwk",  # any-word fallback: no word close to the second one
     "budgte",  # corrected
     "zzz qqq",
     "token OR gateway",
