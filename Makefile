@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench bench-search bench-portal bench-manuals clean
 
 install: $(STAMP)
 
@@ -29,6 +29,15 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/build.py
+
+bench-search: $(STAMP)
+	$(BIN)/python bench/search.py
+
+bench-portal: $(STAMP)
+	$(BIN)/python bench/portal.py
+
+bench-manuals: $(STAMP)
+	$(BIN)/python bench/manuals.py
 
 clean:
 	rm -rf build .pytest_cache  # instance/ holds the cases and is kept

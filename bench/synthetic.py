@@ -180,6 +180,7 @@ def generate(count: int, seed: int = 42, repo: Path = REPO) -> list[Generated]:
     screens, contexts = screens_and_contexts(repo)
     articles = plan_articles(count, screens, rng)
     generated = []
+    claimed: set[str] = set()
     for number, article in enumerate(articles):
         others = rng.sample(_AllBut(articles, number), 2) if count > 2 else [article] * 2
         body = render_body(article, others, rng)
@@ -194,7 +195,10 @@ def generate(count: int, seed: int = 42, repo: Path = REPO) -> list[Generated]:
             "confidence": "validated",
         }
         if claims and rng.random() < 0.5:
-            meta["contexts"] = [rng.choice(claims)]
+            claim = rng.choice(claims)
+            # Several pages may claim a screen, exactly one as primary (kb check's rule): the first one.
+            meta["contexts"] = [{"id": claim, "primary": True} if claim not in claimed else claim]
+            claimed.add(claim)
         meta["tags"] = rng.sample(WORDS, 3)
         meta["updated"] = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 300))
         meta["source_cases"] = [f"CASE-{rng.randint(1, 999999):06d}"]
