@@ -207,6 +207,9 @@ class Knowledge:
         now = self.now()
         values = {name: getattr(draft, name) for name in DRAFT_FIELDS}
         with writing(self.engine) as conn:
+            # Two agents saving the first draft of a case at once: the case row's lock makes the second wait
+            # and then update the first one's draft (PostgreSQL; SQLite's BEGIN IMMEDIATE already does this).
+            conn.execute(sa.select(cases.c.id).where(cases.c.id == case.id).with_for_update())
             existing = conn.execute(sa.select(drafts).where(drafts.c.case_id == case.id)).first()
             if existing and existing.pulled_at:
                 raise KnowledgeError(

@@ -311,6 +311,25 @@ def test_the_same_link_twice_at_once_is_stored_once(desk, portal_config, make_en
     assert len(store.events(case.number, "article_linked")) == 1
 
 
+def test_two_agents_saving_the_first_draft_of_a_case_at_once_make_one_draft(
+    desk, portal_config, make_engine, clock, staff, store
+):
+    case = log(desk)
+    loops = [Knowledge(make_engine(), portal_config, now=clock) for _ in range(4)]  # like four workers
+    start = threading.Barrier(len(loops))
+
+    def save(knowledge: Knowledge) -> bool:
+        start.wait(timeout=30)
+        return knowledge.save_draft(staff["ann"], case, draft_input(), confirmed=["Zoe"]).clean
+
+    with ThreadPoolExecutor(len(loops)) as pool:
+        results = list(pool.map(save, loops))
+
+    assert all(results)
+    assert store.count(drafts) == 1
+    assert len(store.events(case.number, "draft_saved")) == 4
+
+
 def test_an_agent_flags_an_article_as_wrong_or_incomplete_from_a_case(visitor, new_visitor, knowledge, store):
     number, path = visitor.log_case()
     agent = new_visitor()
