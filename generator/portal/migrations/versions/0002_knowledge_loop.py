@@ -19,6 +19,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("client", sa.String(64)))
+    op.create_index("ix_mail_queue_sent_at", "mail_queue", ["sent_at"])
     op.create_table(
         "article_links",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -82,5 +83,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("searches", "feedback", "article_flags", "drafts", "article_links"):
         op.drop_table(table)
+    op.drop_index("ix_mail_queue_sent_at", "mail_queue")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("client")
