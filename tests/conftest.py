@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from generator.build import build_target
+from generator.build import build_target, render_target
 from generator.cli import cli
-from generator.model import TARGETS
+from generator.model import SITE, TARGETS
+from generator.progress import SilentReporter
+from generator.search import documents_for
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -91,3 +93,10 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's own sample project (the Meridian help centre, with its demo/) built for `site` into
     a temporary folder, once per session: for the few tests of what a newcomer gets from `make run`."""
     return build_target(REPO, TARGETS["site"], tmp_path_factory.mktemp("sample") / "site").out
+
+
+@pytest.fixture
+def site_documents(make_project):
+    """The search documents of tests/roots/basic's public site, as `kb build` indexes them."""
+    rendered = render_target(make_project("basic"), SITE, False, SilentReporter())
+    return documents_for(rendered.selection, rendered.pages)

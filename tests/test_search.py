@@ -6,21 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.catalog import load_catalog
 from generator.errors import KbError
-from generator.model import SITE
-from generator.render import render_selection
-from generator.search import documents_for, search, write_index
-from generator.select import select
-
-
-@pytest.fixture
-def site_documents(make_project):
-    catalog = load_catalog(make_project("basic"))
-    selection = select(catalog, SITE)
-    rendered, problems = render_selection(catalog, selection)
-    assert not problems
-    return documents_for(selection, rendered)
+from generator.search import search, write_index
 
 
 def test_index_holds_only_published_pages_and_ranks_the_title_match_first(site_documents, tmp_path: Path):

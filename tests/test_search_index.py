@@ -10,39 +10,26 @@ from pathlib import Path
 
 import pytest
 
-from generator.catalog import load_catalog
 from generator.errors import KbError
-from generator.model import SITE
-from generator.render import render_selection
-from generator.search import documents_for, search, write_index
-from generator.select import select
+from generator.search import search, write_index
 
 
-@pytest.fixture
-def documents(make_project):
-    catalog = load_catalog(make_project("basic"))
-    selection = select(catalog, SITE)
-    rendered, problems = render_selection(catalog, selection)
-    assert not problems
-    return documents_for(selection, rendered)
-
-
-def test_a_second_writer_waits_a_bounded_time_then_says_the_index_is_busy(documents, tmp_path: Path):
+def test_a_second_writer_waits_a_bounded_time_then_says_the_index_is_busy(site_documents, tmp_path: Path):
     index_dir = tmp_path / "site-search"
-    write_index(documents, index_dir)
+    write_index(site_documents, index_dir)
     with (tmp_path / ".site-search.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another build is writing
         started = time.monotonic()
         with pytest.raises(KbError, match="the search index is busy, another build is writing it"):
-            write_index(documents, index_dir, full=True, wait=0.5)
+            write_index(site_documents, index_dir, full=True, wait=0.5)
         waited = time.monotonic() - started
     assert 0.5 <= waited < 3
     assert search(index_dir, "gantt import").hits[0].id == "KB-0001"  # the index it found is untouched
 
 
-def test_searches_keep_answering_while_the_index_is_rebuilt(documents, tmp_path: Path):
+def test_searches_keep_answering_while_the_index_is_rebuilt(site_documents, tmp_path: Path):
     index_dir = tmp_path / "site-search"
-    write_index(documents, index_dir)
+    write_index(site_documents, index_dir)
     failures, answers, stop = [], [], threading.Event()
 
     def searching() -> None:
@@ -56,7 +43,7 @@ def test_searches_keep_answering_while_the_index_is_rebuilt(documents, tmp_path:
     reader.start()
     try:
         for _ in range(5):
-            write_index(documents, index_dir, full=True)  # a new folder each time, swapped in
+            write_index(site_documents, index_dir, full=True)  # a new folder each time, swapped in
     finally:
         stop.set()
         reader.join(timeout=30)
@@ -64,14 +51,14 @@ def test_searches_keep_answering_while_the_index_is_rebuilt(documents, tmp_path:
     assert answers and set(answers) == {"KB-0001"}
 
 
-def test_a_missing_or_damaged_index_is_rebuilt(documents, tmp_path: Path):
+def test_a_missing_or_damaged_index_is_rebuilt(site_documents, tmp_path: Path):
     index_dir = tmp_path / "site-search"
-    write_index(documents, index_dir)
+    write_index(site_documents, index_dir)
     for part in index_dir.iterdir():
         if part.suffix in (".toc", ".seg") or part.name.endswith(".trm"):
             part.write_bytes(b"damaged")
-    stats = write_index(documents, index_dir)  # not incremental: there is nothing readable to update
-    assert stats.added == len(documents) and stats.unchanged == 0
+    stats = write_index(site_documents, index_dir)  # not incremental: there is nothing readable to update
+    assert stats.added == len(site_documents) and stats.unchanged == 0
     assert search(index_dir, "gantt import").hits[0].id == "KB-0001"
 
 

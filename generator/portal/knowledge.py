@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Connection, Engine, Row
 
 from ..schema import PAGE_ID, Invalid
 from .clock import utcnow
@@ -92,18 +92,7 @@ class Knowledge:
                 )
             )
             shown = f"{article} {title}" if title else article
-            conn.execute(
-                events.insert().values(
-                    case_id=case.id,
-                    at=self.now(),
-                    kind="article_linked",
-                    channel="system",
-                    actor=agent.username,
-                    agent_id=agent.id,
-                    visibility="internal",
-                    body=f"Linked article {shown}",
-                )
-            )
+            self._history(conn, case, agent, "article_linked", f"Linked article {shown}")
         return True
 
     def unlink(self, agent: Row, case: Row, article: str) -> None:
@@ -112,18 +101,7 @@ class Knowledge:
             conn.execute(
                 article_links.delete().where(article_links.c.case_id == case.id, article_links.c.article_id == article)
             )
-            conn.execute(
-                events.insert().values(
-                    case_id=case.id,
-                    at=self.now(),
-                    kind="article_unlinked",
-                    channel="system",
-                    actor=agent.username,
-                    agent_id=agent.id,
-                    visibility="internal",
-                    body=f"Unlinked article {article}",
-                )
-            )
+            self._history(conn, case, agent, "article_unlinked", f"Unlinked article {article}")
 
     def linked(self, case: Row) -> list[Row]:
         """The articles linked to a case (article_id, title), in the order they were linked."""
@@ -154,18 +132,22 @@ class Knowledge:
                 )
             )
             if case:
-                conn.execute(
-                    events.insert().values(
-                        case_id=case.id,
-                        at=self.now(),
-                        kind="article_flagged",
-                        channel="system",
-                        actor=agent.username,
-                        agent_id=agent.id,
-                        visibility="internal",
-                        body=f"Flagged {article} as {kind}: {comment}",
-                    )
-                )
+                self._history(conn, case, agent, "article_flagged", f"Flagged {article} as {kind}: {comment}")
+
+    def _history(self, conn: Connection, case: Row, agent: Row, kind: str, body: str) -> None:
+        """An internal entry in the case's history: who did what to its knowledge, and when."""
+        conn.execute(
+            events.insert().values(
+                case_id=case.id,
+                at=self.now(),
+                kind=kind,
+                channel="system",
+                actor=agent.username,
+                agent_id=agent.id,
+                visibility="internal",
+                body=body,
+            )
+        )
 
     def open_flags(self, article: str | None = None) -> list[Row]:
         query = sa.select(article_flags).where(article_flags.c.closed_at.is_(None)).order_by(article_flags.c.at)
@@ -228,18 +210,7 @@ class Knowledge:
                         **values,
                     )
                 )
-            conn.execute(
-                events.insert().values(
-                    case_id=case.id,
-                    at=now,
-                    kind="draft_saved",
-                    channel="system",
-                    actor=agent.username,
-                    agent_id=agent.id,
-                    visibility="internal",
-                    body=f"Article draft saved: {draft.title}",
-                )
-            )
+            self._history(conn, case, agent, "draft_saved", f"Article draft saved: {draft.title}")
         return check
 
     def draft_for(self, case: Row) -> Row | None:
