@@ -7,10 +7,13 @@ The schema itself is created and changed only by the Alembic migrations in `migr
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import threading
+import time
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -211,7 +214,7 @@ def connect(database_url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30}, pool_size=20, max_overflow=20)
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
-        _WRITE_LOCKS[engine] = threading.Lock()
+        _WRITER_QUEUES[engine] = WriterQueue(url.database)
         return engine
     if url.get_backend_name() == "postgresql":
         return sa.create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
@@ -231,28 +234,73 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("kb_write") else "BEGIN")
 
 
-# Performance, not safety: SQLite has one writer at a time, and a writer that finds the lock taken sleeps
-# in SQLite's busy handler (1, 2, 5 ... up to 100 ms a nap), so under load the lock sits idle while writers
-# nap: 32 threads submitting cases got ~80/s with multi-second p99s. The threads of one process therefore
-# queue on this lock first, handing the database over at once. BEGIN IMMEDIATE, WAL and synchronous=FULL
-# are unchanged, and other processes (a second worker, `kb cases sweep` from cron) still wait in the busy
-# handler. A thread that cannot get the lock in time (a write nested in a write) goes on without it and
-# meets SQLite's own lock, so nothing hangs that did not hang before.
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
-_WRITE_LOCK_WAIT = 30.0  # seconds, as the busy timeout
+class WriterQueue:
+    """Performance, not safety: SQLite's writers, handed the database one after another without naps.
+
+    SQLite has one writer at a time, and a writer that finds the lock taken sleeps in SQLite's busy handler
+    (1, 2, 5 ... up to 100 ms a nap), so under load the lock sits idle while writers nap: 32 threads
+    submitting cases got ~80/s with multi-second p99s, and two server processes on one database file did
+    barely better than one (p99 near a second). So writers queue here first: the threads of a process on a
+    lock, the processes on an flock() of a file beside the database (released by the kernel if its holder
+    dies). BEGIN IMMEDIATE, WAL and synchronous=FULL are unchanged; the queue only decides who asks SQLite
+    next. A writer that cannot get its turn in time (a write nested in a write, a stuck process) goes on
+    without it and meets SQLite's own lock, so nothing hangs that did not hang before."""
+
+    WAIT = 30.0  # seconds, as the busy timeout
+
+    def __init__(self, database: str | None):
+        self.threads = threading.Lock()
+        # An in-memory database belongs to one process: the thread lock is all it needs.
+        self.path = f"{database}-writers" if database and database != ":memory:" else None
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        deadline = time.monotonic() + self.WAIT
+        if not self.threads.acquire(timeout=self.WAIT):
+            yield
+            return
+        try:
+            if self.path is None:
+                yield
+                return
+            # Opened for each turn, not once: a forked worker shares its parent's open files, and flock()
+            # locks belong to the open file, so a shared one would let parent and child in together.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                _flock(fd, deadline)
+                yield
+            finally:
+                os.close(fd)  # releases the flock
+        finally:
+            self.threads.release()
+
+
+def _flock(fd: int, deadline: float) -> bool:
+    """Take an exclusive flock on `fd`, trying until `deadline`. Linux has no timed flock(); a waiter polls,
+    but it is one thread a process (the others wait on the thread lock) and its naps are a fraction of the
+    time a write holds the lock, so a turn passes on almost at once."""
+    nap = 0.0001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(nap)
+            nap = min(nap * 2, 0.001)
+
+
+_WRITER_QUEUES: weakref.WeakKeyDictionary[Engine, WriterQueue] = weakref.WeakKeyDictionary()
 
 
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """One write transaction: committed whole when the block ends, rolled back whole on any error."""
-    lock = _WRITE_LOCKS.get(engine)
-    locked = lock.acquire(timeout=_WRITE_LOCK_WAIT) if lock else False
-    try:
+    queue = _WRITER_QUEUES.get(engine)
+    with queue.turn() if queue else nullcontext():
         with engine.connect().execution_options(kb_write=True) as conn, conn.begin():
             yield conn
-    finally:
-        if locked:
-            lock.release()
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 
 from .clock import clocks_for, utcnow
@@ -85,6 +86,23 @@ def case_number(case_id: int) -> str:
 NUMBER = re.compile(r"CASE-[0-9]{6,18}")
 
 
+# The statements of the portal's busiest path, built once: building one costs about what running it does.
+# A new case, unless its idempotency key is taken (then no row comes back); SQLite >= 3.35 and PostgreSQL.
+_INSERT_NEW = {
+    module.dialect.name: module.insert(cases)
+    .on_conflict_do_nothing(index_elements=[cases.c.idempotency_key])
+    .returning(cases.c.id)
+    for module in (sqlite, postgresql)
+}
+_NUMBERED = (
+    cases.update()
+    .where(cases.c.id == sa.bindparam("case_id"))
+    .values(number=sa.bindparam("case_number"))
+    .returning(*cases.c)
+)
+_BY_KEY = sa.select(cases).where(cases.c.idempotency_key == sa.bindparam("key"))
+
+
 class Desk:
     def __init__(
         self,
@@ -101,58 +119,39 @@ class Desk:
 
     def submit(self, new: NewCase, idempotency_key: str) -> Submitted:
         """Store a new case and acknowledge it; the same idempotency key again returns the same case."""
-        try:
-            return self._submit(new, idempotency_key)
-        except sa.exc.IntegrityError:
-            # The same form sent twice at once (a double click, a retrying proxy): on PostgreSQL both
-            # transactions can look for the key before either has committed, and the second insert then
-            # hits the unique key. That one is the duplicate: answer with the case the first one stored.
-            # (On SQLite, BEGIN IMMEDIATE makes the two take turns, so the lookup below finds it first.)
-            with reading(self.engine) as conn:
-                existing = conn.execute(sa.select(cases).where(cases.c.idempotency_key == idempotency_key)).first()
-            if existing is None:
-                raise
-            return Submitted(existing.number, self.token_for(existing), created=False)
-
-    def _submit(self, new: NewCase, idempotency_key: str) -> Submitted:
         now = self.now()
+        clocks = clocks_for(now, self.config)
+        catastrophic = new.severity == "catastrophic"
+        values = {
+            "idempotency_key": idempotency_key,
+            "link_salt": secrets.token_hex(16),
+            "status": "new",
+            "level": 3 if catastrophic else 1,
+            "created_at": now,
+            "updated_at": now,
+            "first_response_due": clocks.first_response_due,
+            "next_update_due": clocks.next_update_due,
+            "resolution_due": None if catastrophic else clocks.resolution_due,
+            **new.__dict__,
+        }
+        # Performance: three statements while SQLite's write lock is held, which every other submission is
+        # queueing for, and everything that need not be inside the transaction done before it.
         with writing(self.engine) as conn:
-            existing = conn.execute(sa.select(cases).where(cases.c.idempotency_key == idempotency_key)).first()
-            if existing:
+            case_id = conn.execute(_INSERT_NEW[conn.dialect.name], values).scalar()
+            if case_id is None:
+                # The key is taken: the same form sent again, or twice at once (a double click, a retrying
+                # proxy). On PostgreSQL the second insert waits for the first transaction and then does
+                # nothing; this statement, a new snapshot, sees what the first committed.
+                existing = conn.execute(_BY_KEY, {"key": idempotency_key}).one()
                 return Submitted(existing.number, self.token_for(existing), created=False)
-            clocks = clocks_for(now, self.config)
-            catastrophic = new.severity == "catastrophic"
-            case_id = conn.execute(
-                cases.insert(),  # values as parameters: cheaper than .values() with some twenty columns
-                {
-                    "idempotency_key": idempotency_key,
-                    "link_salt": secrets.token_hex(16),
-                    "status": "new",
-                    "level": 3 if catastrophic else 1,
-                    "created_at": now,
-                    "updated_at": now,
-                    "first_response_due": clocks.first_response_due,
-                    "next_update_due": clocks.next_update_due,
-                    "resolution_due": None if catastrophic else clocks.resolution_due,
-                    **new.__dict__,
-                },
-            ).inserted_primary_key[0]
-            number = case_number(case_id)
-            numbered = cases.update().where(cases.c.id == case_id).values(number=number)
-            if conn.dialect.update_returning:  # SQLite >= 3.35, PostgreSQL
-                # Performance: one statement fewer while SQLite's write lock is held, which every other
-                # submission is queueing for.
-                row = conn.execute(numbered.returning(*cases.c)).one()
-            else:
-                conn.execute(numbered)
-                row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).one()
+            row = conn.execute(_NUMBERED, {"case_id": case_id, "case_number": case_number(case_id)}).one()
             self._event(conn, row, "created", "customer", body=new.description, channel="web", visible=True)
             token = self.token_for(row)
             acknowledgement = queue_mail(
                 conn,
                 now,
                 new.customer_email,
-                f"[{number}] We have your case: {new.subject}",
+                f"[{row.number}] We have your case: {new.subject}",
                 self._received_mail(row, token),
                 case_id,
                 # Without a sender thread it is sent just below, after the commit: claimed here, that is one
@@ -165,7 +164,7 @@ class Desk:
             deliver_claimed(self.engine, self.config, self.now(), [acknowledgement])
         if catastrophic or self.sender is not None:
             self.deliver(case_id)  # the Level 3 alerts; with a sender thread, all of it
-        return Submitted(number, token, created=True)
+        return Submitted(row.number, token, created=True)
 
     def token_for(self, row: Row) -> str:
         """The private link's secret: an HMAC of the case under the portal's key, never stored."""
