@@ -1,11 +1,12 @@
 """Benchmark: case submissions per second through the case portal, against a trivial endpoint of the same app.
 
-The portal (`generator.portal.app.create_app`) is served by waitress, as `kb portal` serves it, in a child
-process on a free loopback port, with rate limits off, no background sweep and mail written to the outbox
-of a temporary instance folder. Several client processes, each with threads holding one keep-alive HTTP
-connection apiece (--clients in all), then load it, in the same run and against the same server:
+The portal is served as `kb portal --workers W --threads T` serves it (generator.portal.server: gunicorn, W
+processes of T threads), in a child process on a free loopback port, with rate limits off, no background
+sweep and mail written to the outbox of a temporary instance folder. Several client processes, each with
+threads holding one keep-alive HTTP connection apiece (--clients in all), then load it, in the same run and
+against the same server:
 
-- ping: GET /api/ping, a view that returns {"ok": true}: the cost of waitress, Flask and the app's
+- ping: GET /api/ping, a view that returns {"ok": true}: the cost of gunicorn, Flask and the app's
   per-request machinery (CSRF, security headers), the baseline;
 - submit: what a browser does: GET /cases/new once per client (the session cookie and the CSRF token in
   the form), then POST /cases/new over and over, each a distinct case with a fresh idempotency key (32 hex
@@ -23,14 +24,14 @@ Prints a markdown table (backend, endpoint, requests/s, p50 ms, p99 ms, ratio vs
 DB, lost, errors), the CPU seconds the server and the clients used (the clients must not be the bottleneck),
 and the target: at least 200 submissions/s on SQLite with none lost.
 
-    .venv/bin/python bench/portal.py [--clients 32] [--seconds 10] [--postgres URL] [--threads 32]
-                                     [--processes 4] [--warmup 2] [--workers 1] [--profile FILE] [--keep]
+    .venv/bin/python bench/portal.py [--clients 32] [--seconds 10] [--postgres URL] [--workers CPUS]
+                                     [--threads 4] [--processes 4] [--warmup 2] [--profile FILE] [--keep]
 
---threads is waitress's thread count, --processes the number of client processes the --clients threads are
-spread over, --workers the number of server processes sharing the port (1, as `kb portal` runs; more shows
-what a pre-forking WSGI server would do). --profile FILE also runs one more SQLite submission phase (not in
-the table) with cProfile measuring CPU time (time.thread_time: waiting on a lock or a disk is not work) in
-every server thread, saves the merged profile to FILE and prints the functions with the most time.
+--workers and --threads are `kb portal`'s (the server processes, default one per CPU, and the threads of
+each), --processes the number of client processes the --clients threads are spread over. --profile FILE also
+runs one more SQLite submission phase (not in the table) with cProfile measuring CPU time (time.thread_time:
+waiting on a lock or a disk is not work) in every server thread, saves the workers' merged profile to FILE
+and prints the functions with the most time.
 Figures from a machine that is busy with other work are not worth much: the load average is printed first.
 """
 
@@ -44,8 +45,6 @@ import re
 import resource
 import secrets
 import shutil
-import signal
-import socket
 import sys
 import tempfile
 import threading
@@ -73,47 +72,25 @@ DESCRIPTION = (
 # -- the server (a child process) ----------------------------------------------------------------------
 
 
-def serve(config, threads: int, pipe, profile: str | None, port: int = 0) -> None:
-    """Run the portal under waitress on a free loopback port (or on `port`, shared with other workers through
-    SO_REUSEPORT); send the port back; stop on SIGTERM."""
-    import logging
+def serve(config, workers: int, threads: int, pipe, profile: str | None) -> None:
+    """Run the portal as `kb portal` does (generator.portal.server: gunicorn, `workers` processes of `threads`
+    threads) on a free loopback port; send the port back once it listens; stop on SIGTERM. With `profile`,
+    each worker saves its profile to PROFILE.<pid> as it exits."""
+    from generator.portal.server import PortalServer
 
-    from waitress.server import create_server
-
-    from generator.portal.app import create_app
-
-    logging.getLogger("waitress").setLevel(logging.ERROR)  # "task queue depth" warnings are the point here
-    app = create_app(config)
-    wsgi, profiles = (app, None) if not profile else _profiled(app)
-    if port:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # the kernel spreads connections over workers
-        sock.bind(("127.0.0.1", port))
-        sock.listen(1024)
-        server = create_server(wsgi, sockets=[sock], threads=threads, ident="kb")
-    else:
-        server = create_server(wsgi, host="127.0.0.1", port=0, threads=threads, ident="kb")
-
-    def stop(_signum, _frame) -> None:
-        if profiles:
-            stats = None
-            for prof in list(profiles):
-                prof.disable()
-                stats = pstats.Stats(prof) if stats is None else stats.add(prof)
-            if stats is not None:
-                stats.dump_stats(profile)
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    pipe.send(server.effective_port)
-    server.run()
+    hooks = {"when_ready": lambda arbiter: pipe.send(arbiter.LISTENERS[0].sock.getsockname()[1])}
+    wrap = None
+    if profile:
+        profiles: list = []
+        wrap = lambda app: _profiled(app, profiles)  # noqa: E731
+        hooks["worker_exit"] = lambda _arbiter, _worker: _save_profiles(profiles, f"{profile}.{os.getpid()}")
+    PortalServer(config, host="127.0.0.1", port=0, workers=workers, threads=threads, wrap=wrap, hooks=hooks).run()
 
 
-def _profiled(app):
+def _profiled(app, profiles: list):
     """The app with a cProfile profiler per server thread (cProfile sees only the thread that enabled it)."""
     import cProfile
 
-    profiles: list[cProfile.Profile] = []
     local = threading.local()
     lock = threading.Lock()
 
@@ -129,51 +106,47 @@ def _profiled(app):
         finally:
             prof.disable()
 
-    return wsgi, profiles
+    return wsgi
+
+
+def _save_profiles(profiles: list, path: str) -> None:
+    stats = None
+    for prof in list(profiles):
+        prof.disable()
+        stats = pstats.Stats(prof) if stats is None else stats.add(prof)
+    if stats is not None:
+        stats.dump_stats(path)
 
 
 class Server:
-    """The portal in `workers` processes (1: as `kb portal` runs it), each with `threads` waitress threads."""
+    """The portal as `kb portal --workers W --threads T` serves it, in a child process."""
 
     def __init__(self, config, threads: int, workers: int = 1, profile: Path | None = None):
-        spawn = multiprocessing.get_context("spawn")  # clean processes, as `kb portal` would be
-        reserved = None
-        port = 0
-        if workers > 1:  # a free port for all of them: bound here (not listening) until they listen on it too
-            reserved = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            reserved.bind(("127.0.0.1", 0))
-            port = reserved.getsockname()[1]
-        self.processes = []
-        try:
-            for _ in range(workers):
-                receive, send = spawn.Pipe(duplex=False)
-                process = spawn.Process(
-                    target=serve, args=(config, threads, send, str(profile) if profile else None, port)
-                )
-                process.start()
-                self.processes.append(process)
-                if not receive.poll(120):
-                    self.stop()
-                    raise click.ClickException("the portal did not start within 120 s")
-                self.port = receive.recv()
-        finally:
-            if reserved is not None:
-                reserved.close()
+        spawn = multiprocessing.get_context("spawn")  # a clean process, as `kb portal` would be
+        receive, send = spawn.Pipe(duplex=False)
+        profile_path = str(profile) if profile else None
+        self.process = spawn.Process(target=serve, args=(config, workers, threads, send, profile_path))
+        self.process.start()
+        if not receive.poll(120):
+            self.stop()
+            raise click.ClickException("the portal did not start within 120 s")
+        self.port = receive.recv()
 
     def cpu_seconds(self) -> float:
+        """CPU time of gunicorn's arbiter and its workers."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        pids += [int(pid) for pid in children.read_text().split()]
         total = 0.0
-        for process in self.processes:
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
         return total
 
     def stop(self) -> None:
-        for process in self.processes:
-            if process.is_alive():
-                process.terminate()
-        for process in self.processes:
-            process.join(60)
+        if self.process.is_alive():
+            self.process.terminate()  # gunicorn stops its workers gracefully on SIGTERM
+        self.process.join(60)
 
 
 # -- the clients (child processes with threads) ----------------------------------------------------------
@@ -389,7 +362,7 @@ def measure(backend: str, database_url: str, folder: Path, options: dict, profil
     )
     engine = connect(database_url)
     upgrade(engine)
-    server = Server(config, options["threads"], 1 if profile else options["workers"], profile)
+    server = Server(config, options["threads"], options["workers"], profile)
     rows: list[Row] = []
     acknowledged: list[str] = []
     try:
@@ -469,7 +442,14 @@ class PostgresDatabase:
 
 
 def print_profile(profile: Path, top: int = 30) -> None:
-    stats = pstats.Stats(str(profile), stream=sys.stdout)
+    """Merge the workers' profiles (PROFILE.<pid>) into PROFILE and print the top."""
+    parts = sorted(profile.parent.glob(f"{profile.name}.*"))
+    if not parts:
+        raise click.ClickException(f"no worker saved a profile beside {profile}")
+    stats = pstats.Stats(*map(str, parts), stream=sys.stdout)
+    stats.dump_stats(profile)
+    for part in parts:
+        part.unlink()
     stats.strip_dirs()
     click.echo(f"\nProfile of the server's threads saved to {profile}; top {top} by cumulative time:")
     stats.sort_stats("cumulative").print_stats(top)
@@ -490,7 +470,7 @@ def _cell(value, spec: str = "") -> str:
     default=None,
     help="postgresql+psycopg://USER:PASSWORD@HOST/DB of a server to also measure (env KB_BENCH_POSTGRES_URL).",
 )
-@click.option("--threads", default=32, show_default=True, type=click.IntRange(1, 256), help="waitress threads.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
 @click.option(
     "--processes", default=4, show_default=True, type=click.IntRange(1, 64), help="Client processes (threads split)."
 )
@@ -505,10 +485,10 @@ def _cell(value, spec: str = "") -> str:
 )
 @click.option(
     "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 16),
-    help="Server processes sharing the port (1: as `kb portal` serves; more: as a pre-forking WSGI server).",
+    default=os.cpu_count() or 1,
+    show_default="one per CPU",
+    type=click.IntRange(1, 64),
+    help="Server processes (`kb portal --workers`).",
 )
 @click.option("--keep", is_flag=True, help="Keep the temporary folder (SQLite database, outbox); print where.")
 def main(
@@ -542,7 +522,7 @@ def main(
                 rows += measure("PostgreSQL", url, folder, options)
         click.echo(
             f"\n{clients} clients ({min(processes, clients)} processes), "
-            f"{f'{workers} server processes with ' if workers > 1 else ''}waitress threads={threads}, "
+            f"served as `kb portal --workers {workers} --threads {threads}`, "
             f"{seconds:g} s measured after {warmup:g} s warm-up, {os.cpu_count()} CPUs\n"
         )
         click.echo(

@@ -51,22 +51,41 @@ def _desk(ctx: click.Context, database_url: str | None):
     default=None,
     help="The built help centre to serve at / (its search index is beside it). [default: build/site]",
 )
-@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256), help="Worker threads.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes. One process uses about one CPU core; give more to serve more at once.",
+)
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    # Few: a thread only holds a request being answered (idle keep-alive connections wait in the poller),
+    # and more threads in one process mostly contend for Python's one running thread.
+    help="Threads per process: requests each process answers at once.",
+)
 @click.pass_context
 def portal(
-    ctx: click.Context, host: str, port: int, database_url: str | None, site_dir: Path | None, threads: int
+    ctx: click.Context,
+    host: str,
+    port: int,
+    database_url: str | None,
+    site_dir: Path | None,
+    workers: int,
+    threads: int,
 ) -> None:
     """Serve the help centre and the case portal together: the case form, customers' case pages, the agent
     console (/agent/), search (/search, /api/search).
 
-    Brings the database schema up to date first (creating it on first use). In production run
-    `generator.portal.app:create_app` under any WSGI server instead, after `kb db upgrade`."""
-    from waitress import serve
-
+    Brings the database schema up to date first (creating it on first use), then serves with gunicorn.
+    In production run `generator.portal.app:create_app` under any WSGI server instead, after `kb db upgrade`."""
     from ..build import index_beside
-    from .app import create_app
     from .db import connect
     from .migrate import upgrade
+    from .server import PortalServer, check_free
 
     root = ctx.obj["root"]
     site_dir = (site_dir or root / "build" / "site").resolve()
@@ -81,9 +100,14 @@ def portal(
         mail_in_background=True,
     )
     upgrade(connect(config.database_url))
-    app = create_app(config)
-    click.echo(f"Help centre and case portal on http://{host}:{port}/ (agents: /agent/); Ctrl+C stops.", err=True)
-    serve(app, host=host, port=port, threads=threads, ident="kb")
+    check_free(host, port)
+    processes = f"{workers} processes" if workers > 1 else "1 process"
+    click.echo(
+        f"Help centre and case portal on http://{host}:{port}/ (agents: /agent/), {processes} of {threads} "
+        "threads; Ctrl+C stops.",
+        err=True,
+    )
+    PortalServer(config, host=host, port=port, workers=workers, threads=threads).run()
 
 
 @click.group()

@@ -1,0 +1,78 @@
+"""`kb portal`'s web server: gunicorn, a pre-forking WSGI server, running `create_app` in `workers` processes
+of `threads` threads each.
+
+Why processes: Python runs one thread of a process at a time, and a case submission is mostly Python (the
+form, CSRF, building SQL), so one process tops out near one core. Workers share nothing but the database and
+the instance folder (its secret key, so any worker reads any worker's session cookie and CSRF token); SQLite
+writers of all workers queue on the flock of `db.WriterQueue`. Each worker runs the timed rules and sends
+mail on its own threads; both claim their work in the database, so no case is escalated or mailed twice.
+Rate limits are counted per worker (in memory), so N workers let a client through up to N times the rate."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+
+from gunicorn.app.base import BaseApplication
+
+from ..errors import KbError
+from .app import create_app
+from .config import PortalConfig
+
+Wrap = Callable[[Callable], Callable]
+
+
+class PortalServer(BaseApplication):
+    """gunicorn's arbiter serving the portal; `run()` returns (by SystemExit) when it is stopped.
+
+    wrap: applied to the app in each worker (the benchmark's profiler). hooks: more gunicorn server hooks
+    (when_ready, worker_exit, ...) by name."""
+
+    def __init__(
+        self,
+        config: PortalConfig,
+        *,
+        host: str,
+        port: int,
+        workers: int = 1,
+        threads: int = 4,
+        wrap: Wrap | None = None,
+        hooks: dict[str, Callable] | None = None,
+    ):
+        self.portal_config, self.wrap = config, wrap
+        self.settings = {
+            "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "proc_name": "kb-portal",
+            # Browsers keep a connection open between pages; gunicorn's 2 s default closes it under them.
+            "keepalive": 30,
+            "loglevel": "warning",  # `kb portal` says where it serves; errors still show
+            "accesslog": None,
+            "control_socket_disable": True,  # gunicorn >= 26 would otherwise make a socket in $HOME
+            **(hooks or {}),
+        }
+        super().__init__(prog="kb portal")
+
+    def load_config(self) -> None:
+        for key, value in self.settings.items():
+            if key in self.cfg.settings:  # a setting this gunicorn does not know is one it does not need
+                self.cfg.set(key, value)
+
+    def load(self):
+        app = create_app(self.portal_config)  # in each worker, after the fork: its own threads and pool
+        return self.wrap(app) if self.wrap else app
+
+
+def check_free(host: str, port: int) -> None:
+    """A clear error now for an address in use, where gunicorn would retry for five seconds and then log it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    probe = socket.socket(family, socket.SOCK_STREAM)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: TIME_WAIT is no obstacle
+    try:
+        probe.bind((host, port))
+    except OSError as error:
+        raise KbError(f"cannot serve on {host}:{port}: {error.strerror}; pass another --port (or --host)") from None
+    finally:
+        probe.close()
