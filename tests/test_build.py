@@ -65,6 +65,25 @@ def test_every_page_answers_at_its_permanent_link(built_basic, make_project):
         assert f"<title>{page.title} - Sample Help Centre</title>" in (site / target / "index.html").read_text()
 
 
+def test_every_page_ends_with_log_a_case_carrying_the_page_and_its_screen_when_it_has_them(built_basic):
+    site = built_basic("site")
+    links = {
+        path.relative_to(site).as_posix(): re.findall(r'href="(/cases/new[^"]*)"', path.read_text(encoding="utf-8"))
+        for path in site.rglob("index.html")
+        if path.parts[len(site.parts)] not in ("a", "context")  # redirects and screen landings, not pages
+    }
+    assert links == {
+        "index.html": ["/cases/new"],
+        "kb/index.html": ["/cases/new"],
+        "kb/budgets/index.html": ["/cases/new"],
+        "kb/budgets/budget-locked/index.html": ["/cases/new?page=KB-0004&context=budget.overview"],
+        "kb/scheduling/index.html": ["/cases/new"],
+        "kb/scheduling/gantt-empty/index.html": ["/cases/new?page=KB-0001&context=schedule.gantt"],
+        "user/index.html": ["/cases/new?page=USR-000"],
+        "user/gantt/index.html": ["/cases/new?page=USR-001&context=schedule.gantt"],
+    }
+
+
 def test_manual_chapters_are_published_without_their_number_prefix(built_basic):
     site = built_basic("site")
     assert '<h1 id="the-gantt-chart">The Gantt chart' in (site / "user/gantt/index.html").read_text()

@@ -311,6 +311,8 @@ def test_site_carries_the_clients_name_colours_and_logo(built, slug):
     assert f"--md-primary-fg-color: {COLORS[slug]};" in (out / "assets" / "client-brand.css").read_text()
     assert 'href="assets/client-brand.css"' in home
     assert 'href="../pdf/' + slug + '-training.pdf"' in page_html(built, slug, "training")
+    # The client's cases are told apart in the portal by the link every page ends with.
+    assert f'href="/cases/new?client={slug}"' in home
 
 
 # --- the handout -----------------------------------------------------------------------------------------
