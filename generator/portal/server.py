@@ -10,10 +10,14 @@ Rate limits are counted per worker (in memory), so N workers let a client throug
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.base import Worker
+from gunicorn.workers.gthread import ThreadWorker
 
 from ..errors import KbError
 from .app import create_app
@@ -44,12 +48,15 @@ class PortalServer(BaseApplication):
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "workers": workers,
             "threads": threads,
-            "worker_class": "gthread",
+            "worker_class": PortalWorker,
             "proc_name": "kb-portal",
             # Browsers keep a connection open between pages; gunicorn's 2 s default closes it under them.
             "keepalive": 30,
             "loglevel": "warning",  # `kb portal` says where it serves; errors still show
             "accesslog": None,
+            # Ctrl+C and SIGTERM let requests being answered finish, for this long at most.
+            "graceful_timeout": 10,
+            "post_fork": _stop_at_once_while_booting,
             "control_socket_disable": True,  # gunicorn >= 26 would otherwise make a socket in $HOME
             **(hooks or {}),
         }
@@ -63,6 +70,27 @@ class PortalServer(BaseApplication):
     def load(self):
         app = create_app(self.portal_config)  # in each worker, after the fork: its own threads and pool
         return self.wrap(app) if self.wrap else app
+
+
+class PortalWorker(ThreadWorker):
+    """gunicorn's threaded worker, stopping cleanly on Ctrl+C.
+
+    gunicorn's own shuts its thread pool down inside the SIGINT/SIGQUIT handler. A signal that lands while the
+    worker's loop holds the pool's lock (handing a connection to a thread, as after a browser closes a
+    kept-alive connection) then waits for that lock forever (CPython issue 121649): Ctrl+C hung for the
+    graceful timeout, then the worker was killed. Here the handler only ends the loop by raising SystemExit,
+    which unwinds out of any lock; the pool's threads finish what they answer as the process exits."""
+
+    def handle_quit(self, sig, frame) -> None:
+        Worker.handle_quit(self, sig, frame)
+
+
+def _stop_at_once_while_booting(_arbiter, _worker) -> None:
+    """A new worker inherits the arbiter's signal handlers, which only queue a signal for the arbiter, until it
+    sets its own after loading the app: Ctrl+C in that second was lost and waited out the graceful timeout.
+    Nothing is being answered yet, so a stop signal ends it at once. (The worker's own handlers replace these.)"""
+    for signum in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: os._exit(0))
 
 
 def check_free(host: str, port: int) -> None:
