@@ -99,7 +99,11 @@ def portal(
         base_url=f"http://{host}:{port}",
         mail_in_background=True,
     )
-    upgrade(connect(config.database_url))
+    engine = connect(config.database_url)
+    upgrade(engine)
+    # Closed before gunicorn forks its workers: an SQLite connection inherited across fork() breaks
+    # SQLite's locking (writes were lost when another process wrote too); each worker opens its own.
+    engine.dispose()
     check_free(host, port)
     processes = f"{workers} processes" if workers > 1 else "1 process"
     click.echo(

@@ -260,33 +260,43 @@ class WriterQueue:
             yield
             return
         try:
-            if self.path is None:
-                yield
-                return
-            # Opened for each turn, not once: a forked worker shares its parent's open files, and flock()
-            # locks belong to the open file, so a shared one would let parent and child in together.
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = self._open()
             try:
-                _flock(fd, deadline)
+                if fd is not None:
+                    _flock(fd, deadline)
                 yield
             finally:
-                os.close(fd)  # releases the flock
+                if fd is not None:
+                    os.close(fd)  # releases the flock
         finally:
             self.threads.release()
 
+    def _open(self) -> int | None:
+        """The lock file, opened for this turn. Not once: a forked worker shares its parent's open files, and
+        flock() locks belong to the open file, so a shared one would let parent and child in together. None
+        for an in-memory database, or when it cannot be opened (say `kb cases sweep` run by another user, who
+        may not create it there): SQLite's own lock still keeps writers apart."""
+        if self.path is None:
+            return None
+        try:
+            # flock() needs no write access: anyone who may read the database may queue. It stays empty.
+            return os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError:
+            return None
 
-def _flock(fd: int, deadline: float) -> bool:
-    """Take an exclusive flock on `fd`, trying until `deadline`. Linux has no timed flock(); a waiter polls,
-    but it is one thread a process (the others wait on the thread lock) and its naps are a fraction of the
-    time a write holds the lock, so a turn passes on almost at once."""
+
+def _flock(fd: int, deadline: float) -> None:
+    """Take an exclusive flock on `fd`, trying until `deadline`, then go on without it. Linux has no timed
+    flock(); a waiter polls, but it is one thread a process (the others wait on the thread lock) and its
+    naps (0.1 to 1 ms) are a fraction of the time a write holds the lock, so a turn passes on almost at once."""
     nap = 0.0001
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
+            return
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                return False
+                return
             time.sleep(nap)
             nap = min(nap * 2, 0.001)
 

@@ -88,6 +88,8 @@ NUMBER = re.compile(r"CASE-[0-9]{6,18}")
 
 # The statements of the portal's busiest path, built once: building one costs about what running it does.
 # A new case, unless its idempotency key is taken (then no row comes back); SQLite >= 3.35 and PostgreSQL.
+# On PostgreSQL a form sent again still draws an id from the sequence, so case numbers can skip one, as they
+# do after any rolled-back insert there: numbers are unique, not gapless.
 _INSERT_NEW = {
     module.dialect.name: module.insert(cases)
     .on_conflict_do_nothing(index_elements=[cases.c.idempotency_key])

@@ -10,8 +10,6 @@ Rate limits are counted per worker (in memory), so N workers let a client throug
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 from collections.abc import Callable
 
@@ -24,6 +22,7 @@ from .app import create_app
 from .config import PortalConfig
 
 Wrap = Callable[[Callable], Callable]
+NEWER_SETTINGS = {"control_socket_disable"}  # left out on a gunicorn older than the setting
 
 
 class PortalServer(BaseApplication):
@@ -56,16 +55,18 @@ class PortalServer(BaseApplication):
             "accesslog": None,
             # Ctrl+C and SIGTERM let requests being answered finish, for this long at most.
             "graceful_timeout": 10,
-            "post_fork": _stop_at_once_while_booting,
-            "control_socket_disable": True,  # gunicorn >= 26 would otherwise make a socket in $HOME
+            # gunicorn >= 25.1 would otherwise make a control socket in $XDG_RUNTIME_DIR or $HOME.
+            "control_socket_disable": True,
             **(hooks or {}),
         }
         super().__init__(prog="kb portal")
 
     def load_config(self) -> None:
         for key, value in self.settings.items():
-            if key in self.cfg.settings:  # a setting this gunicorn does not know is one it does not need
+            if key in self.cfg.settings:
                 self.cfg.set(key, value)
+            elif key not in NEWER_SETTINGS:  # a misspelt hook would otherwise be dropped without a word
+                raise KeyError(f"gunicorn has no setting {key!r}")
 
     def load(self):
         app = create_app(self.portal_config)  # in each worker, after the fork: its own threads and pool
@@ -83,14 +84,6 @@ class PortalWorker(ThreadWorker):
 
     def handle_quit(self, sig, frame) -> None:
         Worker.handle_quit(self, sig, frame)
-
-
-def _stop_at_once_while_booting(_arbiter, _worker) -> None:
-    """A new worker inherits the arbiter's signal handlers, which only queue a signal for the arbiter, until it
-    sets its own after loading the app: Ctrl+C in that second was lost and waited out the graceful timeout.
-    Nothing is being answered yet, so a stop signal ends it at once. (The worker's own handlers replace these.)"""
-    for signum in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: os._exit(0))
 
 
 def check_free(host: str, port: int) -> None:

@@ -5,6 +5,7 @@ SQLite only: the queue is SQLite's (PostgreSQL has row locks of its own)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import multiprocessing
 import os
@@ -23,7 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from generator.portal.config import PortalConfig
-from generator.portal.db import connect, searches
+from generator.portal.db import connect, searches, writing
 from generator.portal.desk import Desk, NewCase
 
 from .portal_helpers import CUSTOMER_EMAIL, HttpVisitor, Store, case_fields, case_link, find_form
@@ -102,6 +103,20 @@ def test_a_write_in_another_process_waits_for_the_writers_flock_and_goes_on_when
     assert out == "written\n" and "Traceback" not in err
     assert took < 3, f"the write finished {took:.1f} s after the flock was released"
     assert marker_rows() == 1
+
+
+@sqlite_only
+def test_a_writer_that_cannot_open_the_queues_file_still_writes(database_url, store: Store):
+    # As for a cron job of another user who may not create the file: a folder in its place cannot be opened.
+    Path(f"{sqlite_path(database_url)}-writers").mkdir()
+    engine = connect(database_url)
+    try:
+        with writing(engine) as conn:
+            conn.execute(searches.insert().values(at=dt.datetime.now(dt.UTC), query="q", results=0, source="test"))
+    finally:
+        engine.dispose()
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(searches)).scalar_one() == 1
 
 
 def _no_busy_handler(dbapi_connection, _record) -> None:
@@ -247,6 +262,10 @@ def test_kb_portal_with_two_workers_takes_a_case_from_a_browser_and_stops_cleanl
     # Two processes serve, each in its loop.
     assert wait_for(lambda: two_idle_workers(server.pid), 10), f"workers: {children(server.pid)}"
     workers = children(server.pid)
+    # The workers are forked from this process: an SQLite connection it left open would be theirs too, and
+    # SQLite's locks do not survive that (writes were lost once another process wrote as well).
+    opened = [os.readlink(f"/proc/{server.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{server.pid}/fd")]
+    assert not [path for path in opened if path.startswith(str(database))]
 
     home = customer.get("/")
     assert home.status == 200 and "Sample Planner" in home.text
