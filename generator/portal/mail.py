@@ -135,6 +135,16 @@ class MailSender:
     def notify(self) -> None:
         self._wake.set()
 
+    def flush(self) -> None:
+        """Send what is queued, on the caller's thread: the mail thread's, or a process's about to exit, whose
+        mail thread (a daemon) dies with it, maybe just before sending a new case's acknowledgement. Claims
+        keep the two from sending a message twice."""
+        try:
+            while deliver_pending(self._engine, self._config, self._now()):
+                pass  # more may have been queued while these went out
+        except Exception:  # noqa: BLE001 - it stays queued: the next wake-up or the sweep tries again
+            log.exception("sending mail failed")
+
     def _run(self) -> None:
         while True:
             self._wake.wait(timeout=60)
@@ -143,11 +153,7 @@ class MailSender:
             # submissions. A quarter of a second is nothing to someone waiting for an email.
             time.sleep(GATHER_SECONDS)
             self._wake.clear()
-            try:
-                while deliver_pending(self._engine, self._config, self._now()):
-                    pass  # more may have been queued while these went out
-            except Exception:  # noqa: BLE001 - the next wake-up tries again; the thread must not die
-                log.exception("sending mail failed")
+            self.flush()
 
 
 def _send(config: PortalConfig, message: EmailMessage) -> None:

@@ -244,6 +244,7 @@ def kb_portal(make_project, built_basic, tmp_path) -> Iterator[Callable[..., sub
         started.append(process)
         return process
 
+    start.outbox = project / "instance" / "outbox"  # where its mail goes (no SMTP server in the basic project)
     yield start
     for process in started:
         if process.poll() is None:
@@ -294,6 +295,10 @@ def test_kb_portal_with_two_workers_takes_a_case_from_a_browser_and_stops_cleanl
     assert "Traceback" not in err, err
     assert f"on http://127.0.0.1:{port}/" in err and "2 processes of 4 threads" in err
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "a worker outlived the server"
+    # Acknowledged a moment before Ctrl+C, inside the mail thread's quarter-second gathering: the worker sent
+    # it on its way out (its mail thread, a daemon, died with it).
+    (mail,) = kb_portal.outbox.glob("*.eml")
+    assert f"[{number}] We have your case" in mail.read_text()
 
 
 # Where Ctrl+C can land in a worker: inside ThreadPoolExecutor.submit(), its lock held, as the worker's loop hands
