@@ -10,6 +10,7 @@ Rate limits are counted per worker (in memory), so N workers let a client throug
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable
 
@@ -95,15 +96,26 @@ def _then(first: Callable, second: Callable | None) -> Callable:
 
 
 class PortalWorker(ThreadWorker):
-    """gunicorn's threaded worker, stopping cleanly on Ctrl+C.
+    """gunicorn's threaded worker, stopping cleanly on Ctrl+C, which reaches a worker twice: the terminal's
+    SIGINT (to the whole process group) and the arbiter's SIGQUIT.
 
-    gunicorn's own shuts its thread pool down inside the SIGINT/SIGQUIT handler. A signal that lands while the
-    worker's loop holds the pool's lock (handing a connection to a thread, as after a browser closes a
-    kept-alive connection) then waits for that lock forever (CPython issue 121649): Ctrl+C hung for the
-    graceful timeout, then the worker was killed. Here the handler only ends the loop by raising SystemExit,
-    which unwinds out of any lock; the pool's threads finish what they answer as the process exits."""
+    - Serving: gunicorn's own handler shuts the thread pool down inside the signal handler. A signal that
+      lands while the worker's loop holds the pool's lock (handing a connection to a thread), or inside the
+      first signal's handler, then waits for that lock forever (CPython issue 121649): Ctrl+C hung for the
+      graceful timeout, then the worker was killed. Here the first signal only raises SystemExit, which
+      unwinds out of any lock, and the second is ignored.
+    - Still loading the app: SystemExit raised into its start-up (a thread starting, a lock half-taken) could
+      leave a lock broken, the worker then "failed to boot" and gunicorn stopped with exit code 3. Nothing is
+      being answered yet, so the worker simply ends."""
+
+    quitting = False
 
     def handle_quit(self, sig, frame) -> None:
+        if not self.booted:
+            os._exit(0)
+        if self.quitting:
+            return
+        self.quitting = True
         Worker.handle_quit(self, sig, frame)
 
 

@@ -301,30 +301,54 @@ def test_kb_portal_with_two_workers_takes_a_case_from_a_browser_and_stops_cleanl
     assert f"[{number}] We have your case" in mail.read_text()
 
 
-# Where Ctrl+C can land in a worker: inside ThreadPoolExecutor.submit(), its lock held, as the worker's loop hands
-# a connection to a thread, or inside the first signal's handler when the arbiter's SIGQUIT follows the
-# terminal's SIGINT. Too narrow a window to hit from outside on purpose, so it is set up here, in a process of
-# its own: gunicorn's gthread worker, whose handler shuts the pool down, waits there for the lock forever.
-QUIT_WITH_THE_POOL_LOCK_HELD = """
+# Where Ctrl+C can land in a worker is too narrow a window to hit from outside on purpose, so each place is set
+# up here, in a process of its own, with a worker holding only what a quit handler touches.
+A_WORKER = """
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from gunicorn.config import Config
 from generator.portal.server import PortalWorker
-worker = PortalWorker.__new__(PortalWorker)  # only what a quit handler touches
-worker.cfg, worker.tpool, worker.alive = Config(), ThreadPoolExecutor(2), True
+worker = PortalWorker.__new__(PortalWorker)
+worker.cfg, worker.tpool, worker.alive, worker.booted = Config(), ThreadPoolExecutor(2), True, {booted}
+"""
+
+
+def quit_worker(booted: bool, code: str) -> subprocess.CompletedProcess:
+    program = A_WORKER.format(booted=booted) + code
+    return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=30)
+
+
+def test_a_worker_told_to_quit_while_it_holds_its_thread_pools_lock_stops_instead_of_hanging():
+    # Inside ThreadPoolExecutor.submit(), as the worker's loop hands a connection to a thread, or inside the
+    # first signal's handler when the arbiter's SIGQUIT follows the terminal's SIGINT. gunicorn's gthread
+    # worker, whose handler shuts the pool down, waits there for the lock forever.
+    done = quit_worker(
+        True,
+        """
 with worker.tpool._shutdown_lock:
     try:
         worker.handle_quit(signal.SIGINT, None)
     except SystemExit as stop:
         print("stopped", stop.code)
-"""
-
-
-def test_a_worker_told_to_quit_while_it_holds_its_thread_pools_lock_stops_instead_of_hanging():
-    done = subprocess.run(
-        [sys.executable, "-c", QUIT_WITH_THE_POOL_LOCK_HELD], capture_output=True, text=True, timeout=30
+    worker.handle_quit(signal.SIGQUIT, None)  # the second signal: already on its way out
+    print("second ignored")
+""",
     )
-    assert (done.returncode, done.stdout, done.stderr) == (0, "stopped 0\n", "")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "stopped 0\nsecond ignored\n", "")
+
+
+def test_a_worker_told_to_quit_while_loading_the_app_ends_without_raising_into_it():
+    # SystemExit raised into the app's start-up could break a lock there: "Worker failed to boot", exit 3.
+    done = quit_worker(
+        False,
+        """
+try:
+    worker.handle_quit(signal.SIGINT, None)
+except SystemExit:
+    print("raised into the app's start-up")
+""",
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
 
 @pytest.mark.parametrize("after", [0.0, 0.4, 0.8])
