@@ -80,8 +80,9 @@ def portal(
     """Serve the help centre and the case portal together: the case form, customers' case pages, the agent
     console (/agent/), search (/search, /api/search).
 
-    Brings the database schema up to date first (creating it on first use), then serves with gunicorn.
-    In production run `generator.portal.app:create_app` under any WSGI server instead, after `kb db upgrade`."""
+    Brings the database schema up to date first (creating it on first use), then serves with gunicorn,
+    fit for production as it is: --workers one per CPU core for the most throughput, a proxy that ends
+    HTTPS in front. Or run `generator.portal.app:create_app` under any WSGI server, after `kb db upgrade`."""
     from ..build import index_beside
     from .db import connect
     from .migrate import upgrade
