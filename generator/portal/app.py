@@ -15,6 +15,7 @@ from flask import Flask, current_app, g, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .clock import utcnow
 from .config import PortalConfig
@@ -41,6 +42,11 @@ def create_app(config: PortalConfig) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # a customer may take an hour to write a case; the token is tied to the session
         RATELIMIT_ENABLED=config.rate_limits_enabled,
     )
+    if config.proxies:
+        # Behind N proxies the client's address is in X-Forwarded-For: without this, rate limits would count
+        # every customer as the proxy. Only as many hops as are configured are believed, so a client cannot
+        # pick its own address by sending the header itself.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies, x_proto=config.proxies, x_host=config.proxies)
     engine = connect(config.database_url)
     require_current(engine)
     sender = MailSender(engine, config, utcnow) if config.mail_in_background else None

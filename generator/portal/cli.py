@@ -97,9 +97,10 @@ def portal(
         database_url,
         site_dir=site_dir,
         index_dir=index_beside(site_dir),
-        base_url=f"http://{host}:{port}",
         mail_in_background=True,
     )
+    if not config.public_url:  # links in mail go where this serves, unless portal.yml says where customers are
+        config = config.with_(base_url=f"http://{host}:{port}")
     engine = connect(config.database_url)
     upgrade(engine)
     # Closed before gunicorn forks its workers: an SQLite connection inherited across fork() breaks

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import urllib.parse
 import zoneinfo
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -56,6 +57,21 @@ def _limit(value: Any) -> str:
     return value
 
 
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise schema.Invalid(f"expected a whole number, 0 or more, got {value!r}")
+    return value
+
+
+def _public_url(value: Any) -> str:
+    """Where customers reach the portal: scheme and host only, since the portal answers at the root."""
+    value = schema.text(value)
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
+        raise schema.Invalid(f"expected an address such as https://support.example.com, got {value!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 PORTAL: dict[str, schema.Field] = {
     "timezone": schema.Field(_timezone, default="UTC", doc="The support team's time zone (IANA name)."),
     "working_hours": schema.Field(dict, default={}, doc="start, end (HH:MM) and days (mon..sun)."),
@@ -66,6 +82,12 @@ PORTAL: dict[str, schema.Field] = {
     "rate_limits": schema.Field(dict, default={}, doc="submit, public: Flask-Limiter rates per client address."),
     "frame_ancestors": schema.Field(
         schema.list_of(schema.text), default=(), doc="Origins allowed to frame help pages (the application)."
+    ),
+    "public_url": schema.Field(
+        _public_url, doc="The address customers use: links in mail; https:// also makes cookies Secure."
+    ),
+    "proxies": schema.Field(
+        _count, default=0, doc="Proxies in front whose X-Forwarded-For, -Proto and -Host headers to trust."
     ),
 }
 WORKING_HOURS: dict[str, schema.Field] = {
@@ -128,6 +150,8 @@ class PortalConfig:
     rate_limits_enabled: bool = True
     frame_ancestors: tuple[str, ...] = ()
     secure_cookies: bool = False  # true behind HTTPS
+    public_url: str | None = None  # portal.yml's; without it `kb portal` links mail to where it listens
+    proxies: int = 0  # trusted proxies in front: client addresses (rate limits) come from X-Forwarded-For
     mail_in_background: bool = False  # `kb portal`: requests queue mail, a thread sends it
     sweep_every_seconds: float = 60.0  # 0: no background sweep (tests, cron-only deployments)
     base_url: str = "http://127.0.0.1:8000"  # for links in emails
@@ -179,7 +203,14 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
             "update_every_hours": values["update_every_hours"],
             "level1_hours": values["level1_hours"],
             "frame_ancestors": tuple(values["frame_ancestors"]),
+            "proxies": values["proxies"],
         }
+        if values.get("public_url"):
+            settings |= {
+                "public_url": values["public_url"],
+                "base_url": values["public_url"],
+                "secure_cookies": values["public_url"].startswith("https://"),
+            }
         if hours:
             settings["working_hours"] = WorkingHours(hours["start"], hours["end"], tuple(hours["days"]))
         if mail:

@@ -6,6 +6,8 @@ SQLite only: the queue is SQLite's (PostgreSQL has row locks of its own)."""
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import fcntl
 import multiprocessing
 import os
@@ -298,7 +300,9 @@ def test_kb_portal_with_two_workers_takes_a_case_from_a_browser_and_stops_cleanl
     # Acknowledged a moment before Ctrl+C, inside the mail thread's quarter-second gathering: the worker sent
     # it on its way out (its mail thread, a daemon, died with it).
     (mail,) = kb_portal.outbox.glob("*.eml")
-    assert f"[{number}] We have your case" in mail.read_text()
+    message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
+    assert message["Subject"].startswith(f"[{number}] We have your case")
+    assert f"http://127.0.0.1:{port}{path}" in message.get_content()  # no public_url in portal.yml: where it served
 
 
 # Where Ctrl+C can land in a worker is too narrow a window to hit from outside on purpose, so each place is set

@@ -1,0 +1,108 @@
+"""portal.yml: every setting reaches the portal, every mistake is named at its line, and the two that matter
+behind a proxy (public_url, proxies) do what they say."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from generator.portal.config import MailSettings, WorkingHours, load_portal_config
+
+from .portal_helpers import GENEROUS_LIMITS, Visitor, case_fields
+
+PORTAL_YML = """\
+timezone: Europe/London
+working_hours: {start: "08:30", end: "17:30", days: [mon, tue, wed, thu]}
+holidays: [2026-12-25, 2026-12-28]
+update_every_hours: 12
+level1_hours: 8
+mail: {from: "Support <support@example.com>", smtp_host: smtp.example.com, smtp_port: 587, starttls: true}
+rate_limits: {submit: "10 per hour", public: "100 per minute", sign_in: "5 per minute"}
+frame_ancestors: ["https://app.example.com"]
+public_url: https://support.example.com/
+proxies: 1
+"""
+
+
+def test_every_portal_yml_setting_reaches_the_portal(make_project):
+    root = make_project("basic")
+    (root / "portal.yml").write_text(PORTAL_YML, encoding="utf-8")
+
+    config = load_portal_config(root, "sqlite://")
+
+    assert config.timezone == "Europe/London"
+    assert config.working_hours == WorkingHours(dt.time(8, 30), dt.time(17, 30), ("mon", "tue", "wed", "thu"))
+    assert config.holidays == (dt.date(2026, 12, 25), dt.date(2026, 12, 28))
+    assert (config.update_every_hours, config.level1_hours) == (12, 8)
+    assert config.mail == MailSettings("Support <support@example.com>", "smtp.example.com", 587, True, None, None)
+    assert config.rate_limits == {"submit": "10 per hour", "public": "100 per minute", "sign_in": "5 per minute"}
+    assert config.frame_ancestors == ("https://app.example.com",)
+    # Links in mail go to where customers are, and an https address makes the cookies Secure.
+    assert (config.public_url, config.base_url, config.secure_cookies) == (
+        "https://support.example.com",
+        "https://support.example.com",
+        True,
+    )
+    assert config.proxies == 1
+
+
+def test_without_portal_yml_the_portal_trusts_no_proxy_and_sends_no_secure_cookies(make_project):
+    config = load_portal_config(make_project("basic"), "sqlite://")
+
+    assert (config.public_url, config.proxies, config.secure_cookies) == (None, 0, False)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            "public_url: https://support.example.com/",
+            "public_url: support.example.com",
+            "portal.yml:9: 'public_url': expected an address such as https://support.example.com, "
+            "got 'support.example.com'",
+        ),
+        (
+            "public_url: https://support.example.com/",
+            "public_url: https://example.com/help/",
+            "portal.yml:9: 'public_url': expected an address such as https://support.example.com",
+        ),
+        ("proxies: 1", "proxies: -1", "portal.yml:10: 'proxies': expected a whole number, 0 or more, got -1"),
+        ("proxies: 1", "proxies: two", "portal.yml:10: 'proxies': expected a whole number, 0 or more, got 'two'"),
+        ("timezone: Europe/London", "timezone: Mars/Olympus", "portal.yml:1: 'timezone': expected a time zone"),
+    ],
+)
+def test_portal_yml_mistakes_are_named_at_their_line(run_kb, make_project, old, new, problem):
+    root = make_project("basic")
+    assert old in PORTAL_YML
+    (root / "portal.yml").write_text(PORTAL_YML.replace(old, new), encoding="utf-8")
+
+    result = run_kb(root, "cases", "list", "--database-url", "sqlite://")
+
+    assert result.exit_code == 1
+    assert problem in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def from_address(app, address: str) -> Visitor:
+    """A customer whose requests reach the portal through a proxy that says where they came from."""
+    client = app.test_client()
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = address
+    return Visitor(client)
+
+
+@pytest.mark.parametrize(("proxies", "bob_answered"), [(1, 303), (0, 429)])
+def test_rate_limits_count_each_customer_behind_a_trusted_proxy_and_nobody_picks_their_own_address(
+    make_app, store, proxies, bob_answered
+):
+    app = make_app(rate_limits=GENEROUS_LIMITS | {"submit": "2 per minute"}, proxies=proxies)
+    ann, bob = from_address(app, "203.0.113.5"), from_address(app, "198.51.100.7")
+
+    for i in range(2):
+        assert ann.submit("/cases/new", case_fields(subject=f"Ann's case {i}")).status_code == 303
+    assert ann.submit("/cases/new", case_fields(subject="One too many")).status_code == 429
+
+    # Trusted (proxies: 1), the header is Bob's address: his own limit. Not trusted (proxies: 0), anybody
+    # could send it, so it is ignored: every request is the one peer's, and Ann has used its limit up.
+    assert bob.submit("/cases/new", case_fields(subject="Bob's case")).status_code == bob_answered
+    assert store.count_cases() == (3 if proxies else 2)
