@@ -7,12 +7,11 @@ real SQLite file) on 127.0.0.1. Skipped without Debian's Chromium unless KB_REQU
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
 from browser_fixtures import browser_fixture, page_fixture  # noqa: F401 - fixtures
-from werkzeug.serving import make_server
+from portal.portal_helpers import serving
 
 from generator.build import index_beside
 from generator.portal.accounts import add_agent
@@ -47,14 +46,8 @@ def portal_url(built_basic, tmp_path_factory) -> Iterator[str]:
     engine = connect(config.database_url)
     upgrade(engine)
     add_agent(engine, "ben", "Ben Senior", "ben@example.com", 2, False, PASSWORD)
-    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="portal", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(create_app(config)) as url:
+        yield url
 
 
 def test_a_customer_logs_a_case_and_an_agent_works_it_to_resolution(browser, portal_url):

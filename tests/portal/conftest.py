@@ -16,7 +16,6 @@ import itertools
 import os
 import secrets
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,7 +23,6 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from flask import Flask
-from werkzeug.serving import make_server
 
 from generator.build import index_beside
 from generator.portal import accounts
@@ -45,6 +43,7 @@ from .portal_helpers import (
     Store,
     Visitor,
     outbox_messages,
+    serving,
 )
 
 BACKENDS = [
@@ -342,12 +341,5 @@ def smtp_sink() -> Iterator[SmtpSink]:
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """`app` behind a real threaded WSGI server on a free port: 'http://127.0.0.1:PORT'."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="portal-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving(app) as url:
+        yield url

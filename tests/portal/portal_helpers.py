@@ -1,6 +1,6 @@
 """What the portal tests drive the portal with: a browser-like visitor over Flask's test client (forms read
 from the rendered page, CSRF token included), the same over real HTTP for the concurrency tests, a real SMTP
-sink, a settable clock, and read-only views of the case store.
+sink, a settable clock, a real WSGI server, and read-only views of the case store.
 
 tests/portal is a package (its conftest must not be a second top-level `conftest`): the tests import this
 module as `from .portal_helpers import ...`."""
@@ -13,6 +13,7 @@ import email.policy
 import http.client
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -23,6 +24,7 @@ from urllib.parse import urlencode, urlsplit
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine, Row
+from werkzeug.serving import make_server
 
 from generator.portal.db import agents, cases, events, mail_queue
 
@@ -409,3 +411,17 @@ class SmtpSink:
     def __iter__(self) -> Iterator[Received]:
         with self._lock:
             return iter(list(self.received))
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """`app` behind a real threaded WSGI server on a free port: 'http://127.0.0.1:PORT'."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="portal-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

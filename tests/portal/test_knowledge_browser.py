@@ -6,21 +6,17 @@ case counts. Skipped without Chromium unless KB_REQUIRE_BROWSER=1 (see browser_f
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from browser_fixtures import browser_fixture, page_fixture, site_url_fixture  # noqa: F401 - fixtures
-from flask import Flask
-from werkzeug.serving import make_server
 
 from generator.build import index_beside
 from generator.portal.db import drafts, feedback
 from generator.portal.desk import NewCase
 from generator.portal.knowledge import Knowledge
 
-from .portal_helpers import PASSWORD
+from .portal_helpers import PASSWORD, serving
 
 try:
     from playwright.sync_api import expect
@@ -29,20 +25,6 @@ except ImportError:  # the `browser` fixture skips, or fails under KB_REQUIRE_BR
 
 pytestmark = pytest.mark.browser
 PHONE = "+1 212 555 0199"
-
-
-@contextmanager
-def serving(app: Flask) -> Iterator[str]:
-    """`app` behind a real threaded WSGI server on a free port: 'http://127.0.0.1:PORT'."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="portal-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def sign_in(page, base: str, username: str = "ann") -> None:
