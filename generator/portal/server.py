@@ -60,7 +60,6 @@ class PortalServer(BaseApplication):
             "control_socket_disable": True,
             **(hooks or {}),
         }
-        self.settings["worker_exit"] = _then(_send_queued_mail, self.settings.get("worker_exit"))
         self.portal_app = None  # each worker's, once loaded
         super().__init__(prog="kb portal")
 
@@ -74,25 +73,6 @@ class PortalServer(BaseApplication):
     def load(self):
         self.portal_app = create_app(self.portal_config)  # in each worker, after the fork: its own threads and pool
         return self.wrap(self.portal_app) if self.wrap else self.portal_app
-
-
-def _send_queued_mail(arbiter, _worker) -> None:
-    """gunicorn's worker_exit hook, in the worker: its mail thread is a daemon and dies with the process."""
-    app = arbiter.app.portal_app  # the arbiter's app is this PortalServer, as the worker loaded it
-    sender = app.extensions["kb_portal"].desk.sender if app is not None else None
-    if sender is not None:
-        sender.flush()
-
-
-def _then(first: Callable, second: Callable | None) -> Callable:
-    """Two worker_exit hooks in one (gunicorn checks a hook takes exactly its two arguments)."""
-
-    def both(arbiter, worker) -> None:
-        first(arbiter, worker)
-        if second is not None:
-            second(arbiter, worker)
-
-    return both
 
 
 class PortalWorker(ThreadWorker):
@@ -109,6 +89,16 @@ class PortalWorker(ThreadWorker):
       being answered yet, so the worker simply ends."""
 
     quitting = False
+
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            # The app's mail thread is a daemon and dies with the process, maybe just before sending a new
+            # case's acknowledgement: what is queued goes now (`self.app` is the PortalServer).
+            sender = self.app.portal_app.extensions["kb_portal"].desk.sender
+            if sender is not None:
+                sender.flush()
 
     def handle_quit(self, sig, frame) -> None:
         if not self.booted:
