@@ -101,12 +101,12 @@ def portal(
     )
     if not config.public_url:  # links in mail go where this serves, unless portal.yml says where customers are
         config = config.with_(base_url=f"http://{host}:{port}")
+    check_free(host, port)
     engine = connect(config.database_url)
     upgrade(engine)
     # Closed before gunicorn forks its workers: an SQLite connection inherited across fork() breaks
     # SQLite's locking (writes were lost when another process wrote too); each worker opens its own.
     engine.dispose()
-    check_free(host, port)
     processes = f"{workers} processes" if workers > 1 else "1 process"
     click.echo(
         f"Help centre and case portal on http://{host}:{port}/ (agents: /agent/), {processes} of {threads} "
