@@ -188,12 +188,19 @@ class MailSender:
 
     def __init__(self, engine: Engine, config: PortalConfig, now):
         self._engine, self._config, self._now = engine, config, now
-        self._wake = threading.Event()
+        self._wake, self._stop = threading.Event(), threading.Event()
         self._wake.set()  # the first round runs at once
-        threading.Thread(target=self._run, name="kb-mail", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, name="kb-mail", daemon=True)
+        self._thread.start()
 
     def notify(self) -> None:
         self._wake.set()
+
+    def stop(self) -> None:
+        """End the thread after the round it is in (what is queued stays queued)."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join()
 
     def flush(self) -> None:
         """Send what is due, on the caller's thread: the mail thread's, or a process's about to exit, whose
@@ -210,14 +217,15 @@ class MailSender:
             release_dead_claims(self._engine)
         except Exception:  # noqa: BLE001 - the sweep releases them instead
             log.exception("releasing the claims of dead processes failed")
-        while True:
+        while not self._stop.is_set():
             self._wake.wait(timeout=60)
             # Gather for a moment: under load, one claim and one "sent" transaction then cover dozens of
             # messages instead of one each, and those transactions queue for the same write lock as the
             # submissions. A quarter of a second is nothing to someone waiting for an email.
             time.sleep(GATHER_SECONDS)
             self._wake.clear()
-            self.flush()
+            if not self._stop.is_set():
+                self.flush()
 
 
 def _send(config: PortalConfig, message: EmailMessage) -> None:
