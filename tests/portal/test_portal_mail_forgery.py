@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from generator.portal.config import MailSettings
+from generator.portal.mail import clean_subject
 
 from .portal_helpers import CUSTOMER_EMAIL, Received, Visitor, case_fields, find_form, parse_page
 
@@ -158,3 +159,18 @@ def test_an_address_with_an_encoded_word_is_refused_at_the_form_and_the_rest_is_
     assert "without encoded text" in error
     assert find_form(response.text, "/cases/new").fields["subject"] == "Kept subject"
     assert store.count_cases() == 0 and store.mail() == [] and outbox() == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "header"),
+    [
+        ("Budget =?utf-8?q?x=0ABcc:_a@evil.example?= locked", "Budget locked"),
+        ("=?UTF-8?B?QmNjOiBhQGV2aWwuZXhhbXBsZQ==?=Budget", "Budget"),
+        ("A =?utf-8?q?x=?utf-8?q?IN?=?= B", "A B"),  # removing one must not leave another behind
+        ("half =?utf-8?q? an encoded word", "half = ?utf-8?q? an encoded word"),
+        ("nul\x00cr\rlf\nbell\x07del\x7fc1\x85\x9bls\u2028ps\u2029end", "nul cr lf bell del c1 ls ps end"),
+        ("Gantt chart 🚀 naïve   spaced", "Gantt chart 🚀 naïve spaced"),
+    ],
+)
+def test_a_subject_loses_encoded_words_and_control_characters_before_it_becomes_a_header(typed, header):
+    assert clean_subject(typed) == header
