@@ -78,7 +78,11 @@ PORTAL: dict[str, schema.Field] = {
     "holidays": schema.Field(schema.list_of(schema.date), default=(), doc="Days without working hours."),
     "update_every_hours": schema.Field(_positive, default=24, doc="Customers hear from us at least this often."),
     "level1_hours": schema.Field(_positive, default=24, doc="Unresolved Level 1 cases escalate after this."),
-    "mail": schema.Field(dict, default={}, doc="from, smtp_host, smtp_port, starttls, username, password_env."),
+    "mail": schema.Field(
+        dict,
+        default={},
+        doc="from, smtp_host, smtp_port, starttls, username, password_env, acknowledgements_per_hour.",
+    ),
     "rate_limits": schema.Field(dict, default={}, doc="submit, public: Flask-Limiter rates per client address."),
     "frame_ancestors": schema.Field(
         schema.list_of(schema.text), default=(), doc="Origins allowed to frame help pages (the application)."
@@ -102,6 +106,11 @@ MAIL: dict[str, schema.Field] = {
     "starttls": schema.Field(schema.boolean, default=False, doc="Upgrade the connection with STARTTLS."),
     "username": schema.Field(schema.text, doc="SMTP login."),
     "password_env": schema.Field(schema.text, doc="The environment variable holding the SMTP password."),
+    "acknowledgements_per_hour": schema.Field(
+        _positive,
+        default=5,
+        doc="At most this many new-case acknowledgements to one address an hour; more cases are still logged.",
+    ),
 }
 RATE_LIMITS: dict[str, schema.Field] = {
     "submit": schema.Field(_limit, default="20 per hour;5 per minute", doc="New cases per client address."),
@@ -125,6 +134,8 @@ class MailSettings:
     starttls: bool = False
     username: str | None = None
     password_env: str | None = None
+    # The case form mails an address nobody has verified: this many an hour keeps it from being a mailer.
+    acknowledgements_per_hour: int = 5
 
 
 @dataclass(frozen=True)
@@ -221,6 +232,7 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
                 mail["starttls"],
                 mail["username"],
                 mail["password_env"],
+                mail["acknowledgements_per_hour"],
             )
         if values.get("rate_limits"):
             settings["rate_limits"] = dict(values["rate_limits"])

@@ -87,6 +87,7 @@ def case(number: str):
         draft=knowledge.draft_for(row),
         case=row,
         history=desk.history(row),
+        undelivered=desk.undelivered_mail(row),
         text_form=AgentTextForm(),
         contact_form=ContactForm(),
         assign_form=assign,

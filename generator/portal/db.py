@@ -90,6 +90,7 @@ cases = sa.Table(
     sa.Column("resolved_at", UtcDateTime),
     sa.Column("resolution", sa.Text),
     sa.Index("ix_cases_status_level", "status", "level"),
+    sa.Index("ix_cases_customer_email_created_at", "customer_email", "created_at"),  # acknowledgements an hour (0004)
 )
 
 events = sa.Table(
@@ -116,9 +117,12 @@ mail_queue = sa.Table(
     sa.Column("subject", sa.String(300), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("claimed_at", UtcDateTime),
+    sa.Column("claimed_by", sa.String(300)),  # host, pid and start time of the claiming process (0004)
     sa.Column("sent_at", UtcDateTime),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("last_error", sa.Text),
+    sa.Column("next_attempt_at", UtcDateTime),  # after a failure: not before then (0004)
+    sa.Column("given_up_at", UtcDateTime),  # never sent; the case's history says why (0004)
     sa.Index("ix_mail_queue_sent_at", "sent_at"),  # the mail worker looks for unsent mail every quarter second
 )
 

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from .clock import clocks_for, utcnow
 from .config import PortalConfig
 from .db import agents, cases, deflections, events, reading, writing
-from .mail import MailSender, deliver_claimed, deliver_pending, queue_mail
+from .mail import MailSender, deliver_claimed, deliver_pending, queue_mail, release_dead_claims, undelivered
 
 SEVERITIES = {
     "minor": "A question, or a problem with a workaround",
@@ -103,6 +103,12 @@ _NUMBERED = (
     .returning(*cases.c)
 )
 _BY_KEY = sa.select(cases).where(cases.c.idempotency_key == sa.bindparam("key"))
+# Cases logged for one address in the last hour (this one included): the acknowledgements' rate limit.
+_RECENT_FOR_ADDRESS = (
+    sa.select(sa.func.count())
+    .select_from(cases)
+    .where(cases.c.customer_email == sa.bindparam("address"), cases.c.created_at > sa.bindparam("since"))
+)
 
 
 class Desk:
@@ -149,24 +155,45 @@ class Desk:
             row = conn.execute(_NUMBERED, {"case_id": case_id, "case_number": case_number(case_id)}).one()
             self._event(conn, row, "created", "customer", body=new.description, channel="web", visible=True)
             token = self.token_for(row)
-            acknowledgement = queue_mail(
-                conn,
-                now,
-                new.customer_email,
-                f"[{row.number}] We have your case: {new.subject}",
-                self._received_mail(row, token),
-                case_id,
-                # Without a sender thread it is sent just below, after the commit: claimed here, that is one
-                # write transaction fewer per case.
-                claim=self.sender is None,
-            )
+            acknowledgement = self._acknowledge(conn, row, token, now)
             if catastrophic:
                 self._alert_level3(conn, row, "Reported as catastrophic")
-        if self.sender is None:
+        if acknowledgement is not None and self.sender is None:
             deliver_claimed(self.engine, self.config, self.now(), [acknowledgement])
         if catastrophic or self.sender is not None:
             self.deliver(case_id)  # the Level 3 alerts; with a sender thread, all of it
         return Submitted(row.number, token, created=True)
+
+    def _acknowledge(self, conn: Connection, row: Row, token: str, now: dt.datetime) -> int | None:
+        """Queue the new case's acknowledgement (its id), or, past the address's hourly limit, record on the
+        case that none was sent (None). Nobody has verified the address the customer typed, so the mail
+        says only that a case was logged and where to follow it: no subject, name or description that
+        could turn it into someone else's message sent through our domain."""
+        limit = self.config.mail.acknowledgements_per_hour
+        since = now - dt.timedelta(hours=1)
+        recent = conn.execute(_RECENT_FOR_ADDRESS, {"address": row.customer_email, "since": since}).scalar_one()
+        if recent > limit:
+            self._event(
+                conn,
+                row,
+                "mail_withheld",
+                "system",
+                body=f"No acknowledgement mailed to {row.customer_email}: {recent} cases for that address in the "
+                f"last hour, more than the {limit} acknowledgements an hour portal.yml allows "
+                "(mail: acknowledgements_per_hour).",
+            )
+            return None
+        return queue_mail(
+            conn,
+            now,
+            row.customer_email,
+            f"[{row.number}] We have your case",
+            self._received_mail(row, token),
+            row.id,
+            # Without a sender thread it is sent just after the commit: claimed here, that is one write
+            # transaction fewer per case.
+            claim=self.sender is None,
+        )
 
     def token_for(self, row: Row) -> str:
         """The private link's secret: an HMAC of the case under the portal's key, never stored."""
@@ -236,6 +263,11 @@ class Desk:
         if row.level > agent.level and not agent.is_admin:
             raise NotAllowed(f"{number} is at Level {row.level}; your level is {agent.level}")
         return row
+
+    def undelivered_mail(self, row: Row) -> list[Row]:
+        """The case's mail that has not gone out yet, or was given up: for the agent's case page."""
+        with reading(self.engine) as conn:
+            return undelivered(conn, row.id)
 
     def history(self, row: Row) -> list[Row]:
         with reading(self.engine) as conn:
@@ -339,7 +371,7 @@ class Desk:
                 now,
                 row.customer_email,
                 f"[{row.number}] Resolved: {row.subject}",
-                self._update_mail(row, f"Your case is resolved.\n\n{resolution}"),
+                self._update_mail(row, f"Your case is resolved.\n\n{resolution}", by_agent=True),
                 row.id,
             )
 
@@ -393,6 +425,7 @@ class Desk:
                     )
                     self._customer_update(conn, row, now, None, text, "system", kind="status_update")
                     updated.append(row.number)
+        release_dead_claims(self.engine)  # mail a killed process had claimed goes now, not in five minutes
         return SweepReport(tuple(escalated), tuple(updated), self.deliver())
 
     def deliver(self, case_id: int | None = None) -> int:
@@ -477,14 +510,10 @@ class Desk:
                 values["status"] = "open"
         conn.execute(cases.update().where(cases.c.id == row.id).values(**values))
         if mail:
-            queue_mail(
-                conn,
-                now,
-                row.customer_email,
-                f"[{row.number}] Update: {row.subject}",
-                self._update_mail(row, text),
-                row.id,
-            )
+            # The automatic status update repeats nothing the customer typed: the address is unverified.
+            about = row.subject if agent else "we are working on your case"
+            subject = f"[{row.number}] Update: {about}"
+            queue_mail(conn, now, row.customer_email, subject, self._update_mail(row, text, agent is not None), row.id)
 
     def _raise_level(
         self, conn: Connection, row: Row, now: dt.datetime, level: int, why: str, agent: Row | None
@@ -517,7 +546,7 @@ class Desk:
             now,
             row.customer_email,
             f"[{row.number}] Escalated to {LEVELS[level]}",
-            self._update_mail(row, f"Your case is now with our {LEVELS[level]} team."),
+            self._update_mail(row, f"Your case is now with our {LEVELS[level]} team.", agent is not None),
             row.id,
         )
         if assignee and assignee.email:
@@ -592,15 +621,18 @@ class Desk:
 
     def _received_mail(self, row: Row, token: str) -> str:
         return (
-            f"Hello {row.customer_name},\n\nwe have your case {row.number}: {row.subject}\n\n"
+            f"Hello,\n\nwe have logged your case {row.number}.\n\n"
             f"Follow it, reply or add information here (keep this link private):\n{self.case_link(row, token)}\n\n"
             f"It is with our {LEVELS[row.level]} team. You will hear from us within "
-            f"{self.config.update_every_hours} hours.\n"
+            f"{self.config.update_every_hours} hours.\n\n"
+            "If you did not log this case, someone else gave your address; you need not do anything.\n"
         )
 
-    def _update_mail(self, row: Row, text: str) -> str:
+    def _update_mail(self, row: Row, text: str, by_agent: bool) -> str:
+        """An update for the customer; only what an agent sends greets them with the name they typed."""
         link = self.case_link(row, self.token_for(row))
-        return f"Hello {row.customer_name},\n\n{text}\n\nYour case {row.number}: {link}\n"
+        greeting = f"Hello {row.customer_name}," if by_agent else "Hello,"
+        return f"{greeting}\n\n{text}\n\nYour case {row.number}: {link}\n"
 
     def _agent_mail(self, row: Row) -> str:
         return (

@@ -12,10 +12,11 @@ import uuid
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..schema import CONTEXT_ID, PAGE_ID, Invalid
 from .desk import SEVERITIES
+from .mail import InvalidAddress, check_address
 
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and line breaks are fine in text
@@ -42,6 +43,16 @@ def one_line(form, field) -> None:
 def plain_text(form, field) -> None:
     if field.data and _CONTROL_TEXT.search(field.data):
         raise ValidationError("This contains control characters (such as NUL) that cannot be stored; remove them.")
+
+
+def mail_address(form, field) -> None:
+    """An address the portal can write to, checked as the mail queue checks it before sending, and kept in
+    its normal form (so one address is one address to the acknowledgements' hourly limit)."""
+    if field.data:
+        try:
+            field.data = check_address(field.data)
+        except InvalidAddress as error:
+            raise ValidationError(f"That does not look like an email address. {error}") from None
 
 
 def _strip(value):
@@ -106,7 +117,7 @@ class CaseForm(PortalForm):
             DataRequired("We need an email address to send you the case link."),
             Length(max=254),
             one_line,
-            Email("That does not look like an email address.", check_deliverability=False),
+            mail_address,
         ],
     )
     company = StringField("Company", filters=[_strip], validators=[Optional(), Length(max=200), one_line])

@@ -30,15 +30,15 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the database to the newest schema (creating it when empty). On PostgreSQL an advisory lock makes
-    several workers starting at once take turns; on SQLite the write lock does."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database to the newest schema, or to `revision` (creating it when empty). On PostgreSQL an
+    advisory lock makes several workers starting at once take turns; on SQLite the write lock does."""
     config = _config()
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 def require_current(engine: Engine) -> None:

@@ -359,6 +359,7 @@ class Received:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     message: EmailMessage
+    raw: bytes  # as it came over the wire
 
     @property
     def subject(self) -> str:
@@ -366,7 +367,8 @@ class Received:
 
     @property
     def body(self) -> str:
-        return self.message.get_content()
+        """The text/plain part."""
+        return self.message.get_body(("plain",)).get_content()
 
 
 class _Controller(Controller):
@@ -388,9 +390,10 @@ class SmtpSink:
         self.port = 0
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        raw = envelope.original_content or envelope.content
+        message = email.message_from_bytes(raw, policy=email.policy.default)
         with self._lock:
-            self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), message))
+            self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), message, raw))
         return "250 Message accepted for delivery"
 
     def start(self, port: int = 0) -> SmtpSink:

@@ -68,7 +68,7 @@ def test_internal_history_never_reaches_the_customer(site_app, store, outbox):
     delivered = [m for m in outbox() if m["To"] == CUSTOMER_EMAIL]
     assert len(delivered) == len(store.mail(CUSTOMER_EMAIL)) == 3  # acknowledgement, reply, escalation
     for mail in delivered:
-        text = f"{mail['Subject']}\n{mail.get_content()}"
+        text = "\n".join([mail["Subject"], *(part.get_content() for part in mail.iter_parts())])  # plain and HTML
         assert not any(secret in text for secret in SECRETS), mail["Subject"]
 
 

@@ -302,7 +302,8 @@ def test_kb_portal_with_two_workers_takes_a_case_from_a_browser_and_stops_cleanl
     (mail,) = kb_portal.outbox.glob("*.eml")
     message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
     assert message["Subject"].startswith(f"[{number}] We have your case")
-    assert f"http://127.0.0.1:{port}{path}" in message.get_content()  # no public_url in portal.yml: where it served
+    text = message.get_body(("plain",)).get_content()
+    assert f"http://127.0.0.1:{port}{path}" in text  # no public_url in portal.yml: where it served
 
 
 # Where Ctrl+C can land in a worker is too narrow a window to hit from outside on purpose, so each place is set

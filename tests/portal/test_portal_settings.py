@@ -106,3 +106,23 @@ def test_rate_limits_count_each_customer_behind_a_trusted_proxy_and_nobody_picks
     # could send it, so it is ignored: every request is the one peer's, and Ann has used its limit up.
     assert bob.submit("/cases/new", case_fields(subject="Bob's case")).status_code == bob_answered
     assert store.count_cases() == (3 if proxies else 2)
+
+
+def test_the_hourly_acknowledgements_per_address_come_from_portal_yml(make_project):
+    root = make_project("basic")
+    (root / "portal.yml").write_text("mail: {smtp_host: smtp.example.com, acknowledgements_per_hour: 3}\n")
+
+    assert load_portal_config(root, "sqlite://").mail.acknowledgements_per_hour == 3
+    (root / "portal.yml").unlink()
+    assert load_portal_config(root, "sqlite://").mail.acknowledgements_per_hour == 5  # the default
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many", "true"])
+def test_a_bad_hourly_acknowledgements_limit_is_named_at_its_line(run_kb, make_project, value):
+    root = make_project("basic")
+    (root / "portal.yml").write_text(f"timezone: UTC\nmail:\n  acknowledgements_per_hour: {value}\n")
+
+    result = run_kb(root, "cases", "list", "--database-url", "sqlite://")
+
+    assert result.exit_code == 1
+    assert "portal.yml:3: 'acknowledgements_per_hour': expected a whole number above 0" in result.output, result.output
