@@ -124,9 +124,11 @@ def _case_or_404(number: str, token: str):
 
 
 def _private(body):
-    """The case page's address is its key: keep it out of Referer headers, caches and search engines."""
+    """The case page's address is its key: keep it out of Referer headers, caches and search engines.
+    same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the page's own reply
+    form, which the Origin check (origin.py) must refuse; other sites still never see the address."""
     response = make_response(body)
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
