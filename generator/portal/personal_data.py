@@ -22,13 +22,16 @@ _SECRET_WORD = (
 # "the password: x", "PASSWORD=x": whatever follows is the secret (as before).
 _SECRET_SET = re.compile(rf"(?i)\b{_SECRET_WORD}\b\s{{0,5}}[:=]\s{{0,5}}\S+")
 # "My password is Hunter2!", "the PIN for the front door was 4921", "passcode - 7391", "token set to
-# 'abc123'", "password Tr0ub4dor&3": a value that looks like a secret after the word and a verb (or nothing).
+# 'abc123'", "changed the password to Blue42!", "password Tr0ub4dor&3": a value that looks like a secret
+# after the word and a verb (or nothing). Every repetition is bounded: the pattern cannot backtrack far.
 _SECRET_SAID = re.compile(
     rf"(?i)\b{_SECRET_WORD}\b"
     r"(?:\s{1,5}(?:for|of|on)\s{1,5}(?:(?:the|my|our|your|his|her|their|this|that)\s{1,5})?[\w.-]{1,40}"
     r"(?:\s{1,5}[\w.-]{1,40})?)?"
-    r"(?:\s{0,5}[-\u2013]\s{0,5}|\s{1,5}(?:is\s{1,5}now|now\s{1,5}is|is|was|will\s{1,5}be|should\s{1,5}be"
-    r"|(?:(?:has|have)\s{1,5}been\s{1,5}|was\s{1,5}|is\s{1,5})?(?:set|changed|reset)\s{1,5}to|use|=)\s{1,5}|\s{1,5})"
+    # The longer verbs first: the first alternative that fits is the one taken ("is" would leave "set to X").
+    r"(?:\s{0,5}[-\u2013]\s{0,5}|\s{1,5}(?:(?:(?:has|have)\s{1,5}been\s{1,5}|was\s{1,5}|is\s{1,5})?"
+    r"(?:set|changed|reset)\s{1,5}to|is\s{1,5}now|now\s{1,5}is|will\s{1,5}be|should\s{1,5}be|is|was|to|use|=)"
+    r"\s{1,5}|\s{1,5})"
     r"""(?P<value>"[^"\n]{1,100}"|'[^'\n]{1,100}'|\u201c[^\u201d\n]{1,100}\u201d|[^\s"']{3,100})"""
 )
 # "use Blue42! as the password", "use 'letmein' as your PIN"
@@ -58,9 +61,16 @@ def _looks_secret(match: re.Match[str]) -> bool:
     if value[:1] in "\"'\u201c":
         return True
     value = value.rstrip(".,;:!?)")
-    return len(value) >= 3 and (
-        any(ch.isdigit() or ch in _SYMBOLS for ch in value) or any(ch.isupper() for ch in value[1:])
-    )
+    mixed_case = any(ch.isupper() for ch in value[1:]) and any(ch.islower() for ch in value)  # not "WRONG"
+    return len(value) >= 3 and (any(ch.isdigit() or ch in _SYMBOLS for ch in value) or mixed_case)
+
+
+_DATE_OR_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,4}(?:\.\d{1,4}){1,3}")
+
+
+def _phone(match: re.Match[str]) -> bool:
+    """Not a date (2026-11-23) or a version (2026.3.1), which have a phone number's characters too."""
+    return not _DATE_OR_VERSION.fullmatch(match.group(0))
 
 
 def _luhn(match: re.Match[str]) -> bool:
@@ -84,7 +94,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], Check | None], ...] = (
     # Before the phone number too: 13 to 19 digits in groups that pass the Luhn check are a card.
     ("payment card number", re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?!\d)"), _luhn),
     ("bank account (IBAN)", re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"), _iban),
-    ("phone number", re.compile(r"(?<![\w-])\+?\d[\d ().-]{6,24}\d(?![\w-])"), None),
+    ("phone number", re.compile(r"(?<![\w-])\+?\d[\d ().-]{6,24}\d(?![\w-])"), _phone),
     ("password or secret", _SECRET_SET, None),
     ("password or secret", _SECRET_SAID, _looks_secret),
     ("password or secret", _SECRET_USED, _looks_secret),
