@@ -108,3 +108,9 @@ def test_a_customer_logs_a_case_and_an_agent_works_it_to_resolution(browser, por
     expect(customer.locator(".facts")).to_contain_text("Resolved")
     expect(customer.locator(".resolution")).to_contain_text("Fixed in 2026.3.1")
     assert "P6 importer drops the data date" not in customer.content()
+
+    # The customer answers from the private page (a POST whose Origin the portal checks: the page's
+    # Referrer-Policy must leave the browser sending its real origin, not "null").
+    customer.fill("textarea[name=text]", "Thank you, that fixed it.")
+    customer.get_by_role("button", name="Send").click()
+    expect(customer.locator(".history")).to_contain_text("Thank you, that fixed it.")

@@ -2,8 +2,9 @@
 
 It serves the case form, the customer's private case page, the agent console, the search page and API,
 and (when given a built site) the help centre itself, so one origin holds all of them. Security is set
-here once for every response: CSRF on every POST, rate limits on public endpoints, security headers, a
-size limit on request bodies, HttpOnly SameSite session cookies."""
+here once for every response: CSRF on every POST (a token that expires, and the request's Origin), rate
+limits on public endpoints, security headers (HSTS behind an https public_url), a size limit on request
+bodies, HttpOnly SameSite cookies, a 503 with Retry-After when SQLite stays locked."""
 
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .clock import utcnow
 from .config import PortalConfig
-from .db import connect
+from .db import DatabaseBusy, connect
 from .desk import Desk
 from .knowledge import Knowledge
 from .mail import MailSender
 from .migrate import require_current
+from .origin import check_origin, own_origins
+from .sessions import Sessions
 
 MAX_BODY = 1024 * 1024  # a case is words; anything bigger is refused with 413 before it is read
 log = logging.getLogger(__name__)
@@ -39,7 +42,9 @@ def create_app(config: PortalConfig) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.secure_cookies,
         SESSION_COOKIE_NAME="kb_session",
-        WTF_CSRF_TIME_LIMIT=None,  # a customer may take an hour to write a case; the token is tied to the session
+        # A form's CSRF token expires: a customer may take an hour to write a case, a token that leaked must not
+        # work for ever.
+        WTF_CSRF_TIME_LIMIT=config.form_expiry_hours * 3600,
         RATELIMIT_ENABLED=config.rate_limits_enabled,
     )
     if config.proxies:
@@ -47,13 +52,30 @@ def create_app(config: PortalConfig) -> Flask:
         # every customer as the proxy. Only as many hops as are configured are believed, so a client cannot
         # pick its own address by sending the header itself.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies, x_proto=config.proxies, x_host=config.proxies)
-    engine = connect(config.database_url)
+    engine = connect(config.database_url, config.busy_timeout_seconds)
     require_current(engine)
     sender = MailSender(engine, config, utcnow) if config.mail_in_background else None
     desk = Desk(engine, config, sender=sender)
-    app.extensions["kb_portal"] = portal = Portal(config, desk, Knowledge(engine, config))
+    # The desk's clock, looked up on each call: tests set `desk.now` to move time for sessions too.
+    sessions = Sessions(engine, config.session_policy, lambda: desk.now())
+    app.extensions["kb_portal"] = portal = Portal(config, desk, Knowledge(engine, config), sessions)
+
+    @app.before_request
+    def same_origin_only():
+        # Before CSRFProtect's own check (registered next): a valid token from another site is still refused.
+        own = own_origins(request.scheme, request.host, config.public_url)
+        problem = check_origin(request.method, request.headers.get("Origin"), request.headers.get("Referer"), own)
+        if problem:
+            raise CSRFError(f"The request was {problem}.")
+
     CSRFProtect(app)
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=config.rate_limit_storage,
+        key_prefix=config.rate_limit_prefix,
+        headers_enabled=True,
+    )
     portal.limiter = limiter
 
     from . import console, customer, knowledge_views, search_views, site
@@ -79,6 +101,12 @@ def create_app(config: PortalConfig) -> Flask:
     def globals_for_templates():
         return {"portal": config, "agent": g.get("agent"), "now": utcnow()}
 
+    hsts = None
+    if config.public_url and config.public_url.startswith("https://"):
+        # Only for an https public_url: over plain http browsers ignore it, and a portal reached only by http
+        # (a test install) must not tell browsers to insist on https for its host.
+        hsts = "max-age=31536000" + ("; includeSubDomains" if config.hsts_include_subdomains else "")
+
     @app.after_request
     def security_headers(response):
         csp = response.headers.get("Content-Security-Policy") or (
@@ -93,7 +121,13 @@ def create_app(config: PortalConfig) -> Flask:
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if not config.frame_ancestors:
             response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        if hsts:
+            response.headers["Strict-Transport-Security"] = hsts
         return response
+
+    @app.errorhandler(DatabaseBusy)
+    def database_busy(error):
+        return busy_response()
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
@@ -103,6 +137,12 @@ def create_app(config: PortalConfig) -> Flask:
             message="This form has expired or was not sent from this site. Go back, reload "
             "the page and send it again; nothing was saved.",
         ), 400
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        if request.path.startswith("/api/"):
+            return {"error": error.description}, 400
+        return render_template("error.html", title="Bad request", message=error.description), 400
 
     @app.errorhandler(404)
     def not_found(error):
@@ -136,11 +176,26 @@ def current_portal() -> Portal:
     return current_app.extensions["kb_portal"]
 
 
-class Portal:
-    """What the views share: the settings, the desk, the knowledge loop, the rate limiter."""
+RETRY_AFTER = 10  # seconds: a writer holding SQLite's lock that long is rare; a customer's retry then works
 
-    def __init__(self, config: PortalConfig, desk: Desk, knowledge: Knowledge):
-        self.config, self.desk, self.knowledge = config, desk, knowledge
+
+def busy_response(body=None):
+    """503 with Retry-After for a database locked past the busy timeout: `body` (say, the form with what the
+    customer typed), else a page saying so, or JSON under /api/."""
+    if body is None:
+        message = "The case database is busy; nothing was saved. Wait a few seconds and try again."
+        if request.path.startswith("/api/"):
+            body = {"error": message}
+        else:
+            body = render_template("error.html", title="Busy, please try again", message=message)
+    return body, 503, {"Retry-After": str(RETRY_AFTER)}
+
+
+class Portal:
+    """What the views share: the settings, the desk, the knowledge loop, the sessions, the rate limiter."""
+
+    def __init__(self, config: PortalConfig, desk: Desk, knowledge: Knowledge, sessions: Sessions):
+        self.config, self.desk, self.knowledge, self.sessions = config, desk, knowledge, sessions
         self.limiter: Limiter | None = None
 
     @property

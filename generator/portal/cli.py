@@ -101,6 +101,13 @@ def portal(
     )
     if not config.public_url:  # links in mail go where this serves, unless portal.yml says where customers are
         config = config.with_(base_url=f"http://{host}:{port}")
+    if workers > 1 and config.rate_limit_storage.startswith("memory://"):
+        click.echo(
+            f"Warning: rate limits are counted in each of the {workers} processes (rate_limit_storage is "
+            f"memory://), so a client gets up to {workers} times each rate; set rate_limit_storage: "
+            "redis://HOST:PORT/DB in portal.yml to count them once.",
+            err=True,
+        )
     check_free(host, port)
     engine = connect(config.database_url)
     upgrade(engine)

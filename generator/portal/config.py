@@ -18,6 +18,7 @@ from .. import schema
 from ..catalog import load_clients, load_product, load_yaml_file
 from ..errors import Problem, SourceError
 from ..model import Product
+from .sessions import SessionPolicy
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -72,6 +73,21 @@ def _public_url(value: Any) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+RATE_LIMIT_STORAGES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+
+
+def _storage(value: Any) -> str:
+    """Where rate limits are counted: memory:// (this process) or Redis, shared by every worker and host."""
+    value = schema.text(value)
+    scheme = urllib.parse.urlsplit(value).scheme
+    if scheme not in RATE_LIMIT_STORAGES or "://" not in value:
+        raise schema.Invalid(
+            f"expected memory:// or a Redis URL such as redis://127.0.0.1:6379/0 "
+            f"({', '.join(s + '://' for s in RATE_LIMIT_STORAGES)}), got {value!r}"
+        )
+    return value
+
+
 PORTAL: dict[str, schema.Field] = {
     "timezone": schema.Field(_timezone, default="UTC", doc="The support team's time zone (IANA name)."),
     "working_hours": schema.Field(dict, default={}, doc="start, end (HH:MM) and days (mon..sun)."),
@@ -92,6 +108,18 @@ PORTAL: dict[str, schema.Field] = {
     ),
     "proxies": schema.Field(
         _count, default=0, doc="Proxies in front whose X-Forwarded-For, -Proto and -Host headers to trust."
+    ),
+    "rate_limit_storage": schema.Field(
+        _storage, default="memory://", doc="memory:// (one process) or redis://HOST:PORT/DB, shared by all workers."
+    ),
+    "session_idle_hours": schema.Field(_positive, default=8, doc="An agent's session ends after this idle."),
+    "session_lifetime_days": schema.Field(_positive, default=7, doc="...and after this, however busy."),
+    "form_expiry_hours": schema.Field(_positive, default=8, doc="A form (its CSRF token) expires after this."),
+    "hsts_include_subdomains": schema.Field(
+        schema.boolean, default=False, doc="With an https public_url: HSTS covers the subdomains too."
+    ),
+    "busy_timeout_seconds": schema.Field(
+        _positive, default=30, doc="SQLite: how long a write waits for another's lock before a 503."
     ),
 }
 WORKING_HOURS: dict[str, schema.Field] = {
@@ -166,6 +194,13 @@ class PortalConfig:
     mail_in_background: bool = False  # `kb portal`: requests queue mail, a thread sends it
     sweep_every_seconds: float = 60.0  # 0: no background sweep (tests, cron-only deployments)
     base_url: str = "http://127.0.0.1:8000"  # for links in emails
+    rate_limit_storage: str = "memory://"  # redis://... to count across workers and hosts
+    rate_limit_prefix: str = "kb-portal"  # keys in a shared storage (tests use their own)
+    session_idle_hours: int = 8
+    session_lifetime_days: int = 7
+    form_expiry_hours: int = 8
+    hsts_include_subdomains: bool = False
+    busy_timeout_seconds: float = 30.0
 
     @property
     def outbox_dir(self) -> Path:
@@ -174,6 +209,10 @@ class PortalConfig:
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def session_policy(self) -> SessionPolicy:
+        return SessionPolicy(dt.timedelta(hours=self.session_idle_hours), dt.timedelta(days=self.session_lifetime_days))
 
     def with_(self, **changes: Any) -> PortalConfig:
         return replace(self, **changes)
@@ -215,6 +254,12 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
             "level1_hours": values["level1_hours"],
             "frame_ancestors": tuple(values["frame_ancestors"]),
             "proxies": values["proxies"],
+            "rate_limit_storage": values["rate_limit_storage"],
+            "session_idle_hours": values["session_idle_hours"],
+            "session_lifetime_days": values["session_lifetime_days"],
+            "form_expiry_hours": values["form_expiry_hours"],
+            "hsts_include_subdomains": values["hsts_include_subdomains"],
+            "busy_timeout_seconds": values["busy_timeout_seconds"],
         }
         if values.get("public_url"):
             settings |= {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
 
 from .accounts import agent_by_id, all_agents, authenticate
 from .app import current_portal
@@ -16,15 +16,23 @@ from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, InvalidAction, Not
 from .forms import AgentTextForm, AssignForm, ContactForm, PortalForm, SignInForm, choices
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
+# The agent's server-side session (sessions.py): a random token, not Flask's signed cookie, which stayed
+# valid for 31 days after sign-out for anyone who had copied it.
+AGENT_COOKIE = "kb_agent"
+
+
+def signed_in_agent():
+    """The agent whose live session this request's cookie holds, else None."""
+    portal = current_portal()
+    found = portal.sessions.find("agent", request.cookies.get(AGENT_COOKIE))
+    return agent_by_id(portal.desk.engine, found.subject_id) if found else None
 
 
 def agent_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        agent_id = session.get("agent_id")
-        agent = agent_by_id(current_portal().desk.engine, agent_id) if agent_id else None
+        agent = signed_in_agent()
         if agent is None:
-            session.pop("agent_id", None)
             if request.method != "GET":
                 abort(403)
             # "console.", not ".": the knowledge blueprint's pages (/agent/report, the draft page, the stats
@@ -43,17 +51,37 @@ def sign_in():
     if form.validate_on_submit():
         agent = authenticate(current_portal().desk.engine, form.username.data, form.password.data)
         if agent:
-            session.clear()  # a fresh session (and CSRF token) for the signed-in agent
-            session["agent_id"] = agent.id
-            return redirect(_local(request.args.get("next")) or url_for(".queue"), code=303)
+            session.clear()  # a fresh CSRF token for the signed-in agent
+            portal = current_portal()
+            token = portal.sessions.start("agent", agent.id, replacing=request.cookies.get(AGENT_COOKIE))
+            response = redirect(_local(request.args.get("next")) or url_for(".queue"), code=303)
+            return _with_cookie(response, token)
         error = "That name and password do not match an active agent."
     return render_template("agent/sign_in.html", form=form, error=error), 401 if error else 200
 
 
 @blueprint.route("/sign-out", methods=["POST"])
 def sign_out():
+    current_portal().sessions.end(request.cookies.get(AGENT_COOKIE))
     session.clear()
-    return redirect(url_for(".sign_in"), code=303)
+    response = redirect(url_for(".sign_in"), code=303)
+    config = current_portal().config
+    response.delete_cookie(AGENT_COOKIE, path="/", secure=config.secure_cookies, httponly=True, samesite="Lax")
+    return response
+
+
+def _with_cookie(response: Response, token: str) -> Response:
+    config = current_portal().config
+    response.set_cookie(
+        AGENT_COOKIE,
+        token,
+        max_age=int(config.session_policy.lifetime.total_seconds()),
+        path="/",  # the console, the internal build at /internal/ and the article stats API
+        secure=config.secure_cookies,
+        httponly=True,
+        samesite="Lax",  # Lax, not Strict: a link to a case in an agent's mail opens it signed in
+    )
+    return response
 
 
 @blueprint.route("/")

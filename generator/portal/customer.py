@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
-from .app import current_portal
+from .app import busy_response, current_portal
+from .db import DatabaseBusy
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, NewCase
 from .forms import AvoidedForm, CaseForm, ReplyForm, choices, context_ref, page_ref, search_ref
 
@@ -27,26 +28,33 @@ def new_case():
         if form.last_search.data and not form.subject.data:
             form.subject.data = form.last_search.data
     if form.validate_on_submit():
-        submitted = portal.desk.submit(
-            NewCase(
-                subject=form.subject.data,
-                description=form.description.data,
-                customer_name=form.customer_name.data,
-                customer_email=form.customer_email.data,
-                severity=form.severity.data,
-                company=form.company.data or None,
-                phone=form.phone.data or None,
-                module=form.module.data or None,
-                page_id=page_ref(form.page.data),
-                context_id=context_ref(form.context.data),
-                last_search=search_ref(form.last_search.data),
-                client=_client_ref(form.client.data),
-            ),
-            form.idempotency_key.data,
-        )
+        try:
+            submitted = portal.desk.submit(_new_case(form), form.idempotency_key.data)
+        except DatabaseBusy:
+            # The form again, with everything the customer typed (and the same idempotency key: a retry that
+            # did get through once is not a second case).
+            page = render_template("case_new.html", form=form, severities=SEVERITIES, busy=True)
+            return busy_response(page)
         return redirect(url_for(".view_case", number=submitted.number, token=submitted.token, new=1), code=303)
     status = 400 if form.is_submitted() else 200
     return render_template("case_new.html", form=form, severities=SEVERITIES), status
+
+
+def _new_case(form: CaseForm) -> NewCase:
+    return NewCase(
+        subject=form.subject.data,
+        description=form.description.data,
+        customer_name=form.customer_name.data,
+        customer_email=form.customer_email.data,
+        severity=form.severity.data,
+        company=form.company.data or None,
+        phone=form.phone.data or None,
+        module=form.module.data or None,
+        page_id=page_ref(form.page.data),
+        context_id=context_ref(form.context.data),
+        last_search=search_ref(form.last_search.data),
+        client=_client_ref(form.client.data),
+    )
 
 
 @blueprint.route("/cases/<number>/<token>", methods=["GET"])
@@ -116,9 +124,11 @@ def _case_or_404(number: str, token: str):
 
 
 def _private(body):
-    """The case page's address is its key: keep it out of Referer headers, caches and search engines."""
+    """The case page's address is its key: keep it out of Referer headers, caches and search engines.
+    same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the page's own reply
+    form, which the Origin check (origin.py) must refuse; other sites still never see the address."""
     response = make_response(body)
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import os
+import sqlite3
 import threading
 import time
 import weakref
@@ -195,6 +197,22 @@ feedback = sa.Table(
     sa.Column("comment", sa.Text),
 )
 
+# Server-side sessions (migration 0003): the cookie holds a random token, the row only its SHA-256, so a copy
+# of the table signs nobody in, and ending a session is deleting its row. `kind` says whose (agent now,
+# customers later), `subject_id` whom: the agents' or the customers' id.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("subject_id", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Index("ix_sessions_expires_at", "expires_at"),
+)
+
 searches = sa.Table(
     "searches",
     metadata,
@@ -206,8 +224,16 @@ searches = sa.Table(
 )
 
 
-def connect(database_url: str) -> Engine:
-    """An engine for `database_url` (sqlite:///path or postgresql+psycopg://...), SQLite tuned for safety."""
+class DatabaseBusy(Exception):
+    """SQLite stayed locked by another writer for longer than the busy timeout: try again shortly."""
+
+
+BUSY_SECONDS = 30.0
+
+
+def connect(database_url: str, busy_seconds: float = BUSY_SECONDS) -> Engine:
+    """An engine for `database_url` (sqlite:///path or postgresql+psycopg://...), SQLite tuned for safety;
+    `busy_seconds`: how long an SQLite writer waits for another one's lock before giving up."""
     try:
         url = sa.engine.make_url(database_url)
     except sa.exc.ArgumentError:
@@ -215,20 +241,20 @@ def connect(database_url: str) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30}, pool_size=20, max_overflow=20)
-        sa.event.listen(engine, "connect", _sqlite_connect)
+        engine = sa.create_engine(url, connect_args={"timeout": busy_seconds}, pool_size=20, max_overflow=20)
+        sa.event.listen(engine, "connect", functools.partial(_sqlite_connect, busy_ms=int(busy_seconds * 1000)))
         sa.event.listen(engine, "begin", _sqlite_begin)
-        _WRITER_QUEUES[engine] = WriterQueue(url.database)
+        _WRITER_QUEUES[engine] = WriterQueue(url.database, busy_seconds)
         return engine
     if url.get_backend_name() == "postgresql":
         return sa.create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
     raise KbError(f"--database-url: {url.get_backend_name()} is not supported; expected SQLite or PostgreSQL")
 
 
-def _sqlite_connect(dbapi_connection, _record) -> None:
+def _sqlite_connect(dbapi_connection, _record, busy_ms: int) -> None:
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see _sqlite_begin
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000"):
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", f"busy_timeout={busy_ms}"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
@@ -250,17 +276,16 @@ class WriterQueue:
     next. A writer that cannot get its turn in time (a write nested in a write, a stuck process) goes on
     without it and meets SQLite's own lock, so nothing hangs that did not hang before."""
 
-    WAIT = 30.0  # seconds, as the busy timeout
-
-    def __init__(self, database: str | None):
+    def __init__(self, database: str | None, wait: float = BUSY_SECONDS):
+        self.wait = wait  # seconds, as the busy timeout
         self.threads = threading.Lock()
         # An in-memory database belongs to one process: the thread lock is all it needs.
         self.path = f"{database}-writers" if database and database != ":memory:" else None
 
     @contextmanager
     def turn(self) -> Iterator[None]:
-        deadline = time.monotonic() + self.WAIT
-        if not self.threads.acquire(timeout=self.WAIT):
+        deadline = time.monotonic() + self.wait
+        if not self.threads.acquire(timeout=self.wait):
             yield
             return
         try:
@@ -310,11 +335,25 @@ _WRITER_QUEUES: weakref.WeakKeyDictionary[Engine, WriterQueue] = weakref.WeakKey
 
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
-    """One write transaction: committed whole when the block ends, rolled back whole on any error."""
+    """One write transaction: committed whole when the block ends, rolled back whole on any error.
+    DatabaseBusy when SQLite stayed locked past the busy timeout (nothing was written)."""
     queue = _WRITER_QUEUES.get(engine)
-    with queue.turn() if queue else nullcontext():
-        with engine.connect().execution_options(kb_write=True) as conn, conn.begin():
-            yield conn
+    try:
+        with queue.turn() if queue else nullcontext():
+            with engine.connect().execution_options(kb_write=True) as conn, conn.begin():
+                yield conn
+    except sa.exc.OperationalError as exc:
+        if _is_busy(exc):
+            raise DatabaseBusy(str(exc.orig)) from exc
+        raise
+
+
+def _is_busy(exc: sa.exc.OperationalError) -> bool:
+    """SQLite's SQLITE_BUSY ("database is locked"): another writer held the lock past the busy timeout."""
+    orig = exc.orig
+    return isinstance(orig, sqlite3.OperationalError) and getattr(orig, "sqlite_errorname", "").startswith(
+        ("SQLITE_BUSY", "SQLITE_LOCKED")
+    )
 
 
 @contextmanager

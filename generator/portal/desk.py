@@ -23,6 +23,7 @@ from .clock import clocks_for, utcnow
 from .config import PortalConfig
 from .db import agents, cases, deflections, events, reading, writing
 from .mail import MailSender, deliver_claimed, deliver_pending, queue_mail, release_dead_claims, undelivered
+from .sessions import Sessions
 
 SEVERITIES = {
     "minor": "A question, or a problem with a workaround",
@@ -389,9 +390,11 @@ class Desk:
 
     def sweep(self) -> SweepReport:
         """Escalate Level 1 cases past their resolution clock; send the status update of every case whose
-        update clock ran out; retry mail. Safe to run any number of times, anywhere, at once."""
+        update clock ran out; retry mail; delete sessions that ended by themselves. Safe to run any number of
+        times, anywhere, at once."""
         now = self.now()
         escalated, updated = [], []
+        Sessions(self.engine, self.config.session_policy, self.now).delete_expired()
         with reading(self.engine) as conn:
             overdue = (
                 conn.execute(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from flask import abort, request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -68,6 +69,22 @@ def _checked(check, value: str | None, limit: int = 200) -> str | None:
         return check(value)
     except Invalid:
         return None
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """The query parameter `name` as a whole number from `low` to `high` (`default` when absent); anything
+    else is a 400 saying what is expected. Unbounded, `/agent/report?days=999999999` overflowed a timedelta
+    (a 500)."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if len(raw) <= 12 else None
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        abort(400, f"{name}={raw[:20]}: expected a whole number from {low} to {high}.")
+    return value
 
 
 def page_ref(value: str | None) -> str | None:

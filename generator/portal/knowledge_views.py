@@ -12,10 +12,11 @@ from ..errors import KbError
 from ..search import search
 from .app import current_portal
 from .console import _case, agent_required
-from .forms import PortalForm, choices, one_line, plain_text
+from .forms import PortalForm, choices, int_arg, one_line, plain_text
 from .knowledge import FLAG_KINDS, DraftInput, KnowledgeError, article_id
 
 blueprint = Blueprint("knowledge", __name__)
+MAX_REPORT_DAYS = 36500  # a century: "all time" is days=0
 
 
 class LinkForm(PortalForm):
@@ -140,7 +141,7 @@ def report_page():
     from .report import build_report
 
     portal = current_portal()
-    days = request.args.get("days", type=int, default=0)
+    days = int_arg("days", 0, 0, MAX_REPORT_DAYS)
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days) if days > 0 else None
     client = request.args.get("client") or None
     if client not in (None, *portal.config.clients):

@@ -173,17 +173,30 @@ def report_lines(report: Report) -> list[str]:
     return lines
 
 
+# Where a spreadsheet may start a formula: at the start of a cell after any spaces (and quotes, which a
+# spreadsheet splitting on another delimiter leaves in), and after a character some spreadsheet splits cells
+# on (a `;` inside "x;=cmd()" became a cell of its own for one set to split on semicolons). The runs are of
+# characters that are never the separators themselves, so each position is looked at a bounded number of
+# times: linear in the text.
+_FORMULA = re.compile(r'(?:^[\s"]*|[,;|\t\r\n][ "]*)(?=[=+\-@])')
+
+
 def _cell(value: object) -> object:
-    """A value a spreadsheet shows as text. Searches come from anyone on the help centre: a search for
-    `=HYPERLINK("http://evil.example", "x")` became a live formula in the exported sheet (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """A value a spreadsheet shows as text: a `'` before every place a formula could start. Searches come from
+    anyone on the help centre: a search for `=HYPERLINK("http://evil.example", "x")` became a live formula in
+    the exported sheet (CSV injection)."""
+    if not isinstance(value, str):
+        return value
+    value = _FORMULA.sub(lambda m: m.group(0) + "'", value)
+    return "'" + value if value[:1] in ("\t", "\r") else value
 
 
 class _SafeWriter:
+    """Every cell quoted as well: a `;` inside an unquoted cell split it in two for a spreadsheet that splits
+    on semicolons, and the second half ("x;=cmd()") started a formula no first-character check had seen."""
+
     def __init__(self, out: io.StringIO) -> None:
-        self._writer = csv.writer(out)
+        self._writer = csv.writer(out, quoting=csv.QUOTE_ALL)
 
     def writerow(self, row: list) -> None:
         self._writer.writerow([_cell(value) for value in row])

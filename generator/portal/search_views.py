@@ -10,9 +10,11 @@ from flask import Blueprint, render_template, request
 from ..errors import KbError
 from ..search import SearchResults, search
 from .app import current_portal
+from .forms import int_arg
 
 blueprint = Blueprint("search", __name__)
 MAX_QUERY = 200
+MAX_PAGE = 1000  # of 10 hits: further than anyone reads, and a bound like every number a URL brings
 
 
 def _run(query: str, limit: int, snippets: bool = True, prefix: bool = False) -> SearchResults | None:
@@ -22,7 +24,7 @@ def _run(query: str, limit: int, snippets: bool = True, prefix: bool = False) ->
         return None
     module = request.args.get("module") or None
     page_type = request.args.get("type") or None
-    page = request.args.get("page", type=int, default=1)
+    page = int_arg("page", 1, 1, MAX_PAGE)
     try:
         return search(
             index_dir,
@@ -30,7 +32,7 @@ def _run(query: str, limit: int, snippets: bool = True, prefix: bool = False) ->
             module=module,
             type=page_type,
             limit=limit,
-            page=max(page, 1),
+            page=page,
             snippets=snippets,
             prefix=prefix,
         )
@@ -41,7 +43,7 @@ def _run(query: str, limit: int, snippets: bool = True, prefix: bool = False) ->
 def _log(query: str, results: SearchResults | None, source: str) -> None:
     """Searches feed the report: the ones that found nothing are the articles to write next. Type-ahead
     suggestions are not logged (every keystroke would count)."""
-    if results is not None and (request.args.get("page", type=int) or 1) == 1:
+    if results is not None and int_arg("page", 1, 1, MAX_PAGE) == 1:
         current_portal().knowledge.record_search(query, results.total, source)
 
 

@@ -6,7 +6,8 @@ form, CSRF, building SQL), so one process tops out near one core. Workers share 
 the instance folder (its secret key, so any worker reads any worker's session cookie and CSRF token); SQLite
 writers of all workers queue on the flock of `db.WriterQueue`. Each worker runs the timed rules and sends
 mail on its own threads; both claim their work in the database, so no case is escalated or mailed twice.
-Rate limits are counted per worker (in memory), so N workers let a client through up to N times the rate."""
+Rate limits are counted where portal.yml's rate_limit_storage says: in each worker's memory by default (N
+workers let a client through up to N times the rate, and `kb portal` warns), or in Redis, shared by all."""
 
 from __future__ import annotations
 

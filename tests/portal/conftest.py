@@ -2,6 +2,9 @@
 the database runs on both), the app with CSRF on, browser-like visitors, a settable clock, a real SMTP sink
 and a real WSGI server.
 
+Redis (rate limits shared between workers) comes from KB_TEST_REDIS_URL, such as redis://127.0.0.1:6379/0,
+skipped without it unless KB_REQUIRE_REDIS=1, like PostgreSQL.
+
 PostgreSQL comes from KB_TEST_POSTGRES_URL, a server URL whose role may CREATE DATABASE, such as
 postgresql+psycopg://kb:kb@127.0.0.1:5432/postgres. Each xdist worker creates and migrates its own database
 (named after the worker and the process) once, puts the support team in it, and empties it again before
@@ -167,6 +170,40 @@ def postgres_database(postgres_server: PostgresServer) -> Iterator[PostgresDatab
     database = PostgresDatabase(postgres_server)
     yield database
     database.close()
+
+
+# -- Redis (shared rate limits) -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """KB_TEST_REDIS_URL (redis://127.0.0.1:6379/0); skipped without it, failed with KB_REQUIRE_REDIS=1 (CI)."""
+    url = os.environ.get("KB_TEST_REDIS_URL")
+    if not url:
+        reason = "KB_TEST_REDIS_URL is not set (a server URL such as redis://127.0.0.1:6379/0)"
+        if os.environ.get("KB_REQUIRE_REDIS") == "1":
+            pytest.fail(f"{reason}; KB_REQUIRE_REDIS=1 requires the Redis tests to run", pytrace=False)
+        pytest.skip(f"{reason}; set it to run the shared rate-limit tests")
+    import redis
+
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"KB_TEST_REDIS_URL: cannot reach {url!r}: {exc}", pytrace=False)
+    return url
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own, its keys deleted afterwards: tests sharing one Redis never collide."""
+    import redis
+
+    prefix = f"kbtest-{_WORKER}-{os.getpid()}-{secrets.token_hex(4)}"
+    yield prefix
+    server = redis.Redis.from_url(redis_url)
+    for key in server.scan_iter(f"*{prefix}*"):
+        server.delete(key)
+    server.close()
 
 
 # -- SQLite ---------------------------------------------------------------------------------------------

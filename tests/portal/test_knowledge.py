@@ -192,6 +192,7 @@ CASE = SimpleNamespace(
         ("The same at Northwind Traders", "a client's name", "Northwind Traders"),
         ("The login is password: x", "password or secret", "password: x"),
         ("Set API_KEY=abc123 in the file", "password or secret", "API_KEY=abc123"),
+        ("My password is Hunter2!", "password or secret", "password is Hunter2!"),  # pulled into kb/ once
         ("Key AKIAIOSFODNN7EXAMPLE in the log", "access key", "AKIAIOSFODNN7EXAMPLE"),
         ("Use sk_live_4eC39HqLyjWDarjtT1zdp7dc now", "access key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
         ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc", "bearer token", "Bearer eyJhbGciOiJIUzI1NiJ9.abc"),
@@ -862,6 +863,46 @@ def test_kb_report_csv_holds_every_figure_and_no_formula(run_kb, project, databa
         ("feedback_no", "KB-0004"): "1",
     }
     assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@")]
+
+
+HOSTILE_SEARCHES = [
+    'gantt;=HYPERLINK("http://evil.example","x")',  # a formula after a semicolon
+    " =1+1",  # after leading spaces
+    "\t=cmd|' /C calc'!A0",
+    "a,@SUM(1+1)*cmd|' /C calc'!A0",
+    'b;"=2+2"',  # a quote between the delimiter and the formula
+    "c|+1",
+    "-2+3",
+]
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"], ids=repr)
+def test_kb_report_csv_quotes_every_cell_and_no_split_makes_a_formula(
+    run_kb, project, database_url, knowledge, delimiter
+):
+    for query in HOSTILE_SEARCHES:
+        knowledge.record_search(query, 0, "search")
+
+    result = run_kb(project, "report", "--csv", "--database-url", database_url)
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(line.startswith('"') and line.endswith('"') for line in lines), "every cell quoted"
+    rows = list(csv.reader(io.StringIO(result.output), delimiter=delimiter))
+    cells = [cell for row in rows for cell in row]
+    assert not [cell for cell in cells if cell.lstrip(" ")[:1] in FORMULA], "a cell a spreadsheet would evaluate"
+    if delimiter == ",":  # read as written, every search is there as text: a ' before each formula start
+        searches = {key for section, key, _ in rows[1:] if section == "no_result_searches"}
+        assert searches == {
+            'gantt;\'=HYPERLINK("http://evil.example","x")',
+            "'=1+1",  # searches are stored stripped
+            "'=cmd|' /C calc'!A0",
+            "a,'@SUM(1+1)*cmd|' /C calc'!A0",
+            'b;"\'=2+2"',
+            "c|'+1",
+            "'-2+3",
+        }
 
 
 def test_the_console_report_page_needs_an_agent_and_shows_the_figures(make_app, history):

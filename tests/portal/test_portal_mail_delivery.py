@@ -115,6 +115,7 @@ def test_an_agent_sees_mail_not_delivered_yet_and_then_given_up_in_the_case(down
     assert mail.given_up_at is not None and mail.sent_at is None and mail.next_attempt_at is None
     (given_up,) = store.events(number, "mail_given_up")
     assert CUSTOMER_EMAIL in given_up.body and "Connection refused" in given_up.body
+    agent.sign_in("ann")  # three days on, the first session has timed out
     page = agent.get(f"/agent/cases/{number}").text
     assert "given up" in page and "Connection refused" in page and "not delivered yet" not in page
     assert "mail given up" in page  # the history's entry

@@ -207,7 +207,9 @@ def test_the_private_case_page_is_neither_referred_nor_cached(visitor):
     page = visitor.get(path)
 
     assert page.status_code == 200
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    # Never sent to another site; same-origin rather than no-referrer, so that the page's reply form carries
+    # its real Origin (no-referrer makes it "null", which the Origin check refuses).
+    assert page.headers["Referrer-Policy"] == "same-origin"
     assert "no-store" in page.headers["Cache-Control"]
 
 
@@ -281,3 +283,127 @@ def test_a_wrong_name_or_password_or_a_former_agent_does_not_sign_in(visitor, us
     assert response.status_code == 401
     assert "That name and password do not match an active agent." in response.text
     assert visitor.get("/agent/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://localhost.evil.example"},
+        {"Referer": "https://evil.example/page"},
+        {"Origin": "https://evil.example", "Referer": "http://localhost/cases/new"},
+    ],
+    ids=repr,
+)
+def test_a_post_with_a_valid_token_from_another_site_is_refused_and_saves_nothing(visitor, store, headers):
+    agent = Visitor(visitor.client.application.test_client())
+    agent.sign_in("ann")
+    number, _ = visitor.log_case()
+    before = (store.count_cases(), len(store.events(number)))
+    form = visitor.form("/cases/new", "/cases/new")
+    note = find_form(agent.get(f"/agent/cases/{number}").text, f"/agent/cases/{number}/note").fields
+
+    posts = {
+        "new case": visitor.post("/cases/new", form.fields | case_fields(), headers=headers),
+        "agent note": agent.post(f"/agent/cases/{number}/note", note | {"text": "From elsewhere"}, headers=headers),
+    }
+
+    for what, response in posts.items():
+        assert response.status_code == 400, what
+        assert "Please try again" in response.text and "nothing was saved" in response.text, what
+    assert (store.count_cases(), len(store.events(number))) == before
+
+
+@pytest.mark.parametrize(
+    ("public_url", "headers"),
+    [
+        (None, {"Origin": "http://localhost"}),
+        (None, {"Referer": "http://localhost/cases/new"}),
+        (None, {}),  # neither: not a browser that could carry someone's cookies; the token still decides
+        ("https://support.example.com", {"Origin": "https://support.example.com"}),
+        ("https://support.example.com", {"Origin": "http://localhost"}),  # where the request was sent
+    ],
+    ids=repr,
+)
+def test_a_post_from_the_portals_own_pages_goes_through(make_app, store, public_url, headers):
+    browser = Visitor(make_app(public_url=public_url).test_client())
+    form = browser.form("/cases/new", "/cases/new")
+
+    response = browser.post("/cases/new", form.fields | case_fields(), headers=headers)
+
+    assert response.status_code == 303, response.text
+    assert store.count_cases() == 1
+
+
+def test_an_expired_form_is_refused_with_please_try_again_and_saves_nothing(make_app, store, monkeypatch):
+    import itsdangerous.timed
+
+    browser = Visitor(make_app(form_expiry_hours=1).test_client())
+    real = itsdangerous.timed.TimestampSigner.get_timestamp
+
+    def later(minutes: int) -> None:
+        # Flask-WTF dates its tokens through itsdangerous: move that clock, as the hour passes for the customer.
+        monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda s: real(s) + minutes * 60)
+
+    fresh = browser.form("/cases/new", "/cases/new").fields
+    stale = browser.form("/cases/new", "/cases/new").fields
+    later(59)
+    assert browser.post("/cases/new", fresh | case_fields(subject="In time")).status_code == 303
+    later(61)
+    expired = browser.post("/cases/new", stale | case_fields(subject="Too late"))
+
+    assert expired.status_code == 400
+    assert "Please try again" in expired.text and "nothing was saved" in expired.text
+    assert [case.subject for case in store.cases()] == ["In time"]
+
+
+@pytest.mark.parametrize(
+    ("public_url", "include_subdomains", "expected"),
+    [
+        (None, False, None),
+        ("http://support.example.com", False, None),
+        ("https://support.example.com", False, "max-age=31536000"),
+        ("https://support.example.com", True, "max-age=31536000; includeSubDomains"),
+    ],
+)
+def test_hsts_is_sent_on_every_response_only_with_an_https_public_url(
+    make_app, public_url, include_subdomains, expected
+):
+    browser = Visitor(make_app(public_url=public_url, hsts_include_subdomains=include_subdomains).test_client())
+    responses = {
+        "page": browser.get("/cases/new"),
+        "404": browser.get("/cases/CASE-999999/0000"),
+        "JSON": browser.get("/api/ping"),
+        "400 (CSRF)": browser.post("/cases/new", case_fields()),
+        "redirect": browser.get("/agent/"),
+    }
+
+    for what, response in responses.items():
+        assert response.headers.get("Strict-Transport-Security") == expected, what
+
+
+@pytest.mark.parametrize("days", ["999999999", "-1", "36501", "abc", "1e9", "9" * 5000])
+def test_a_report_period_out_of_bounds_is_a_400_that_says_what_is_expected(visitor, days):
+    visitor.sign_in("ann")
+
+    response = visitor.get(f"/agent/report?days={days}")
+
+    assert response.status_code == 400
+    assert "days=" in response.text and "expected a whole number from 0 to 36500" in response.text
+    assert_security_headers(response, "400")
+    assert visitor.get("/agent/report?days=36500").status_code == 200
+    assert visitor.get("/agent/report?days=7").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/search?q=gantt&page=", "/api/search?q=gantt&page="])
+@pytest.mark.parametrize("page", ["0", "1001", "99999999999", "x"])
+def test_a_search_page_number_out_of_bounds_is_a_400(site_app, path, page):
+    response = site_app.test_client().get(path + page)
+
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert "expected a whole number from 1 to 1000" in response.get_json()["error"]
+    else:
+        assert "expected a whole number from 1 to 1000" in response.text
+    assert site_app.test_client().get(path + "2").status_code == 200

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from generator.portal.config import MailSettings, WorkingHours, load_portal_config
+from generator.portal.sessions import SessionPolicy
 
 from .portal_helpers import GENEROUS_LIMITS, Visitor, case_fields
 
@@ -126,3 +127,54 @@ def test_a_bad_hourly_acknowledgements_limit_is_named_at_its_line(run_kb, make_p
 
     assert result.exit_code == 1
     assert "portal.yml:3: 'acknowledgements_per_hour': expected a whole number above 0" in result.output, result.output
+
+
+HARDENING_YML = """\
+rate_limit_storage: redis://127.0.0.1:6379/2
+session_idle_hours: 4
+session_lifetime_days: 2
+form_expiry_hours: 3
+hsts_include_subdomains: true
+busy_timeout_seconds: 5
+"""
+
+
+def test_the_session_form_hsts_busy_and_rate_limit_storage_settings_reach_the_portal(make_project):
+    root = make_project("basic")
+    defaults = load_portal_config(root, "sqlite://")
+    (root / "portal.yml").write_text(HARDENING_YML, encoding="utf-8")
+
+    config = load_portal_config(root, "sqlite://")
+
+    assert config.rate_limit_storage == "redis://127.0.0.1:6379/2"
+    assert config.session_policy == SessionPolicy(dt.timedelta(hours=4), dt.timedelta(days=2))
+    assert (config.form_expiry_hours, config.hsts_include_subdomains, config.busy_timeout_seconds) == (3, True, 5)
+    assert defaults.rate_limit_storage == "memory://"
+    assert defaults.session_policy == SessionPolicy(dt.timedelta(hours=8), dt.timedelta(days=7))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            "rate_limit_storage: redis://127.0.0.1:6379/2",
+            "rate_limit_storage: memcached://127.0.0.1:11211",
+            "portal.yml:1: 'rate_limit_storage': expected memory:// or a Redis URL such as redis://127.0.0.1:6379/0",
+        ),
+        (
+            "rate_limit_storage: redis://127.0.0.1:6379/2",
+            "rate_limit_storage: 127.0.0.1:6379",
+            "portal.yml:1: 'rate_limit_storage': expected memory:// or a Redis URL",
+        ),
+        ("session_idle_hours: 4", "session_idle_hours: 0", "portal.yml:2: 'session_idle_hours': expected a whole"),
+        ("form_expiry_hours: 3", "form_expiry_hours: soon", "portal.yml:4: 'form_expiry_hours': expected a whole"),
+    ],
+)
+def test_session_and_rate_limit_storage_mistakes_are_named_at_their_line(run_kb, make_project, old, new, problem):
+    root = make_project("basic")
+    (root / "portal.yml").write_text(HARDENING_YML.replace(old, new), encoding="utf-8")
+
+    result = run_kb(root, "cases", "list", "--database-url", "sqlite://")
+
+    assert result.exit_code == 1
+    assert problem in result.output, result.output
