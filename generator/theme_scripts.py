@@ -31,14 +31,25 @@ def script_hash(body: str) -> str:
     return f"'sha256-{base64.b64encode(hashlib.sha256(body.encode('utf-8')).digest()).decode()}'"
 
 
+def content_span(page: str) -> tuple[int, int]:
+    """Where a built page's content is: from Material's content <article> to the page's last </article>;
+    (len, len) for a page without one (a generated page such as context/, all the generator's own)."""
+    start = page.find(_CONTENT_START)
+    if start < 0:
+        return len(page), len(page)
+    end = page.rfind(_CONTENT_END)
+    return start, end if end > start else len(page)  # unclosed: nothing after it counts as the theme's
+
+
+def content_area(page: str) -> str:
+    """The HTML of a built page's content (what the writer's markdown became, and the kb blocks below it)."""
+    start, end = content_span(page)
+    return page[start:end]
+
+
 def theme_script_hashes(page: str) -> list[str]:
     """The hashes of a built page's inline scripts outside its content; data blocks (JSON) do not run."""
-    start = page.find(_CONTENT_START)
-    end = page.rfind(_CONTENT_END)
-    if start < 0:
-        start = end = len(page)  # no content area (a generated page such as context/): all the generator's
-    elif end < start:
-        end = len(page)  # an unclosed content area runs to the end: nothing after it counts as the theme's
+    start, end = content_span(page)
     hashes = []
     for match in _INLINE_SCRIPT.finditer(page):
         if start <= match.start() < end:
