@@ -9,9 +9,9 @@ from pathlib import Path
 
 from . import schema
 from .errors import Problem, rel
-from .logos import SUFFIXES as LOGO_KINDS
-from .logos import check_logo
 from .model import BOOKS, Catalog, ClientProfile, Context, ContextClaim, Module, Page, Product
+from .pictures import SUFFIXES as LOGO_KINDS
+from .pictures import check_logo, check_svg
 from .yamlfile import YamlDoc, YamlProblems, parse_yaml
 
 SOURCE_DIRS = ("kb", "docs")
@@ -36,7 +36,11 @@ def load_catalog(root: Path) -> Catalog:
             if page:
                 pages.append(page)
         else:
-            assets.append(rel(path, root))
+            unsafe = check_svg(path.read_bytes()) if path.suffix.lower() == ".svg" else None
+            if unsafe:
+                problems.append(Problem(rel(path, root), 0, unsafe))
+            else:
+                assets.append(rel(path, root))
     return Catalog(root, product, tuple(pages), tuple(sorted(assets)), clients, contexts, tuple(problems))
 
 

@@ -140,11 +140,19 @@ _INPUT = re.compile(r"<input\b[^>]*>")
 _CHOICE = re.compile(r'\stype="(?:checkbox|radio)"')
 
 
+# Ids the theme's script looks up (`#__config` holds its settings, the search worker's address among them):
+# an earlier element of the page with one of them would stand in for the theme's (DOM clobbering).
+RESERVED_IDS = re.compile(r"__(config|search|drawer|toc|consent|skip|palette\w*)")
+_RESERVED_ID = re.compile(r'\s(?:id|name)="' + RESERVED_IDS.pattern + '"')
+
+
 def sanitise_html(fragment: str) -> str:
     """A page's HTML with everything outside the allowlist removed (script and style with their content)."""
     clean = _cleaner().clean(fragment)
     if "<input" in clean:
         clean = _INPUT.sub(lambda m: m.group(0) if _CHOICE.search(m.group(0)) else "", clean)
+    if '="__' in clean:
+        clean = _RESERVED_ID.sub("", clean)
     return clean
 
 
@@ -239,6 +247,8 @@ def _attribute_problem(where: str, name: str, value: str) -> str | None:
             f"{where}: address {value[:60]!r} is removed from pages; expected "
             f"{', '.join(s + ':' for s in sorted(URL_SCHEMES))} or a relative address"
         )
+    if name.lower() in ("id", "name") and RESERVED_IDS.fullmatch(value):
+        return f"{where}: {name} {value!r} is the theme's own and is removed from pages; expected another"
     if name.lower() == "style":
         properties = {part.split(":")[0].strip().lower() for part in value.split(";") if part.strip()}
         if properties - STYLE_PROPERTIES:
@@ -283,6 +293,8 @@ def check_page_html(page: Page) -> list[Problem]:
                 found.append((line(tag.start()), message))
     for attr_list in _ATTR_LIST.finditer(body):
         for token in _ATTR_TOKEN.finditer(attr_list.group(1)):
+            if token.group(0).startswith("#") and RESERVED_IDS.fullmatch(token.group(0)[1:]):
+                found.append((line(attr_list.start()), _attribute_problem("attribute list", "id", token.group(0)[1:])))
             if not token.group(1):
                 continue  # #id or .class
             name, value = token.group(1), next((v for v in token.groups()[1:] if v is not None), "")

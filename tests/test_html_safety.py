@@ -149,6 +149,19 @@ def test_sanitiser_keeps_what_material_and_the_extensions_emit(markup):
     assert sanitise_html(markup) == markup
 
 
+def test_sanitiser_removes_ids_the_theme_script_looks_up_and_check_names_them(make_project):
+    """`<div id="__config">` before the theme's own would hand Material's script the page's settings."""
+    clean = sanitise_html(
+        '<div id="__config">{"search": "x.js"}</div><p name="__drawer">a</p><h2 id="__tabbed_1_1">b</h2>'
+    )
+    assert "__config" not in clean and "__drawer" not in clean and 'id="__tabbed_1_1"' in clean
+    body = '\n<div id="__config" markdown>\n{"search": "x.js"}\n</div>\n\nText.\n{: #__search }\n'
+    page = HOSTILE.split("Intro text stays.")[0] + body
+    root = make_project("basic", files={HOSTILE_PATH: page})
+    problems = [str(p) for p in check_catalog(load_catalog(root)) if p.path == HOSTILE_PATH]
+    assert len(problems) == 2 and all("the theme's own" in p for p in problems), problems
+
+
 def test_build_removes_every_injection_from_the_page_and_keeps_its_text(make_project):
     root = make_project("basic", files={HOSTILE_PATH: HOSTILE})
     out = build_target(root, SITE, root / "build" / "site").out
@@ -175,7 +188,7 @@ def test_check_names_each_injection_at_its_line_and_not_markup_in_code(make_proj
     assert all(p.severity == "warning" for p in problems)
     lines = {p.line for p in problems}
     for needle in (
-        "<script>alert(\"raw-script\")",
+        '<script>alert("raw-script")',
         "<iframe",
         "<svg><script>",
         "onerror=",
@@ -189,7 +202,7 @@ def test_check_names_each_injection_at_its_line_and_not_markup_in_code(make_proj
         "{: onclick",
         "{: onmouseover",
         "{ onclick",
-        'onmouseover="alert(\'md-in-html\')',
+        "onmouseover=\"alert('md-in-html')",
         "<form",
     ):
         assert line_in(HOSTILE, needle) in lines, (needle, sorted(lines), [str(p) for p in problems])
@@ -339,6 +352,19 @@ def test_plain_logos_are_accepted(make_project, name, content):
     profile = (root / "clients/acme.yml").read_text(encoding="utf-8")
     root.joinpath("clients/acme.yml").write_text(profile.replace("clients/acme/logo.svg", f"clients/acme/{name}"))
     assert [str(p) for p in check_catalog(load_catalog(root)) if p.path == "clients/acme.yml"] == []
+
+
+def test_svg_picture_with_script_in_the_pages_folders_is_refused_and_not_published(make_project):
+    root = make_project(
+        "basic", files={"docs/user/images/evil.svg": SVG_OK.replace(b"<rect", b"<script>x()</script><rect")}
+    )
+    catalog = load_catalog(root)
+    assert "docs/user/images/evil.svg" not in catalog.assets
+    problems = [str(p) for p in check_catalog(catalog)]
+    assert (
+        "docs/user/images/evil.svg: an SVG with a <script> element; expected one without scripts or embedded content"
+        in problems
+    )
 
 
 # Paths read for a build

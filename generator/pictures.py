@@ -1,10 +1,11 @@
-"""A client's logo, checked when its profile loads: a raster picture that is what its name says, or an SVG
-that cannot run or fetch anything.
+"""Pictures a build copies into the site as they are: a client's logo, checked when its profile loads (a
+raster picture that is what its name says, or an SVG that cannot run or fetch anything), and every SVG
+under kb/, docs/ and clients/ (an SVG opened on its own is a document of the help centre's origin).
 
 The logo is copied into every page's header and onto the PDF cover as it is, so an SVG with a script
 ran on the help centre's origin. Sniffed, not trusted by suffix: a `logo.png` that is really HTML or SVG
-is refused. SVGs are refused rather than rewritten: a logo is made once, and its designer can export it
-without scripts."""
+is refused. SVGs are refused rather than rewritten: a picture is made once, and its designer can export
+it without scripts."""
 
 from __future__ import annotations
 
@@ -37,10 +38,11 @@ def check_logo(data: bytes, suffix: str) -> str | None:
     if kind != "svg":
         found = sniff(data)
         return None if found == kind else f"its content is not a {kind.upper()} picture ({found or 'unknown'})"
-    return _check_svg(data)
+    return check_svg(data)
 
 
-def _check_svg(data: bytes) -> str | None:
+def check_svg(data: bytes) -> str | None:
+    """Why an SVG file cannot be published (script, handlers, embedded documents, references), or None."""
     if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
         return "an SVG with a DOCTYPE or entities; expected plain SVG"
     try:
