@@ -143,7 +143,8 @@ _CHOICE = re.compile(r'\stype="(?:checkbox|radio)"')
 # Ids the theme's script looks up (`#__config` holds its settings, the search worker's address among them):
 # an earlier element of the page with one of them would stand in for the theme's (DOM clobbering).
 RESERVED_IDS = re.compile(r"__(config|search|drawer|toc|consent|skip|palette\w*)")
-_RESERVED_ID = re.compile(r'\s(?:id|name)="' + RESERVED_IDS.pattern + '"')
+# Inside a tag only (text has its `<` escaped): a code sample showing `id="__config"` keeps it.
+_RESERVED_ID = re.compile(r'(<[a-zA-Z][^<>]*?)\s(?:id|name)="' + RESERVED_IDS.pattern + '"')
 
 
 def sanitise_html(fragment: str) -> str:
@@ -151,8 +152,10 @@ def sanitise_html(fragment: str) -> str:
     clean = _cleaner().clean(fragment)
     if "<input" in clean:
         clean = _INPUT.sub(lambda m: m.group(0) if _CHOICE.search(m.group(0)) else "", clean)
-    if '="__' in clean:
-        clean = _RESERVED_ID.sub("", clean)
+    while '="__' in clean:  # a tag may have both an id and a name to remove: until none is left
+        clean, removed = _RESERVED_ID.subn(r"\1", clean)
+        if not removed:
+            break
     return clean
 
 

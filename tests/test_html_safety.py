@@ -152,9 +152,10 @@ def test_sanitiser_keeps_what_material_and_the_extensions_emit(markup):
 def test_sanitiser_removes_ids_the_theme_script_looks_up_and_check_names_them(make_project):
     """`<div id="__config">` before the theme's own would hand Material's script the page's settings."""
     clean = sanitise_html(
-        '<div id="__config">{"search": "x.js"}</div><p name="__drawer">a</p><h2 id="__tabbed_1_1">b</h2>'
+        '<div id="__config">{"search": "x.js"}</div><p name="__drawer" id="__toc">a</p><h2 id="__tabbed_1_1">b</h2>'
     )
-    assert "__config" not in clean and "__drawer" not in clean and 'id="__tabbed_1_1"' in clean
+    assert "__config" not in clean and "__drawer" not in clean and "__toc" not in clean
+    assert 'id="__tabbed_1_1"' in clean  # the tabbed sets' own ids stay
     body = '\n<div id="__config" markdown>\n{"search": "x.js"}\n</div>\n\nText.\n{: #__search }\n'
     page = HOSTILE.split("Intro text stays.")[0] + body
     root = make_project("basic", files={HOSTILE_PATH: page})
