@@ -181,7 +181,9 @@ def makeExtension(**kwargs) -> SanitiseExtension:  # noqa: N802 (the name Python
 
 # The check: the same allowlist, applied to what the writer typed.
 
-_FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})", re.MULTILINE)
+# A fenced block to its closing fence (the same character, at least as many), or to the end when unclosed.
+_FENCED = re.compile(r"^[ \t>]*(?P<f>`{3,}|~{3,})[^\n]*(?:\n.*?^[ \t>]*(?P=f)(?P=f)*[`~]*[ \t]*$|.*\Z)", re.M | re.S)
+_NOT_NEWLINE = re.compile(r"[^\n]")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1)[\s\S])+?\1")
 _COMMENT = re.compile(r"<!--[\s\S]*?-->")
 _TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)((?:\s+[^\s\"'>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*/?>")
@@ -198,28 +200,14 @@ _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 def _masked(body: str) -> str:
     """`body` with fenced code, code spans and comments blanked out (newlines kept, so offsets and lines
     still match): markup shown as code is text, not HTML."""
-    chars = list(body)
+    text = _FENCED.sub(_blank, body) if "```" in body or "~~~" in body else body
+    if "`" in text:
+        text = _CODE_SPAN.sub(_blank, text)
+    return _COMMENT.sub(_blank, text) if "<!--" in text else text
 
-    def blank(start: int, end: int) -> None:
-        for i in range(start, end):
-            if chars[i] != "\n":
-                chars[i] = " "
 
-    fence, fence_start = None, 0
-    for match in _FENCE.finditer(body):
-        if fence is None:
-            fence, fence_start = match.group(1), match.start()
-        elif match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-            blank(fence_start, body.find("\n", match.end()) if "\n" in body[match.end() :] else len(body))
-            fence = None
-    if fence is not None:
-        blank(fence_start, len(body))
-    text = "".join(chars)
-    for pattern in (_CODE_SPAN, _COMMENT):
-        for match in pattern.finditer(text):
-            blank(*match.span())
-        text = "".join(chars)
-    return text
+def _blank(match: re.Match) -> str:
+    return _NOT_NEWLINE.sub(" ", match.group(0))
 
 
 def unsafe_url(url: str) -> bool:
