@@ -33,6 +33,7 @@ from pathlib import Path
 
 import click
 import yaml
+
 from synthetic import REPO, Article, generate  # bench/synthetic.py, beside this script
 
 COPIED = ("product.yml", "contexts.yml", "clients", "mkdocs.yml", "overrides")

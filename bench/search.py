@@ -49,10 +49,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from synthetic import NOUNS, OBJECTS, SYMPTOMS, VERBS, WORDS, Generated, generate, screens_and_contexts
 
 from generator.model import Page
 from generator.search import SearchDocument, document_for, search, write_index
+
+from synthetic import NOUNS, OBJECTS, SYMPTOMS, VERBS, WORDS, Generated, generate, screens_and_contexts
 
 TARGET_P95_MS = 30.0
 TARGET_P95_SNIPPETS_MS = 60.0

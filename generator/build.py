@@ -29,6 +29,7 @@ from .render import render_selection
 from .search import IndexStats, documents_for, write_index
 from .select import book_pages, select
 from .stage import stage_project
+from .theme_scripts import write_script_manifest
 
 if TYPE_CHECKING:
     from .pdf import PdfResult
@@ -105,6 +106,7 @@ def build_target(
             write_permalinks(pages, site)
             context_map = resolve_contexts(catalog, selection)
             write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
+            write_script_manifest(site)  # the theme's inline scripts, for the portal's policy
         if "pdf" in formats:
             from .pdf import write_pdfs  # WeasyPrint takes a second to import: only when printing
 

@@ -10,9 +10,15 @@ from pathlib import Path
 from . import schema
 from .errors import Problem, rel
 from .model import BOOKS, Catalog, ClientProfile, Context, ContextClaim, Module, Page, Product
+from .pictures import SUFFIXES as LOGO_KINDS
+from .pictures import check_logo, check_svg
 from .yamlfile import YamlDoc, YamlProblems, parse_yaml
 
 SOURCE_DIRS = ("kb", "docs")
+# Everything a build reads lies in these folders: pages and pictures, clients' chapters and logos, the theme
+# overrides. A path (a symbolic link above all) that resolves outside them is refused: a link in kb/ to
+# ../instance/secret_key published the portal's key.
+SOURCE_FOLDERS = (*SOURCE_DIRS, "clients", "overrides")
 
 
 def load_catalog(root: Path) -> Catalog:
@@ -23,13 +29,18 @@ def load_catalog(root: Path) -> Catalog:
     contexts = _load_contexts(root, problems)
     clients = load_clients(root, problems, product)
     pages, assets = [], []
+    _source_files(root, problems, tops=("overrides",))  # the theme's files are copied too: links checked
     for path in _source_files(root, problems):
         if path.suffix == ".md":
             page = _load_page(root, path, problems)
             if page:
                 pages.append(page)
         else:
-            assets.append(rel(path, root))
+            unsafe = check_svg(path.read_bytes()) if path.suffix.lower() == ".svg" else None
+            if unsafe:
+                problems.append(Problem(rel(path, root), 0, unsafe))
+            else:
+                assets.append(rel(path, root))
     return Catalog(root, product, tuple(pages), tuple(sorted(assets)), clients, contexts, tuple(problems))
 
 
@@ -147,7 +158,7 @@ def load_clients(root: Path, problems: list[Problem], product: Product) -> dict[
     return clients
 
 
-LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
+LOGO_SUFFIXES = tuple(LOGO_KINDS)
 COLOR_KEYS = ("primary", "accent")
 CONTACT_KEYS = ("name", "email", "role")
 
@@ -169,7 +180,7 @@ def _client_problems(root: Path, name: str, doc: YamlDoc, values: dict, product:
     logo = values.get("logo")
     if logo:
         path = (root / logo).resolve()
-        if not path.is_relative_to(root) or path.suffix.lower() not in LOGO_SUFFIXES or not path.is_file():
+        if not inside_sources(path, root) or path.suffix.lower() not in LOGO_SUFFIXES or not path.is_file():
             problems.append(
                 Problem(
                     name,
@@ -178,6 +189,10 @@ def _client_problems(root: Path, name: str, doc: YamlDoc, values: dict, product:
                     f"{', '.join(LOGO_SUFFIXES)} file such as clients/<client>/logo.svg",
                 )
             )
+        else:
+            unusable = check_logo(path.read_bytes(), path.suffix)
+            if unusable:
+                problems.append(Problem(name, doc.line_of("logo"), f"'logo': {logo!r} is {unusable}"))
     for key, allowed in (("colors", COLOR_KEYS), ("contact", CONTACT_KEYS)):
         for unknown in set(values.get(key) or {}) - set(allowed):
             problems.append(
@@ -198,13 +213,22 @@ def _client_problems(root: Path, name: str, doc: YamlDoc, values: dict, product:
     return problems
 
 
-def _source_files(root: Path, problems: list[Problem]) -> list[Path]:
-    """Every file under kb/, docs/ and clients/<slug>/ (a client's own chapters), sorted. A link that leaves
-    the project or points nowhere is a problem and is not followed: a source tree must not pull in files
-    from elsewhere."""
+def inside_sources(path: Path, root: Path) -> bool:
+    """Whether the resolved `path` lies in one of the project's source folders."""
+    return any(path.is_relative_to(root / folder) for folder in SOURCE_FOLDERS)
+
+
+def _source_files(root: Path, problems: list[Problem], tops: tuple[str, ...] | None = None) -> list[Path]:
+    """Every file under kb/, docs/ and clients/<slug>/ (a client's own chapters), or under `tops`, sorted.
+    A link that leaves the source folders or points nowhere is a problem and is not followed: a source tree
+    must not pull in files from elsewhere, in the project (instance/) or outside it."""
     found = []
-    client_dirs = sorted(p.relative_to(root).as_posix() for p in (root / "clients").glob("*/") if p.is_dir())
-    for top in (*SOURCE_DIRS, *client_dirs):
+    if tops is None:
+        client_dirs = sorted(p.relative_to(root).as_posix() for p in (root / "clients").glob("*/") if p.is_dir())
+        tops = (*SOURCE_DIRS, *client_dirs)
+    for top in tops:
+        if not _link_ok(root / top, root, problems):
+            continue
         for folder, dirs, files in os.walk(root / top):
             here = Path(folder)
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and _link_ok(here / d, root, problems))
@@ -216,9 +240,14 @@ def _link_ok(path: Path, root: Path, problems: list[Problem]) -> bool:
     if not path.is_symlink():
         return True
     target = path.resolve()
-    if not target.is_relative_to(root):
+    if not inside_sources(target, root):
         problems.append(
-            Problem(rel(path, root), 0, "symbolic link points outside the project; expected a file inside it")
+            Problem(
+                rel(path, root),
+                0,
+                "symbolic link points outside the project's source folders; expected a file inside "
+                + ", ".join(f"{folder}/" for folder in SOURCE_FOLDERS),
+            )
         )
     elif not target.exists():
         problems.append(Problem(rel(path, root), 0, "symbolic link points to a file that does not exist"))

@@ -6,19 +6,21 @@ import re
 
 from .contexts import check_contexts, every_target
 from .errors import Problem
+from .html_safety import check_page_html
 from .links import find_links, is_internal, resolve
 from .model import Catalog, Page
 
 
 def check_catalog(catalog: Catalog) -> list[Problem]:
-    """Loading problems plus cross-references: IDs, modules, clients, contexts, links, pictures, and the
-    coverage of the application's screens in every target, each client's included."""
+    """Loading problems plus cross-references: IDs, modules, clients, contexts, links, pictures, HTML the
+    sanitiser would remove, and the coverage of the application's screens in every target, each client's included."""
     problems = list(catalog.problems)
     problems += _check_ids(catalog.pages)
     problems += _check_references(catalog)
     problems += check_contexts(catalog, every_target(catalog))
     problems += _check_links(catalog)
     problems += _check_kcs_sections(catalog.pages)
+    problems += [problem for page in catalog.pages for problem in check_page_html(page)]
     return sorted(set(problems))
 
 

@@ -24,7 +24,9 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from .catalog import inside_sources
 from .errors import KbError, Problem, SourceError
+from .html_safety import SANITISER
 from .model import BOOKS, Catalog, Page, Selection
 from .select import book_pages
 from .yamlfile import parse_yaml
@@ -72,6 +74,8 @@ def markdown_extensions(config: dict[str, Any]) -> tuple[list[str], dict[str, di
         names.append(name)
         configs[name] = dict(options or {})
     configs.setdefault("toc", {})["permalink"] = False
+    if SANITISER not in names:  # the handout's chapters are cleaned as the site's pages are (html_safety)
+        names.append(SANITISER)
     return names, configs
 
 
@@ -104,7 +108,7 @@ def write_pdfs(
             version=catalog.product.version,
             audience=client.name if client else f"{catalog.product.vendor} customers",
             date=today,
-            logo=catalog.root / client.logo if client and client.logo else _existing(default_logo),
+            logo=catalog.root / client.logo if client and client.logo else _existing(default_logo, catalog.root),
             colors=client.colors if client else {},
             contact=client.contact if client else {},
         )
@@ -114,8 +118,9 @@ def write_pdfs(
     return results
 
 
-def _existing(path: Path) -> Path | None:
-    return path if path.is_file() else None
+def _existing(path: Path, root: Path) -> Path | None:
+    """The theme's logo, when it is a file of the project's source folders (not a link out of them)."""
+    return path if path.is_file() and inside_sources(path.resolve(), root) else None
 
 
 def write_book_pdf(

@@ -1,6 +1,7 @@
 """Render each selected page as a sandboxed Jinja2 template, then point its links at the staged files.
 
-Only writers' files are ever template source; the values passed in (titles, client names) are data."""
+Only writers' files are ever template source; the values passed in (titles, client names, terms) are data,
+and reach the page as text (escaped for markdown and HTML), never as markup."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from .errors import Problem
 from .links import Link, is_internal, relative_url, resolve, rewrite_links, with_url
 from .model import BOOKS, Catalog, Page, Selection
+from .portal.drafts import as_text
 from .select import chapter_numbers
 
 
@@ -38,7 +40,7 @@ class ReaderView:
     def __init__(self, catalog: Catalog, client: str | None):
         self._modules = catalog.product.modules
         profile = catalog.clients.get(client) if client else None
-        self.name = profile.name if profile else catalog.product.vendor + " customers"
+        self.name = as_text(profile.name if profile else catalog.product.vendor + " customers")  # text, as term()
         self.slug = profile.slug if profile else None
         self._licensed = set(profile.modules) if profile else set(self._modules)
         self._known_clients = frozenset(catalog.clients)  # underscore: the sandbox hides it from templates
@@ -65,12 +67,13 @@ def make_environment(catalog: Catalog, client: str | None) -> SandboxedEnvironme
         terms.update(catalog.clients[client].terms)
 
     def term(word: str) -> str:
+        """The word as text: a client's `<script>` term shows as those characters, it is never markup."""
         if word not in terms:
             raise TemplateProblem(f"term({word!r}): not a product term; expected one of {', '.join(terms)}")
-        return terms[word]
+        return as_text(terms[word])
 
     env.globals.update(
-        product=ProductView(product.name, product.short_name, product.version, product.vendor),
+        product=ProductView(*(as_text(v) for v in (product.name, product.short_name, product.version, product.vendor))),
         client=ReaderView(catalog, client),
         term=term,
     )

@@ -151,7 +151,12 @@ FRONT_MATTER: dict[str, Field] = {
 MODULE: dict[str, Field] = {
     "title": Field(text, required=True, doc="The module's name as the product shows it."),
     "description": Field(text, required=True, doc="One sentence for the home page."),
-    "icon": Field(text, default="material/book-outline", doc="A Material icon name."),
+    # A pattern, not any text: the icon's name is pasted into the home page's markdown as `:name:`.
+    "icon": Field(
+        pattern(r"[a-z0-9-]+(/[a-z0-9-]+)+", "material/book-outline"),
+        default="material/book-outline",
+        doc="A Material icon name.",
+    ),
 }
 
 PRODUCT: dict[str, Field] = {

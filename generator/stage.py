@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from .html_safety import SANITISER
 from .model import BOOKS, Catalog, ClientProfile, Page, Selection
 from .portal.drafts import as_text
 from .render import asset_dest
@@ -38,8 +39,12 @@ _templates.filters["md_text"] = as_text
 def _html_text(value: str, quote: bool = False) -> str:
     """A title or summary for the theme, which writes page titles, nav titles and the description as HTML
     unescaped (`<title>`, the header, the nav, the <h1>, the search index, `<meta content="...">`): a
-    title `<img src=x onerror=alert(1)>` ran in every page that listed it."""
+    title `<img src=x onerror=alert(1)>` ran in every page that listed it. The same for product.yml's and
+    client profiles' words (site name, module titles): a client named `<script>...` ran in every page."""
     return html.escape(value, quote=quote)
+
+
+_templates.filters["html_text"] = _html_text
 
 
 class PythonName(str):
@@ -82,7 +87,7 @@ def stage_project(
 def brand(config: dict[str, Any], client: ClientProfile, catalog: Catalog, docs: Path) -> dict[str, Any]:
     """A client's build in the client's colours, with their logo and name in the header."""
     config = dict(config)
-    config["site_name"] = f"{client.name} · {catalog.product.short_name} Help Centre"
+    config["site_name"] = _html_text(f"{client.name} · {catalog.product.short_name} Help Centre")
     theme = dict(config["theme"])
     if client.logo:
         logo = Path(client.logo)
@@ -185,7 +190,7 @@ def build_nav(catalog: Catalog, selection: Selection) -> list:
     kb_nav: list = ["kb/index.md"]
     for slug in modules:
         if slug in grouped:
-            kb_nav.append({modules[slug].title: [f"kb/{slug}/index.md", *_by_type_nav(grouped[slug])]})
+            kb_nav.append({_html_text(modules[slug].title): [f"kb/{slug}/index.md", *_by_type_nav(grouped[slug])]})
     nav: list = [{"Home": "index.md"}]
     if selection.target.books is None:  # as in landing_pages: `--book` leaves the knowledge base out
         nav.append({"Knowledge base": kb_nav})
@@ -221,7 +226,7 @@ def engine_config(
     """The project's mkdocs.yml with what the generator owns filled in."""
     base = parse_yaml((catalog.root / "mkdocs.yml").read_text(encoding="utf-8"), "mkdocs.yml").data or {}
     config = dict(base)
-    config["site_name"] = f"{catalog.product.short_name} Help Centre"
+    config["site_name"] = _html_text(f"{catalog.product.short_name} Help Centre")
     config["docs_dir"] = str(docs)
     config["site_dir"] = str(site_dir)
     config["nav"] = build_nav(catalog, selection)
@@ -247,5 +252,7 @@ def engine_config(
             }
         }
     )
+    # Last, so that it cleans what every other extension produced: no page carries script (html_safety).
+    extensions.append(SANITISER)
     config["markdown_extensions"] = extensions
     return config

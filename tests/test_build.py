@@ -95,7 +95,7 @@ def test_picture_is_copied_beside_its_page(built_basic):
     site = built_basic("site")
     source = Path(__file__).parent / "roots/basic/docs/user/images/gantt.svg"
     assert (site / "user/images/gantt.svg").read_bytes() == source.read_bytes()
-    assert '<img alt="A Gantt chart" src="../images/gantt.svg" />' in (site / "user/gantt/index.html").read_text()
+    assert '<img alt="A Gantt chart" src="../images/gantt.svg">' in (site / "user/gantt/index.html").read_text()
 
 
 def test_home_page_shows_the_modules_and_the_featured_article(built_basic):

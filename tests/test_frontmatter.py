@@ -215,7 +215,10 @@ def test_symlink_to_a_file_outside_the_project_is_refused_and_not_read(make_proj
     os.symlink(outside, root / "kb/scheduling/evil.md")
     catalog = load_catalog(root)
     problem = one_problem([str(p) for p in check_catalog(catalog)], "kb/scheduling/evil.md")
-    assert problem == "kb/scheduling/evil.md: symbolic link points outside the project; expected a file inside it"
+    assert problem == (
+        "kb/scheduling/evil.md: symbolic link points outside the project's source folders; "
+        "expected a file inside kb/, docs/, clients/, overrides/"
+    )
     assert "KB-0777" not in {page.id for page in catalog.pages}
 
 

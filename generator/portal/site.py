@@ -1,46 +1,27 @@
 """The built help centre, served by the portal on the same origin as the case form.
 
 The theme writes a few small inline scripts into every page; rather than allowing inline script for the
-whole site, each page is sent with a Content-Security-Policy that allows exactly its own inline scripts,
-by hash (computed once per file version)."""
+whole site, each page is sent with a Content-Security-Policy that allows the theme's own inline scripts by
+hash, as the build listed them (theme_scripts). Never a hash taken from the page being served: that
+allowed exactly the scripts an article had injected."""
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
-import re
 from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file
 
+from ..theme_scripts import load_script_hashes
 from .app import current_portal
 
 blueprint = Blueprint("site", __name__)
 PORTAL_COOKIE = "kb_portal"
-_INLINE_SCRIPT = re.compile(
-    rb"<script(?![^>]*\bsrc=)(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE
-)
-_DATA_BLOCK = re.compile(rb"type=[\"']?application/(ld\+)?json", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=4096)
-def _script_hashes(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
-    """The CSP hashes of a page's inline scripts; data blocks (JSON) do not run and need none."""
-    data = Path(path).read_bytes()
-    hashes = []
-    for match in _INLINE_SCRIPT.finditer(data):
-        if _DATA_BLOCK.search(match["attrs"]):
-            continue
-        digest = base64.b64encode(hashlib.sha256(match["body"]).digest()).decode()
-        hashes.append(f"'sha256-{digest}'")
-    return tuple(dict.fromkeys(hashes))
-
-
-def page_csp(path: Path) -> str:
-    stat = path.stat()
-    scripts = " ".join(("'self'", *_script_hashes(str(path), stat.st_mtime_ns, stat.st_size)))
+def page_csp(site: Path) -> str:
+    """The policy for a page of the built site at `site`: its own files and the theme's inline scripts."""
+    scripts = " ".join(("'self'", *load_script_hashes(site)))
     # Material sets a few style attributes from its scripts; styles cannot run code, scripts stay strict.
     return (
         f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -88,7 +69,7 @@ def help_centre(path: str):
         if missing.is_file():
             response = send_file(missing, mimetype="text/html")
             response.status_code = 404
-            response.headers["Content-Security-Policy"] = page_csp(missing)
+            response.headers["Content-Security-Policy"] = page_csp(root)
             return response
         abort(404)
     if target.is_dir():
@@ -96,7 +77,7 @@ def help_centre(path: str):
         return redirect(f"/{path}/{query}", 308)
     response = send_file(target, conditional=True, max_age=60)
     if target.suffix == ".html":
-        response.headers["Content-Security-Policy"] = page_csp(target)
+        response.headers["Content-Security-Policy"] = page_csp(root)
         # Tells the help pages' script that the portal is here ("Was this helpful?", case counts), so a
         # static copy of the site never calls endpoints that do not exist. It carries nothing else.
         response.set_cookie(PORTAL_COOKIE, "1", samesite="Lax", secure=current_portal().config.secure_cookies)

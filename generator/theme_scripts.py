@@ -1,0 +1,85 @@
+"""The theme's own inline scripts, as Content-Security-Policy hashes: computed by the build, read by the portal.
+
+Material writes a few small inline scripts into every page (the storage scope, which varies with the
+page's depth, the palette, the tabs). The portal used to hash every inline script it found in the page it
+served, which allowed exactly the scripts an article had injected. Now the build hashes only scripts
+outside the page content (Material's `<article class="md-content__inner">`, up to the page's last
+`</article>`, which comes after anything the content holds), writes them into `.kb-scripts.json` in the
+site, and the portal allows those and nothing else. The manifest is inside the site so that it is
+swapped in with the pages it describes, in the same rename; the portal does not serve dot files.
+Content is sanitised before this (html_safety), so an inline script there is never the theme's: it is
+neither hashed nor allowed, and the browser refuses it."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import re
+from pathlib import Path
+
+MANIFEST = ".kb-scripts.json"
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE)
+_DATA_BLOCK = re.compile(r"type=[\"']?application/(ld\+)?json", re.IGNORECASE)
+_CONTENT_START = '<article class="md-content__inner'
+_CONTENT_END = "</article>"
+
+
+def script_hash(body: str) -> str:
+    """The CSP source that allows one inline script: 'sha256-<base64>' of its exact text."""
+    return f"'sha256-{base64.b64encode(hashlib.sha256(body.encode('utf-8')).digest()).decode()}'"
+
+
+def content_span(page: str) -> tuple[int, int]:
+    """Where a built page's content is: from Material's content <article> to the page's last </article>;
+    (len, len) for a page without one (a generated page such as context/, all the generator's own)."""
+    start = page.find(_CONTENT_START)
+    if start < 0:
+        return len(page), len(page)
+    end = page.rfind(_CONTENT_END)
+    return start, end if end > start else len(page)  # unclosed: nothing after it counts as the theme's
+
+
+def content_area(page: str) -> str:
+    """The HTML of a built page's content (what the writer's markdown became, and the kb blocks below it)."""
+    start, end = content_span(page)
+    return page[start:end]
+
+
+def theme_script_hashes(page: str) -> list[str]:
+    """The hashes of a built page's inline scripts outside its content; data blocks (JSON) do not run."""
+    start, end = content_span(page)
+    hashes = []
+    for match in _INLINE_SCRIPT.finditer(page):
+        if start <= match.start() < end:
+            continue
+        if not _DATA_BLOCK.search(match["attrs"]):
+            hashes.append(script_hash(match["body"]))
+    return hashes
+
+
+def write_script_manifest(site: Path) -> tuple[str, ...]:
+    """Hash the theme's inline scripts of every page of `site` into its manifest; return the hashes."""
+    found: dict[str, None] = {}
+    for path in sorted(site.rglob("*.html")):
+        found.update(dict.fromkeys(theme_script_hashes(path.read_text(encoding="utf-8", errors="replace"))))
+    hashes = tuple(sorted(found))
+    (site / MANIFEST).write_text(json.dumps({"format": 1, "script-src": hashes}, indent=1) + "\n", encoding="utf-8")
+    return hashes
+
+
+def load_script_hashes(site: Path) -> tuple[str, ...]:
+    """The hashes a built site allows (none for a site built before the manifest existed)."""
+    path = site / MANIFEST
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return ()
+    return _load(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _load(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return tuple(h for h in data.get("script-src", ()) if re.fullmatch(r"'sha256-[A-Za-z0-9+/=]+'", h))
