@@ -10,6 +10,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from ..errors import KbError
 from ..search import SearchResults, search
+from ..stage import TYPE_TITLES
 from .app import current_portal
 from .site import site_page
 
@@ -72,10 +73,10 @@ def _facets(results: SearchResults | None) -> dict[str, list[tuple[str, str, int
     manuals' chapters) have no value to filter on and are left out."""
     if results is None:
         return {}
-    titles = current_portal().config.modules
+    titles = {"module": current_portal().config.modules, "type": TYPE_TITLES}
     return {
         name: [
-            (value, titles.get(value, value.replace("_", " ").capitalize()) if name == "module" else value, count)
+            (value, titles[name].get(value, value.replace("_", " ").capitalize()), count)
             for value, count in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
             if value
         ]
@@ -96,6 +97,7 @@ def search_page():
         shortened=shortened,
         max_query=MAX_QUERY,
         page_size=PAGE_SIZE,
+        type_titles=TYPE_TITLES,
         results=results,
         links=links,
         facets=_facets(results),

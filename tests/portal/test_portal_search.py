@@ -85,7 +85,7 @@ def test_module_counts_filter_the_results_and_the_filter_can_be_cleared(reader):
 
 def test_type_counts_filter_the_results_too(reader):
     facets = links(reader.get("/search?q=baseline").text, "facet")
-    howto = next(href for href, text in facets if text.startswith("howto "))
+    howto = next(href for href, text in facets if text.startswith("How-to guides "))
     api = reader.get("/api/search?" + urlsplit(howto).query).get_json()
     assert api["total"] and {hit["type"] for hit in api["hits"]} == {"howto"}
 
