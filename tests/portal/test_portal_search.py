@@ -19,7 +19,7 @@ from generator.build import index_beside
 from generator.portal.db import search_clicks, searches
 from generator.portal.report import build_report, report_lines
 
-from .portal_helpers import Visitor
+from .portal_helpers import GENEROUS_LIMITS, Visitor
 
 
 class _Links(HTMLParser):
@@ -234,3 +234,28 @@ def test_search_pages_wear_the_help_centres_header_with_suggestions(reader):
     assert '<script src="/assets/kb-search.js" defer></script>' in page
     assert 'id="top-q"' in page and 'value="gantt"' in page and "data-kb-suggest" in page
     assert reader.get("/assets/kb-search.js").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/search?q=gantt", "/api/search?q=gantt", "/api/suggest?q=gan", "/search/go?to=/user/gantt-chart/&id=USR-004"],
+)
+def test_the_search_endpoints_keep_their_rate_limit(make_app, built_sample, url):
+    app = make_app(
+        site_dir=built_sample,
+        index_dir=index_beside(built_sample),
+        rate_limits=GENEROUS_LIMITS | {"public": "3 per minute"},
+    )
+    reader = Visitor(app.test_client())
+
+    assert [reader.get(url).status_code for _ in range(3)] == [303 if "/go" in url else 200] * 3
+    assert reader.get(url).status_code == 429
+
+
+@pytest.mark.parametrize(
+    "query", ['"unclosed phrase', "((((gantt OR", "*", "title:", "NOT", "gantt AND AND", "a~9999", "[a TO"]
+)
+def test_query_syntax_is_answered_not_crashed_on(reader, query):
+    assert reader.get("/search", query_string={"q": query}).status_code == 200
+    assert reader.get("/api/search", query_string={"q": query}).status_code == 200
+    assert reader.get("/api/suggest", query_string={"q": query}).status_code == 200
