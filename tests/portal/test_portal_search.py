@@ -227,6 +227,9 @@ def test_clicks_reach_the_report(reader, engine):
     assert report.click_positions == {1: 2, 3: 1}  # a place that cannot be is not counted as one
     lines = report_lines(report)
     assert lines[lines.index("Search results opened") + 1] == "  USR-004: 4"
+    reader.sign_in("ann")
+    console = reader.get("/agent/report").text
+    assert "Search results opened" in console and "USR-004" in console and "#1: 2, #3: 1" in console
 
 
 def test_search_pages_wear_the_help_centres_header_with_suggestions(reader):
