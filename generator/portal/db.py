@@ -223,6 +223,17 @@ searches = sa.Table(
     sa.Column("source", sa.String(20), nullable=False),  # search page, api, case form
 )
 
+search_clicks = sa.Table(
+    "search_clicks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("query", sa.String(200), nullable=False),
+    sa.Column("page_id", sa.String(200), nullable=False),  # an article ID (KB-0042) or a manual page's ID
+    sa.Column("position", sa.Integer),  # 1 for the first result of the first page; None when not known
+    sa.Column("source", sa.String(20), nullable=False),  # search page, suggestions
+)
+
 
 class DatabaseBusy(Exception):
     """SQLite stayed locked by another writer for longer than the busy timeout: try again shortly."""

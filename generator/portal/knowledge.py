@@ -18,7 +18,18 @@ from sqlalchemy.engine import Connection, Engine, Row
 from ..schema import PAGE_ID, Invalid
 from .clock import utcnow
 from .config import PortalConfig
-from .db import article_flags, article_links, cases, drafts, events, feedback, reading, searches, writing
+from .db import (
+    article_flags,
+    article_links,
+    cases,
+    drafts,
+    events,
+    feedback,
+    reading,
+    search_clicks,
+    searches,
+    writing,
+)
 from .personal_data import Finding, find_personal_data
 
 FLAG_KINDS = {"wrong": "Wrong", "incomplete": "Incomplete"}
@@ -231,12 +242,21 @@ class Knowledge:
             )
 
     def record_search(self, query: str, results: int, source: str) -> None:
-        # Control characters become spaces: a report has no use for them, and PostgreSQL refuses NUL in text
-        # outright, which turned a search for "gantt<NUL>" into a 500 instead of an answer.
-        query = " ".join("".join(" " if ch < " " or ch == "\x7f" else ch for ch in query).split())[:200]
+        query = _search_words(query)
         if query:
             with writing(self.engine) as conn:
                 conn.execute(searches.insert().values(at=self.now(), query=query, results=results, source=source))
+
+    def record_click(self, query: str, page_id: str, position: int | None, source: str) -> None:
+        """A search result the reader opened: which page, at which place in the results."""
+        page_id = _search_words(page_id)
+        if page_id:
+            with writing(self.engine) as conn:
+                conn.execute(
+                    search_clicks.insert().values(
+                        at=self.now(), query=_search_words(query), page_id=page_id, position=position, source=source
+                    )
+                )
 
     def case_count(self, article: str) -> int:
         """How many cases this article resolved (its links on resolved cases)."""
@@ -246,3 +266,10 @@ class Knowledge:
                 .select_from(article_links.join(cases, cases.c.id == article_links.c.case_id))
                 .where(article_links.c.article_id == article, cases.c.status == "resolved")
             ).scalar_one()
+
+
+def _search_words(text: str) -> str:
+    """What a reader typed, as the report keeps it: one line of at most 200 characters. Control characters
+    become spaces: a report has no use for them, and PostgreSQL refuses NUL in text outright, which turned a
+    search for "gantt<NUL>" into a 500 instead of an answer."""
+    return " ".join("".join(" " if ch < " " or ch == "\x7f" else ch for ch in text).split())[:200]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .db import article_links, cases, deflections, drafts, events, feedback, reading, searches
+from .db import article_links, cases, deflections, drafts, events, feedback, reading, search_clicks, searches
 
 _LEVEL = re.compile(r"Now at Level (\d)")
 
@@ -40,6 +40,8 @@ class Report:
     escalations: dict[int, int]
     feedback: dict[str, tuple[int, int]] = field(default_factory=dict)  # article -> (yes, no)
     avoided: int = 0
+    search_clicks: list[tuple[str, int]] = field(default_factory=list)  # page opened from search, clicks
+    click_positions: dict[int, int] = field(default_factory=dict)  # place in the results (1 = first) -> clicks
 
     @property
     def link_rate(self) -> float:
@@ -91,6 +93,11 @@ def build_report(
             .where(*([feedback.c.at >= since] if since else []))
             .group_by(feedback.c.article_id, feedback.c.helpful)
         ).all()
+        clicks = conn.execute(
+            sa.select(search_clicks.c.page_id, search_clicks.c.position, sa.func.count())
+            .where(*([search_clicks.c.at >= since] if since else []))
+            .group_by(search_clicks.c.page_id, search_clicks.c.position)
+        ).all()
         avoided = conn.execute(
             sa.select(sa.func.count()).select_from(deflections).where(*([deflections.c.at >= since] if since else []))
         ).scalar_one()
@@ -106,6 +113,12 @@ def build_report(
         int(found[-1]) for kind, _, body in updates if kind == "escalated" and (found := _LEVEL.findall(body))
     )
     escalations.update(3 for row in rows if row.severity == "catastrophic")  # straight to Level 3 at once
+    clicked_pages: Counter = Counter()
+    positions: Counter = Counter()
+    for page, position, count in clicks:
+        clicked_pages[page] += count
+        if position is not None:
+            positions[position] += count
     per_article: dict[str, list[int]] = {}
     for article, helpful, count in votes:
         per_article.setdefault(article, [0, 0])[0 if helpful else 1] += count
@@ -129,6 +142,8 @@ def build_report(
         escalations=dict(sorted(escalations.items())),
         feedback={article: (yes, no) for article, (yes, no) in sorted(per_article.items())},
         avoided=avoided,
+        search_clicks=_ranked(clicked_pages, 20),
+        click_positions=dict(sorted(positions.items())),
     )
 
 
@@ -158,6 +173,8 @@ def report_lines(report: Report) -> list[str]:
         ("Cases per module", [f"{m}: {n}" for m, n in report.per_module]),
         ("Articles never reused", [", ".join(report.never_reused)] if report.never_reused else []),
         ("Was this helpful? (yes / no)", [f"{a}: {y} / {n}" for a, (y, n) in report.feedback.items()]),
+        ("Search results opened", [f"{p}: {n}" for p, n in report.search_clicks]),
+        ("Search results opened, by place in the results", [f"{p}: {n}" for p, n in report.click_positions.items()]),
     ]
     for title, items in sections:
         lines.append(title)
@@ -225,6 +242,8 @@ def report_csv(report: Report) -> str:
         ("searches_then_case", report.searches_then_case),
         ("per_context", report.per_context),
         ("per_module", report.per_module),
+        ("search_clicks", report.search_clicks),
+        ("click_positions", list(report.click_positions.items())),
     ):
         for key, value in pairs:
             writer.writerow([section, key, value])

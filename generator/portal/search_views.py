@@ -1,32 +1,44 @@
 """Search for customers and the case form: an HTML page, a JSON API and type-ahead suggestions, all through
-`generator.search` over the index of the build this portal serves."""
+`generator.search` over the index of the build this portal serves; and the way from a result to its page,
+which records the click for the report."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from ..errors import KbError
 from ..search import SearchResults, search
+from ..stage import TYPE_TITLES
 from .app import current_portal
-from .forms import int_arg
+from .site import site_page
 
 blueprint = Blueprint("search", __name__)
 MAX_QUERY = 200
-MAX_PAGE = 1000  # of 10 hits: further than anyone reads, and a bound like every number a URL brings
+PAGE_SIZE = 10
+MAX_PAGE = 100  # ten results a page: nobody reads a thousand results, and deep pages cost the most
+
+
+def _words(query: str) -> tuple[str, bool]:
+    """The query as searched, and whether it had to be shortened: a pasted log of 10,000 characters is cut
+    at the last whole word within MAX_QUERY characters, and the page says so."""
+    query = " ".join(query.split())
+    if len(query) <= MAX_QUERY:
+        return query, False
+    cut = query[: MAX_QUERY + 1].rsplit(" ", 1)[0] if " " in query[:MAX_QUERY] else query[:MAX_QUERY]
+    return cut[:MAX_QUERY], True
 
 
 def _run(query: str, limit: int, snippets: bool = True, prefix: bool = False) -> SearchResults | None:
     index_dir = current_portal().index_dir
-    query = query.strip()[:MAX_QUERY]
     if not query or index_dir is None:
         return None
     module = request.args.get("module") or None
     page_type = request.args.get("type") or None
-    page = int_arg("page", 1, 1, MAX_PAGE)
+    page = min(max(request.args.get("page", type=int, default=1), 1), MAX_PAGE)
     try:
-        return search(
+        results = search(
             index_dir,
             query,
             module=module,
@@ -36,43 +48,109 @@ def _run(query: str, limit: int, snippets: bool = True, prefix: bool = False) ->
             snippets=snippets,
             prefix=prefix,
         )
+        if results.page > results.pages:  # past the last page: the last page, which says where it is
+            results = search(index_dir, query, module, page_type, limit, results.pages, snippets, prefix)
+        return results
     except KbError:
         return None  # no index (yet): the page says search is unavailable instead of failing
 
 
 def _log(query: str, results: SearchResults | None, source: str) -> None:
     """Searches feed the report: the ones that found nothing are the articles to write next. Type-ahead
-    suggestions are not logged (every keystroke would count)."""
-    if results is not None and int_arg("page", 1, 1, MAX_PAGE) == 1:
+    suggestions are not logged (every keystroke would count), nor further pages or filters of one search."""
+    filtered = request.args.get("module") or request.args.get("type")
+    if results is not None and results.page == 1 and not filtered:
         current_portal().knowledge.record_search(query, results.total, source)
+
+
+def _go(hit, query: str | None, position: int, source: str) -> str:
+    """The address of a result: through /search/go, which records the click and redirects to `hit.url`."""
+    return url_for("search.go", to="/" + hit.url, q=query or None, id=hit.id, pos=position, src=source)
+
+
+def _facets(results: SearchResults | None) -> dict[str, list[tuple[str, str, int]]]:
+    """Counts per module and type as (value, label, count), most first; pages without a module (the
+    manuals' chapters) have no value to filter on and are left out."""
+    if results is None:
+        return {}
+    titles = {"module": current_portal().config.modules, "type": TYPE_TITLES}
+    return {
+        name: [
+            (value, titles[name].get(value, value.replace("_", " ").capitalize()), count)
+            for value, count in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+            if value
+        ]
+        for name, counts in results.facets.items()
+    }
 
 
 @blueprint.route("/search")
 def search_page():
-    query = request.args.get("q", "")
-    results = _run(query, 10)
+    query, shortened = _words(request.args.get("q", ""))
+    results = _run(query, PAGE_SIZE)
     _log(query, results, "search page")
+    first = (results.page - 1) * PAGE_SIZE if results else 0
+    links = [_go(hit, query, first + n, "search page") for n, hit in enumerate(results.hits, 1)] if results else []
     return render_template(
-        "search.html", query=query[:MAX_QUERY], results=results, available=current_portal().index_dir is not None
+        "search.html",
+        query=query,
+        shortened=shortened,
+        max_query=MAX_QUERY,
+        page_size=PAGE_SIZE,
+        type_titles=TYPE_TITLES,
+        results=results,
+        links=links,
+        facets=_facets(results),
+        module=request.args.get("module") or None,
+        type=request.args.get("type") or None,
+        available=current_portal().index_dir is not None,
     )
 
 
 @blueprint.route("/api/search")
 def search_api():
     limit = min(max(request.args.get("limit", type=int, default=10), 1), 50)
-    results = _run(request.args.get("q", ""), limit)
-    _log(request.args.get("q", ""), results, "api")
+    query, shortened = _words(request.args.get("q", ""))
+    results = _run(query, limit)
+    _log(query, results, "api")
     if results is None:
-        return {"query": request.args.get("q", "")[:MAX_QUERY], "hits": [], "total": 0}
-    return dataclasses.asdict(results)
+        return {"query": query, "hits": [], "total": 0, "shortened": shortened}
+    return {**dataclasses.asdict(results), "query": query, "shortened": shortened}
 
 
 @blueprint.route("/api/suggest")
 def suggest_api():
-    """Articles for the case form while the customer types the subject: few, fast, no snippets."""
-    results = _run(request.args.get("q", ""), 5, snippets=False, prefix=True)
+    """Articles while the reader types (the header search, the case form's subject): few, fast, no snippets.
+    Each hit has its page's `url` and `go`, the same address through /search/go (which records the click);
+    the script adds the words (`q`) to `go`: the hits never repeat what was asked, so they hold nothing
+    but the help centre's own text."""
+    query, _ = _words(request.args.get("q", ""))
+    results = _run(query, 5, snippets=False, prefix=True)
     hits = results.hits if results else ()
-    return {"hits": [{"id": h.id, "title": h.title, "url": "/" + h.url, "summary": h.summary} for h in hits]}
+    return {
+        "hits": [
+            {**dataclasses.asdict(h), "url": "/" + h.url, "go": _go(h, None, n, "suggestions")}
+            for n, h in enumerate(hits, 1)
+        ],
+    }
+
+
+@blueprint.route("/search/go")
+def go():
+    """A search result opened: record which (page, place in the results, query), then go to it. Only ever
+    to a page of the help centre this portal serves: anything else is a 404, never a redirect elsewhere."""
+    target = site_page(request.args.get("to", ""))
+    if target is None:
+        abort(404)
+    source = "suggestions" if request.args.get("src") == "suggestions" else "search page"
+    position = request.args.get("pos", type=int)
+    page_id = request.args.get("id", "")
+    if page_id:
+        in_range = position is not None and 1 <= position <= MAX_PAGE * PAGE_SIZE
+        current_portal().knowledge.record_click(
+            _words(request.args.get("q", ""))[0], page_id, position if in_range else None, source
+        )
+    return redirect(target, 303)
 
 
 @blueprint.route("/api/ping")

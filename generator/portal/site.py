@@ -8,7 +8,7 @@ allowed exactly the scripts an article had injected."""
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file
 
@@ -82,3 +82,15 @@ def help_centre(path: str):
         # static copy of the site never calls endpoints that do not exist. It carries nothing else.
         response.set_cookie(PORTAL_COOKIE, "1", samesite="Lax", secure=current_portal().config.secure_cookies)
     return response
+
+
+def site_page(path: str) -> str | None:
+    """`path` ('/kb/x/#cause') as a link to a page of the help centre this portal serves, or None when it
+    names no file of it (or anything elsewhere): redirects that take a destination go only to these."""
+    site_dir = current_portal().config.site_dir
+    parts = urlsplit(path)
+    if site_dir is None or parts.scheme or parts.netloc or not parts.path.startswith("/") or "\\" in path:
+        return None
+    if _existing(site_dir.resolve(), parts.path.removeprefix("/")) is None:
+        return None
+    return parts.path + (f"#{quote(parts.fragment, safe='-_.~')}" if parts.fragment else "")

@@ -1,7 +1,8 @@
-// The home page's search box hands its words to the theme's own search, which opens with the results.
+// The home page's search box hands its words to the theme's own search, which opens with the results
+// (where no portal serves the site: with one, kb-search.js sends them to the portal's results page).
 document.addEventListener("submit", function (event) {
   var form = event.target.closest("[data-kb-hero-search]");
-  if (!form) return;
+  if (!form || form.hasAttribute("data-kb-portal")) return;  // kb-search.js sends it to the portal's search
   event.preventDefault();
   var query = form.querySelector("input").value;
   var input = document.querySelector("[data-md-component=search-query]");
