@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from .contexts import check_contexts, every_target
 from .errors import Problem
+from .headings import atx_headings
 from .links import find_links, is_internal, resolve
 from .model import Catalog, Page
 
@@ -97,7 +96,6 @@ def _check_links(catalog: Catalog) -> list[Problem]:
 
 
 KCS_SECTIONS = ("Issue", "Environment", "Resolution", "Cause")
-_H2 = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
@@ -105,7 +103,7 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
     problems = []
     for page in pages:
         if page.is_article and page.type == "troubleshooting":
-            found = [h for h in _H2.findall(page.body) if h in KCS_SECTIONS]
+            found = [text for level, text in atx_headings(page.body) if level == 2 and text in KCS_SECTIONS]
             if found != list(KCS_SECTIONS):
                 problems.append(
                     Problem(

@@ -98,7 +98,8 @@ def render_page(env: SandboxedEnvironment, page: Page, chapter: int | None = Non
         raise _problem(page, _template_line(exc), f"template: {exc}") from None
 
 
-_FENCE_OPEN = re.compile(r"^(/{3,})\s*([\w-]+)(?:\s*\|\s*(.*?))?\s*$")
+# Greedy `(.*)`: the lazy `(.*?)\s*$` it replaces retried the end at every character, quadratic in spaces.
+_FENCE_OPEN = re.compile(r"^(/{3,})\s*([\w-]+)(?:\s*\|\s*(.*))?\s*$")
 _FENCE_CLOSE = re.compile(r"^(/{3,})\s*$")
 _CONDITION = re.compile(r"^(module|client)\s*=\s*([\w,\s-]+)$")
 
@@ -113,7 +114,7 @@ def only_blocks(page: Page, reader: ReaderView) -> str:
         opening = _FENCE_OPEN.match(line)
         if opening:
             fence, name, args = opening.groups()
-            keep = _condition(page, index, reader, args or "") if name == "only" else None
+            keep = _condition(page, index, reader, (args or "").rstrip()) if name == "only" else None
             stack.append((index, fence, keep))
             continue
         closing = _FENCE_CLOSE.match(line)
