@@ -1,0 +1,220 @@
+"""A sandbox with a budget per page: time, text size and number size, so that no template runs for minutes,
+fills the memory or raises OverflowError instead of being reported at its file:line.
+
+Jinja2's sandbox stops templates from reaching Python's internals, not from working forever. The budget is
+checked wherever a template can spend: each step of every loop (the loops are rewritten at parse time, the
+one use of Jinja2's internals, `_parse`, guarded by tests/test_templates.py), each call, each filter, the
+operators that build large values (`*`, `**`, `%`, `+`), values stored in a namespace, and each piece of
+output as the page is generated."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Sized
+from typing import Any
+
+from jinja2 import nodes
+from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import Namespace, generate_lorem_ipsum
+
+# The sample's pages evaluate in milliseconds; ten seconds is a page that will never finish (`kb check` of a
+# nested loop over range(100000) ran for minutes). Two million characters is twice the largest source file
+# (1 MB, generator/catalog.py), room for terms that grow a page, and far below what exhausts memory.
+PAGE_SECONDS = 10.0
+MAX_PAGE_CHARS = 2_000_000
+# Whole numbers up to some 3,000 digits: Python refuses to print more than 4,300 (ValueError), and each
+# multiplication of larger ones takes longer than the last.
+MAX_INT_BITS = 10_000
+MAX_LIPSUM = 20  # paragraphs, and 200 words a paragraph: placeholder text, never a load test
+
+_CHECK_EVERY = 1024  # loop steps between looks at the clock
+_DIGITS = re.compile(r"\d+")
+
+
+class BudgetExceeded(Exception):
+    """A template spent more than its page's budget; carries the message for the writer."""
+
+
+class BudgetedEnvironment(SandboxedEnvironment):
+    """SandboxedEnvironment whose templates each get PAGE_SECONDS and MAX_PAGE_CHARS (start_page())."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self.deadline = math.inf
+        self.globals["namespace"] = _BudgetedNamespace
+        self.globals["lipsum"] = _lipsum
+        self.filters = {name: _budgeted_filter(name, function) for name, function in self.filters.items()}
+
+    def start_page(self) -> None:
+        """Give the next page its own time budget."""
+        self.deadline = time.monotonic() + PAGE_SECONDS
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise BudgetExceeded(
+                f"the page's template ran for more than {PAGE_SECONDS:.0f} s (the limit per page); "
+                "expected loops over fewer items"
+            )
+
+    def render_budgeted(self, source: str, **context: Any) -> str:
+        """The template `source` evaluated within the page's budget (start_page() first)."""
+        pieces, size, out = self.from_string(source).generate(**context), 0, []
+        for piece in pieces:
+            out.append(piece)
+            size += len(piece)
+            try:
+                if size > MAX_PAGE_CHARS:
+                    raise BudgetExceeded(_too_long("the page's text"))
+                self.check_time()
+            except BudgetExceeded as exc:
+                pieces.throw(exc)  # raised where the template is suspended, so that the error names that line
+        return "".join(out)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):
+            loop.iter = nodes.Call(
+                nodes.EnvironmentAttribute("budgeted_loop", lineno=loop.lineno),
+                [loop.iter],
+                [],
+                None,
+                None,
+                lineno=loop.lineno,
+            )
+        return tree
+
+    def budgeted_loop(self, items: Iterable[Any]) -> Iterator[Any]:
+        """What every `{% for %}` iterates: the items, with a look at the clock every so often."""
+        for count, item in enumerate(items):
+            if count % _CHECK_EVERY == 0:
+                self.check_time()
+            yield item
+
+    def call(self, context: Any, function: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.check_time()
+        target = getattr(function, "__self__", None)
+        if isinstance(target, str | list | tuple):
+            _check_method(target, getattr(function, "__name__", ""), args)
+        result = _checked_size(super().call(context, function, *args, **kwargs), "the result of a call")
+        if isinstance(target, list | dict | set):  # {{ items.extend(items) }} in a loop doubles each time
+            _checked_size(target, f"the {type(target).__name__} after {getattr(function, '__name__', 'a call')}()")
+        return result
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapper = super().wrap_str_format(value)
+        if wrapper is not None:
+            _check_widths(value.__self__)
+        return wrapper
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        self.check_time()
+        if operator == "*":
+            _check_product(left, right)
+        elif operator == "**":
+            _check_power(left, right)
+        elif operator == "%" and isinstance(left, str):
+            _check_widths(left)
+        elif operator == "+" and isinstance(left, str | list | tuple) and isinstance(right, Sized):
+            _check_length(len(left) + len(right), "the sum")
+        return super().call_binop(context, operator, left, right)
+
+
+class _BudgetedNamespace(Namespace):
+    """`namespace()`: a value kept across loop steps (`{% set ns.text = ns.text ~ ns.text %}`) stays in budget."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        super().__setitem__(name, _checked_size(value, f"namespace value '{name}'"))
+
+
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
+    if n > MAX_LIPSUM or max > 10 * MAX_LIPSUM:
+        raise BudgetExceeded(f"lipsum(): at most {MAX_LIPSUM} paragraphs of {10 * MAX_LIPSUM} words")
+    return generate_lorem_ipsum(n, html, min, max)
+
+
+# Filter arguments after the value are widths and counts (center, indent, wordwrap, truncate, batch, slice,
+# tojson's indent, ...), except these, which are values.
+_VALUE_ARGUMENTS = {"default", "d", "format"}
+
+
+def _budgeted_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """The filter, refusing widths and counts past the budget and results larger than a page."""
+    skip = 2 if hasattr(function, "jinja_pass_arg") else 1  # (environment or context,) value
+
+    @functools.wraps(function)  # keeps `jinja_pass_arg`, which tells Jinja what to pass first
+    def budgeted(*args: Any, **kwargs: Any) -> Any:
+        value, rest = args[skip - 1] if len(args) >= skip else None, args[skip:]
+        if name not in _VALUE_ARGUMENTS:
+            for number in (*rest, *kwargs.values()):
+                if isinstance(number, int) and abs(number) > MAX_PAGE_CHARS:
+                    raise BudgetExceeded(f"'{name}' filter: {number} is too large; the limit is {MAX_PAGE_CHARS:,}")
+        if name == "format" and isinstance(value, str):
+            _check_widths(value)
+        elif name == "join" and isinstance(value, Sized):
+            separator = rest[0] if rest else kwargs.get("d", "")
+            _check_length(len(str(separator)) * len(value), "the joined text")
+        elif name == "replace" and isinstance(value, str) and len(rest) >= 2:
+            old, new = str(rest[0]), str(rest[1])
+            _check_length(len(value) + (value.count(old) + 1) * max(0, len(new) - len(old)), "the replaced text")
+        return _checked_size(function(*args, **kwargs), f"the result of the '{name}' filter")
+
+    return budgeted
+
+
+def _check_method(target: str | list | tuple, name: str, args: tuple) -> None:
+    """str.center(10**9) and friends: check the size before Python allocates it."""
+    if name in ("center", "ljust", "rjust", "zfill", "expandtabs"):
+        for number in args:
+            if isinstance(number, int) and number > MAX_PAGE_CHARS:
+                raise BudgetExceeded(f"{name}(): {number} is too large; the limit is {MAX_PAGE_CHARS:,}")
+    elif name == "join" and args and isinstance(args[0], Sized):
+        _check_length(len(target) * len(args[0]), "the joined text")
+    elif name == "replace" and isinstance(target, str) and len(args) >= 2:
+        old, new = str(args[0]), str(args[1])
+        _check_length(len(target) + (target.count(old) + 1) * max(0, len(new) - len(old)), "the replaced text")
+
+
+def _check_product(left: Any, right: Any) -> None:
+    for sequence, times in ((left, right), (right, left)):
+        if isinstance(sequence, str | list | tuple) and isinstance(times, int):
+            _check_length(len(sequence) * times, "the repeated text")
+    if isinstance(left, int) and isinstance(right, int):
+        _check_bits(left.bit_length() + right.bit_length())
+
+
+def _check_power(base: Any, exponent: Any) -> None:
+    if isinstance(base, int) and isinstance(exponent, int) and abs(base) > 1 and exponent > 0:
+        _check_bits(exponent * base.bit_length())
+
+
+def _check_bits(bits: int) -> None:
+    if bits > MAX_INT_BITS:
+        raise BudgetExceeded(f"a number of some {int(bits * 0.30103):,} digits; the limit is about 3,000 digits")
+
+
+def _check_widths(template: str) -> None:
+    """'%999999999s' and '{:>999999999}' ask for that many characters: refused before they are made."""
+    for match in _DIGITS.finditer(template):
+        if len(match.group()) > 7 or int(match.group()) > MAX_PAGE_CHARS:
+            raise BudgetExceeded(f"the format '{template[:40]}' has a width or number over {MAX_PAGE_CHARS:,}")
+
+
+def _check_length(length: int, what: str) -> None:
+    if length > MAX_PAGE_CHARS:
+        raise BudgetExceeded(_too_long(what, length))
+
+
+def _checked_size(value: Any, what: str) -> Any:
+    if isinstance(value, str | list | tuple | dict | set) and len(value) > MAX_PAGE_CHARS:
+        raise BudgetExceeded(_too_long(what, len(value), "characters" if isinstance(value, str) else "items"))
+    return value
+
+
+def _too_long(what: str, length: int | None = None, unit: str = "characters") -> str:
+    size = f" ({length:,})" if length is not None else ""
+    return f"{what} would pass {MAX_PAGE_CHARS:,} {unit}{size}, the limit per page"
