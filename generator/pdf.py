@@ -34,10 +34,12 @@ _templates = jinja2.Environment(
     loader=jinja2.PackageLoader("generator", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
 )
 _ID = re.compile(r'\bid="([^"]+)"')
-_HREF = re.compile(r'<a\b([^>]*?)\bhref="([^"]*)"([^>]*)>(.*?)</a>', re.DOTALL)
+# `[^<>]` and a link text that stops at the next `<a`: on a writer's raw HTML with many unclosed tags, each
+# match attempt must end where the next one starts, or the scan is quadratic (tests/test_scanning.py).
+_HREF = re.compile(r'<a\b([^<>]*?)\bhref="([^"]*)"([^<>]*)>((?:(?!</a>|<a\b).)*)</a>', re.DOTALL)
 _FIRST_H1 = re.compile(r"\s*<h1\b[^>]*>(.*?)</h1>", re.DOTALL)
-_TAGS = re.compile(r"<[^>]+>")
-_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+_TAGS = re.compile(r"<[^<>]+>")
+_SRC = re.compile(r'(<img\b[^<>]*?\bsrc=")([^"]*)(")')
 
 
 @dataclass(frozen=True)

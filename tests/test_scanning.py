@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from generator import context_files, leaks, pdf
 from generator.catalog import MAX_LINE_CHARS, load_catalog
 from generator.checks import check_catalog, check_templates
 from generator.headings import atx_headings
@@ -14,7 +15,7 @@ from generator.links import find_links, rewrite_links
 from generator.portal.drafts import as_text
 from generator.search import plain_text
 
-LONG = 200_000  # characters: a second at most when linear, hours when quadratic
+LONG = 1_000_000  # characters: a second or two when linear, hours when quadratic
 
 
 def urls(markdown: str) -> list[str]:
@@ -134,3 +135,26 @@ def test_an_only_block_opener_with_a_long_line_of_spaces_is_read_in_linear_time(
 def test_customer_text_with_many_blank_lines_is_escaped_in_linear_time(finishes):
     assert finishes(as_text, "\n" * LONG + "# not a heading")
     assert as_text("\n\n  # not a heading\n---") == "\n\n  \\# not a heading\n\\---"
+
+
+# The patterns that read built HTML, which holds a writer's raw HTML as it was typed.
+HTML_PATTERNS = {
+    "PDF links": (pdf._HREF, '<a href="x">' * (LONG // 12)),
+    "PDF pictures": (pdf._SRC, "<img " * (LONG // 5)),
+    "PDF tags": (pdf._TAGS, "<" * LONG),
+    "context help headings": (context_files._HEADING, '<h2 id="a">' * (LONG // 11)),
+    "context help tags": (context_files._TAG, "<" * LONG),
+    "leak check tags": (leaks._TAGS, "<" * LONG),
+}
+
+
+@pytest.mark.parametrize(("pattern", "text"), HTML_PATTERNS.values(), ids=HTML_PATTERNS.keys())
+def test_patterns_on_built_html_take_linear_time(finishes, pattern, text):
+    assert finishes(pattern.sub, "", text)
+
+
+def test_patterns_on_built_html_still_find_links_headings_and_pictures():
+    html = '<p><a class="x" href="a.html#b">A <em>b</em></a> <img alt="" src="i.png"></p><h2 id="c">C <a>¶</a></h2>'
+    assert [m.groups() for m in pdf._HREF.finditer(html)] == [(' class="x" ', "a.html#b", "", "A <em>b</em>")]
+    assert [m.group(2) for m in pdf._SRC.finditer(html)] == ["i.png"]
+    assert [m.group(2) for m in context_files._HEADING.finditer(html)] == ["c"]
