@@ -2,10 +2,10 @@
 fills the memory or raises OverflowError instead of being reported at its file:line.
 
 Jinja2's sandbox stops templates from reaching Python's internals, not from working forever. The budget is
-checked wherever a template can spend: each step of every loop (the loops are rewritten at parse time, the
-one use of Jinja2's internals, `_parse`, guarded by tests/test_templates.py), each call, each filter, the
-operators that build large values (`*`, `**`, `%`, `+`), values stored in a namespace, and each piece of
-output as the page is generated."""
+checked wherever a template can spend: each step of every loop and each `~` (both rewritten at parse time,
+the one use of Jinja2's internals, `_parse`, guarded by tests/test_templates.py), each call, each filter,
+the operators that build large values (`*`, `**`, `%`, `+`), values stored in a namespace, every `{{ }}`
+output (also inside `{% set %}` blocks and macros), and each piece of the page as it is generated."""
 
 from __future__ import annotations
 
@@ -16,9 +16,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
 
-from jinja2 import nodes
+from jinja2 import nodes, pass_eval_context
+from jinja2.nodes import EvalContext
+from jinja2.runtime import markup_join, str_join
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import Namespace, generate_lorem_ipsum
+from jinja2.visitor import NodeTransformer
 
 # The sample's pages evaluate in milliseconds; ten seconds is a page that will never finish (`kb check` of a
 # nested loop over range(100000) ran for minutes). Two million characters is twice the largest source file
@@ -44,8 +47,9 @@ class BudgetedEnvironment(SandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def __init__(self, **options: Any):
-        super().__init__(**options)
+        super().__init__(finalize=self._count_output, **options)
         self.deadline = math.inf
+        self.produced = 0  # characters of `{{ }}` output this page, kept or not
         self.globals["namespace"] = _BudgetedNamespace
         self.globals["lipsum"] = _lipsum
         self.filters = {name: _budgeted_filter(name, function) for name, function in self.filters.items()}
@@ -53,6 +57,7 @@ class BudgetedEnvironment(SandboxedEnvironment):
     def start_page(self) -> None:
         """Give the next page its own time budget."""
         self.deadline = time.monotonic() + PAGE_SECONDS
+        self.produced = 0
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
@@ -76,17 +81,20 @@ class BudgetedEnvironment(SandboxedEnvironment):
         return "".join(out)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        tree = super()._parse(source, name, filename)
-        for loop in tree.find_all(nodes.For):
-            loop.iter = nodes.Call(
-                nodes.EnvironmentAttribute("budgeted_loop", lineno=loop.lineno),
-                [loop.iter],
-                [],
-                None,
-                None,
-                lineno=loop.lineno,
-            )
-        return tree
+        return _Budgeting().visit(super()._parse(source, name, filename))
+
+    def _count_output(self, value: Any) -> Any:
+        """Jinja2's `finalize`: sees every `{{ }}` value, also those a `{% set %}` block or a macro keeps."""
+        self.produced += len(value) if isinstance(value, str) else len(str(value))
+        if self.produced > MAX_PAGE_CHARS:
+            raise BudgetExceeded(_too_long("the page's expressions"))
+        return value
+
+    @pass_eval_context
+    def budgeted_concat(self, eval_ctx: EvalContext, *parts: Any) -> str:
+        """What every `a ~ b` calls: the joined text, if it stays within the budget."""
+        _check_length(sum(len(part) if isinstance(part, str) else len(str(part)) for part in parts), "the text of ~")
+        return (markup_join if eval_ctx.autoescape else str_join)(parts)
 
     def budgeted_loop(self, items: Iterable[Any]) -> Iterator[Any]:
         """What every `{% for %}` iterates: the items, with a look at the clock every so often."""
@@ -122,6 +130,23 @@ class BudgetedEnvironment(SandboxedEnvironment):
         elif operator == "+" and isinstance(left, str | list | tuple) and isinstance(right, Sized):
             _check_length(len(left) + len(right), "the sum")
         return super().call_binop(context, operator, left, right)
+
+
+class _Budgeting(NodeTransformer):
+    """Every `{% for %}` iterates through budgeted_loop, every `~` is a call to budgeted_concat."""
+
+    def visit_For(self, node: nodes.For) -> nodes.For:
+        self.generic_visit(node)
+        node.iter = _call_environment("budgeted_loop", [node.iter], node.lineno)
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Call:
+        self.generic_visit(node)
+        return _call_environment("budgeted_concat", list(node.nodes), node.lineno)
+
+
+def _call_environment(method: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
+    return nodes.Call(nodes.EnvironmentAttribute(method, lineno=lineno), args, [], None, None, lineno=lineno)
 
 
 class _BudgetedNamespace(Namespace):

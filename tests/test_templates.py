@@ -38,7 +38,7 @@ HOSTILE = {
     "a macro calling itself": ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "calls itself without end"),
     "a namespace doubling its text": (
         "{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
-        "namespace value 's' would pass",
+        "would pass 2,000,000 characters (2,097,152)",
     ),
     "a list extending itself": (
         "{% set l = [1] %}{% for i in range(64) %}{{ l.extend(l) }}{% endfor %}",
@@ -51,6 +51,14 @@ HOSTILE = {
     "a ljust ten billion wide": ("{{ 'x'.ljust(10**10) }}", "ljust(): 10000000000 is too large"),
     "a replace that grows": ("{{ ('x' * 1000000) | replace('x', 'yyyyy') }}", "the replaced text would pass"),
     "a join that grows": ("{{ (['ab'] * 1000000) | join('----') }}", "the joined text would pass"),
+    "text joined with ~ past the page": (
+        "{% set x = 'x' * 1000000 %}{{ x ~ x ~ x ~ x }}",
+        "the text of ~ would pass 2,000,000 characters",
+    ),
+    "a set block collecting a loop": (
+        "{% set x = 'y' * 20000 %}{% set b %}{% for i in range(100000) %}{{ x }}{% endfor %}{% endset %}",
+        "the page's expressions would pass 2,000,000 characters",
+    ),
     "a page of ten million characters": (
         "{% for i in range(100000) %}{{ 'x' * 100 }}{% endfor %}",
         "the page's text would pass 2,000,000 characters",
@@ -105,7 +113,8 @@ def test_templates_within_the_budget_still_render(make_project, run_kb, tmp_path
         "{% endfor %} {{ '%d users' | format(25000000) }} {{ '{:,}'.format(1234567890) }} "
         "{{ lipsum(2, html=False) | length > 0 }} {{ 'ab' * 3 }} {{ 2 ** 64 }} {{ client.name }} "
         "{{ ['a', 'b'] | join(', ') }} {% set ns = namespace(n=0) %}{% for i in range(1000) %}"
-        "{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }} {{ ('x' * (MAX - 100)) | length }}"
+        "{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }} {{ ('x' * (MAX - 100)) | length }} "
+        "{{ 'a' ~ 1 ~ client.name }} {% macro m(a) %}[{{ a }}]{% endmacro %}{{ m('q') ~ '!' }}"
     ).replace("MAX", str(MAX_PAGE_CHARS))
     root = templated(make_project, template)
     result = run_kb(root, "build", "--out", str(tmp_path / "site"))
@@ -113,4 +122,4 @@ def test_templates_within_the_budget_still_render(make_project, run_kb, tmp_path
     html = (tmp_path / "site" / "kb" / "scheduling" / "templated" / "index.html").read_text(encoding="utf-8")
     expected = "1/3 2/3 3/3! 123 25000000 users 1,234,567,890 True ababab 18446744073709551616"
     assert expected in html
-    assert f"a, b 499500 {MAX_PAGE_CHARS - 100}" in html
+    assert f"a, b 499500 {MAX_PAGE_CHARS - 100} a1Sample Software customers [q]!" in html
