@@ -38,7 +38,7 @@ _DIGITS = re.compile(r"\d+")
 
 
 class BudgetExceeded(Exception):
-    """A template spent more than its page's budget; carries the message for the writer."""
+    """A template went past its page's limits (or made a NUL character); carries the message for the writer."""
 
 
 class BudgetedEnvironment(SandboxedEnvironment):
@@ -85,9 +85,12 @@ class BudgetedEnvironment(SandboxedEnvironment):
 
     def _count_output(self, value: Any) -> Any:
         """Jinja2's `finalize`: sees every `{{ }}` value, also those a `{% set %}` block or a macro keeps."""
-        self.produced += len(value) if isinstance(value, str) else len(str(value))
+        text = value if isinstance(value, str) else str(value)
+        self.produced += len(text)
         if self.produced > MAX_PAGE_CHARS:
             raise BudgetExceeded(_too_long("the page's expressions"))
+        if "\x00" in text:  # {{ '\x00' }}: sources with NULs are refused (catalog.py), so are values with them
+            raise BudgetExceeded("a NUL character (U+0000) in the output; expected text only")
         return value
 
     @pass_eval_context
