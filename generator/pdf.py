@@ -24,6 +24,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from .engine_budget import time_limit
 from .errors import KbError, Problem, SourceError
 from .model import BOOKS, Catalog, Page, Selection
 from .select import book_pages
@@ -138,7 +139,8 @@ def write_book_pdf(
         is_intro = page.dest_uri.endswith("index.md")
         number += 0 if is_intro else 1
         converter.reset()
-        content = _localise(converter.convert(rendered[page.src_uri]), page, anchors, docs_dir, problems)
+        with time_limit(page.dest_uri):
+            content = _localise(converter.convert(rendered[page.src_uri]), page, anchors, docs_dir, problems)
         heading = _FIRST_H1.match(content)
         if heading:  # the page's own title heading becomes the chapter title, not a second title under it
             content = content[heading.end() :]
