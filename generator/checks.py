@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from .contexts import check_contexts, every_target
 from .errors import Problem
 from .headings import atx_headings
@@ -121,14 +123,21 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
 def check_templates(catalog: Catalog) -> list[Problem]:
     """Evaluate every page's template for every target (site, internal, each client), as builds will: a
     term a client lacks, a misspelt variable or a bad `/// only` block is found before anyone builds that
-    client. Each problem once, with the targets it occurs in."""
+    client. Each problem once, with the targets it occurs in; a page past its time budget is not evaluated
+    again for the other targets (a minute of waiting per client, for the same problem)."""
     from .render import render_selection
     from .select import select
+    from .template_budget import OVER_TIME
 
     found: dict[Problem, list[str]] = {}
+    too_slow: set[str] = set()
     for target in every_target(catalog):
-        for problem in render_selection(catalog, select(catalog, target))[1]:
+        selection = select(catalog, target)
+        selection = dataclasses.replace(selection, pages=tuple(p for p in selection.pages if p.src_uri not in too_slow))
+        for problem in render_selection(catalog, selection)[1]:
             found.setdefault(problem, []).append(target.name)
+            if problem.message.startswith(f"template: {OVER_TIME}"):
+                too_slow.add(problem.path)
     return [
         Problem(p.path, p.line, f"{p.message} (building {', '.join(targets)})", p.severity)
         for p, targets in found.items()

@@ -64,7 +64,7 @@ LONG_LINES = {
     "spaces before a destination": "[a](" + " " * LONG + "x",
     "opening brackets": "[" * LONG,
     "spaces in a heading": "## Issue" + " " * LONG + "x",
-    "blank lines": "\n" * (LONG // 5) + "x",  # a line each: slower per character, and the old way cubic
+    "blank lines": "\n" * (LONG // 5) + "x",  # a line each: slower per character; quadratic before
     "underscores in a word": "a" + "_" * LONG + "b",
     "unclosed tags": "<" * LONG,
     "code spans and links": "`a` [b](c.md) " * (LONG // 14),

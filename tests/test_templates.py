@@ -101,10 +101,10 @@ def test_kb_build_reports_a_template_over_budget_without_a_traceback(make_projec
 def test_a_template_that_runs_past_the_time_budget_is_stopped_at_its_line(make_project, monkeypatch, template):
     monkeypatch.setattr(generator.template_budget, "PAGE_SECONDS", 1.0)  # ten times less waiting in tests
     problems = [str(p) for p in check_templates(load_catalog(templated(make_project, template)))]
-    assert problems
-    assert all(
-        p.startswith(f"{PATH}:{TEMPLATE_LINE}: template: the page's template ran for more than 1 s") for p in problems
-    ), problems
+    # Once, for the first target: the other targets do not wait for the same page again.
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{PATH}:{TEMPLATE_LINE}: template: the page's template ran for more than 1 s")
+    assert problems[0].endswith("(building site)")
 
 
 def test_templates_within_the_budget_still_render(make_project, run_kb, tmp_path):
