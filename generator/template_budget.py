@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import string
 import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
@@ -36,6 +37,7 @@ MAX_LIPSUM = 20  # paragraphs, and 200 words a paragraph: placeholder text, neve
 OVER_TIME = "the page's template ran for more than"  # how that problem starts (checks.py looks for it)
 _CHECK_EVERY = 1024  # loop steps between looks at the clock
 _DIGITS = re.compile(r"\d+")
+_PERCENT_SPEC = re.compile(r"%(?:\([^()]*\))?[-#0 +]*(\d+|\*)?(?:\.(\d+|\*))?")  # '%(name)-*.3f'
 
 
 class BudgetExceeded(Exception):
@@ -118,9 +120,15 @@ class BudgetedEnvironment(SandboxedEnvironment):
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         wrapper = super().wrap_str_format(value)
-        if wrapper is not None:
-            _check_widths(value.__self__)
-        return wrapper
+        if wrapper is None or not _check_braces(value.__self__):
+            return wrapper
+
+        @functools.wraps(wrapper)
+        def widths_checked(*args: Any, **kwargs: Any) -> str:  # '{:{}}'.format(x, 10**9): widths from values
+            _check_numbers((*args, *kwargs.values()), "the format's width")
+            return wrapper(*args, **kwargs)
+
+        return widths_checked
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         self.check_time()
@@ -129,7 +137,7 @@ class BudgetedEnvironment(SandboxedEnvironment):
         elif operator == "**":
             _check_power(left, right)
         elif operator == "%" and isinstance(left, str):
-            _check_widths(left)
+            _check_percent(left, right)
         elif operator == "+" and isinstance(left, str | list | tuple) and isinstance(right, Sized):
             _check_length(len(left) + len(right), "the sum")
         return super().call_binop(context, operator, left, right)
@@ -178,11 +186,9 @@ def _budgeted_filter(name: str, function: Callable[..., Any]) -> Callable[..., A
     def budgeted(*args: Any, **kwargs: Any) -> Any:
         value, rest = args[skip - 1] if len(args) >= skip else None, args[skip:]
         if name not in _VALUE_ARGUMENTS:
-            for number in (*rest, *kwargs.values()):
-                if isinstance(number, int) and abs(number) > MAX_PAGE_CHARS:
-                    raise BudgetExceeded(f"'{name}' filter: {number} is too large; the limit is {MAX_PAGE_CHARS:,}")
+            _check_numbers((*rest, *kwargs.values()), f"'{name}' filter")
         if name == "format" and isinstance(value, str):
-            _check_widths(value)
+            _check_percent(value, rest or tuple(kwargs.values()))
         elif name == "join" and isinstance(value, Sized):
             separator = rest[0] if rest else kwargs.get("d", "")
             _check_length(len(str(separator)) * len(value), "the joined text")
@@ -197,9 +203,7 @@ def _budgeted_filter(name: str, function: Callable[..., Any]) -> Callable[..., A
 def _check_method(target: str | list | tuple, name: str, args: tuple) -> None:
     """str.center(10**9) and friends: check the size before Python allocates it."""
     if name in ("center", "ljust", "rjust", "zfill", "expandtabs"):
-        for number in args:
-            if isinstance(number, int) and number > MAX_PAGE_CHARS:
-                raise BudgetExceeded(f"{name}(): {number} is too large; the limit is {MAX_PAGE_CHARS:,}")
+        _check_numbers(args, f"{name}()")
     elif name == "join" and args and isinstance(args[0], Sized):
         _check_length(len(target) * len(args[0]), "the joined text")
     elif name == "replace" and isinstance(target, str) and len(args) >= 2:
@@ -225,11 +229,36 @@ def _check_bits(bits: int) -> None:
         raise BudgetExceeded(f"a number of some {int(bits * 0.30103):,} digits; the limit is about 3,000 digits")
 
 
-def _check_widths(template: str) -> None:
-    """'%999999999s' and '{:>999999999}' ask for that many characters: refused before they are made."""
-    for match in _DIGITS.finditer(template):
-        if len(match.group()) > 7 or int(match.group()) > MAX_PAGE_CHARS:
-            raise BudgetExceeded(f"the format '{template[:40]}' has a width or number over {MAX_PAGE_CHARS:,}")
+def _check_percent(template: str, values: Any) -> None:
+    """'%999999999s' % x asks for that many characters: refused before they are made; '%*s' takes the
+    width from the values."""
+    for match in _PERCENT_SPEC.finditer(template):
+        for number in match.groups():
+            if number == "*":
+                _check_numbers(values if isinstance(values, tuple) else (values,), "the format's width")
+            elif number:
+                _check_width(number, template)
+
+
+def _check_braces(template: str) -> bool:
+    """'{:>999999999}'.format(x): the same, for str.format; True when a width comes from the values."""
+    from_values = False
+    for _, _, spec, _ in string.Formatter().parse(template):
+        for number in _DIGITS.findall(spec or ""):
+            _check_width(number, template)
+        from_values = from_values or "{" in (spec or "")
+    return from_values
+
+
+def _check_width(digits: str, template: str) -> None:
+    if len(digits) > 7 or int(digits) > MAX_PAGE_CHARS:
+        raise BudgetExceeded(f"the format '{template[:40]}' asks for a width over {MAX_PAGE_CHARS:,}")
+
+
+def _check_numbers(values: Iterable[Any], what: str) -> None:
+    for number in values:
+        if isinstance(number, int) and abs(number) > MAX_PAGE_CHARS:
+            raise BudgetExceeded(f"{what}: {number} is too large; the limit is {MAX_PAGE_CHARS:,}")
 
 
 def _check_length(length: int, what: str) -> None:

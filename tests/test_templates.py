@@ -45,9 +45,11 @@ HOSTILE = {
         "the list after extend() would pass",
     ),
     "a centre a trillion wide": ("{{ 'x' | center(10**12) }}", "'center' filter: 1000000000000 is too large"),
-    "a format a billion wide": ("{{ '%999999999s' | format(1) }}", "has a width or number over"),
-    "a %-format a billion wide": ("{{ '%999999999s' % 1 }}", "has a width or number over"),
-    "a str.format a billion wide": ("{{ '{:>999999999}'.format(1) }}", "has a width or number over"),
+    "a format a billion wide": ("{{ '%999999999s' | format(1) }}", "asks for a width over"),
+    "a %-format a billion wide": ("{{ '%999999999s' % 1 }}", "asks for a width over"),
+    "a str.format a billion wide": ("{{ '{:>999999999}'.format(1) }}", "asks for a width over"),
+    "a %-format taking a billion width": ("{{ '%*s' % (10**9, 'x') }}", "the format's width: 1000000000 is too large"),
+    "a str.format taking a billion width": ("{{ '{:{}}'.format('x', 10**9) }}", "the format's width: 1000000000"),
     "a ljust ten billion wide": ("{{ 'x'.ljust(10**10) }}", "ljust(): 10000000000 is too large"),
     "a replace that grows": ("{{ ('x' * 1000000) | replace('x', 'yyyyy') }}", "the replaced text would pass"),
     "a join that grows": ("{{ (['ab'] * 1000000) | join('----') }}", "the joined text would pass"),
@@ -112,6 +114,8 @@ def test_templates_within_the_budget_still_render(make_project, run_kb, tmp_path
         "{% for x in [1, 2, 3] %}{{ loop.index }}/{{ loop.length }}{% if loop.last %}!{% endif %} {% endfor %}"
         "{% for x in [[1, [2]], [3]] recursive %}{% if x is iterable %}{{ loop(x) }}{% else %}{{ x }}{% endif %}"
         "{% endfor %} {{ '%d users' | format(25000000) }} {{ '{:,}'.format(1234567890) }} "
+        "{{ 'Order 12345678: %s' % 'ok' }} {{ 'Call 5551234567 {}'.format('now') }} "
+        "{{ '%5.2f|%-4s|' % (3.14159, 'a') }} "
         "{{ lipsum(2, html=False) | length > 0 }} {{ 'ab' * 3 }} {{ 2 ** 64 }} {{ client.name }} "
         "{{ ['a', 'b'] | join(', ') }} {% set ns = namespace(n=0) %}{% for i in range(1000) %}"
         "{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }} {{ ('x' * (MAX - 100)) | length }} "
@@ -121,6 +125,9 @@ def test_templates_within_the_budget_still_render(make_project, run_kb, tmp_path
     result = run_kb(root, "build", "--out", str(tmp_path / "site"))
     assert result.exit_code == 0, result.output
     html = (tmp_path / "site" / "kb" / "scheduling" / "templated" / "index.html").read_text(encoding="utf-8")
-    expected = "1/3 2/3 3/3! 123 25000000 users 1,234,567,890 True ababab 18446744073709551616"
+    expected = (
+        "1/3 2/3 3/3! 123 25000000 users 1,234,567,890 Order 12345678: ok Call 5551234567 now  3.14|a   | "
+        "True ababab 18446744073709551616"
+    )
     assert expected in html
     assert f"a, b 499500 {MAX_PAGE_CHARS - 100} a1Sample Software customers [q]!" in html
