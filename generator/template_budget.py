@@ -23,6 +23,7 @@ from jinja2.runtime import markup_join, str_join
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import Namespace, generate_lorem_ipsum
 from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 
 # The sample's pages evaluate in milliseconds; ten seconds is a page that will never finish (`kb check` of a
 # nested loop over range(100000) ran for minutes). Two million characters is twice the largest source file
@@ -101,6 +102,11 @@ class BudgetedEnvironment(SandboxedEnvironment):
         _check_length(sum(len(part) if isinstance(part, str) else len(str(part)) for part in parts), "the text of ~")
         return (markup_join if eval_ctx.autoescape else str_join)(parts)
 
+    @pass_eval_context
+    def budgeted_text(self, eval_ctx: EvalContext, text: str) -> str:
+        """The plain text of a loop's body, as an expression: not escaped, like the text it stands for."""
+        return Markup(text) if eval_ctx.autoescape else text
+
     def budgeted_loop(self, items: Iterable[Any]) -> Iterator[Any]:
         """What every `{% for %}` iterates: the items, with a look at the clock every so often."""
         for count, item in enumerate(items):
@@ -144,11 +150,29 @@ class BudgetedEnvironment(SandboxedEnvironment):
 
 
 class _Budgeting(NodeTransformer):
-    """Every `{% for %}` iterates through budgeted_loop, every `~` is a call to budgeted_concat."""
+    """Every `{% for %}` iterates through budgeted_loop, every `~` is a call to budgeted_concat, and the
+    plain text inside a loop is output through budgeted_text, so that `finalize` counts it at every step
+    (a `{% set %}` block repeating a paragraph 100,000 times is never yielded, so never measured)."""
+
+    def __init__(self) -> None:
+        self.loops = 0
 
     def visit_For(self, node: nodes.For) -> nodes.For:
+        self.loops += 1
         self.generic_visit(node)
+        self.loops -= 1
         node.iter = _call_environment("budgeted_loop", [node.iter], node.lineno)
+        return node
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Output:
+        self.generic_visit(node)
+        if self.loops:
+            node.nodes = [
+                _call_environment("budgeted_text", [nodes.Const(child.data, lineno=child.lineno)], child.lineno)
+                if isinstance(child, nodes.TemplateData)
+                else child
+                for child in node.nodes
+            ]
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Call:

@@ -61,6 +61,10 @@ HOSTILE = {
         "{% set x = 'y' * 20000 %}{% set b %}{% for i in range(100000) %}{{ x }}{% endfor %}{% endset %}",
         "the page's expressions would pass 2,000,000 characters",
     ),
+    "a set block repeating plain text": (
+        "{% set b %}{% for i in range(100000) %}" + "plain text " * 10 + "{% endfor %}{% endset %}",
+        "the page's expressions would pass 2,000,000 characters",
+    ),
     "a NUL character": ("{{ 'a\\x00b' }}", "a NUL character (U+0000) in the output"),
     "a page of ten million characters": (
         "{% for i in range(100000) %}{{ 'x' * 100 }}{% endfor %}",
