@@ -23,7 +23,6 @@ from jinja2.runtime import markup_join, str_join
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import Namespace, generate_lorem_ipsum
 from jinja2.visitor import NodeTransformer
-from markupsafe import Markup
 
 # The sample's pages evaluate in milliseconds; ten seconds is a page that will never finish (`kb check` of a
 # nested loop over range(100000) ran for minutes). Two million characters is twice the largest source file
@@ -36,6 +35,7 @@ MAX_INT_BITS = 10_000
 MAX_LIPSUM = 20  # paragraphs, and 200 words a paragraph: placeholder text, never a load test
 
 OVER_TIME = "the page's template ran for more than"  # how that problem starts (checks.py looks for it)
+_PRODUCED = "the text the page's template makes"
 _CHECK_EVERY = 1024  # loop steps between looks at the clock
 _DIGITS = re.compile(r"\d+")
 _PERCENT_SPEC = re.compile(r"%(?:\([^()]*\))?[-#0 +]*(\d+|\*)?(?:\.(\d+|\*))?")  # '%(name)-*.3f'
@@ -53,7 +53,7 @@ class BudgetedEnvironment(SandboxedEnvironment):
     def __init__(self, **options: Any):
         super().__init__(finalize=self._count_output, **options)
         self.deadline = math.inf
-        self.produced = 0  # characters of `{{ }}` output this page, kept or not
+        self.produced = 0  # characters of `{{ }}` output and of loops' plain text this page, kept or not
         self.globals["namespace"] = _BudgetedNamespace
         self.globals["lipsum"] = _lipsum
         self.filters = {name: _budgeted_filter(name, function) for name, function in self.filters.items()}
@@ -91,7 +91,7 @@ class BudgetedEnvironment(SandboxedEnvironment):
         text = value if isinstance(value, str) else str(value)
         self.produced += len(text)
         if self.produced > MAX_PAGE_CHARS:
-            raise BudgetExceeded(_too_long("the page's expressions"))
+            raise BudgetExceeded(_too_long(_PRODUCED))
         if "\x00" in text:  # {{ '\x00' }}: sources with NULs are refused (catalog.py), so are values with them
             raise BudgetExceeded("a NUL character (U+0000) in the output; expected text only")
         return value
@@ -102,14 +102,14 @@ class BudgetedEnvironment(SandboxedEnvironment):
         _check_length(sum(len(part) if isinstance(part, str) else len(str(part)) for part in parts), "the text of ~")
         return (markup_join if eval_ctx.autoescape else str_join)(parts)
 
-    @pass_eval_context
-    def budgeted_text(self, eval_ctx: EvalContext, text: str) -> str:
-        """The plain text of a loop's body, as an expression: not escaped, like the text it stands for."""
-        return Markup(text) if eval_ctx.autoescape else text
-
-    def budgeted_loop(self, items: Iterable[Any]) -> Iterator[Any]:
-        """What every `{% for %}` iterates: the items, with a look at the clock every so often."""
+    def budgeted_loop(self, items: Iterable[Any], text: int) -> Iterator[Any]:
+        """What every `{% for %}` iterates: the items, counting the `text` characters of plain text in the
+        loop's body at each step (whether an `{% if %}` keeps them or not), with a look at the clock every
+        so often."""
         for count, item in enumerate(items):
+            self.produced += text
+            if self.produced > MAX_PAGE_CHARS:
+                raise BudgetExceeded(_too_long(_PRODUCED))
             if count % _CHECK_EVERY == 0:
                 self.check_time()
             yield item
@@ -150,29 +150,14 @@ class BudgetedEnvironment(SandboxedEnvironment):
 
 
 class _Budgeting(NodeTransformer):
-    """Every `{% for %}` iterates through budgeted_loop, every `~` is a call to budgeted_concat, and the
-    plain text inside a loop is output through budgeted_text, so that `finalize` counts it at every step
-    (a `{% set %}` block repeating a paragraph 100,000 times is never yielded, so never measured)."""
-
-    def __init__(self) -> None:
-        self.loops = 0
+    """Every `{% for %}` iterates through budgeted_loop, told how much plain text its body holds (a
+    `{% set %}` block repeating a paragraph 100,000 times is never yielded, so it is counted per step);
+    every `~` is a call to budgeted_concat."""
 
     def visit_For(self, node: nodes.For) -> nodes.For:
-        self.loops += 1
         self.generic_visit(node)
-        self.loops -= 1
-        node.iter = _call_environment("budgeted_loop", [node.iter], node.lineno)
-        return node
-
-    def visit_Output(self, node: nodes.Output) -> nodes.Output:
-        self.generic_visit(node)
-        if self.loops:
-            node.nodes = [
-                _call_environment("budgeted_text", [nodes.Const(child.data, lineno=child.lineno)], child.lineno)
-                if isinstance(child, nodes.TemplateData)
-                else child
-                for child in node.nodes
-            ]
+        text = sum(len(data.data) for part in node.body for data in part.find_all(nodes.TemplateData))
+        node.iter = _call_environment("budgeted_loop", [node.iter, nodes.Const(text)], node.lineno)
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Call:

@@ -59,11 +59,11 @@ HOSTILE = {
     ),
     "a set block collecting a loop": (
         "{% set x = 'y' * 20000 %}{% set b %}{% for i in range(100000) %}{{ x }}{% endfor %}{% endset %}",
-        "the page's expressions would pass 2,000,000 characters",
+        "the text the page's template makes would pass 2,000,000 characters",
     ),
     "a set block repeating plain text": (
         "{% set b %}{% for i in range(100000) %}" + "plain text " * 10 + "{% endfor %}{% endset %}",
-        "the page's expressions would pass 2,000,000 characters",
+        "the text the page's template makes would pass 2,000,000 characters",
     ),
     "a NUL character": ("{{ 'a\\x00b' }}", "a NUL character (U+0000) in the output"),
     "a page of ten million characters": (
