@@ -10,18 +10,22 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import engine_budget
 from .catalog import load_catalog
 from .checks import check_catalog
 from .context_files import DEMO_DIR, write_context_help
 from .contexts import resolve_contexts
 from .engine import run_engine
-from .errors import KbError, SourceError
+from .engine_budget import EngineTooSlow
+from .errors import KbError, Problem, SourceError
 from .leaks import check_client_outputs
-from .model import BOOKS, Catalog, Selection, Target
+from .model import BOOKS, Catalog, Page, Selection, Target
 from .output import mark_output, new_folder_beside, swap_into_place
 from .permalinks import write_permalinks
 from .progress import Reporter, SilentReporter
@@ -95,7 +99,7 @@ def build_target(
     warnings = list(rendered.warnings)
     stats, pdfs = None, []
 
-    with new_folder_beside(out) as scratch:
+    with new_folder_beside(out) as scratch, _slow_pages_named(pages):
         site = scratch / "site"
         printed = {book: target.pdf_name(book) for book in BOOKS if "pdf" in formats and book_pages(selection, book)}
         config = stage_project(catalog, selection, rendered.pages, scratch / "project", site, {"pdfs": printed})
@@ -135,6 +139,25 @@ def build_target(
     reporter.step(f"Built {len(pages)} pages into {out}" + (f" and {len(pdfs)} PDF(s)" if pdfs else ""))
     published = tuple(dataclasses.replace(pdf, path=out / "pdf" / pdf.path.name) for pdf in pdfs)
     return BuildResult(target.name, out, len(pages), tuple(warnings), stats, published)
+
+
+@contextmanager
+def _slow_pages_named(pages: tuple[Page, ...]) -> Iterator[None]:
+    """A page the site engine or the PDF printer renders too slowly is a problem at that page's source."""
+    try:
+        yield
+    except EngineTooSlow as exc:
+        source = next((page.src_uri for page in pages if page.dest_uri == exc.dest_uri), exc.dest_uri)
+        raise SourceError(
+            [
+                Problem(
+                    source,
+                    0,
+                    f"the markdown renderer ran for more than {engine_budget.ENGINE_PAGE_SECONDS:g} s on this page "
+                    "(the limit per page); expected shorter lines, fewer links or smaller tables in it",
+                )
+            ]
+        ) from None
 
 
 def _check_index(rendered: Rendered, index_dir: Path) -> None:

@@ -44,20 +44,68 @@ def load_catalog(root: Path) -> Catalog:
     return Catalog(root, product, tuple(pages), tuple(sorted(assets)), clients, contexts, tuple(problems))
 
 
+# Limits on one source file. The largest sample page is 9 kB and its longest line 450 characters; a page
+# of 1 MB is a book of some 150,000 words, past which the engine and the PDF printer take minutes and
+# gigabytes (a 20 MB article built in 100 s at 0.5 GB). A markdown paragraph is one line: 20,000 characters
+# is some 3,000 words, longer than any paragraph a reader finishes; longer lines are pasted data.
+MAX_SOURCE_BYTES = 1_000_000
+MAX_LINE_CHARS = 20_000
+
+
 def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
+    """A source file's text, or None with a problem: too large, not UTF-8, a NUL byte or an overlong line."""
+    name = rel(path, root)
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        problems.append(
+            Problem(
+                name,
+                0,
+                f"the file has {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,} bytes (1 MB) per source file, "
+                "expected it split into several pages",
+            )
+        )
+        return None
     data = path.read_bytes()
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         problems.append(
             Problem(
-                rel(path, root),
-                line,
-                f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected UTF-8, save the file as UTF-8",
+                name, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected UTF-8, save the file as UTF-8"
             )
         )
         return None
+    found = _text_problems(name, text)
+    problems += found
+    return None if found else text
+
+
+def _text_problems(name: str, text: str) -> list[Problem]:
+    """A NUL character (a binary or damaged file; it would reach the built pages) and lines over the limit."""
+    problems = []
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        problems.append(
+            Problem(
+                name, line, f"a NUL character (U+0000) at column {column}; expected text only (is it a binary file?)"
+            )
+        )
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    f"the line has {len(line):,} characters; the limit is {MAX_LINE_CHARS:,} per line, "
+                    "expected shorter paragraphs (a line break between sentences is fine in markdown)",
+                )
+            )
+            break  # one is enough: the rest of such a file is usually the same pasted data
+    return problems
 
 
 def load_yaml_file(root: Path, name: str, problems: list[Problem], required: bool = True) -> YamlDoc | None:
@@ -308,6 +356,16 @@ def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
         return None
     if doc.data is None:
         doc = YamlDoc({}, {}, 2)
+    if not isinstance(doc.data, dict):
+        shape = {list: "a list", str: "a string"}.get(type(doc.data), f"a single value ({type(doc.data).__name__})")
+        problems.append(
+            Problem(
+                src_uri,
+                doc.lines.get((), doc.first_line),
+                f"front matter must be a mapping of keys (id: ..., title: ..., one per line); found {shape}",
+            )
+        )
+        return None
     values, found = schema.validate(doc, schema.FRONT_MATTER, src_uri)
     is_article = parts[0] == "kb"
     found += _kind_problems(values, doc, src_uri, is_article)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
+import dataclasses
 
 from .contexts import check_contexts, every_target
 from .errors import Problem
+from .headings import atx_headings
 from .html_safety import check_page_html
 from .links import find_links, is_internal, resolve
 from .model import Catalog, Page
@@ -99,7 +100,6 @@ def _check_links(catalog: Catalog) -> list[Problem]:
 
 
 KCS_SECTIONS = ("Issue", "Environment", "Resolution", "Cause")
-_H2 = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
@@ -107,7 +107,7 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
     problems = []
     for page in pages:
         if page.is_article and page.type == "troubleshooting":
-            found = [h for h in _H2.findall(page.body) if h in KCS_SECTIONS]
+            found = [text for level, text in atx_headings(page.body) if level == 2 and text in KCS_SECTIONS]
             if found != list(KCS_SECTIONS):
                 problems.append(
                     Problem(
@@ -125,14 +125,21 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
 def check_templates(catalog: Catalog) -> list[Problem]:
     """Evaluate every page's template for every target (site, internal, each client), as builds will: a
     term a client lacks, a misspelt variable or a bad `/// only` block is found before anyone builds that
-    client. Each problem once, with the targets it occurs in."""
+    client. Each problem once, with the targets it occurs in; a page past its time budget is not evaluated
+    again for the other targets (a minute of waiting per client, for the same problem)."""
     from .render import render_selection
     from .select import select
+    from .template_budget import OVER_TIME
 
     found: dict[Problem, list[str]] = {}
+    too_slow: set[str] = set()
     for target in every_target(catalog):
-        for problem in render_selection(catalog, select(catalog, target))[1]:
+        selection = select(catalog, target)
+        selection = dataclasses.replace(selection, pages=tuple(p for p in selection.pages if p.src_uri not in too_slow))
+        for problem in render_selection(catalog, selection)[1]:
             found.setdefault(problem, []).append(target.name)
+            if problem.message.startswith(f"template: {OVER_TIME}"):
+                too_slow.add(problem.path)
     return [
         Problem(p.path, p.line, f"{p.message} (building {', '.join(targets)})", p.severity)
         for p, targets in found.items()

@@ -42,8 +42,10 @@ _templates = jinja2.Environment(
     autoescape=True,
     keep_trailing_newline=True,
 )
-_HEADING = re.compile(r"<h([2-6])\b[^>]*?\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
+# Each match attempt ends where the next could start (`[^<>]`, a heading's text stops at the next `<h`): a
+# page's raw HTML with many unclosed tags would otherwise make the scan quadratic (tests/test_scanning.py).
+_HEADING = re.compile(r"<h([2-6])\b[^<>]*?\bid=\"([^\"]+)\"[^<>]*>((?:(?!</h\1>|<h[1-6]\b).)*)</h\1>", re.DOTALL)
+_TAG = re.compile(r"<[^<>]+>")
 
 
 def write_context_help(context_map: ContextMap, site_dir: Path, demo_dir: Path | None = None) -> None:

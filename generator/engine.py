@@ -1,10 +1,12 @@
-"""Run the site engine (MkDocs + Material) on a staged project. The only module that imports MkDocs."""
+"""Run the site engine (MkDocs + Material) on a staged project. With engine_budget.py, the only modules that
+import MkDocs."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
+from .engine_budget import page_time_budget
 from .errors import KbError
 
 
@@ -30,7 +32,8 @@ def run_engine(config_file: Path, strict: bool = False) -> list[str]:
     logger.propagate = False  # the CLI reports the warnings itself, once
     try:
         config = load_config(config_file=str(config_file), strict=strict)
-        build(config)
+        with page_time_budget(config):  # a page past it raises EngineTooSlow, for the caller to name
+            build(config)
     except exceptions.Abort as exc:
         details = "\n  ".join(collect.messages)
         raise KbError(f"the site engine stopped: {exc}\n  {details}".rstrip()) from None

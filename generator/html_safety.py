@@ -15,6 +15,7 @@ which nh3 decodes before it judges them) is dropped."""
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from functools import cache
@@ -24,7 +25,7 @@ from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 
 from .errors import Problem
-from .links import find_links
+from .links import code_spans, find_links
 from .model import Page
 
 # Attributes any allowed element may have; `aria-*` too (by prefix).
@@ -184,13 +185,15 @@ def makeExtension(**kwargs) -> SanitiseExtension:  # noqa: N802 (the name Python
 # A fenced block to its closing fence (the same character, at least as many), or to the end when unclosed.
 _FENCED = re.compile(r"^[ \t>]*(?P<f>`{3,}|~{3,})[^\n]*(?:\n.*?^[ \t>]*(?P=f)(?P=f)*[`~]*[ \t]*$|.*\Z)", re.M | re.S)
 _NOT_NEWLINE = re.compile(r"[^\n]")
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1)[\s\S])+?\1")
-_COMMENT = re.compile(r"<!--[\s\S]*?-->")
-_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)((?:\s+[^\s\"'>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*/?>")
+# No `<` in a name or an unquoted value: an attempt from one `<` stops at the next, so a line of thousands of
+# unclosed `<a b ` tags is read once, not once from each (it took 10 s for 20,000 characters).
+_TAG = re.compile(
+    r"<([A-Za-z][A-Za-z0-9-]*)((?:\s+[^\s\"'<>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>]+))?)*)\s*/?>"
+)
 _ATTRIBUTE = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+)))?")
 # attr_list: `{: #id .class key=value }`, or `{ ... }` after a heading, link, image or emoji
 _ATTR_LIST = re.compile(
-    r"\{:?[ \t]*((?:[#.][^\s}]+|[^\s{}=\"']+=(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s}]+))(?:[ \t]+[^}\n]*)?)\}"
+    r"\{:?[ \t]*((?:[#.][^\s{}]+|[^\s{}=\"']+=(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s{}]+))(?:[ \t]+[^{}\n]*)?)\}"
 )
 _ATTR_TOKEN = re.compile(r"[#.][^\s}]+|([^\s{}=\"']+)=(?:\"([^\"]*)\"|'([^']*)'|([^\s}]+))")
 # Every address a markdown link, picture or reference definition could have (a superset of find_links').
@@ -204,8 +207,32 @@ def _masked(body: str) -> str:
     still match): markup shown as code is text, not HTML."""
     text = _FENCED.sub(_blank, body) if "```" in body or "~~~" in body else body
     if "`" in text:
-        text = _CODE_SPAN.sub(_blank, text)
-    return _COMMENT.sub(_blank, text) if "<!--" in text else text
+        text = "".join(_without_code_spans(line) for line in text.splitlines(keepends=True))
+    return _without_comments(text) if "<!--" in text else text
+
+
+def _without_code_spans(line: str) -> str:
+    """`line` with its code spans blanked, found as the link checker finds them (linear: a pattern with a
+    back-reference took cubic time on a line of backticks)."""
+    out, at = [], 0
+    for start, end in code_spans(line) if "`" in line else ():
+        out += [line[at:start], " " * (end - start)]
+        at = end
+    out.append(line[at:])
+    return "".join(out)
+
+
+def _without_comments(text: str) -> str:
+    """`text` with HTML comments blanked (an unclosed one runs to the end, as in HTML). A scan with find: a
+    lazy pattern started again at every `<!--` of an unclosed run took quadratic time."""
+    out, at = [], 0
+    while (start := text.find("<!--", at)) >= 0:
+        end = text.find("-->", start + 4)
+        end = len(text) if end < 0 else end + 3
+        out += [text[at:start], _NOT_NEWLINE.sub(" ", text[start:end])]
+        at = end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def _blank(match: re.Match) -> str:
@@ -256,8 +283,10 @@ def check_page_html(page: Page) -> list[Problem]:
     body = _masked(page.body)
     found: list[tuple[int, str]] = []
 
-    def line(offset: int) -> int:
-        return page.body_line + body.count("\n", 0, offset)
+    newlines = [i for i, char in enumerate(body) if char == "\n"]
+
+    def line(offset: int) -> int:  # a search, not a count from the top for every tag: pages hold thousands
+        return page.body_line + bisect.bisect_left(newlines, offset)
 
     for tag in _TAG.finditer(body):
         element = tag.group(1).lower()

@@ -24,7 +24,7 @@ from .errors import KbError
 from .model import Catalog, Selection
 from .search import plain_text
 
-_TAGS = re.compile(r"<[^>]+>")
+_TAGS = re.compile(r"<[^<>]+>")  # not `[^>]`: from each of many unclosed `<`, that scanned to the end
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+")
 MIN_SENTENCE = 40  # shorter sentences ("Select Save.") are shared by everyone and prove nothing

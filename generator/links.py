@@ -10,10 +10,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# Every pattern here reads writers' text, so none may backtrack more than a constant per character: the
+# quantifiers are possessive (`*+`), no two neighbours can match the same characters, and no part can scan
+# past where the next link starts (a URL stops at `](`, a title at its closing quote). The old patterns took
+# minutes on a line of backticks, spaces or unclosed link titles. tests/test_links.py proves it on long lines.
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_BACKTICKS = re.compile(r"`++")
 _INLINE = re.compile(
-    r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?(?P<url>[^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)"
+    r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*+\])*+)\]"
+    r"\(\s*+<?(?P<url>(?:[^)\s>\]]|\](?!\())*+)>?(?:\s++(?:\"[^\"]*+\"|'[^']*+'))?\s*+\)"
 )
 _REFDEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<url>[^\s>]+)>?")
 _EXTERNAL = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#|/)", re.IGNORECASE)
@@ -96,11 +101,35 @@ def _pieces(body: str):
         yield from _inline_pieces(line, number)
 
 
+def code_spans(line: str) -> list[tuple[int, int]]:
+    """Where inline code is: a run of backticks up to the next run of the same length (CommonMark); a run
+    with no partner is plain text. Each run is looked at once, so a line of backticks takes linear time."""
+    runs = [match.span() for match in _BACKTICKS.finditer(line)]
+    later_of_length: dict[int, list[int]] = {}  # run length -> indices of such runs, last first
+    for index in range(len(runs) - 1, -1, -1):
+        later_of_length.setdefault(runs[index][1] - runs[index][0], []).append(index)
+    spans, index = [], 0
+    while index < len(runs):
+        start, end = runs[index]
+        same = later_of_length[end - start]
+        while same and same[-1] <= index:
+            same.pop()
+        if same:
+            closer = same.pop()
+            spans.append((start, runs[closer][1]))
+            index = closer + 1
+        else:
+            index += 1
+    return spans
+
+
 def _inline_pieces(line: str, number: int):
-    code = [m.span() for m in _CODE_SPAN.finditer(line)]
-    position = 0
+    code = code_spans(line)  # in order, and so are the matches: one pass over both
+    position = span = 0
     for match in _INLINE.finditer(line):
-        if any(start <= match.start() < end for start, end in code):
+        while span < len(code) and code[span][1] <= match.start():
+            span += 1
+        if span < len(code) and code[span][0] <= match.start():
             continue
         yield "text", line[position : match.start()]
         link = Link(

@@ -1,9 +1,15 @@
-"""Write outputs so that nobody ever sees half of one: build in a new folder beside the old, then swap."""
+"""Write outputs so that nobody ever sees half of one: build in a new folder beside the old, then swap.
+
+A build killed with -9 cannot remove its new folder; the next build does. Each new folder is locked
+(`flock` on the folder itself) for as long as its build lives, and the kernel drops the lock when the
+process dies, however it dies: a new folder nobody holds is a dead build's, and only those are removed."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
+import glob
 import os
 import shutil
 import tempfile
@@ -47,23 +53,69 @@ def mark_output(folder: Path) -> None:
 
 @contextmanager
 def new_folder_beside(out: Path) -> Iterator[Path]:
-    """A fresh scratch folder on the same file system as `out`, removed afterwards whatever happens."""
+    """A fresh scratch folder on the same file system as `out`, locked while in use and removed afterwards
+    whatever happens; first, the scratch folders that killed builds left beside `out` are removed."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    remove_leftovers(out)
+    while True:
+        scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        lock = _lock(scratch)
+        if lock is not None:
+            break
+        # Another build's remove_leftovers() took it between mkdtemp and our lock: it is theirs to remove.
     try:
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        os.close(lock)
+
+
+def remove_leftovers(out: Path) -> list[Path]:
+    """Remove the `.<out>.new-*` scratch folders beside `out` that no live build holds (and `.<out>.old-*`
+    ones, which earlier versions parked there); return what was removed."""
+    removed = []
+    for pattern in (f".{glob.escape(out.name)}.new-*", f".{glob.escape(out.name)}.old-*"):
+        for folder in sorted(out.parent.glob(pattern)):
+            lock = _lock(folder) if folder.is_dir() and not folder.is_symlink() else None
+            if lock is None:
+                continue  # a live build's, or not a folder of ours
+            try:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+            finally:
+                os.close(lock)
+    return removed
+
+
+def _lock(folder: Path) -> int | None:
+    """An exclusive lock on `folder` (an open descriptor; closing it unlocks), or None when a live process
+    holds it or the folder went away meanwhile."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held = os.fstat(fd)
+        now = os.stat(folder, follow_symlinks=False)
+        if (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino):
+            return fd  # still the folder at that path: it was not removed while we waited for the lock
+    except OSError:
+        pass
+    os.close(fd)
+    return None
 
 
 def swap_into_place(new: Path, out: Path) -> None:
     """Make `new` be `out`. With an existing `out`, the two are exchanged in one step where the
-    system allows it (Linux renameat2), so a reader sees the old output or the new, never neither."""
+    system allows it (Linux renameat2), so a reader sees the old output or the new, never neither.
+    `new` is in a scratch folder (new_folder_beside); the previous output goes there, so that a build
+    killed before removing it leaves it where the next build removes it too."""
     if not out.exists():
         os.replace(new, out)
         return
     if not _exchange(new, out):
-        parked = out.with_name(f".{out.name}.old-{os.getpid()}")
+        parked = new.with_name(f"{new.name}.previous")
         os.replace(out, parked)
         os.replace(new, out)
         new = parked

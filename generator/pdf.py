@@ -25,6 +25,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from .catalog import inside_sources
+from .engine_budget import time_limit
 from .errors import KbError, Problem, SourceError
 from .html_safety import SANITISER
 from .model import BOOKS, Catalog, Page, Selection
@@ -36,10 +37,12 @@ _templates = jinja2.Environment(
     loader=jinja2.PackageLoader("generator", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
 )
 _ID = re.compile(r'\bid="([^"]+)"')
-_HREF = re.compile(r'<a\b([^>]*?)\bhref="([^"]*)"([^>]*)>(.*?)</a>', re.DOTALL)
+# `[^<>]` and a link text that stops at the next `<a`: on a writer's raw HTML with many unclosed tags, each
+# match attempt must end where the next one starts, or the scan is quadratic (tests/test_scanning.py).
+_HREF = re.compile(r'<a\b([^<>]*?)\bhref="([^"]*)"([^<>]*)>((?:(?!</a>|<a\b).)*)</a>', re.DOTALL)
 _FIRST_H1 = re.compile(r"\s*<h1\b[^>]*>(.*?)</h1>", re.DOTALL)
-_TAGS = re.compile(r"<[^>]+>")
-_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+_TAGS = re.compile(r"<[^<>]+>")
+_SRC = re.compile(r'(<img\b[^<>]*?\bsrc=")([^"]*)(")')
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,8 @@ def write_book_pdf(
         is_intro = page.dest_uri.endswith("index.md")
         number += 0 if is_intro else 1
         converter.reset()
-        content = _localise(converter.convert(rendered[page.src_uri]), page, anchors, docs_dir, problems)
+        with time_limit(page.dest_uri):
+            content = _localise(converter.convert(rendered[page.src_uri]), page, anchors, docs_dir, problems)
         heading = _FIRST_H1.match(content)
         if heading:  # the page's own title heading becomes the chapter title, not a second title under it
             content = content[heading.end() :]

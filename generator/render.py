@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import Problem
 from .links import Link, is_internal, relative_url, resolve, rewrite_links, with_url
 from .model import BOOKS, Catalog, Page, Selection
 from .portal.drafts import as_text
 from .select import chapter_numbers
+from .template_budget import BudgetedEnvironment, BudgetExceeded
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,10 @@ class ReaderView:
         return module in self._licensed
 
 
-def make_environment(catalog: Catalog, client: str | None) -> SandboxedEnvironment:
-    """A sandboxed environment: undefined names are errors, no file but the page itself can be loaded."""
-    env = SandboxedEnvironment(
+def make_environment(catalog: Catalog, client: str | None) -> BudgetedEnvironment:
+    """A sandboxed environment with a budget per page (generator/template_budget.py): undefined names are
+    errors, no file but the page itself can be loaded."""
+    env = BudgetedEnvironment(
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -80,28 +81,45 @@ def make_environment(catalog: Catalog, client: str | None) -> SandboxedEnvironme
     return env
 
 
-def render_page(env: SandboxedEnvironment, page: Page, chapter: int | None = None) -> str:
+# What a writer's expression can raise besides Jinja2's own errors: {{ 1 / 0 }}, {{ 'a' - 1 }},
+# {{ 'x' | int(base=99) }}, a float too large, a macro that calls itself forever, memory for a value the
+# budget could not foresee. Only template code runs inside a render, so these are the writer's to fix.
+_EXPRESSION_ERRORS = (ArithmeticError, ValueError, TypeError, LookupError, MemoryError, RecursionError)
+
+
+def render_page(env: BudgetedEnvironment, page: Page, chapter: int | None = None) -> str:
     """The page's body with its template evaluated; raises TemplateProblem-bearing Problem on mistakes.
     A book chapter also gets `{{ chapter }}`, its number in this build (a client's book may have fewer)."""
     body = only_blocks(page, env.globals["client"]) if "/// only" in page.body else page.body
     try:
         if not any(mark in body for mark in ("{{", "{%", "{#")):
             return body  # nothing to evaluate: skip compiling a template
-        return env.from_string(body).render(**({"chapter": chapter} if chapter else {}))
+        env.start_page()
+        return env.render_budgeted(body, **({"chapter": chapter} if chapter else {}))
     except jinja2.TemplateSyntaxError as exc:
         raise _problem(page, exc.lineno, f"template syntax: {exc.message}") from None
-    except (jinja2.UndefinedError, jinja2.TemplateNotFound, jinja2.exceptions.SecurityError) as exc:
-        message = (
-            f"template: {exc.message}"
-            if not isinstance(exc, jinja2.TemplateNotFound)
-            else "template: pages cannot include, import or extend other files"
-        )
-        raise _problem(page, _template_line(exc), message) from None
-    except TemplateProblem as exc:
+    except jinja2.TemplateNotFound as exc:
+        raise _problem(
+            page, _template_line(exc), "template: pages cannot include, import or extend other files"
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise _problem(page, _template_line(exc), f"template: {exc.message}") from None
+    except (TemplateProblem, BudgetExceeded) as exc:
         raise _problem(page, _template_line(exc), f"template: {exc}") from None
+    except _EXPRESSION_ERRORS as exc:
+        raise _problem(page, _template_line(exc), f"template: {_describe(exc)}") from None
 
 
-_FENCE_OPEN = re.compile(r"^(/{3,})\s*([\w-]+)(?:\s*\|\s*(.*?))?\s*$")
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "not enough memory for a value (MemoryError); expected smaller values"
+    if isinstance(exc, RecursionError):
+        return "a macro or recursive loop calls itself without end (RecursionError)"
+    return f"{exc} ({type(exc).__name__})"
+
+
+# Greedy `(.*)`: the lazy `(.*?)\s*$` it replaces retried the end at every character, quadratic in spaces.
+_FENCE_OPEN = re.compile(r"^(/{3,})\s*([\w-]+)(?:\s*\|\s*(.*))?\s*$")
 _FENCE_CLOSE = re.compile(r"^(/{3,})\s*$")
 _CONDITION = re.compile(r"^(module|client)\s*=\s*([\w,\s-]+)$")
 
@@ -116,7 +134,7 @@ def only_blocks(page: Page, reader: ReaderView) -> str:
         opening = _FENCE_OPEN.match(line)
         if opening:
             fence, name, args = opening.groups()
-            keep = _condition(page, index, reader, args or "") if name == "only" else None
+            keep = _condition(page, index, reader, (args or "").rstrip()) if name == "only" else None
             stack.append((index, fence, keep))
             continue
         closing = _FENCE_CLOSE.match(line)

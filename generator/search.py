@@ -42,6 +42,7 @@ from whoosh.matching import (
 from whoosh.scoring import WeightLengthScorer
 
 from .errors import KbError
+from .headings import atx_headings
 from .model import Page, Selection
 from .output import mark_output, new_folder_beside, swap_into_place
 
@@ -113,12 +114,14 @@ class IndexStats:
     unchanged: int
 
 
-_FENCE = re.compile(r"^\s*(```|~~~).*$", re.MULTILINE)
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_TAG = re.compile(r"<[^>]+>")
-_BLOCK_MARKUP = re.compile(r"^\s*(#{1,6}|!!!|\?\?\?\+?|///|===|[-*+]|\d+\.)\s*|[|>{}]+|\+\+", re.MULTILINE)
-_INLINE_MARKUP = re.compile(r"\*+|`+|(?<!\w)_+|_+(?!\w)")  # emphasis and code: dropped without a gap
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$", re.MULTILINE)
+# Writers' text: no pattern may scan past where its next match could start, or backtrack over a run it
+# cannot match (`^\s*` crossed blank lines, `[^)]*` ran to the end of the text from every unclosed link,
+# `_+(?!\w)` retried every underscore of a run): each took minutes on long pages (tests/test_links.py).
+_FENCE = re.compile(r"^[ \t]*(```|~~~).*$", re.MULTILINE)
+_LINK = re.compile(r"!?\[([^\[\]]*+)\]\((?:[^)\]]|\](?!\())*+\)")
+_TAG = re.compile(r"<[^<>]++>")
+_BLOCK_MARKUP = re.compile(r"^[ \t]*(#{1,6}|!!!|\?\?\?\+?|///|===|[-*+]|\d+\.)\s*|[|>{}]+|\+\+", re.MULTILINE)
+_INLINE_MARKUP = re.compile(r"\*+|`+|(?<!\w)_+|(?<!_)_+(?!\w)")  # emphasis and code: dropped without a gap
 
 
 def plain_text(markdown: str) -> str:
@@ -136,7 +139,7 @@ def document_for(page: Page, rendered: str) -> SearchDocument:
         id=page.id,
         title=page.title,
         summary=page.summary or "",
-        headings=" ".join(_HEADING.findall(rendered)),
+        headings=" ".join(text for _, text in atx_headings(rendered)),
         body=plain_text(rendered),
         tags=",".join(page.tags),
         module=page.module or "",

@@ -55,7 +55,7 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
             node = loader.get_single_node()
             if node is None:
                 return YamlDoc(None, {}, first_line)
-            lines: dict[Path_, int] = {}
+            lines: dict[Path_, int] = {(): node.start_mark.line + 1 + offset}  # where the document's value starts
             problems = _walk(node, (), lines, offset, problem, loader)
             if problems:
                 raise YamlProblems(problems)

@@ -3,6 +3,7 @@ in-process through click's CliRunner."""
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -100,3 +101,24 @@ def site_documents(make_project):
     """The search documents of tests/roots/basic's public site, as `kb build` indexes them."""
     rendered = render_target(make_project("basic"), SITE, False, SilentReporter())
     return documents_for(rendered.selection, rendered.pages)
+
+
+@pytest.fixture(scope="session")
+def finishes() -> Callable[..., bool]:
+    """finishes(function, *args) runs function(*args) in a child process: True when it returns within a
+    minute (linear code needs well under a second), False when it is still running and has been killed.
+    A process rather than a timer: a regular expression backtracking in C holds the GIL and never sees
+    a signal, so only a process can be stopped."""
+    context = multiprocessing.get_context("fork")  # the child needs the function, not a fresh interpreter
+
+    def run(function: Callable[..., object], *args: object, seconds: float = 60) -> bool:
+        child = context.Process(target=function, args=args)
+        child.start()
+        child.join(seconds)
+        if child.is_alive():
+            child.kill()
+            child.join()
+            return False
+        return child.exitcode == 0
+
+    return run

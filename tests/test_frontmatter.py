@@ -11,7 +11,7 @@ import re
 import pytest
 
 from generator.build import build_target
-from generator.catalog import load_catalog
+from generator.catalog import MAX_LINE_CHARS, MAX_SOURCE_BYTES, load_catalog
 from generator.checks import check_catalog
 from generator.errors import SourceError
 from generator.model import SITE
@@ -335,3 +335,61 @@ def test_every_bad_file_is_reported_in_one_run(make_project, tmp_path):
         build_target(root, SITE, tmp_path / "out")
     assert str(caught.value.message).startswith("4 problems in 4 files\n")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("front", "shape"),
+    [("[a, b]", "a list"), ("- id: KB-0100\n- title: A", "a list"), ("just words", "a string"), ("42", "int")],
+)
+def test_front_matter_that_is_not_a_mapping_is_a_problem_at_its_line(make_project, front, shape):
+    source = f"---\n\n{front}\n---\n\nText.\n"
+    problem = one_problem(problems_with(make_project, {PATH: source}), PATH)
+    assert problem.startswith(f"{PATH}:3: front matter must be a mapping of keys")
+    assert shape in problem
+
+
+def test_kb_check_reports_list_front_matter_without_a_traceback(make_project, run_kb):
+    root = make_project("basic", files={PATH: "---\n[a, b]\n---\n\nText.\n"})
+    result = run_kb(root, "check")
+    assert result.exit_code == 1
+    assert f"{PATH}:2: front matter must be a mapping of keys" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_nul_character_is_a_problem_at_its_line_and_column(make_project):
+    source = article(body="Fine line.\nBad \x00 line.\n")
+    problem = one_problem(problems_with(make_project, {PATH: source}), PATH)
+    assert problem.startswith(f"{PATH}:{line_of(source, 'Bad')}: a NUL character (U+0000) at column 5")
+
+
+def test_nul_bytes_never_reach_the_built_pages(make_project, run_kb, tmp_path):
+    root = make_project("basic", files={PATH: article(body="Before\x00after.\n")})
+    result = run_kb(root, "build", "--out", str(tmp_path / "site"))
+    assert result.exit_code == 1
+    assert f"{PATH}:{line_of(article(body='Before'), 'Before')}: a NUL character" in result.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_page_over_the_size_limit_names_the_limit(make_project):
+    paragraph = "A sentence of some length that a writer might write. " * 50 + "\n\n"
+    body = paragraph * (MAX_SOURCE_BYTES // len(paragraph) + 1)
+    problem = one_problem(problems_with(make_project, {PATH: article(body=body)}), PATH)
+    assert f"the limit is {MAX_SOURCE_BYTES:,} bytes (1 MB) per source file" in problem
+
+
+def test_page_just_under_the_size_limit_loads(make_project):
+    paragraph = "A sentence of some length that a writer might write. " * 50 + "\n\n"
+    body = paragraph * ((MAX_SOURCE_BYTES - 1000) // len(paragraph))
+    assert [p for p in problems_with(make_project, {PATH: article(body=body)}) if p.startswith(PATH)] == []
+
+
+def test_line_over_the_length_limit_is_a_problem_at_its_line(make_project):
+    source = article(body="Short.\n\n" + "word " * (MAX_LINE_CHARS // 5 + 1) + "\n")
+    problem = one_problem(problems_with(make_project, {PATH: source}), PATH)
+    assert problem.startswith(f"{PATH}:{line_of(source, 'word')}: the line has ")
+    assert f"the limit is {MAX_LINE_CHARS:,} per line" in problem
+
+
+def test_line_at_the_length_limit_is_fine(make_project):
+    source = article(body="x" * MAX_LINE_CHARS + "\n")
+    assert [p for p in problems_with(make_project, {PATH: source}) if p.startswith(PATH)] == []

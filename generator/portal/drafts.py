@@ -35,7 +35,8 @@ _ESCAPES = {
 }
 _UNSAFE = re.compile("|".join(re.escape(c) for c in _ESCAPES))
 # `#` too: a customer's heading became the page's <h1>, and the theme then left out the article's title.
-_BLOCK_START = re.compile(r"^(\s*)(///|!!!|\?\?\?|---|===|\+\+\+|~~~|```|\||#)", re.MULTILINE)
+# `[ \t]*`, not `\s*`: that crossed line breaks, so each of n blank lines rescanned the rest (quadratic).
+_BLOCK_START = re.compile(r"^([ \t]*)(///|!!!|\?\?\?|---|===|\+\+\+|~~~|```|\||#)", re.MULTILINE)
 
 
 def as_text(untrusted: str) -> str:
