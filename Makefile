@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench bench-search bench-portal bench-manuals clean
+.PHONY: install run test lint bench bench-search bench-portal bench-manuals bench-sanitise bench-robustness bench-portal-search clean
 
 install: $(STAMP)
 
@@ -38,6 +38,15 @@ bench-portal: $(STAMP)
 
 bench-manuals: $(STAMP)
 	$(BIN)/python bench/manuals.py
+
+bench-sanitise: $(STAMP)
+	$(BIN)/python bench/sanitise.py
+
+bench-robustness: $(STAMP)
+	$(BIN)/python bench/robustness.py
+
+bench-portal-search: $(STAMP)
+	$(BIN)/python bench/portal_search.py
 
 clean:
 	rm -rf build .pytest_cache  # instance/ holds the cases and is kept
