@@ -3,13 +3,15 @@ limits like any other field, so a refused file re-renders the form with everythi
 
 from __future__ import annotations
 
+import os
+
 from flask import current_app
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
 from wtforms.validators import ValidationError
 
 from . import IncomingFile
-from .policy import MB, AttachmentRejected, check_limits
+from .policy import AttachmentRejected, check_limits
 
 
 def within_limits(form, field) -> None:
@@ -17,15 +19,19 @@ def within_limits(form, field) -> None:
     settings = current_app.extensions["kb_portal"].config.attachments
     chosen = [f for f in field.data or [] if isinstance(f, FileStorage) and f.filename]
     try:
-        check_limits(settings, [(f.filename, 0) for f in chosen])  # the count, before reading anything
-        # One byte past the limit is enough to know it is over; the request's size limit caps the rest.
-        files = [
-            IncomingFile(f.filename, f.mimetype or "", f.stream.read(settings.max_file_mb * MB + 1)) for f in chosen
-        ]
-        check_limits(settings, [(f.name, len(f.data)) for f in files])
+        # Sizes from the spooled upload itself, before anything is read into memory.
+        check_limits(settings, [(f.filename, _size(f)) for f in chosen])
+        files = [IncomingFile(f.filename, f.mimetype or "", f.stream.read()) for f in chosen]
     except AttachmentRejected as rejected:
         raise ValidationError(f"{rejected} Nothing was sent yet: choose the files again.") from None
     field.data = files
+
+
+def _size(upload: FileStorage) -> int:
+    stream = upload.stream
+    size = stream.seek(0, os.SEEK_END)
+    stream.seek(0)
+    return size
 
 
 class FilesField(MultipleFileField):
