@@ -18,6 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .attachments.storage import check_folder
 from .clock import utcnow
 from .config import PortalConfig
 from .db import DatabaseBusy, connect
@@ -55,6 +56,7 @@ def create_app(config: PortalConfig) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies, x_proto=config.proxies, x_host=config.proxies)
     engine = connect(config.database_url, config.busy_timeout_seconds)
     require_current(engine)
+    check_folder(config.attachments_dir, config.site_dir)
     sender = MailSender(engine, config, utcnow) if config.mail_in_background else None
     desk = Desk(engine, config, sender=sender)
     # The desk's clock, looked up on each call: tests set `desk.now` to move time for sessions too.

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from generator.errors import KbError
 from generator.portal.accounts import add_agent
 from generator.portal.attachments import AttachmentRejected, IncomingFile, save_files
 from generator.portal.attachments.policy import safe_name
@@ -463,3 +464,11 @@ def test_the_sweep_removes_files_whose_transaction_failed_once_they_are_an_hour_
 
     assert sorted(stored(folder)) == sorted([kept, young])
     assert store.count(attachments) == 1
+
+
+def test_the_portal_refuses_an_attachments_folder_inside_the_help_centre_it_serves(make_app, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+
+    with pytest.raises(KbError, match="inside the help centre's folder"):
+        make_app(site_dir=site, attachments=AttachmentSettings(folder=site / "files"))

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import filetype
 
+from ...errors import KbError
+
 ORPHAN_SECONDS = 3600  # a file younger than this may belong to a transaction still running
 _PARTIAL = ".partial-"
 
@@ -26,6 +28,16 @@ def sniff(data: bytes) -> str:
     except UnicodeDecodeError:
         return "application/octet-stream"
     return "application/octet-stream" if "\x00" in text else "text/plain"
+
+
+def check_folder(folder: Path, site_dir: Path | None) -> None:
+    """KbError when the attachments folder is inside the help centre's folder, where the site would serve
+    the stored files as pages."""
+    if site_dir is not None and folder.resolve().is_relative_to(site_dir.resolve()):
+        raise KbError(
+            f"attachments: folder {folder} is inside the help centre's folder {site_dir}, which the portal "
+            "serves as it is; put attachments outside it (default: instance/attachments)"
+        )
 
 
 def path_of(folder: Path, storage_name: str) -> Path:
