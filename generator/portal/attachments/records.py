@@ -3,7 +3,9 @@ the folder that no row claims."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
@@ -13,6 +15,8 @@ from ..db import attachments, events, reading
 from .storage import stored_files
 
 _COLUMNS = (*attachments.c, events.c.visibility)
+ORPHAN_SWEEP_EVERY = 600.0  # seconds
+_last_sweep: dict[Path, float] = {}  # folder -> when this process last swept it (time.monotonic)
 
 
 def _query(case_id: int, customer_only: bool) -> sa.Select:
@@ -55,8 +59,15 @@ def delete_files(conn: Connection, case_id: int, file_ids: Iterable[int]) -> lis
 
 def sweep_orphans(engine: Engine, config: PortalConfig) -> int:
     """Remove files older than an hour that no row claims (written by a transaction that then failed, or
-    left by a deletion that stopped half-way) and partial writes: how many went."""
-    candidates = stored_files(config.attachments_dir)
+    left by a deletion that stopped half-way) and partial writes: how many went. At most once every ten
+    minutes per folder in a process: the sweep runs every minute in every worker, and listing a folder of
+    many files is not free, while an orphan only takes some room until it goes."""
+    folder = config.attachments_dir
+    now = time.monotonic()
+    if now - _last_sweep.get(folder, -ORPHAN_SWEEP_EVERY) < ORPHAN_SWEEP_EVERY:
+        return 0
+    _last_sweep[folder] = now
+    candidates = stored_files(folder)
     names = list(candidates)
     claimed: set[str] = set()
     with reading(engine) as conn:
