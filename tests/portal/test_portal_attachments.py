@@ -272,6 +272,7 @@ def test_a_file_downloads_only_with_its_cases_private_link_or_an_agent_session(n
         "another case's file": stranger.get(f"{path}/files/{theirs_id}"),
         "another case's link": stranger.get(f"{other_path}/files/{file_id}"),
         "missing file": stranger.get(f"{path}/files/999999"),
+        "an id past every integer type": stranger.get(f"{path}/files/{'9' * 40}"),
         "number only": stranger.get(f"/cases/{number}/files/{file_id}"),
     }
     assert {what: r.status_code for what, r in refused.items()} == dict.fromkeys(refused, 404)
@@ -282,6 +283,7 @@ def test_a_file_downloads_only_with_its_cases_private_link_or_an_agent_session(n
     agent.sign_in("ann")
     assert agent.get(f"/agent/cases/{number}/files/{file_id}").data == b"mine"
     assert agent.get(f"/agent/cases/{number}/files/{theirs_id}").status_code == 404
+    assert agent.get(f"/agent/cases/{number}/files/{'9' * 40}").status_code == 404
 
 
 def test_an_agent_below_the_cases_level_cannot_download_its_files(new_visitor, store):

@@ -15,6 +15,8 @@ from .records import file_for_case
 from .storage import path_of
 
 blueprint = Blueprint("attachments", __name__)
+# A file id in a URL is bounded like the column: a larger number is simply no file (SQLite cannot even bind it).
+FILE_ID = "<int(min=1, max=2147483647):file_id>"
 # The forms that carry files: only their requests may be larger than the portal's usual 1 MB.
 UPLOAD_ENDPOINTS = frozenset({"customer.new_case", "customer.reply", "console.act"})
 
@@ -26,13 +28,13 @@ def allow_uploads() -> None:
         request.max_content_length = request_limit(current_portal().config.attachments)
 
 
-@blueprint.route("/cases/<number>/<token>/files/<int:file_id>")
+@blueprint.route(f"/cases/<number>/<token>/files/{FILE_ID}")
 def customer_file(number: str, token: str, file_id: int):
     row = case_or_404(number, token)
     return _serve(file_for_case(current_portal().desk.engine, row.id, file_id, customer_only=True))
 
 
-@blueprint.route("/agent/cases/<number>/files/<int:file_id>")
+@blueprint.route(f"/agent/cases/<number>/files/{FILE_ID}")
 @agent_required
 def agent_file(number: str, file_id: int):
     desk = current_portal().desk
