@@ -474,3 +474,18 @@ def test_the_portal_refuses_an_attachments_folder_inside_the_help_centre_it_serv
 
     with pytest.raises(KbError, match="inside the help centre's folder"):
         make_app(site_dir=site, attachments=AttachmentSettings(folder=site / "files"))
+
+
+def test_names_from_the_web_form_are_made_safe_too(visitor, store):
+    number, path = case_with_files(
+        visitor,
+        upload("../../etc/passwd", b"a"),
+        upload("C:\\Users\\zoe\\report.txt", b"b"),
+        upload("invoice\u202efdp.exe", b"c"),
+    )
+
+    passwd, windows, invoice = (f.name for f in files_of(store, number))
+    assert (passwd, invoice) == ("passwd", "invoicefdp.exe")
+    # Werkzeug reads a backslash in a multipart filename as an escape; either way no separator is left.
+    assert windows.endswith("report.txt") and not {"/", "\\", ":"} & set(windows)
+    assert "\u202e" not in visitor.get(path).text
