@@ -18,6 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .attachments.storage import check_folder
 from .clock import utcnow
 from .config import PortalConfig
 from .db import DatabaseBusy, connect
@@ -28,7 +29,8 @@ from .migrate import require_current
 from .origin import check_origin, own_origins
 from .sessions import Sessions
 
-MAX_BODY = 1024 * 1024  # a case is words; anything bigger is refused with 413 before it is read
+MAX_BODY = 1024 * 1024  # a case is words; anything bigger is refused with 413 before it is read (forms with
+# files get room for them: attachments/views.py's allow_uploads)
 log = logging.getLogger(__name__)
 
 
@@ -54,6 +56,7 @@ def create_app(config: PortalConfig) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies, x_proto=config.proxies, x_host=config.proxies)
     engine = connect(config.database_url, config.busy_timeout_seconds)
     require_current(engine)
+    check_folder(config.attachments_dir, config.site_dir)
     sender = MailSender(engine, config, utcnow) if config.mail_in_background else None
     desk = Desk(engine, config, sender=sender)
     # The desk's clock, looked up on each call: tests set `desk.now` to move time for sessions too.
@@ -68,6 +71,9 @@ def create_app(config: PortalConfig) -> Flask:
         if problem:
             raise CSRFError(f"The request was {problem}.")
 
+    from .attachments.views import allow_uploads
+
+    app.before_request(allow_uploads)  # before CSRFProtect's check, the first to read the body
     CSRFProtect(app)
     limiter = Limiter(
         get_remote_address,
@@ -79,13 +85,16 @@ def create_app(config: PortalConfig) -> Flask:
     portal.limiter = limiter
 
     from . import console, customer, knowledge_views, search_views, site
+    from .attachments import views as attachment_views
 
     app.register_blueprint(customer.blueprint)
     app.register_blueprint(console.blueprint)
     app.register_blueprint(search_views.blueprint)
     app.register_blueprint(knowledge_views.blueprint)
+    app.register_blueprint(attachment_views.blueprint)
     limiter.limit(config.rate_limits["public"])(search_views.blueprint)
     limiter.limit(config.rate_limits["public"])(customer.blueprint)
+    limiter.limit(config.rate_limits["public"])(attachment_views.blueprint)
     for endpoint, rate in (
         ("customer.new_case", "submit"),
         ("console.sign_in", "sign_in"),
@@ -152,11 +161,18 @@ def create_app(config: PortalConfig) -> Flask:
 
     @app.errorhandler(413)
     def too_large(error):
+        limit = request.max_content_length or MAX_BODY
+        files = config.attachments
+        advice = (
+            f"Attach at most {files.max_files} files of up to {files.max_file_mb} MB each"
+            if limit > MAX_BODY
+            else "Shorten the text"
+        )
         return render_template(
             "error.html",
             title="Too large",
-            message="That was more than we accept in one go (1 MB); nothing was saved. "
-            "Shorten the text and send it again.",
+            message=f"That was more than we accept in one go ({limit / MAX_BODY:g} MB); nothing was saved. "
+            f"{advice} and send it again.",
         ), 413
 
     @app.errorhandler(429)

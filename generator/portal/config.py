@@ -121,6 +121,7 @@ PORTAL: dict[str, schema.Field] = {
     "busy_timeout_seconds": schema.Field(
         _positive, default=30, doc="SQLite: how long a write waits for another's lock before a 503."
     ),
+    "attachments": schema.Field(dict, default={}, doc="folder, max_file_mb, max_files: files on cases."),
 }
 WORKING_HOURS: dict[str, schema.Field] = {
     "start": schema.Field(_clock, default=dt.time(9), doc="When the working day starts."),
@@ -145,6 +146,22 @@ RATE_LIMITS: dict[str, schema.Field] = {
     "public": schema.Field(_limit, default="300 per minute", doc="Other public endpoints per client address."),
     "sign_in": schema.Field(_limit, default="10 per minute", doc="Agent sign-in attempts per client address."),
 }
+ATTACHMENTS: dict[str, schema.Field] = {
+    "folder": schema.Field(
+        schema.text,
+        doc="Where attachments are stored (relative to the project; default instance/attachments). Shared by "
+        "every worker and host, kept with the database in backups, never under the site's folder.",
+    ),
+    "max_file_mb": schema.Field(_positive, default=10, doc="The largest file accepted, in MB."),
+    "max_files": schema.Field(_positive, default=10, doc="The most files on one message or reply."),
+}
+
+
+@dataclass(frozen=True)
+class AttachmentSettings:
+    folder: Path | None = None  # None: the instance folder's attachments/
+    max_file_mb: int = 10
+    max_files: int = 10
 
 
 @dataclass(frozen=True)
@@ -201,10 +218,15 @@ class PortalConfig:
     form_expiry_hours: int = 8
     hsts_include_subdomains: bool = False
     busy_timeout_seconds: float = 30.0
+    attachments: AttachmentSettings = AttachmentSettings()
 
     @property
     def outbox_dir(self) -> Path:
         return self.instance_dir / "outbox"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.attachments.folder or self.instance_dir / "attachments"
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -228,7 +250,8 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
     if doc is not None:
         values, found = schema.validate(doc, PORTAL, "portal.yml")
         problems += found
-        for key, fields in (("working_hours", WORKING_HOURS), ("mail", MAIL), ("rate_limits", RATE_LIMITS)):
+        sections = (("working_hours", WORKING_HOURS), ("mail", MAIL), ("rate_limits", RATE_LIMITS))
+        for key, fields in (*sections, ("attachments", ATTACHMENTS)):
             if values.get(key):
                 values[key], found = schema.validate(doc, fields, "portal.yml", (key,))
                 problems += found
@@ -281,6 +304,9 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
             )
         if values.get("rate_limits"):
             settings["rate_limits"] = dict(values["rate_limits"])
+        if files := values.get("attachments"):
+            folder = root / files["folder"] if files["folder"] else None
+            settings["attachments"] = AttachmentSettings(folder, files["max_file_mb"], files["max_files"])
     return PortalConfig(**(settings | overrides))
 
 

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from .accounts import agent_by_id, all_agents, authenticate
 from .app import current_portal
+from .attachments import files_by_event
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, InvalidAction, NotAllowed, due
 from .forms import AgentTextForm, AssignForm, ContactForm, PortalForm, SignInForm, choices
 
@@ -115,6 +116,7 @@ def case(number: str):
         draft=knowledge.draft_for(row),
         case=row,
         history=desk.history(row),
+        files=files_by_event(desk.engine, row.id, customer_only=False),
         undelivered=desk.undelivered_mail(row),
         text_form=AgentTextForm(),
         contact_form=ContactForm(),
@@ -128,8 +130,8 @@ def case(number: str):
 
 
 ACTIONS = {
-    "reply": lambda desk, agent, row, form: desk.reply(agent, row, form.text.data),
-    "note": lambda desk, agent, row, form: desk.note(agent, row, form.text.data),
+    "reply": lambda desk, agent, row, form: desk.reply(agent, row, form.text.data, form.files.data),
+    "note": lambda desk, agent, row, form: desk.note(agent, row, form.text.data, form.files.data),
     "wait": lambda desk, agent, row, form: desk.wait_on_customer(agent, row, form.text.data),
     "escalate": lambda desk, agent, row, form: desk.escalate(agent, row, form.text.data),
     "resolve": lambda desk, agent, row, form: desk.resolve(agent, row, form.text.data),
@@ -147,6 +149,8 @@ def act(number: str, action: str):
             form = AgentTextForm()
             if not form.validate_on_submit():
                 return _back(number, _first_error(form))
+            if form.files.data and action not in ("reply", "note"):
+                return _back(number, "Files go with a reply or an internal note; nothing was saved.")
             ACTIONS[action](desk, g.agent, row, form)
         elif action == "contact":
             form = ContactForm()

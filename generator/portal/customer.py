@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
 from .app import busy_response, current_portal
+from .attachments import files_by_event
 from .db import DatabaseBusy
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, NewCase
 from .forms import AvoidedForm, CaseForm, ReplyForm, choices, context_ref, page_ref, search_ref
@@ -29,7 +30,7 @@ def new_case():
             form.subject.data = form.last_search.data
     if form.validate_on_submit():
         try:
-            submitted = portal.desk.submit(_new_case(form), form.idempotency_key.data)
+            submitted = portal.desk.submit(_new_case(form), form.idempotency_key.data, form.files.data)
         except DatabaseBusy:
             # The form again, with everything the customer typed (and the same idempotency key: a retry that
             # did get through once is not a second case).
@@ -59,42 +60,34 @@ def _new_case(form: CaseForm) -> NewCase:
 
 @blueprint.route("/cases/<number>/<token>", methods=["GET"])
 def view_case(number: str, token: str):
-    portal = current_portal()
-    row = _case_or_404(number, token)
-    response = render_template(
-        "case_view.html",
-        case=row,
-        history=portal.desk.customer_history(row),
-        linked=portal.knowledge.linked(row),
-        form=ReplyForm(),
-        link=portal.desk.case_link(row, token),
-        new=request.args.get("new") == "1",
-        statuses=STATUSES,
-        levels=LEVELS,
-    )
-    return _private(response)
+    row = case_or_404(number, token)
+    return _private(_case_page(row, token, ReplyForm(), new=request.args.get("new") == "1"))
 
 
 @blueprint.route("/cases/<number>/<token>/reply", methods=["POST"])
 def reply(number: str, token: str):
-    portal = current_portal()
-    row = _case_or_404(number, token)
+    row = case_or_404(number, token)
     form = ReplyForm()
     if not form.validate_on_submit():
-        page = render_template(
-            "case_view.html",
-            case=row,
-            history=portal.desk.customer_history(row),
-            linked=portal.knowledge.linked(row),
-            form=form,
-            link=portal.desk.case_link(row, token),
-            new=False,
-            statuses=STATUSES,
-            levels=LEVELS,
-        )
-        return _private(page), 400
-    portal.desk.customer_reply(row, form.text.data)
+        return _private(_case_page(row, token, form, new=False)), 400
+    current_portal().desk.customer_reply(row, form.text.data, form.files.data)
     return redirect(url_for(".view_case", number=number, token=token), code=303)
+
+
+def _case_page(row, token: str, form: ReplyForm, new: bool) -> str:
+    portal = current_portal()
+    return render_template(
+        "case_view.html",
+        case=row,
+        history=portal.desk.customer_history(row),
+        files=files_by_event(portal.desk.engine, row.id, customer_only=True),
+        linked=portal.knowledge.linked(row),
+        form=form,
+        link=portal.desk.case_link(row, token),
+        new=new,
+        statuses=STATUSES,
+        levels=LEVELS,
+    )
 
 
 @blueprint.route("/cases/avoided", methods=["POST"])
@@ -114,7 +107,7 @@ def _client_ref(value: str | None) -> str | None:
     return value if value in current_portal().config.clients else None
 
 
-def _case_or_404(number: str, token: str):
+def case_or_404(number: str, token: str):
     if len(number) > 20 or len(token) > 100:
         abort(404)
     try:

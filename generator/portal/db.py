@@ -109,6 +109,23 @@ events = sa.Table(
     sa.Column("body", sa.Text, nullable=False, default=""),
 )
 
+# Files on a case's history events (migration 0007). The bytes live in the attachments folder under
+# `storage_name`, a random name: nothing the sender chose reaches the file system. `name` is the sanitised
+# name shown and offered for download, `content_type` what the bytes sniffed as (never what was declared).
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("content_type", sa.String(100), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("storage_name", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
 mail_queue = sa.Table(
     "mail_queue",
     metadata,

@@ -12,13 +12,15 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 
+from .attachments import IncomingFile, delete_files, save_files, sweep_orphans
+from .attachments.storage import remove_files
 from .clock import clocks_for, utcnow
 from .config import PortalConfig
 from .db import agents, cases, deflections, events, reading, writing
@@ -126,8 +128,9 @@ class Desk:
 
     # -- customers --------------------------------------------------------------------------------------
 
-    def submit(self, new: NewCase, idempotency_key: str) -> Submitted:
-        """Store a new case and acknowledge it; the same idempotency key again returns the same case."""
+    def submit(self, new: NewCase, idempotency_key: str, files: Sequence[IncomingFile] = ()) -> Submitted:
+        """Store a new case (and its files) and acknowledge it; the same idempotency key again returns the
+        same case."""
         now = self.now()
         clocks = clocks_for(now, self.config)
         catastrophic = new.severity == "catastrophic"
@@ -154,7 +157,8 @@ class Desk:
                 existing = conn.execute(_BY_KEY, {"key": idempotency_key}).one()
                 return Submitted(existing.number, self.token_for(existing), created=False)
             row = conn.execute(_NUMBERED, {"case_id": case_id, "case_number": case_number(case_id)}).one()
-            self._event(conn, row, "created", "customer", body=new.description, channel="web", visible=True)
+            created = self._event(conn, row, "created", "customer", body=new.description, channel="web", visible=True)
+            save_files(conn, self.config, row.id, created, files)
             token = self.token_for(row)
             acknowledgement = self._acknowledge(conn, row, token, now)
             if catastrophic:
@@ -219,12 +223,13 @@ class Desk:
                 .order_by(events.c.at, events.c.id)
             ).all()
 
-    def customer_reply(self, row: Row, text: str) -> None:
-        """The customer adds information: waiting cases resume, resolved cases reopen."""
+    def customer_reply(self, row: Row, text: str, files: Sequence[IncomingFile] = ()) -> None:
+        """The customer adds information (and files): waiting cases resume, resolved cases reopen."""
         now = self.now()
         with writing(self.engine) as conn:
             row = self._fresh(conn, row.id)
-            self._event(conn, row, "customer_reply", "customer", body=text, channel="web", visible=True)
+            event = self._event(conn, row, "customer_reply", "customer", body=text, channel="web", visible=True)
+            save_files(conn, self.config, row.id, event, files)
             if row.status == "waiting":
                 self._resume(conn, row, now)
             elif row.status == "resolved":
@@ -276,9 +281,14 @@ class Desk:
                 sa.select(events).where(events.c.case_id == row.id).order_by(events.c.at, events.c.id)
             ).all()
 
-    def reply(self, agent: Row, row: Row, text: str) -> None:
+    def reply(self, agent: Row, row: Row, text: str, files: Sequence[IncomingFile] = ()) -> None:
         """A reply to the customer: the first response, and an update that restarts the 24-hour clock."""
-        self._act(agent, row, lambda conn, row, now: self._customer_update(conn, row, now, agent, text, "web"))
+
+        def reply(conn: Connection, row: Row, now: dt.datetime) -> None:
+            event = self._customer_update(conn, row, now, agent, text, "web")
+            save_files(conn, self.config, row.id, event, files)
+
+        self._act(agent, row, reply)
 
     def record_contact(self, agent: Row, row: Row, channel: str, direction: str, text: str) -> None:
         """A phone call or an email, in or out. A contact out to the customer counts as an update."""
@@ -293,10 +303,29 @@ class Desk:
 
         self._act(agent, row, record)
 
-    def note(self, agent: Row, row: Row, text: str) -> None:
-        self._act(
-            agent, row, lambda conn, row, now: self._event(conn, row, "note", agent.username, agent=agent, body=text)
-        )
+    def note(self, agent: Row, row: Row, text: str, files: Sequence[IncomingFile] = ()) -> None:
+        def note(conn: Connection, row: Row, now: dt.datetime) -> None:
+            event = self._event(conn, row, "note", agent.username, agent=agent, body=text)
+            save_files(conn, self.config, row.id, event, files)
+
+        self._act(agent, row, note)
+
+    def delete_attachments(self, agent: Row, row: Row, file_ids: Sequence[int]) -> None:
+        """An admin removes files of the case: the rows and a history event saying which, then the bytes."""
+        if not agent.is_admin:
+            raise NotAllowed("Only an admin can delete attachments.")
+        removed: list[Row] = []
+
+        def delete(conn: Connection, row: Row, now: dt.datetime) -> None:
+            removed[:] = delete_files(conn, row.id, file_ids)
+            if not removed:
+                raise InvalidAction("Choose the files to delete.")
+            names = "\n".join(f"- {file.name} ({file.size} bytes, {file.content_type})" for file in removed)
+            body = f"Deleted {len(removed)} attachment{'s' if len(removed) > 1 else ''}:\n{names}"
+            self._event(conn, row, "attachments_deleted", agent.username, agent=agent, body=body)
+
+        self._act(agent, row, delete)
+        remove_files(self.config.attachments_dir, [file.storage_name for file in removed])
 
     def assign(self, agent: Row, row: Row, assignee_id: int | None) -> None:
         def assign(conn: Connection, row: Row, now: dt.datetime) -> None:
@@ -429,6 +458,7 @@ class Desk:
                     self._customer_update(conn, row, now, None, text, "system", kind="status_update")
                     updated.append(row.number)
         release_dead_claims(self.engine)  # mail a killed process had claimed goes now, not in five minutes
+        sweep_orphans(self.engine, self.config)
         return SweepReport(tuple(escalated), tuple(updated), self.deliver())
 
     def deliver(self, case_id: int | None = None) -> int:
@@ -476,8 +506,9 @@ class Desk:
         body: str = "",
         channel: str = "system",
         visible: bool = False,
-    ) -> None:
-        conn.execute(
+    ) -> int:
+        """Add an event to the case's history: its id."""
+        return conn.execute(
             events.insert(),  # values as parameters: cheaper than .values(), which rebuilds the statement each time
             {
                 "case_id": row.id,
@@ -489,7 +520,7 @@ class Desk:
                 "body": body,
                 "visibility": "customer" if visible else "internal",
             },
-        )
+        ).inserted_primary_key[0]
 
     def _customer_update(
         self,
@@ -501,11 +532,11 @@ class Desk:
         channel: str,
         mail: bool = True,
         kind: str = "reply",
-    ) -> None:
+    ) -> int:
         """Anything the customer hears from us: it answers the first-response clock and restarts the
-        24-hour update clock."""
+        24-hour update clock. The id of its history event."""
         actor = agent.username if agent else "system"
-        self._event(conn, row, kind, actor, agent=agent, body=text, channel=channel, visible=True)
+        event = self._event(conn, row, kind, actor, agent=agent, body=text, channel=channel, visible=True)
         values = {"next_update_due": now + dt.timedelta(hours=self.config.update_every_hours)}
         if agent is not None:
             values["first_responded_at"] = row.first_responded_at or now
@@ -517,6 +548,7 @@ class Desk:
             about = row.subject if agent else "we are working on your case"
             subject = f"[{row.number}] Update: {about}"
             queue_mail(conn, now, row.customer_email, subject, self._update_mail(row, text, agent is not None), row.id)
+        return event
 
     def _raise_level(
         self, conn: Connection, row: Row, now: dt.datetime, level: int, why: str, agent: Row | None

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..schema import CONTEXT_ID, PAGE_ID, Invalid
+from .attachments.uploads import FilesField
 from .desk import SEVERITIES
 from .mail import InvalidAddress, check_address
 
@@ -151,6 +152,7 @@ class CaseForm(PortalForm):
     context = HiddenField()
     last_search = HiddenField()
     client = HiddenField()
+    files = FilesField(description="Screenshots, logs or exports that show the problem.")
     idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex)
 
     def validate_idempotency_key(self, field) -> None:
@@ -164,6 +166,7 @@ class ReplyForm(PortalForm):
         filters=[_strip],
         validators=[DataRequired("Write your message."), Length(max=20000), plain_text],
     )
+    files = FilesField()
 
 
 class SignInForm(PortalForm):
@@ -177,6 +180,7 @@ class AgentTextForm(PortalForm):
     text = TextAreaField(
         "Text", filters=[_strip], validators=[DataRequired("Write something."), Length(max=20000), plain_text]
     )
+    files = FilesField()  # with a reply or an internal note
 
 
 class ContactForm(AgentTextForm):

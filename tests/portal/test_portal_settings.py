@@ -4,10 +4,11 @@ behind a proxy (public_url, proxies) do what they say."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 
-from generator.portal.config import MailSettings, WorkingHours, load_portal_config
+from generator.portal.config import AttachmentSettings, MailSettings, WorkingHours, load_portal_config
 from generator.portal.sessions import SessionPolicy
 
 from .portal_helpers import GENEROUS_LIMITS, Visitor, case_fields
@@ -178,3 +179,58 @@ def test_session_and_rate_limit_storage_mistakes_are_named_at_their_line(run_kb,
 
     assert result.exit_code == 1
     assert problem in result.output, result.output
+
+
+ATTACHMENTS_YML = """\
+timezone: UTC
+attachments:
+  folder: shared/attachments
+  max_file_mb: 25
+  max_files: 4
+"""
+
+
+def test_the_attachment_settings_reach_the_portal_with_the_folder_under_the_project(make_project):
+    root = make_project("basic")
+    defaults = load_portal_config(root, "sqlite://")
+    (root / "portal.yml").write_text(ATTACHMENTS_YML, encoding="utf-8")
+
+    config = load_portal_config(root, "sqlite://")
+
+    assert config.attachments == AttachmentSettings(root / "shared/attachments", 25, 4)
+    assert config.attachments_dir == root / "shared/attachments"
+    assert defaults.attachments == AttachmentSettings(None, 10, 10)
+    assert defaults.attachments_dir == root / "instance" / "attachments"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("max_file_mb: 25", "max_file_mb: 0", "portal.yml:4: 'max_file_mb': expected a whole number above 0"),
+        ("max_file_mb: 25", "max_file_mb: big", "portal.yml:4: 'max_file_mb': expected a whole number above 0"),
+        ("max_files: 4", "max_files: -1", "portal.yml:5: 'max_files': expected a whole number above 0"),
+        ("folder: shared/attachments", "folder: [a, b]", "portal.yml:3: 'folder': expected"),
+        ("max_files: 4", "max_file: 4", "portal.yml:5: unknown key 'max_file'; expected one of folder, max_file_mb"),
+    ],
+)
+def test_attachment_setting_mistakes_are_named_at_their_line(run_kb, make_project, old, new, problem):
+    root = make_project("basic")
+    (root / "portal.yml").write_text(ATTACHMENTS_YML.replace(old, new), encoding="utf-8")
+
+    result = run_kb(root, "cases", "list", "--database-url", "sqlite://")
+
+    assert result.exit_code == 1
+    assert problem in result.output, result.output
+
+
+def test_the_configured_limits_size_the_upload_requests_and_the_refusal(make_project, make_app):
+    app = make_app(attachments=AttachmentSettings(max_file_mb=3, max_files=1))
+    visitor = Visitor(app.test_client())
+    form = visitor.form("/cases/new")
+    fields = form.fields | case_fields()
+
+    fits = visitor.post("/cases/new", fields | {"files": [(io.BytesIO(b"x" * (2 * 1024 * 1024)), "a.bin")]})
+    too_big = visitor.post("/cases/new", fields | {"files": [(io.BytesIO(b"x" * (5 * 1024 * 1024)), "b.bin")]})
+
+    assert fits.status_code == 303, fits.text
+    assert too_big.status_code == 413 and "(4 MB)" in too_big.text
