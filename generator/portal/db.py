@@ -109,7 +109,7 @@ events = sa.Table(
     sa.Column("body", sa.Text, nullable=False, default=""),
 )
 
-# Files on a case's history events (migration 0007). The bytes live in the attachments folder under
+# Files on a case's history events (migration 0006). The bytes live in the attachments folder under
 # `storage_name`, a random name: nothing the sender chose reaches the file system. `name` is the sanitised
 # name shown and offered for download, `content_type` what the bytes sniffed as (never what was declared).
 attachments = sa.Table(

@@ -11,8 +11,8 @@ from alembic import op
 
 from generator.portal.db import UtcDateTime
 
-revision = "0007"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
