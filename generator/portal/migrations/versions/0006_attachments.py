@@ -1,6 +1,6 @@
 """Attachments: files on a case's history events, their bytes in the attachments folder.
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0004
 Create Date: 2026-12-07
 
