@@ -1,7 +1,7 @@
 """Attachments: files on a case's history events, their bytes in the attachments folder.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-07
 
 Existing cases keep working: they simply have no attachments."""
