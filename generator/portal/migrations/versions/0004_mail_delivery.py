@@ -1,7 +1,7 @@
 """Mail delivery: who claimed a message, when to try it again, when it was given up; cases by address.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-07
 
 Queued mail keeps working: the new columns start empty, which means "unclaimed, due now, not given up"."""

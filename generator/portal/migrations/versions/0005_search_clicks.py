@@ -1,7 +1,7 @@
 """Search clicks: which result a reader opened from the search page or the suggestions, for the report.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from generator.portal.db import UtcDateTime
 
 revision = "0005"
-down_revision = "0004"  # the integrator re-chains this after 0003 and 0004
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
