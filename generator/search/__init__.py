@@ -1,0 +1,36 @@
+"""Search over what a build publishes: one interface, with Whoosh behind it.
+
+`documents_for` turns a target's rendered pages into documents, `write_index` builds (or updates) an index in
+a new folder and swaps it in, `search` answers a query with ranked, highlighted hits (`SearchResults` of
+`Hit`), a "did you mean" suggestion and counts per module and type. Callers never import whoosh themselves.
+
+The parts: `documents` (fields and documents), `index` (writing), `parsing` (query text to Whoosh queries),
+`spelling`, `ranking` (matches scored, a page of hits, facet counts), `snippets`, `query` (`search` and its
+fallbacks), `opened` (an index kept open per version of its folder), and `fastpath`, the one module that
+reaches into whoosh-reloaded's private internals (guarded by tests/test_search_exact.py)."""
+
+from __future__ import annotations
+
+from .documents import SCHEMA, SEARCH_FIELDS, SearchDocument, document_for, documents_for, plain_text
+from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index
+from .opened import field_values
+from .query import Hit, SearchResults, search
+from .spelling import suggest_spelling
+
+__all__ = [
+    "LOCK_WAIT_SECONDS",
+    "SCHEMA",
+    "SEARCH_FIELDS",
+    "Hit",
+    "IndexStats",
+    "SearchDocument",
+    "SearchResults",
+    "document_for",
+    "documents_for",
+    "field_values",
+    "is_readable",
+    "plain_text",
+    "search",
+    "suggest_spelling",
+    "write_index",
+]
