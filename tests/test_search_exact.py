@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.search import fastpath
-from generator.search import SearchDocument, search, write_index
+from generator.search import SearchDocument, fastpath, search, write_index
 
 WORDS = (
     "gantt chart budget lines import export schedule baseline forecast invoice approval workflow report "

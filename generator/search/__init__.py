@@ -5,9 +5,10 @@ a new folder and swaps it in, `search` answers a query with ranked, highlighted 
 `Hit`), a "did you mean" suggestion and counts per module and type. Callers never import whoosh themselves.
 
 The parts: `documents` (fields and documents), `index` (writing), `parsing` (query text to Whoosh queries),
-`spelling`, `ranking` (matches scored, a page of hits, facet counts), `snippets`, `query` (`search` and its
-fallbacks), `opened` (an index kept open per version of its folder), and `fastpath`, the one module that
-reaches into whoosh-reloaded's private internals (guarded by tests/test_search_exact.py)."""
+`spelling`, `synonyms` (groups kept in the index folder, expanded at query time), `ranking` (matches scored,
+a page of hits, facet counts), `snippets`, `query` (`search` and its fallbacks), `opened` (an index kept open
+per version of its folder), and `fastpath`, the one module that reaches into whoosh-reloaded's private
+internals (guarded by tests/test_search_exact.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index
 from .opened import field_values
 from .query import Hit, SearchResults, search
 from .spelling import suggest_spelling
+from .synonyms import synonym_groups
 
 __all__ = [
     "LOCK_WAIT_SECONDS",
@@ -32,5 +34,6 @@ __all__ = [
     "plain_text",
     "search",
     "suggest_spelling",
+    "synonym_groups",
     "write_index",
 ]

@@ -15,6 +15,7 @@ from whoosh import index
 from ..errors import KbError
 from ..output import mark_output, new_folder_beside, swap_into_place
 from .documents import SCHEMA, SearchDocument
+from .synonyms import Group, write_synonyms
 
 LOCK_WAIT_SECONDS = 10.0
 
@@ -64,10 +65,15 @@ def is_readable(index_dir: Path) -> bool:
 
 
 def write_index(
-    documents: list[SearchDocument], index_dir: Path, full: bool = False, wait: float = LOCK_WAIT_SECONDS
+    documents: list[SearchDocument],
+    index_dir: Path,
+    full: bool = False,
+    wait: float = LOCK_WAIT_SECONDS,
+    synonyms: tuple[Group, ...] = (),
 ) -> IndexStats:
-    """Bring the index at `index_dir` up to date with `documents`: only changed documents are rewritten
-    unless `full`, a missing or damaged index is rebuilt; the result is swapped in whole."""
+    """Bring the index at `index_dir` up to date with `documents` and its synonym groups: only changed
+    documents are rewritten unless `full`, a missing or damaged index is rebuilt; the result is swapped in
+    whole."""
     with _writing(index_dir, wait), new_folder_beside(index_dir) as scratch:
         work = scratch / "index"
         incremental = not full and is_readable(index_dir)
@@ -102,6 +108,7 @@ def write_index(
             writer.cancel()
             raise
         ix.close()
+        write_synonyms(synonyms, work)
         mark_output(work)
         swap_into_place(work, index_dir)
     return IndexStats(added, updated, len(existing.keys() - wanted.keys()), unchanged)

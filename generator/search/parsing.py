@@ -16,17 +16,32 @@ def make_parser(schema, group) -> qparser.QueryParser:
     return parser
 
 
+# The words of a question as customers type it ("what does ALAP mean", "how do I close the month"): not stop
+# words to the index, so they were required words and a question missed the page its key word alone finds.
+QUESTION_WORDS = frozenset(
+    "what whats which who whom whose why how when where does do did doing done can could should would will shall "
+    "must may might is are was were am be been being i me my mine we our ours us you your yours it its they "
+    "their them there here please anyone someone somebody mean means meaning".split()
+)
+
+
 def without_stop_words(query: str) -> str:
-    """Stop words ("the", "to", "how") out of the query outside quotes: the text fields drop them anyway,
-    but the ID and tag fields do not, so "how to import" required an ID or tag "to" and never matched all
-    words."""
+    """Stop words ("the", "to") and question words ("what", "does", "how") out of the query outside quotes:
+    the text fields drop stop words anyway, but the ID and tag fields do not, so "how to import" required an
+    ID or tag "to" and never matched all words; a query of nothing else is left as it is."""
     parts = re.split(r'("[^"]*")', query)
     kept = []
     for part in parts:
         if part.startswith('"'):
             kept.append(part)
             continue
-        words = [w for w in part.split(" ") if not w or not re.fullmatch(r"[A-Za-z']+", w) or list(STEM(w))]
+        words = [
+            w
+            for w in part.split(" ")
+            if not w
+            or not re.fullmatch(r"[A-Za-z']+", w)
+            or (w.lower().replace("'", "") not in QUESTION_WORDS and list(STEM(w)))
+        ]
         kept.append(" ".join(words))
     cleaned = " ".join(" ".join(kept).split())
     return cleaned or query

@@ -10,6 +10,7 @@ from pathlib import Path
 from whoosh import qparser
 from whoosh import query as whoosh_query
 
+from ..errors import KbError
 from .opened import open_index
 from .parsing import with_prefix, without_stop_words
 from .ranking import collect
@@ -35,10 +36,27 @@ class SearchResults:
     total: int
     page: int
     pages: int
-    matched_all_words: bool
+    matched_all_words: bool  # some page holds every word of the query
     suggestion: str | None  # "did you mean"
     corrected: bool  # nothing matched the query as typed, so these are the results for `suggestion`
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+MAX_QUERY_CHARS = 500  # a case subject or a pasted error fits; a pasted log file is not a query
+MAX_QUERY_WORDS = 60
+ENOUGH_ALL_WORDS = 2  # fewer pages than this holding every word, and pages holding most words join them
+
+
+def check_query(query: str) -> str:
+    """The query, stripped; a KbError when it is too long to be a search (the callers show the message)."""
+    query = query.strip()
+    if len(query) > MAX_QUERY_CHARS or len(query.split()) > MAX_QUERY_WORDS:
+        raise KbError(
+            f"the query is too long ({len(query):,} characters, {len(query.split()):,} words); "
+            f"search with at most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words, "
+            "e.g. the error message's first line"
+        )
+    return query
 
 
 def search(
@@ -52,9 +70,11 @@ def search(
     prefix: bool = False,
     _corrected: bool = False,
 ) -> SearchResults:
-    """Ranked hits for `query`: all words must match, else any word; filters by module and type. When nothing
-    matches and the spelling can be corrected, the results are those of the corrected query."""
-    query = query.strip()
+    """Ranked hits for `query`: pages holding every word, joined by pages holding most of the words when fewer
+    than ENOUGH_ALL_WORDS hold them all (coordination ranks pages by how many of the words they hold); filters
+    by module and type. When a word is misspelled and the corrected query matches every word, the results
+    are those of the corrected query."""
+    query = check_query(query)
     opened = open_index(index_dir)
     with opened.lock:
         schema = opened.ix.schema
@@ -67,14 +87,13 @@ def search(
         if filters:
             restrict = whoosh_query.And(filters) if len(filters) > 1 else filters[0]
         text = with_prefix(query) if prefix else query
-        text = without_stop_words(text)
-        matched_all = True
-        parsed = opened.parser("all").parse(text)
-        found = collect(opened, parsed, restrict, page, limit, snippets)
-        if found.total == 0:
-            matched_all = False
-            parsed = opened.parser("any").parse(text)
-            found = collect(opened, parsed, restrict, page, limit, snippets)
+        text = opened.synonyms.expand(without_stop_words(text))
+        found = collect(opened, opened.parser("all").parse(text), restrict, page, limit, snippets)
+        matched_all = found.total > 0
+        if found.total < ENOUGH_ALL_WORDS:
+            widened = collect(opened, opened.parser("any").parse(text), restrict, page, limit, snippets)
+            if widened.total > found.total:
+                found = widened
         suggestion = opened.suggestion(query)
         if snippets:
             found.results.highlighter = make_highlighter()
@@ -95,9 +114,10 @@ def search(
             )
         total = found.total
         pages = max(1, -(-total // limit))
-    if (total == 0 or not matched_all) and suggestion and not _corrected:
-        # Nothing had every word as typed, and a word looks misspelled: answer the corrected query when it
-        # does better (a hit at all, or every word matched), else keep the any-word results and suggest.
+    if suggestion and not _corrected:
+        # A word is neither in the index as written nor a real English word: what the query as typed finds
+        # comes from its other words, or from a stem it shares by chance ("submital" is "submit"). Answer
+        # the corrected query when it does better (a hit at all, or every word matched), else suggest.
         corrected = search(index_dir, suggestion, module, type, limit, page, snippets, prefix, _corrected=True)
         if corrected.total and (total == 0 or corrected.matched_all_words):
             return dataclasses.replace(corrected, query=query, suggestion=suggestion, corrected=True)

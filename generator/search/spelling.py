@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from spellchecker import SpellChecker
 
 from .documents import STEM
+
+ENGLISH_MIN_COUNT = 100  # rarer entries of the word list are mostly misspellings ("calender", "dependancy")
 
 _CONTRACTIONS = frozenset(
     "dont doesnt didnt cant cannot wont isnt arent wasnt werent hasnt havent hadnt shouldnt couldnt wouldnt "
@@ -12,22 +17,43 @@ _CONTRACTIONS = frozenset(
 )
 
 
-def suggest_spelling(searcher, query: str) -> str | None:
-    """'Did you mean': each word the index does not know, replaced by the closest word it does."""
+@cache
+def english_words() -> dict[str, int]:
+    """A real English word list with each word's frequency (pyspellchecker's, offline), read once."""
+    return SpellChecker().word_frequency.dictionary
+
+
+def is_english(word: str) -> bool:
+    """True for a real English word, so that a word the index lacks ("shop") is not "corrected" to one it
+    has ("show")."""
+    return english_words().get(word.lower(), 0) >= ENGLISH_MIN_COUNT
+
+
+def _known(reader, word: str) -> bool:
+    """True when the index holds `word` as written (its spelling fields keep the words unstemmed)."""
+    return any(reader.frequency(f"spell_{name}", word) for name in ("title", "body"))
+
+
+def suggest_spelling(searcher, query: str, extra_words: frozenset[str] = frozenset()) -> str | None:
+    """'Did you mean': each word that is neither in the index as written, nor a real English word, nor in
+    `extra_words` (the index's synonyms) replaced by the closest word the index holds, unless that word is
+    only another form of it (same stem)."""
     changed = query
+    reader = searcher.reader()
     for word in re.findall(r"[A-Za-z]{3,}", query):
-        if word.lower() in _CONTRACTIONS:
+        lower = word.lower()
+        if lower in _CONTRACTIONS:
             continue  # "dont" is "don't", a stop word, not a misspelling of "done"
-        tokens = [token.text for token in STEM(word.lower())]
-        if not tokens or any(searcher.reader().frequency(name, t) for name in ("title", "body") for t in tokens):
-            continue  # a stop word, or a word the index knows
+        stems = [token.text for token in STEM(lower)]
+        if not stems or lower in extra_words or _known(reader, lower) or is_english(lower):
+            continue  # a stop word, or a word the index or the language knows
         # Short words get one edit, else "big" becomes "sign"; among the candidates, a swapped pair of
         # letters counts as one edit ("chrat" is "chart", not "what") and the more frequent word wins ties.
-        candidates = searcher.corrector("body").suggest(word.lower(), limit=5, maxdist=1 if len(word) <= 4 else 2)
+        candidates = searcher.corrector("body").suggest(lower, limit=5, maxdist=1 if len(word) <= 4 else 2)
         if candidates:
-            body = searcher.reader()
-            best = min(candidates, key=lambda c: (_edits(word.lower(), c), -body.frequency("body", c), c))
-            changed = re.sub(rf"\b{re.escape(word)}\b", best, changed, count=1)
+            best = min(candidates, key=lambda c: (_edits(lower, c), -reader.frequency("body", c), c))
+            if [token.text for token in STEM(best)] != stems:
+                changed = re.sub(rf"\b{re.escape(word)}\b", best, changed, count=1)
     return changed if changed != query else None
 
 
