@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from markdown.extensions.toc import slugify, unique
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
@@ -23,6 +24,8 @@ SCHEMA = Schema(
     type=ID(stored=True),
     url=STORED,
     digest=STORED,
+    parent=ID(stored=True),  # a section's page ID; pages have none
+    page_title=STORED,  # a section's page title
 )
 SEARCH_FIELDS = ("id", "title", "summary", "headings", "body", "tags")
 
@@ -38,10 +41,13 @@ class SearchDocument:
     module: str
     type: str
     url: str
+    parent: str = ""  # a section of a long page: the page's ID (its own ID is "<page ID>#<anchor>")
+    page_title: str = ""
 
     @property
     def digest(self) -> str:
         parts = (self.title, self.summary, self.headings, self.body, self.tags, self.module, self.type, self.url)
+        parts += (self.parent, self.page_title)
         return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -77,6 +83,72 @@ def document_for(page: Page, rendered: str) -> SearchDocument:
     )
 
 
+# Sections. A long chapter's section that answers a query is a result of its own, grouped under its page at
+# query time (ranking.py). Each section is a document of its own rather than a stored sub-field of the page:
+# BM25 weighs a term against the length of its document, so a focused section scores as a short article
+# would, where the same words in a 6,000-character chapter were diluted and lost to shorter neighbours.
+# The page's own document keeps its whole text: a query whose words are spread over several sections still
+# finds the chapter. (Measured on tests/search/queries.yml: a page document holding only the text before the
+# first section lost more such queries than sections won; chapter words counted twice cost less.)
+SECTION_MIN_CHARS = 3_000  # shorter pages are answered whole
+_HEADING_LINE = re.compile(r"^(#{1,6})[ \t]+(.*)$")
+_FENCE_LINE = re.compile(r"^\s*(```|~~~)")
+_ATTRIBUTES = re.compile(r"\{[^{}]*\}$")  # attr_list after a heading: {#custom-id .class}
+_SECTION_LEVELS = (2, 3)
+
+
+def _headings_with_anchors(lines: list[str]) -> list[tuple[int, int, str, str]]:
+    """(line number, level, heading text, anchor) of each heading outside code fences, the anchors made as
+    MkDocs' toc extension makes them (slugify, then _1, _2 for repeats)."""
+    found, anchors, fenced = [], set(), False
+    for number, line in enumerate(lines):
+        if _FENCE_LINE.match(line):
+            fenced = not fenced
+            continue
+        match = None if fenced else _HEADING_LINE.match(line)
+        if match:
+            text = plain_text(_ATTRIBUTES.sub("", match.group(2).rstrip("# \t")))
+            found.append((number, len(match.group(1)), text, unique(slugify(text, "-"), anchors)))
+    return found
+
+
+def sections_for(page_doc: SearchDocument, rendered: str) -> list[SearchDocument]:
+    """A long page as its page document and one document per section (level 2 and 3 headings); a short
+    page as itself."""
+    if len(page_doc.body) < SECTION_MIN_CHARS:
+        return [page_doc]
+    lines = rendered.splitlines()
+    starts = [(n, text, anchor) for n, level, text, anchor in _headings_with_anchors(lines) if level in _SECTION_LEVELS]
+    if len(starts) < 2:
+        return [page_doc]
+    docs = [page_doc]
+    for position, (number, text, anchor) in enumerate(starts):
+        end = starts[position + 1][0] if position + 1 < len(starts) else len(lines)
+        body = plain_text("\n".join(lines[number + 1 : end]))
+        if not body:
+            continue  # a heading whose text is all in its subsections
+        docs.append(
+            SearchDocument(
+                id=f"{page_doc.id}#{anchor}",
+                title=text,
+                summary="",
+                headings="",
+                body=body,
+                tags="",
+                module=page_doc.module,
+                type=page_doc.type,
+                url=f"{page_doc.url}#{anchor}",
+                parent=page_doc.id,
+                page_title=page_doc.title,
+            )
+        )
+    return docs
+
+
 def documents_for(selection: Selection, rendered: dict[str, str]) -> list[SearchDocument]:
-    """One document per published page, from its rendered markdown."""
-    return [document_for(page, rendered[page.src_uri]) for page in selection.pages]
+    """One document per published page, from its rendered markdown, and one per section of a long page."""
+    docs = []
+    for page in selection.pages:
+        text = rendered[page.src_uri]
+        docs += sections_for(document_for(page, text), text)
+    return docs

@@ -64,6 +64,11 @@ def is_readable(index_dir: Path) -> bool:
         return False
 
 
+def _has_current_fields(index_dir: Path) -> bool:
+    """False for an index written with other fields (before sections): it is rebuilt, not updated."""
+    return sorted(index.open_dir(str(index_dir)).schema.names()) == sorted(SCHEMA.names())
+
+
 def write_index(
     documents: list[SearchDocument],
     index_dir: Path,
@@ -76,7 +81,7 @@ def write_index(
     whole."""
     with _writing(index_dir, wait), new_folder_beside(index_dir) as scratch:
         work = scratch / "index"
-        incremental = not full and is_readable(index_dir)
+        incremental = not full and is_readable(index_dir) and _has_current_fields(index_dir)
         if incremental:
             shutil.copytree(index_dir, work)
             ix = index.open_dir(str(work))
@@ -97,6 +102,8 @@ def write_index(
                     unchanged += 1
                     continue
                 fields = {name: getattr(doc, name) for name in SearchDocument.__dataclass_fields__}
+                if not doc.parent:
+                    del fields["parent"], fields["page_title"]  # a page: no empty term in the parent field
                 if doc.id in existing:
                     writer.update_document(digest=digest, **fields)
                     updated += 1

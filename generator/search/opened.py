@@ -33,6 +33,7 @@ class Opened:
         self._facet_keys: dict[str, list] = {}
         self._allowed: dict[str, frozenset[int]] = {}
         self._suggestions: dict[str, str | None] = {}
+        self._page_of: list[int] | None = None
 
     def parser(self, group: str) -> qparser.QueryParser:
         if group not in self._parsers:
@@ -68,6 +69,14 @@ class Opened:
                     keys[docnum] = value
             self._facet_keys[name] = keys
         return self._facet_keys[name]
+
+    def page_numbers(self) -> list[int]:
+        """Each document's page, as a document number: itself for a page, its page for a section."""
+        if self._page_of is None:
+            ids, parents = self.facet_keys("id"), self.facet_keys("parent")
+            pages = {doc_id: docnum for docnum, doc_id in enumerate(ids) if doc_id is not None and not parents[docnum]}
+            self._page_of = [pages.get(parent, docnum) if parent else docnum for docnum, parent in enumerate(parents)]
+        return self._page_of
 
     def matches(self, parsed, restrict, needs_current: bool) -> dict[int, float]:
         """Global document number -> score for every document matching `parsed` and the filter."""

@@ -18,15 +18,31 @@ from .snippets import make_highlighter
 
 
 @dataclass(frozen=True)
-class Hit:
-    id: str
+class Section:
+    """A section of a long page that also matches the query."""
+
     title: str
-    url: str
+    anchor: str
+    url: str  # the page's URL with #anchor
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str  # the page's ID, also when a section of it answers
+    title: str  # the page's title
+    url: str  # the page, or its answering section's heading (#anchor)
     module: str
     type: str
     summary: str
     snippet: str  # HTML: the text is escaped, matches are wrapped in <mark>
     score: float
+    section_title: str = ""  # the heading of the section that answers, when one answers better than the page
+    anchor: str = ""  # that heading's anchor on the page
+    sections: tuple[Section, ...] = ()  # the page's other matching sections, best first
+
+
+def _section(fields: dict) -> Section:
+    return Section(fields["title"], fields["id"].partition("#")[2], fields["url"])
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,7 @@ class SearchResults:
 
 MAX_QUERY_CHARS = 500  # a case subject or a pasted error fits; a pasted log file is not a query
 MAX_QUERY_WORDS = 60
+MAX_SECTIONS = 3  # other matching sections listed under a hit
 ENOUGH_ALL_WORDS = 2  # fewer pages than this holding every word, and pages holding most words join them
 
 
@@ -98,18 +115,23 @@ def search(
         if snippets:
             found.results.highlighter = make_highlighter()
         hits = []
+        stored = opened.searcher.stored_fields
         for hit in found.hits:
             snippet = (hit.highlights("body", top=2) if snippets else "") or html.escape(hit.get("summary", ""))
+            parent = hit.get("parent")
             hits.append(
                 Hit(
-                    hit["id"],
-                    hit["title"],
+                    parent or hit["id"],
+                    hit["page_title"] if parent else hit["title"],
                     hit["url"],
                     hit["module"],
                     hit["type"],
                     hit.get("summary", ""),
                     snippet,
                     float(hit.score or 0.0),
+                    section_title=hit["title"] if parent else "",
+                    anchor=hit["id"].partition("#")[2],
+                    sections=tuple(_section(stored(docnum)) for docnum in found.sections[hit.docnum][:MAX_SECTIONS]),
                 )
             )
         total = found.total

@@ -6,7 +6,7 @@ import heapq
 from collections import Counter
 from dataclasses import dataclass
 
-from whoosh import searching, sorting
+from whoosh import searching
 
 from .fastpath import Unsupported
 from .opened import Opened
@@ -16,48 +16,62 @@ FACETS = ("module", "type")
 
 @dataclass
 class Found:
-    total: int
+    total: int  # pages matched (a page and its sections count once)
     results: searching.Results  # holds the highlighter settings
-    hits: list  # whoosh Hit objects of the requested page
+    hits: list  # whoosh Hit objects of the requested page of results: each page's best document
     counts: dict[str, dict[str, int]]
+    sections: dict[int, list[int]]  # a hit's document number -> its page's other matching sections, best first
 
 
-def found_by_whoosh(opened: Opened, parsed, restrict, page: int, limit: int, snippets: bool) -> Found:
-    """Whoosh's collector: every match scored, grouped by module and type."""
-    facets = sorting.Facets().add_field("module").add_field("type")
-    results = opened.searcher.search_page(
-        parsed, page, pagelen=limit, filter=restrict, groupedby=facets, terms=snippets
-    )
-    counts = {name: {key: len(ids) for key, ids in results.results.groups(name).items()} for name in FACETS}
-    return Found(results.total, results.results, list(results), counts)
+def scores_by_whoosh(opened: Opened, parsed, restrict, snippets: bool) -> dict[int, float]:
+    """Whoosh's collector: every match scored (what `Opened.matches` gives, for the queries it cannot)."""
+    results = opened.searcher.search(parsed, limit=None, filter=restrict, terms=snippets)
+    return {docnum: score for score, docnum in results.top_n}
 
 
 def collect(opened: Opened, parsed, restrict, page: int, limit: int, snippets: bool) -> Found:
-    """What `found_by_whoosh` returns, from `Opened.matches`. With snippets the old collector recorded the
-    matched terms of every match (terms=True) only to find the words to highlight in the ten shown; the
-    highlighter now takes them from the query, which marks the same words in those hits. That collector also
-    asked for matchers that keep their current document (needs_current), which changes how Whoosh sums some
-    scores in small segments: the same is asked here, so that scores stay exactly as they were."""
+    """Every match of `parsed` scored, grouped by page (a page ranks by its best document: itself or one of
+    its sections), the requested page of results and the counts per module and type, counting pages.
+
+    Scores come from `Opened.matches` (the fast path) or, for what it cannot answer, from Whoosh's collector:
+    the same numbers either way. With snippets the old collector recorded the matched terms of every match
+    (terms=True) only to find the words to highlight in the ten shown; the highlighter now takes them from
+    the query, which marks the same words in those hits. That collector also asked for matchers that keep
+    their current document (needs_current), which changes how Whoosh sums some scores in small segments:
+    the same is asked here, so that scores stay exactly as they were."""
     if page < 1:
         raise ValueError("pagenum must be >= 1")  # as Searcher.search_page says it
     try:
         scores = opened.matches(parsed, restrict, needs_current=snippets)
-        keys = {name: opened.facet_keys(name) for name in FACETS}
     except Unsupported:
-        return found_by_whoosh(opened, parsed, restrict, page, limit, snippets)
-    total = len(scores)
+        scores = scores_by_whoosh(opened, parsed, restrict, snippets)
+    page_of = opened.page_numbers()
+    best: dict[int, int] = {}  # page -> its best-scoring document
+    members: dict[int, list[int]] = {}
+    for docnum in sorted(scores):
+        owner = page_of[docnum]
+        members.setdefault(owner, []).append(docnum)
+        if owner not in best or scores[docnum] > scores[best[owner]]:
+            best[owner] = docnum
+    grouped = {docnum: scores[docnum] for docnum in best.values()}
+    total = len(grouped)
     # Whoosh's ResultsPage: a page past the last shows the last; ranked by score, then document number.
     pagenum = min(-(-total // limit), page)
     offset = (pagenum - 1) * limit
     wanted = page * limit
     if total > wanted:  # only the documents scoring at least the wanted-th best score can make the cut
-        threshold = heapq.nlargest(wanted, scores.values())[-1]
-        ranked = sorted((0 - score, docnum) for docnum, score in scores.items() if score >= threshold)[:wanted]
+        threshold = heapq.nlargest(wanted, grouped.values())[-1]
+        ranked = sorted((0 - score, docnum) for docnum, score in grouped.items() if score >= threshold)[:wanted]
     else:
-        ranked = sorted((0 - score, docnum) for docnum, score in scores.items())
-    top_n = [(scores[docnum], docnum) for _, docnum in ranked]
-    results = searching.Results(opened.searcher, parsed, top_n, docset=set(scores))
+        ranked = sorted((0 - score, docnum) for docnum, score in grouped.items())
+    top_n = [(grouped[docnum], docnum) for _, docnum in ranked]
+    results = searching.Results(opened.searcher, parsed, top_n, docset=set(grouped))
     hits = results[offset : min(offset + limit, total)] if total else []
-    in_order = sorted(scores)  # facet groups appear in the order of their first document, as in Whoosh
+    keys = {name: opened.facet_keys(name) for name in FACETS}
+    in_order = sorted(best)  # facet groups appear in the order of their first page, as in Whoosh
     counts = {name: dict(Counter(map(keys[name].__getitem__, in_order))) for name in FACETS}
-    return Found(total, results, hits, counts)
+    sections = {}
+    for hit in hits:
+        others = [d for d in members[page_of[hit.docnum]] if d != hit.docnum and page_of[d] != d]
+        sections[hit.docnum] = sorted(others, key=lambda d: (-scores[d], d))
+    return Found(total, results, hits, counts, sections)
