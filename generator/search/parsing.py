@@ -8,9 +8,13 @@ from whoosh import qparser
 
 from .documents import SEARCH_FIELDS, STEM
 
+# A query word found in a page's title or summary counts twice as much as in its body (BM25F field weights):
+# the schema's field_boost values are not applied by Whoosh's BM25F scorer to the parsed queries.
+FIELD_BOOSTS = {"id": 4.0, "title": 2.0, "summary": 2.0, "headings": 1.0, "tags": 1.0, "body": 1.0}
+
 
 def make_parser(schema, group) -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=group)
+    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=group, fieldboosts=FIELD_BOOSTS)
     parser.remove_plugin_class(qparser.WildcardPlugin)  # '*' and '?' in pasted errors are text, not patterns
     parser.add_plugin(qparser.PrefixPlugin())
     return parser

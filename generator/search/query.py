@@ -61,7 +61,6 @@ class SearchResults:
 MAX_QUERY_CHARS = 500  # a case subject or a pasted error fits; a pasted log file is not a query
 MAX_QUERY_WORDS = 60
 MAX_SECTIONS = 3  # other matching sections listed under a hit
-ENOUGH_ALL_WORDS = 2  # fewer pages than this holding every word, and pages holding most words join them
 
 
 def check_query(query: str) -> str:
@@ -87,10 +86,10 @@ def search(
     prefix: bool = False,
     _corrected: bool = False,
 ) -> SearchResults:
-    """Ranked hits for `query`: pages holding every word, joined by pages holding most of the words when fewer
-    than ENOUGH_ALL_WORDS hold them all (coordination ranks pages by how many of the words they hold); filters
-    by module and type. When a word is misspelled and the corrected query matches every word, the results
-    are those of the corrected query."""
+    """Ranked hits for `query`: pages holding any of its words, ranked by BM25F with coordination (the more of
+    the words a page holds, the higher), so that a page holding every word thanks to a filler word does not
+    win alone; filters by module and type. When a word is misspelled and the corrected query matches every
+    word, the results are those of the corrected query."""
     query = check_query(query)
     opened = open_index(index_dir)
     with opened.lock:
@@ -105,12 +104,10 @@ def search(
             restrict = whoosh_query.And(filters) if len(filters) > 1 else filters[0]
         text = with_prefix(query) if prefix else query
         text = opened.synonyms.expand(without_stop_words(text))
-        found = collect(opened, opened.parser("all").parse(text), restrict, page, limit, snippets)
+        found = collect(opened, opened.parser("any").parse(text), restrict, page, limit, snippets)
         matched_all = found.total > 0
-        if found.total < ENOUGH_ALL_WORDS:
-            widened = collect(opened, opened.parser("any").parse(text), restrict, page, limit, snippets)
-            if widened.total > found.total:
-                found = widened
+        if len(text.split()) > 1 and found.total:
+            matched_all = bool(collect(opened, opened.parser("all").parse(text), restrict, 1, 1, False).total)
         suggestion = opened.suggestion(query)
         if snippets:
             found.results.highlighter = make_highlighter()
