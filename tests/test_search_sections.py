@@ -7,8 +7,9 @@ from pathlib import Path
 
 import markdown
 
+from generator.model import Page
 from generator.search import SearchDocument, search, write_index
-from generator.search.documents import SECTION_MIN_CHARS, plain_text, sections_for
+from generator.search.documents import SECTION_MIN_CHARS, page_documents, plain_text, sections_for
 
 FILLER = "The screen lists every project you can open, with its dates, its manager and its status. " * 12
 CHAPTER = f"""# The Gantt chart
@@ -110,3 +111,30 @@ def test_a_hit_lists_its_pages_other_matching_sections(tmp_path: Path):
     shown = [section.anchor for section in hit.sections] + ([hit.anchor] if hit.anchor else [])
     assert sorted(shown) == ["commands", "commands_1"]  # the page itself or one section is the hit, once
     assert all(section.url == f"docs/user/gantt/#{section.anchor}" for section in hit.sections)
+
+
+def _page(src_uri: str) -> Page:
+    return Page(
+        src_uri,
+        "USR-004",
+        "The Gantt chart",
+        None,
+        "reference",
+        "scheduling",
+        "public",
+        "validated",
+        (),
+        (),
+        (),
+        None,
+        (),
+        CHAPTER,
+        1,
+    )
+
+
+def test_a_manual_chapter_is_split_into_sections_and_a_knowledge_base_article_is_not():
+    chapter = page_documents(_page("docs/user/04-gantt-chart.md"), CHAPTER)
+    article = page_documents(_page("kb/scheduling/gantt.md"), CHAPTER)
+    assert len(chapter) == 5 and chapter[1].url == "user/gantt-chart/#columns"
+    assert [doc.id for doc in article] == ["USR-004"]  # an article answers one problem: it stays whole

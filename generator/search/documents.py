@@ -83,7 +83,7 @@ def document_for(page: Page, rendered: str) -> SearchDocument:
     )
 
 
-# Sections. A long chapter's section that answers a query is a result of its own, grouped under its page at
+# Sections. A long manual chapter's section that answers a query is a result of its own, grouped under its page at
 # query time (ranking.py). Each section is a document of its own rather than a stored sub-field of the page:
 # BM25 weighs a term against the length of its document, so a focused section scores as a short article
 # would, where the same words in a 6,000-character chapter were diluted and lost to shorter neighbours.
@@ -145,10 +145,13 @@ def sections_for(page_doc: SearchDocument, rendered: str) -> list[SearchDocument
     return docs
 
 
+def page_documents(page: Page, rendered: str) -> list[SearchDocument]:
+    """A page's documents: a knowledge-base article (one problem, KCS) whole; a manual's chapter, which
+    covers several topics, with its sections when it is long."""
+    doc = document_for(page, rendered)
+    return [doc] if page.is_article else sections_for(doc, rendered)
+
+
 def documents_for(selection: Selection, rendered: dict[str, str]) -> list[SearchDocument]:
-    """One document per published page, from its rendered markdown, and one per section of a long page."""
-    docs = []
-    for page in selection.pages:
-        text = rendered[page.src_uri]
-        docs += sections_for(document_for(page, text), text)
-    return docs
+    """The documents of every published page, from its rendered markdown (`page_documents`)."""
+    return [doc for page in selection.pages for doc in page_documents(page, rendered[page.src_uri])]
