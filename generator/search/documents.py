@@ -15,10 +15,10 @@ from ..model import Page, Selection
 STEM = StemmingAnalyzer()
 SCHEMA = Schema(
     id=ID(stored=True, unique=True, field_boost=4.0),
-    title=TEXT(stored=True, analyzer=STEM, field_boost=3.0, spelling=True),
+    title=TEXT(stored=True, analyzer=STEM, field_boost=3.0),
     summary=TEXT(stored=True, analyzer=STEM, field_boost=1.5),
     headings=TEXT(analyzer=STEM, field_boost=1.5),
-    body=TEXT(stored=True, analyzer=STEM, spelling=True),
+    body=TEXT(stored=True, analyzer=STEM),
     tags=KEYWORD(lowercase=True, commas=True, scorable=True, field_boost=2.0),
     module=ID(stored=True),
     type=ID(stored=True),

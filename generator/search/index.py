@@ -15,6 +15,7 @@ from whoosh import index
 from ..errors import KbError
 from ..output import mark_output, new_folder_beside, swap_into_place
 from .documents import SCHEMA, SearchDocument
+from .spelling import surface_words, write_words
 from .synonyms import Group, write_synonyms
 
 LOCK_WAIT_SECONDS = 10.0
@@ -116,6 +117,7 @@ def write_index(
             raise
         ix.close()
         write_synonyms(synonyms, work)
+        write_words(surface_words(text for doc in documents if not doc.parent for text in (doc.title, doc.body)), work)
         mark_output(work)
         swap_into_place(work, index_dir)
     return IndexStats(added, updated, len(existing.keys() - wanted.keys()), unchanged)

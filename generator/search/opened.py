@@ -11,7 +11,7 @@ from whoosh import index, qparser
 from ..errors import KbError
 from .fastpath import POSTINGS_BUDGET, PostingsCache, SegmentSearcher, Unsupported, fast_matches
 from .parsing import GROUPS, make_parser
-from .spelling import suggest_spelling
+from .spelling import Speller, load_words, suggest_spelling
 from .synonyms import Synonyms, load_synonyms
 
 
@@ -20,8 +20,8 @@ class Opened:
     postings, the facet value of each document, filters, parsers, spelling suggestions). Whoosh's readers
     are not safe for concurrent use, so queries on one `Opened` take turns (`lock`)."""
 
-    def __init__(self, inode: int, ix: index.Index, synonyms: Synonyms):
-        self.inode, self.ix, self.synonyms = inode, ix, synonyms
+    def __init__(self, inode: int, ix: index.Index, synonyms: Synonyms, speller: Speller):
+        self.inode, self.ix, self.synonyms, self.speller = inode, ix, synonyms, speller
         self.searcher = ix.searcher()
         self.lock = threading.RLock()
         cache = PostingsCache(POSTINGS_BUDGET)
@@ -44,7 +44,7 @@ class Opened:
         if query not in self._suggestions:
             if len(self._suggestions) >= 4096:
                 self._suggestions.clear()
-            self._suggestions[query] = suggest_spelling(self.searcher, query, self.synonyms.words)
+            self._suggestions[query] = suggest_spelling(self.searcher, self.speller, query, self.synonyms.words)
         return self._suggestions[query]
 
     def allowed(self, restrict) -> frozenset[int]:
@@ -103,7 +103,12 @@ def open_index(index_dir: Path) -> Opened:
         if cached and cached.inode == inode:
             return cached
         try:
-            opened = Opened(inode, index.open_dir(str(index_dir)), Synonyms(load_synonyms(index_dir)))
+            opened = Opened(
+                inode,
+                index.open_dir(str(index_dir)),
+                Synonyms(load_synonyms(index_dir)),
+                Speller(load_words(index_dir)),
+            )
         except Exception as exc:  # noqa: BLE001 - a swap under our feet, or a damaged index
             if attempt == 2:
                 raise KbError(f"{index_dir}: the search index cannot be read ({exc}); run `kb build` again") from exc
