@@ -72,9 +72,24 @@ def test_a_query_too_long_to_be_a_search_is_a_clear_error(index_dir: Path, query
         search(index_dir, query)
 
 
-@pytest.mark.parametrize(
-    "query", ['"unclosed phrase', "((((((report", "report))))", "a* b* c*", "[a TO z]", "title:", "NOT", "*"]
-)
+@pytest.mark.parametrize("query", ['"unclosed phrase', "((((((report", "report))))", "title:", "NOT", "*", "[a TO z]"])
 def test_query_syntax_that_makes_no_sense_still_answers(index_dir: Path, query: str):
     results = search(index_dir, query)
     assert results.total >= 0
+
+
+def test_a_range_is_text_not_every_word_of_the_index(index_dir: Path):
+    assert search(index_dir, "title:[a TO z]", snippets=False).total == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("a* b* c* d*", "the query has 4 words ending in \\*; use at most 3"),
+        ("report a*", "'a\\*': a word ending in \\* needs at least 2 letters"),
+    ],
+)
+def test_prefixes_that_would_expand_to_most_of_the_index_are_a_clear_error(index_dir: Path, query: str, message):
+    with pytest.raises(KbError, match=message):
+        search(index_dir, query)
+    assert search(index_dir, "rep* cus*", snippets=False).total >= 2  # a few real prefixes still work

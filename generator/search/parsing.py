@@ -16,6 +16,7 @@ FIELD_BOOSTS = {"id": 4.0, "title": 2.0, "summary": 2.0, "headings": 1.0, "tags"
 def make_parser(schema, group) -> qparser.QueryParser:
     parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=group, fieldboosts=FIELD_BOOSTS)
     parser.remove_plugin_class(qparser.WildcardPlugin)  # '*' and '?' in pasted errors are text, not patterns
+    parser.remove_plugin_class(qparser.RangePlugin)  # "[a TO z]" in pasted text would expand to every word
     parser.add_plugin(qparser.PrefixPlugin())
     return parser
 

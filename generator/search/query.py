@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,11 +61,15 @@ class SearchResults:
 
 MAX_QUERY_CHARS = 500  # a case subject or a pasted error fits; a pasted log file is not a query
 MAX_QUERY_WORDS = 60
+MAX_PREFIXES = 3  # words ending in *: each expands to every word of the index that it starts
+MIN_PREFIX_LETTERS = 2
+PREFIX_WORD = re.compile(r"[^\s*]+\*")
 MAX_SECTIONS = 3  # other matching sections listed under a hit
 
 
 def check_query(query: str) -> str:
-    """The query, stripped; a KbError when it is too long to be a search (the callers show the message)."""
+    """The query, stripped; a KbError when it is too long to be a search or asks for words by prefix in a way
+    that would expand to most of the index (the callers show the message)."""
     query = query.strip()
     if len(query) > MAX_QUERY_CHARS or len(query.split()) > MAX_QUERY_WORDS:
         raise KbError(
@@ -72,6 +77,12 @@ def check_query(query: str) -> str:
             f"search with at most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words, "
             "e.g. the error message's first line"
         )
+    prefixes = PREFIX_WORD.findall(query)
+    if len(prefixes) > MAX_PREFIXES:
+        raise KbError(f"the query has {len(prefixes)} words ending in *; use at most {MAX_PREFIXES}")
+    short = [word for word in prefixes if len(word) < MIN_PREFIX_LETTERS + 1]
+    if short:
+        raise KbError(f"'{short[0]}': a word ending in * needs at least {MIN_PREFIX_LETTERS} letters before the *")
     return query
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 from spellchecker import SpellChecker
-from whoosh.spelling import ListCorrector
+from whoosh.automata.fsa import find_all_matches
+from whoosh.automata.lev import levenshtein_automaton
+from whoosh.spelling import Corrector
 
 from .documents import STEM
 
@@ -56,12 +59,33 @@ def load_words(index_dir: Path) -> list[str]:
     return path.read_text("utf-8").split("\n") if path.is_file() else []
 
 
+class _WordList(Corrector):
+    """Whoosh's ListCorrector (a Levenshtein automaton walked over a sorted word list), with a skipper that
+    stops at the end of the list (Whoosh's reads past it)."""
+
+    def __init__(self, words: list[str]):
+        self.words = words
+
+    def _next_at_or_after(self, word: str) -> str | None:
+        position = bisect_left(self.words, word)
+        return self.words[position] if position < len(self.words) else None
+
+    def _suggestions(self, text, maxdist, prefix):
+        seen = set()
+        for distance in range(1, maxdist + 1):
+            dfa = levenshtein_automaton(text, distance, prefix).to_dfa()
+            for suggestion in find_all_matches(dfa, self._next_at_or_after):
+                if suggestion not in seen:
+                    seen.add(suggestion)
+                    yield 0 - distance, suggestion
+
+
 class Speller:
-    """An index's words as written, to tell known words and to find the closest ones (Whoosh's automaton)."""
+    """An index's words as written, to tell known words and to find the closest ones."""
 
     def __init__(self, words: list[str]):
         self.known = frozenset(words)
-        self.corrector = ListCorrector(words)
+        self.corrector = _WordList(words)
 
 
 def suggest_spelling(searcher, speller: Speller, query: str, extra_words: frozenset[str] = frozenset()) -> str | None:
