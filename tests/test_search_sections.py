@@ -138,3 +138,13 @@ def test_a_manual_chapter_is_split_into_sections_and_a_knowledge_base_article_is
     article = page_documents(_page("kb/scheduling/gantt.md"), CHAPTER)
     assert len(chapter) == 5 and chapter[1].url == "user/gantt-chart/#columns"
     assert [doc.id for doc in article] == ["USR-004"]  # an article answers one problem: it stays whole
+
+
+def test_kb_search_shows_the_section_that_answers(run_kb, make_project):
+    chapter = (
+        "---\nid: USR-004\ntitle: The Gantt chart\ntype: reference\nmodule: scheduling\nconfidence: validated\n---\n\n"
+    )
+    root = make_project("basic", files={"docs/user/04-gantt-chart.md": chapter + CHAPTER.split("\n", 2)[2]})
+    result = run_kb(root, "search", "indent activity")
+    assert result.exit_code == 0, result.output
+    assert "The Gantt chart > Commands  [USR-004]" in result.output and "/user/gantt-chart/#commands" in result.output
