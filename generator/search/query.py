@@ -14,7 +14,7 @@ from whoosh import query as whoosh_query
 from ..errors import KbError
 from .opened import open_index
 from .parsing import with_prefix, without_stop_words
-from .ranking import collect
+from .ranking import collect, matches_any
 from .snippets import make_highlighter
 
 
@@ -118,7 +118,7 @@ def search(
         found = collect(opened, opened.parser("any").parse(text), restrict, page, limit, snippets)
         matched_all = found.total > 0
         if len(text.split()) > 1 and found.total:
-            matched_all = bool(collect(opened, opened.parser("all").parse(text), restrict, 1, 1, False).total)
+            matched_all = matches_any(opened, opened.parser("all").parse(text), restrict)
         suggestion = opened.suggestion(query)
         if snippets:
             found.results.highlighter = make_highlighter()

@@ -29,6 +29,14 @@ def scores_by_whoosh(opened: Opened, parsed, restrict, snippets: bool) -> dict[i
     return {docnum: score for score, docnum in results.top_n}
 
 
+def matches_any(opened: Opened, parsed, restrict) -> bool:
+    """True when some document matches `parsed` and the filter: no ranking, no page of hits, no counts."""
+    try:
+        return bool(opened.matches(parsed, restrict, needs_current=False))
+    except Unsupported:
+        return bool(scores_by_whoosh(opened, parsed, restrict, False))
+
+
 def collect(opened: Opened, parsed, restrict, page: int, limit: int, snippets: bool) -> Found:
     """Every match of `parsed` scored, grouped by page (a page ranks by its best document: itself or one of
     its sections), the requested page of results and the counts per module and type, counting pages.
