@@ -352,6 +352,15 @@ def _plain(q) -> bool:
     return type(q) in _PLAIN_QUERIES and all(_plain(child) for child in q.children())
 
 
+def fast_any_match(searcher, segments, parsed) -> bool:
+    """True when some document matches `parsed`: Whoosh's own matchers over the kept postings, which stop at
+    the first match (an intersection skips from one word's documents to the next's); no scores."""
+    if not _USE_SCORED_POSTINGS or not _plain(parsed):
+        raise Unsupported("query")
+    context = searcher.context(needs_current=False)
+    return any(parsed.matcher(segment, context).is_active() for segment, _ in segments)
+
+
 def fast_matches(searcher, segments, parsed, needs_current: bool) -> dict[int, float]:
     """Global document number -> score for every document matching `parsed`, as Whoosh's collector scores
     them; raises Unsupported for what it does not reproduce (then the collector answers)."""

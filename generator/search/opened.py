@@ -9,7 +9,7 @@ from pathlib import Path
 from whoosh import index, qparser
 
 from ..errors import KbError
-from .fastpath import POSTINGS_BUDGET, PostingsCache, SegmentSearcher, Unsupported, fast_matches
+from .fastpath import POSTINGS_BUDGET, PostingsCache, SegmentSearcher, Unsupported, fast_any_match, fast_matches
 from .parsing import GROUPS, make_parser
 from .spelling import Speller, load_words, suggest_spelling
 from .synonyms import Synonyms, load_synonyms
@@ -77,6 +77,10 @@ class Opened:
             pages = {doc_id: docnum for docnum, doc_id in enumerate(ids) if doc_id is not None and not parents[docnum]}
             self._page_of = [pages.get(parent, docnum) if parent else docnum for docnum, parent in enumerate(parents)]
         return self._page_of
+
+    def any_match(self, parsed) -> bool:
+        """True when some document matches `parsed` (no filter)."""
+        return fast_any_match(self.searcher, self.segments, parsed)
 
     def matches(self, parsed, restrict, needs_current: bool) -> dict[int, float]:
         """Global document number -> score for every document matching `parsed` and the filter."""

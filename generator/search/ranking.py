@@ -32,6 +32,8 @@ def scores_by_whoosh(opened: Opened, parsed, restrict, snippets: bool) -> dict[i
 def matches_any(opened: Opened, parsed, restrict) -> bool:
     """True when some document matches `parsed` and the filter: no ranking, no page of hits, no counts."""
     try:
+        if restrict is None:
+            return opened.any_match(parsed)
         return bool(opened.matches(parsed, restrict, needs_current=False))
     except Unsupported:
         return bool(scores_by_whoosh(opened, parsed, restrict, False))
