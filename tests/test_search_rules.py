@@ -93,3 +93,11 @@ def test_prefixes_that_would_expand_to_most_of_the_index_are_a_clear_error(index
     with pytest.raises(KbError, match=message):
         search(index_dir, query)
     assert search(index_dir, "rep* cus*", snippets=False).total >= 2  # a few real prefixes still work
+
+
+def test_type_ahead_does_not_correct_the_word_being_typed(index_dir: Path):
+    typing = search(index_dir, "submittal revie", prefix=True, snippets=False, limit=5)
+    assert typing.suggestion is None and not typing.corrected
+    assert typing.hits[0].id == "KB-0006"
+    earlier = search(index_dir, "submital revie", prefix=True, snippets=False, limit=5)  # a typo before it
+    assert earlier.suggestion == "submittal revie" and earlier.hits[0].id == "KB-0006"

@@ -120,6 +120,11 @@ def search(
         if len(text.split()) > 1 and found.total:
             matched_all = matches_any(opened, opened.parser("all").parse(text), restrict)
         suggestion = opened.suggestion(query)
+        if prefix:
+            # The last word is being typed: it is a prefix, not a misspelling ("revie" is not "review" yet).
+            head, _, last = query.rpartition(" ")
+            corrected_head = opened.suggestion(head) if head else None
+            suggestion = f"{corrected_head} {last}" if corrected_head else None
         if snippets:
             found.results.highlighter = make_highlighter()
         hits = []
