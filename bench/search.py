@@ -1,15 +1,16 @@
-"""Benchmark: the Whoosh search of generator/search.py against SQLite FTS5, over the same documents.
+"""Benchmark: the Whoosh search of generator/search/ against SQLite FTS5, over the same documents.
 
 For each size (default 1000 and 10000 articles) it generates the synthetic knowledge base of
 bench/synthetic.py (the articles bench/build.py builds), turns each article into a `SearchDocument` the way
-a build does (`document_for` on the article's markdown), and then, in the same run:
+a build does (`page_documents` on the article's markdown), and then, in the same run:
 
 - indexing: a full index with `write_index(documents, dir, full=True)` against an SQLite FTS5 table with the
   same fields (porter tokenizer; module, type, url and digest stored, not indexed), filled in one transaction
   and then merged with FTS5's 'optimize' (a full Whoosh build is optimized to one segment too); documents/s;
-- queries: a fixed set of realistic queries (1-3 words of the synthetic vocabulary, many two-word, a few
-  misspelled); per query, `search(dir, q, snippets=False)` and `snippets=True` against FTS5's `MATCH`
-  ordered by `bm25()` with the Whoosh field boosts as weights (title 3, ...) LIMIT 10, plain and with
+- queries: a fixed mix of realistic queries (`make_queries`: 1-3 words of the synthetic vocabulary, typing
+  slips to correct, natural questions, long sentences); per query, `search(dir, q, snippets=False)` and
+  `snippets=True` against FTS5's `MATCH` ordered by `bm25()` with the same field weights (title 2, ...)
+  LIMIT 10, plain and with
   `snippet()` of the body. Like `search`, the FTS5 query wants all words and falls back to any word when
   nothing has them all. Each engine runs the whole set twice: the first pass warms up (files, caches) and
   is reported apart, the second gives p50 and p95 latency in ms. (`search` does more per query than the
@@ -19,8 +20,12 @@ a build does (`document_for` on the article's markdown), and then, in the same r
   times in a row; FTS5's equivalent (compare digests, rewrite the changed rows) beside it; then the
   queries again (no snippets), on the index the updates left (several segments for kb).
 
+- type-ahead: each query cut inside a word, `search(dir, q, prefix=True, snippets=False, limit=5)` as the
+  case form asks, against FTS5 with the last word as a prefix;
+
 Prints a markdown table with kb, FTS5 and the ratio kb/FTS5 of each figure, then the targets at 10,000
-articles with pass/fail: p95 < 30 ms without snippets, < 60 ms with snippets, update < 2 s.
+articles with pass/fail: p95 <= 30 ms with snippets and corrections, type-ahead p95 <= 15 ms, full index
+<= 20 s, update < 2 s.
 
     .venv/bin/python bench/search.py [--sizes 1000,10000] [--queries 300] [--seed 42] [--updates 3]
                                      [--profile PREFIX] [--keep]
@@ -51,18 +56,22 @@ from pathlib import Path
 import click
 
 from generator.model import Page
-from generator.search import SearchDocument, document_for, search, write_index
+from generator.search import SearchDocument, search, write_index
+from generator.search.documents import page_documents
+from generator.search.parsing import FIELD_BOOSTS
 
-from synthetic import NOUNS, OBJECTS, SYMPTOMS, VERBS, WORDS, Generated, generate, screens_and_contexts
+from synthetic import NOUNS, OBJECTS, SYMPTOMS, TRIGGERS, VERBS, WORDS, Generated, generate, screens_and_contexts
 
-TARGET_P95_MS = 30.0
-TARGET_P95_SNIPPETS_MS = 60.0
+TARGET_P95_MS = 30.0  # with snippets and corrections, as a library call
+TARGET_TYPEAHEAD_P95_MS = 15.0
+TARGET_INDEX_S = 20.0
 TARGET_UPDATE_S = 2.0
+SUGGESTIONS = 5  # type-ahead asks for this many (the case form's /api/suggest)
 TARGET_SIZE = 10000
 
 FIELDS = ("id", "title", "summary", "headings", "body", "tags", "module", "type", "url", "digest")
-# The Whoosh schema's field boosts (generator/search.py SCHEMA) as bm25() weights, in FIELDS order.
-WEIGHTS = (4.0, 3.0, 1.5, 1.5, 1.0, 2.0)
+# The field weights `search` parses queries with (generator/search/parsing.py) as bm25() weights, in FIELDS order.
+WEIGHTS = tuple(FIELD_BOOSTS[name] for name in FIELDS[:6])
 BODY_COLUMN = FIELDS.index("body")
 STOP = {"the", "a", "an", "is", "to", "for", "with", "on", "in", "of", "at", "and", "no", "one", "does", "not"}
 
@@ -92,8 +101,9 @@ def page_for(item: Generated) -> Page:
 
 
 def documents(count: int, seed: int) -> list[SearchDocument]:
-    """The synthetic articles as a build indexes them (their markdown has no templates to evaluate)."""
-    return [document_for(page_for(item), item.body) for item in generate(count, seed)]
+    """The synthetic articles as a build indexes them (their markdown has no templates to evaluate): a
+    document per article (articles are not split into sections; manual chapters are)."""
+    return [doc for item in generate(count, seed) for doc in page_documents(page_for(item), item.body)]
 
 
 def _content_words(phrases: list[str]) -> list[str]:
@@ -112,8 +122,10 @@ def _misspell(word: str, rng: random.Random) -> str:
 
 
 def make_queries(count: int, seed: int) -> list[str]:
-    """What people type: 1-3 words of the knowledge base's vocabulary, mostly screen and object names and
-    their pairs ("gantt chart", "budget lines"), some with a symptom word, about 5% with a typing slip."""
+    """What people type, a realistic mix: 1-3 words of the knowledge base's vocabulary (screen and object
+    names and their pairs, "gantt chart", "budget lines", some with a symptom word), words with a typing slip
+    that needs correcting, natural questions ("how do I export budget lines") that fall back to any word, and
+    long sentences describing a problem, as typed into a case subject."""
     rng = random.Random(seed * 7919 + 1)
     screens, _ = screens_and_contexts()
     titles = [title.lower() for names in screens.values() for title in names]
@@ -124,21 +136,46 @@ def make_queries(count: int, seed: int) -> list[str]:
     queries = []
     while len(queries) < count:
         roll = rng.random()
-        if roll < 0.35:
+        if roll < 0.20:
             words = [rng.choice(singles)]
-        elif roll < 0.60:
+        elif roll < 0.35:
             words = rng.choice(pairs).split()
-        elif roll < 0.75:
-            words = [rng.choice(VERBS), rng.choice(OBJECTS).split()[-1]]
-        else:
+        elif roll < 0.45:
             words = [*rng.choice(pairs).split()[:2], rng.choice(symptoms + WORDS)]
-        if rng.random() < 0.05:
+        elif roll < 0.65:  # a typing slip to correct
+            words = rng.choice(pairs).split()[:2] if rng.random() < 0.7 else [rng.choice(singles)]
             candidates = [i for i, w in enumerate(words) if len(w) >= 5]
             if candidates:
                 i = rng.choice(candidates)
                 words[i] = _misspell(words[i], rng)
-        queries.append(" ".join(words[:3]))
+        elif roll < 0.85:  # a natural question
+            words = rng.choice(
+                (
+                    f"how do I {rng.choice(VERBS)} {rng.choice(OBJECTS)}",
+                    f"why does {rng.choice(NOUNS)} {rng.choice(SYMPTOMS)}",
+                    f"what is the {rng.choice(WORDS)} on {rng.choice(NOUNS)}",
+                    f"can I {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(TRIGGERS)}",
+                )
+            ).split()
+        else:  # a long sentence, as typed into a case subject
+            words = (
+                f"{rng.choice(NOUNS)} {rng.choice(SYMPTOMS)} {rng.choice(TRIGGERS)} and we cannot "
+                f"{rng.choice(VERBS)} the {rng.choice(OBJECTS)} any more, what should we do"
+            ).split()
+        queries.append(" ".join(words))
     return queries
+
+
+def typeahead_queries(queries: list[str], seed: int) -> list[str]:
+    """What the search box sends while a query is typed: each query cut inside a word (two letters at least)."""
+    rng = random.Random(seed * 31 + 7)
+    cut = []
+    for query in queries:
+        words = query.split()[:4]
+        last = words[-1]
+        keep = rng.randint(2, len(last)) if len(last) > 2 else len(last)
+        cut.append(" ".join([*words[:-1], last[:keep]]))
+    return cut
 
 
 # --- the two engines --------------------------------------------------------------------------------------
@@ -170,6 +207,8 @@ def fts_update(db: sqlite3.Connection, docs: list[SearchDocument]) -> None:
     existing = dict(db.execute("SELECT id, digest FROM docs"))
     db.execute("BEGIN")
     for doc in docs:
+        if doc.parent:
+            continue
         digest = digest_of(doc)
         if existing.get(doc.id) == digest:
             continue
@@ -204,6 +243,24 @@ def kb_search(index_dir: Path, query: str, snippets: bool) -> list[str]:
     return [hit.id for hit in search(index_dir, query, snippets=snippets).hits]
 
 
+def kb_typeahead(index_dir: Path, query: str) -> list[str]:
+    """As the case form's /api/suggest asks."""
+    return [hit.id for hit in search(index_dir, query, prefix=True, snippets=False, limit=SUGGESTIONS).hits]
+
+
+def fts_typeahead(db: sqlite3.Connection, query: str) -> list[str]:
+    """FTS5's type-ahead: the last word as a prefix, all words, else any word."""
+    words = [w for w in query.split() if w]
+    expression = " ".join('"' + w.replace('"', '""') + '"' for w in words[:-1])
+    last = '"' + words[-1].replace('"', '""') + '"*'
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    sql = f"SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, {weights}) LIMIT {SUGGESTIONS}"
+    rows = db.execute(sql, (f"{expression} {last}".strip(),)).fetchall()
+    if not rows and len(words) > 1:
+        rows = db.execute(sql, (" OR ".join([*expression.split(" "), last]),)).fetchall()
+    return [row[0] for row in rows]
+
+
 # --- measuring --------------------------------------------------------------------------------------------
 
 
@@ -225,6 +282,7 @@ class Figures:
     fts_updates: list[float]
     top_overlap: float  # mean share of FTS5's top-10 ids that kb's top 10 also has
     kb_segments: int
+    typeahead: dict[str, Latency]  # engine -> type-ahead (prefix, 5 results, no snippets), timed pass
 
 
 def timed(run: Callable[[], object]) -> float:
@@ -279,7 +337,7 @@ def measure(size: int, queries: list[str], seed: int, updates: int, folder: Path
     log(f"[{size}] kb full index: {kb_index_s:.1f}s")
     db_path = folder / f"fts-{size}.sqlite"
     fts_started = time.perf_counter()
-    db = fts_create(db_path, docs)
+    db = fts_create(db_path, [doc for doc in docs if not doc.parent])  # the plain engine: one row per article
     fts_index_s = time.perf_counter() - fts_started
     log(f"[{size}] FTS5 full index: {fts_index_s:.1f}s")
 
@@ -294,6 +352,12 @@ def measure(size: int, queries: list[str], seed: int, updates: int, folder: Path
             f"[{size}] queries{' with snippets' if snippets else ''}: kb p95 {latency['kb', snippets].p95:.1f} ms, "
             f"FTS5 p95 {latency['fts', snippets].p95:.1f} ms"
         )
+    typed = typeahead_queries(queries, seed)
+    typeahead = {
+        "kb": latencies(lambda q: kb_typeahead(index_dir, q), typed)[0],
+        "fts": latencies(lambda q: fts_typeahead(db, q), typed)[0],
+    }
+    log(f"[{size}] type-ahead: kb p95 {typeahead['kb'].p95:.1f} ms, FTS5 p95 {typeahead['fts'].p95:.1f} ms")
     pairs = zip(answers["kb", False], answers["fts", False], strict=True)
     overlaps = [len(set(kb) & set(fts)) / len(fts) for kb, fts in pairs if fts]
     top_overlap = statistics.mean(overlaps) if overlaps else 0.0
@@ -310,7 +374,7 @@ def measure(size: int, queries: list[str], seed: int, updates: int, folder: Path
             stats = write_index(current, index_dir)
 
         kb_updates.append(timed(update))
-        assert stats.updated == 1 and stats.unchanged == size - 1, stats
+        assert stats.updated >= 1 and stats.added + stats.deleted + stats.updated <= 40, stats
         fts_updates.append(timed(lambda current=current: fts_update(db, current)))
     log(f"[{size}] incremental updates: kb {', '.join(f'{s:.2f}s' for s in kb_updates)}")
     after = search(index_dir, "renew certificate gateway expires", snippets=False)
@@ -331,6 +395,7 @@ def measure(size: int, queries: list[str], seed: int, updates: int, folder: Path
         fts_updates,
         top_overlap,
         segment_count(index_dir),
+        typeahead,
     )
     return figures, (index_dir, current)
 
@@ -381,6 +446,11 @@ def table(results: list[Figures], queries: int, updates: int) -> list[str]:
         for label, figures, key, name in rows:
             a, b = getattr(figures[("kb", *key)], name), getattr(figures[("fts", *key)], name)
             lines.append(f"| {f.size} | {label} | {a:.2f} | {b:.2f} | {a / b:.1f} |")
+        for name in ("p50", "p95"):
+            a, b = getattr(f.typeahead["kb"], name), getattr(f.typeahead["fts"], name)
+            lines.append(
+                f"| {f.size} | type-ahead {name} ms (prefix, {SUGGESTIONS} results) | {a:.2f} | {b:.2f} | {a / b:.1f} |"
+            )
         a, b = f.after["kb"].p95, f.after["fts"].p95
         lines.append(
             f"| {f.size} | query p95 ms, no snippets, after the {updates} updates ({f.kb_segments} kb segments) "
@@ -404,13 +474,14 @@ def verdicts(results: list[Figures]) -> list[str]:
     if at is None:
         return [f"Targets are set at {TARGET_SIZE:,} articles, which this run did not measure."]
     checks = [
-        ("query p95, no snippets", at.latency["kb", False].p95, TARGET_P95_MS, "ms"),
-        ("query p95, with snippets", at.latency["kb", True].p95, TARGET_P95_SNIPPETS_MS, "ms"),
+        ("query p95, with snippets and corrections", at.latency["kb", True].p95, TARGET_P95_MS, "ms"),
+        ("type-ahead p95", at.typeahead["kb"].p95, TARGET_TYPEAHEAD_P95_MS, "ms"),
+        ("full index", at.kb_index_s, TARGET_INDEX_S, "s"),
         ("incremental update (worst)", max(at.kb_updates), TARGET_UPDATE_S, "s"),
     ]
     return [
-        f"- {name} at {TARGET_SIZE:,} articles: {value:.2f} {unit} (target < {target:g} {unit}): "
-        f"{'PASS' if value < target else 'FAIL'}"
+        f"- {name} at {TARGET_SIZE:,} articles: {value:.2f} {unit} (target <= {target:g} {unit}): "
+        f"{'PASS' if value <= target else 'FAIL'}"
         for name, value, target, unit in checks
     ]
 

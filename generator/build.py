@@ -30,7 +30,7 @@ from .output import mark_output, new_folder_beside, swap_into_place
 from .permalinks import write_permalinks
 from .progress import Reporter, SilentReporter
 from .render import render_selection
-from .search import IndexStats, documents_for, write_index
+from .search import IndexStats, documents_for, synonym_groups, write_index
 from .select import book_pages, select
 from .stage import stage_project
 from .theme_scripts import write_script_manifest
@@ -180,7 +180,9 @@ def index_target(
 
 def _index(rendered: Rendered, index_dir: Path, full: bool, reporter: Reporter) -> IndexStats:
     reporter.step("Updating the search index" if not full else "Rebuilding the search index")
-    stats = write_index(documents_for(rendered.selection, rendered.pages), index_dir, full=full)
+    catalog, client = rendered.catalog, rendered.selection.target.client
+    synonyms = synonym_groups(catalog.product, catalog.clients[client] if client else None)
+    stats = write_index(documents_for(rendered.selection, rendered.pages), index_dir, full=full, synonyms=synonyms)
     reporter.step(
         f"Search index: {stats.added} added, {stats.updated} updated, {stats.deleted} removed, "
         f"{stats.unchanged} unchanged"

@@ -149,6 +149,8 @@ def load_product(root: Path, problems: list[Problem]) -> Product:
         terms=values.get("terms") or {},
         modules=modules,
         featured=values.get("featured") or (),
+        synonyms=values.get("synonyms") or (),
+        abbreviations=values.get("abbreviations") or {},
     )
 
 

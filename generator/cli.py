@@ -327,6 +327,7 @@ def serve(ctx: click.Context, target: str, host: str, port: int) -> None:
 @cli.command("search")
 @click.argument("query")
 @target_option("site")
+@click.option("--client", default=None, help="Search this client's help centre (build/client-<slug>-search).")
 @click.option("--module", "-m", help="Only this module's pages.")
 @click.option("--type", "page_type", help="Only pages of this type (troubleshooting, howto, faq, reference, ...).")
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 100), help="Results per page.")
@@ -337,6 +338,7 @@ def search_command(
     ctx: click.Context,
     query: str,
     target: str,
+    client: str | None,
     module: str | None,
     page_type: str | None,
     limit: int,
@@ -347,16 +349,25 @@ def search_command(
 
     \b
     All words must match; when none does, any word. "Quoted words" match as a phrase.
-    Uses build/<target>-search; when it is missing or damaged it is rebuilt from the sources first.
+    Uses build/<target>-search (build/client-<slug>-search with --client); when it is missing or damaged it
+    is rebuilt from the sources first.
 
     \b
     Examples:
       kb search "gantt chart empty"
       kb search "budget locked" --module budgets --type troubleshooting
-      kb search "import" --json"""
+      kb search "import" --json
+      kb search "capital job" --client acme   Acme's help centre, in Acme's words
+      kb search "escalation" --target internal"""
     from .search_cli import run_search
 
-    run_search(project_root(ctx), TARGETS[target], query, module, page_type, limit, page, as_json)
+    root = project_root(ctx)
+    search_in = TARGETS[target]
+    if client is not None:
+        from .client_builds import resolve_client
+
+        search_in = client_target(resolve_client(load_catalog(root), client))
+    run_search(root, search_in, query, module, page_type, limit, page, as_json)
 
 
 register_portal_commands(cli)

@@ -97,6 +97,8 @@ class Product:
     terms: dict[str, str]
     modules: dict[str, Module]
     featured: tuple[str, ...]
+    synonyms: tuple[tuple[str, ...], ...] = ()  # groups search treats as one word
+    abbreviations: dict[str, str] = field(default_factory=dict)  # short form -> long form, for search
 
 
 @dataclass(frozen=True)

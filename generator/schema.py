@@ -101,6 +101,18 @@ def mapping_of(value_check: Check) -> Check:
     return check
 
 
+def synonym_group(value: Any) -> tuple[str, ...]:
+    """A group of words or phrases that mean the same to a searcher: two or more, each once."""
+    group = list_of(text)(value)
+    if len(group) < 2:
+        raise Invalid(f"expected a list of two or more words that mean the same, got {list(group)!r}")
+    seen = [member.lower() for member in group]
+    repeated = sorted({member for member in seen if seen.count(member) > 1})
+    if repeated:
+        raise Invalid(f"{repeated[0]!r} appears twice in the group")
+    return group
+
+
 SLUG = pattern(r"[a-z][a-z0-9_-]*", "'scheduling' (lower case, digits, - and _)")
 CONTEXT_ID_MAX = 100  # a context ID names a folder of the site (/context/<id>/) and a C constant
 _context_id_pattern = pattern(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*", "'schedule.gantt'")
@@ -168,6 +180,12 @@ PRODUCT: dict[str, Field] = {
     "terms": Field(mapping_of(text), default={}, doc="Product terms a client may rename, with their word."),
     "modules": Field(dict, required=True, doc="slug: {title, description, icon}."),
     "featured": Field(list_of(PAGE_ID), default=(), doc="Articles shown as popular on the home page."),
+    "synonyms": Field(
+        list_of(synonym_group), default=(), doc="Groups of words search treats as one: [[formula, expression]]."
+    ),
+    "abbreviations": Field(
+        mapping_of(text), default={}, doc="Short forms search treats as their long form: {EAC: estimate at completion}."
+    ),
 }
 
 CLIENT: dict[str, Field] = {

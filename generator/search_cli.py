@@ -71,7 +71,8 @@ def _print(results: SearchResults) -> None:
     first = (results.page - 1) * max(len(results.hits), 1)
     for number, hit in enumerate(results.hits, start=first + 1):
         click.echo("")
-        click.echo(f"{number:>3}. {click.style(hit.title, bold=True)}  [{hit.id}]")
+        section = f" > {hit.section_title}" if hit.section_title else ""
+        click.echo(f"{number:>3}. {click.style(hit.title, bold=True)}{section}  [{hit.id}]")
         click.echo(f"     /{hit.url}  ({hit.module or 'general'}, {hit.type})")
         if hit.snippet:
             click.echo(f"     {_terminal(hit.snippet)}")

@@ -1,5 +1,5 @@
-"""`search` answers most queries from scored postings it keeps (generator/search.py, `_Opened.matches`) and
-highlights with its own loop (`_context_fragments`): both must give exactly what Whoosh's own collector and
+"""`search` answers most queries from scored postings it keeps (generator/search/fastpath.py, `fast_matches`)
+and highlights with its own loop (`_context_fragments`): both must give exactly what Whoosh's own collector and
 highlighter give. Compared here on an index of several segments with deleted documents."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import search as search_module
-from generator.search import SearchDocument, search, write_index
+from generator.search import SearchDocument, fastpath, search, write_index
 
 WORDS = (
     "gantt chart budget lines import export schedule baseline forecast invoice approval workflow report "
@@ -89,8 +88,8 @@ def _answer(index_dir: Path, case: dict, snippets: bool) -> tuple:
 @pytest.mark.parametrize("snippets", [False, True])
 def test_kept_postings_and_own_highlighting_answer_as_whoosh_does(index_dir: Path, snippets: bool, monkeypatch):
     ours = [_answer(index_dir, case, snippets) for case in CASES]
-    monkeypatch.setattr(search_module, "_USE_SCORED_POSTINGS", False)
-    monkeypatch.setattr(search_module, "_inlined", lambda analyzer, fragmenter: False)
+    monkeypatch.setattr(fastpath, "_USE_SCORED_POSTINGS", False)
+    monkeypatch.setattr(fastpath, "_inlined", lambda analyzer, fragmenter: False)
     whoosh = [_answer(index_dir, case, snippets) for case in CASES]
     for case, mine, theirs in zip(CASES, ours, whoosh, strict=True):
         assert mine == theirs, case

@@ -1,0 +1,497 @@
+"""The fast path: a query's matches and snippets computed from Whoosh's own matcher tree and analyzer, exactly as
+Whoosh's collector and highlighter give them, but without their per-posting cost. It reaches into whoosh-reloaded's
+private matcher and highlighter internals, so it lives here alone; tests/test_search_exact.py is its guard on
+every upgrade (it compares each answer with Whoosh's own)."""
+
+from __future__ import annotations
+
+import bisect
+from array import array
+from collections import Counter, OrderedDict, deque
+
+from whoosh import highlight, searching
+from whoosh import query as whoosh_query
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
+from whoosh.analysis.tokenizers import default_pattern
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import (
+    ArrayUnionMatcher,
+    CoordMatcher,
+    FilterMatcher,
+    IntersectionMatcher,
+    Matcher,
+    NullMatcherClass,
+    UnionMatcher,
+    WrappingMatcher,
+)
+from whoosh.scoring import WeightLengthScorer
+
+# Whoosh's own collector is exact but slow for this use: the facet counts (groupedby) make it score
+# every matching document through its matcher tree, a few Python calls per posting per field, which took
+# 100-300 ms a query at 10,000 articles; and a searcher opened per query rebuilt the facet arrays each time.
+# So an index is opened once per version of its folder (`Opened`), and a query's matches are computed
+# from the very matcher tree Whoosh builds for it, walked once with dictionaries (`_scores`), its leaves
+# being each term's postings as scored by Whoosh once and then kept (`SegmentSearcher`). Each node adds
+# its children's scores in the order Whoosh's matchers do, so scores, ranking, totals and facet counts come
+# out bit for bit the same. A query holding anything else (phrases, NOT, wildcards, ...) goes through
+# Whoosh's collector as before, on the kept searcher.
+
+_USE_SCORED_POSTINGS = True  # False: always Whoosh's collector (the tests compare the two)
+POSTINGS_BUDGET = 4_000_000  # scored postings kept per open index, 12 bytes each: at most ~50 MB
+_REPLACE_EVERY = 10  # whoosh.collectors.ScoredCollector(replace=10): the collector prunes its tree that often
+_PLAIN_QUERIES = {
+    whoosh_query.Term,
+    whoosh_query.And,
+    whoosh_query.Or,
+    whoosh_query.Prefix,
+    type(whoosh_query.NullQuery),
+}
+
+
+class Unsupported(Exception):
+    """A query or matcher tree that `_scores` does not reproduce: Whoosh's collector answers it."""
+
+
+class _Postings(Matcher):
+    """One term's postings in one segment: document numbers and Whoosh's scores for them, in arrays."""
+
+    def __init__(self, term, ids, scores, position=0):
+        self._term, self._ids, self._scores, self._i = term, ids, scores, position
+
+    def term(self):
+        return self._term
+
+    def is_active(self):
+        return self._i < len(self._ids)
+
+    def id(self):
+        return self._ids[self._i]
+
+    def next(self):
+        self._i += 1
+        return False
+
+    def skip_to(self, id):
+        if self._i < len(self._ids) and self._ids[self._i] < id:
+            self._i = bisect.bisect_left(self._ids, id, self._i)
+
+    def score(self):
+        return self._scores[self._i]
+
+    def all_ids(self):
+        return iter(self._ids[self._i :])
+
+    def reset(self):
+        self._i = 0
+
+    def copy(self):
+        return _Postings(self._term, self._ids, self._scores, self._i)
+
+    def supports(self, astype):
+        return False
+
+    def value(self):
+        raise Unsupported("posting values")
+
+    def value_as(self, astype):
+        raise Unsupported("posting values")
+
+
+class PostingsCache:
+    """Scored postings by (segment, field, term, query frequency), least recently used out first."""
+
+    def __init__(self, budget: int):
+        self._entries: OrderedDict = OrderedDict()
+        self._size = 0
+        self._budget = budget
+
+    def get(self, key):
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key, entry):
+        self._entries[key] = entry
+        self._size += len(entry[0])
+        while self._size > self._budget and len(self._entries) > 1:
+            _, (ids, _) = self._entries.popitem(last=False)
+            self._size -= len(ids)
+        return entry
+
+
+class SegmentSearcher(searching.Searcher):
+    """A segment's searcher whose postings are `_Postings`: a query's `matcher()` then builds the same tree
+    Whoosh builds (same classes, same shape, same decisions), with leaves that cost nothing to walk."""
+
+    def __init__(self, reader, parent, number: int, cache: PostingsCache):
+        super().__init__(reader, weighting=parent.weighting, closereader=False, parent=parent)
+        self._number = number
+        self._cache = cache
+        self._lengths: dict[str, list] = {}
+
+    def _field_lengths(self, fieldname: str) -> list:
+        """Each document's length in a field, as the scorers read it (doc_field_length(docnum, field, 1)):
+        read once, as a list, since looking it up in the lengths column is most of the cost of a score."""
+        if fieldname not in self._lengths:
+            length = self.ixreader.doc_field_length
+            self._lengths[fieldname] = [length(docnum, fieldname, 1) for docnum in range(self._doccount)]
+        return self._lengths[fieldname]
+
+    def postings(self, fieldname, text, weighting=None, qf=1):
+        key = (self._number, fieldname, text, qf)
+        entry = self._cache.get(key)
+        if entry is None:
+            # Scored as Searcher.postings does it: the scorer takes idf and lengths from the top searcher.
+            scorer = (weighting or self.weighting).scorer(self, fieldname, text, qf=qf)
+            leaf = self.ixreader.postings(fieldname, text, scorer=scorer)
+            if isinstance(leaf, FilterMatcher):
+                leaf = leaf.child  # deleted documents: left out below
+            ids, scores = array("i"), array("d")
+            if isinstance(scorer, WeightLengthScorer) and type(scorer).score is WeightLengthScorer.score:
+                # WeightLengthScorer.score(matcher) is _score(weight, dfl(docnum)): the same call, lengths kept.
+                weigh, lengths = scorer._score, self._field_lengths(fieldname)
+                if type(leaf) is W3LeafMatcher:
+                    # A block at a time: id() and weight() read these same block arrays one call at a time.
+                    while leaf.is_active():
+                        leaf._read_ids()
+                        leaf._read_weights()
+                        ids.extend(leaf._ids)
+                        scores.extend(
+                            [
+                                weigh(weight, lengths[docnum])
+                                for docnum, weight in zip(leaf._ids, leaf._weights, strict=True)
+                            ]
+                        )
+                        leaf._next_block()
+                else:
+                    while leaf.is_active():
+                        docnum = leaf.id()
+                        ids.append(docnum)
+                        scores.append(weigh(leaf.weight(), lengths[docnum]))
+                        leaf.next()
+            else:
+                while leaf.is_active():
+                    ids.append(leaf.id())
+                    scores.append(leaf.score())
+                    leaf.next()
+            deleted = getattr(self.ixreader, "deleted_docs_set", None)
+            if deleted:
+                kept = [i for i, docnum in enumerate(ids) if docnum not in deleted]
+                ids, scores = array("i", [ids[i] for i in kept]), array("d", [scores[i] for i in kept])
+            entry = self._cache.put(key, (ids, scores))
+        # Without its deleted documents already, rather than in the FilterMatcher the segment reader would
+        # wrap it in (which would filter them again on every query): a leaf either way, with the same scores
+        # (FilterMatcher multiplies by its boost, 1.0), and the tree built around it is the same.
+        return _Postings((fieldname, text), *entry)
+
+
+class _Preloaded(Matcher):
+    """Stands for the ArrayUnionMatcher that Whoosh's Or uses in small segments: same sub-matchers, same
+    scores (see `_scores`), but without building it, since an ArrayUnionMatcher reads its sub-matchers 2,048
+    documents ahead into an array of zeros it makes one by one: most of the time of a query once
+    incremental builds have added small segments. Only walked at construction (by an IntersectionMatcher
+    finding its first match), so it finds its documents then."""
+
+    def __init__(self, submatchers, boost=1.0, scored=True):
+        self._submatchers, self._boost, self._scored = submatchers, boost, scored
+        self._ids: list | None = None
+        self._i = 0
+
+    def _docs(self) -> list:
+        if self._ids is None:
+            self._ids = sorted(_scores(self))
+        return self._ids
+
+    def children(self):
+        return list(self._submatchers)
+
+    def is_active(self):
+        return self._i < len(self._docs())
+
+    def id(self):
+        return self._docs()[self._i]
+
+    def next(self):
+        self._i += 1
+        return False
+
+    def skip_to(self, id):
+        docs = self._docs()
+        if self._i < len(docs) and docs[self._i] < id:
+            self._i = bisect.bisect_left(docs, id, self._i)
+
+    def score(self):
+        raise Unsupported("score of a stand-in")
+
+    def reset(self):
+        self._i = 0
+
+    def copy(self):
+        return _Preloaded(self._submatchers, self._boost, self._scored)
+
+    def supports(self, astype):
+        return False
+
+    def value(self):
+        raise Unsupported("posting values")
+
+    def value_as(self, astype):
+        raise Unsupported("posting values")
+
+
+class _Or(whoosh_query.Or):
+    """An Or that builds a `_Preloaded` where Or builds an ArrayUnionMatcher (PreloadedOr), and otherwise
+    exactly what Or builds: Or._matcher's own choice, verbatim."""
+
+    def _matcher(self, subs, searcher, context):
+        needs_current = context.needs_current if context else True
+        if self.matcher_type == self.AUTO_MATCHER:
+            dc = searcher.doc_count_all()
+            if len(subs) >= self.TOO_MANY_CLAUSES or not (needs_current or self.scale or len(subs) == 2 or dc > 5000):
+                scored = context.weighting is not None if context else True
+                return _Preloaded([sub.matcher(searcher, context) for sub in subs], boost=self.boost, scored=scored)
+        return super()._matcher(subs, searcher, context)
+
+
+def _standing_in(q):
+    """`q` with each Or an `_Or` (the same query otherwise)."""
+    if type(q) is whoosh_query.Or:
+        return _Or([_standing_in(sub) for sub in q.subqueries], boost=q.boost, minmatch=q.minmatch, scale=q.scale)
+    if type(q) is whoosh_query.And:
+        return whoosh_query.And([_standing_in(sub) for sub in q.subqueries], boost=q.boost)
+    return q
+
+
+def _scores(m) -> dict[int, float]:
+    """Every match of the matcher tree `m` with the score Whoosh's collector gives it: each node adds its
+    children's scores as that matcher class does (same operands, same order), so the floats are equal."""
+    kind = type(m)
+    if kind is _Postings:
+        return dict(zip(m._ids, m._scores, strict=True))
+    if kind is UnionMatcher:
+        a, b = _scores(m.a), _scores(m.b)
+        union = {**a, **b}
+        for docnum in a.keys() & b.keys():
+            union[docnum] = a[docnum] + b[docnum]
+        return union
+    if kind is IntersectionMatcher:
+        a, b = _scores(m.a), _scores(m.b)
+        return {docnum: a[docnum] + b[docnum] for docnum in a.keys() & b.keys()}
+    if kind is FilterMatcher:
+        child, boost = _scores(m.child), m.boost
+        kept = child.keys() - m._ids if m._exclude else child.keys() & m._ids
+        return {docnum: child[docnum] * boost for docnum in kept}
+    if kind is WrappingMatcher:
+        boost = m.boost
+        return {docnum: score * boost for docnum, score in _scores(m.child).items()}
+    if kind is ArrayUnionMatcher or kind is _Preloaded:
+        # Scores are summed into an array of zeros, sub-matcher by sub-matcher; only positive sums match.
+        boost, summed = m._boost, {}
+        for sub in m._submatchers:
+            if m._scored:
+                for docnum, score in _scores(sub).items():
+                    summed[docnum] = summed.get(docnum, 0.0) + score * boost
+            else:
+                summed.update(dict.fromkeys(_scores(sub), 1.0))
+        return {docnum: score for docnum, score in summed.items() if score > 0}
+    if kind is NullMatcherClass:
+        return {}
+    raise Unsupported(kind.__name__)
+
+
+def _coord_units(m, units: list) -> None:
+    """The parts of an any-word tree that the collector's pruning keeps or drops whole: (last document,
+    term matchers, documents it matches or None when it never reports matching terms)."""
+    kind = type(m)
+    if kind is UnionMatcher:
+        _coord_units(m.a, units)
+        _coord_units(m.b, units)
+    elif kind is WrappingMatcher:
+        _coord_units(m.child, units)
+    elif kind is _Postings or (kind is FilterMatcher and type(m.child) is _Postings):
+        docs = _scores(m)
+        if docs:
+            units.append((max(docs), 1, docs))
+    elif kind is ArrayUnionMatcher or kind is _Preloaded:
+        # It preloads its sub-matchers a block ahead, so they never sit on the current document: it adds
+        # to the term count but never to a document's matching terms.
+        docs = _scores(m)
+        if docs:
+            units.append((max(docs), len(list(m.term_matchers())), None))
+    elif kind is not NullMatcherClass:
+        raise Unsupported(kind.__name__)
+
+
+def _coordinated(m: CoordMatcher) -> dict[int, float]:
+    """Scores under Whoosh's CoordMatcher (the any-word fallback's "coordination"): each score is rescaled by
+    how many term matchers match the document out of how many the tree holds. The collector prunes
+    exhausted matchers every `_REPLACE_EVERY` matches and the CoordMatcher then recounts its terms, so the
+    count shrinks along the scan: this replays that schedule to give the same numbers."""
+    scores = _scores(m.child)
+    units: list = []
+    _coord_units(m.child, units)
+    matching: Counter = Counter()
+    for _, _, docs in units:
+        if docs is not None:
+            matching.update(docs.keys())
+    termcount, scale, coordinated = 0, m._scale, {}
+    for position, docnum in enumerate(sorted(scores)):
+        if position % _REPLACE_EVERY == 0:
+            termcount = sum(count for last, count, _ in units if last >= docnum)
+        if termcount == 0 or termcount == scale:  # CoordMatcher._sqr, verbatim
+            coordinated[docnum] = 0
+        else:
+            coordinated[docnum] = (scores[docnum] + ((matching[docnum] - 1) / (termcount - scale) ** 2)) * (
+                (termcount - 1) / termcount
+            )
+    return coordinated
+
+
+def _plain(q) -> bool:
+    return type(q) in _PLAIN_QUERIES and all(_plain(child) for child in q.children())
+
+
+def fast_any_match(searcher, segments, parsed) -> bool:
+    """True when some document matches `parsed`: Whoosh's own matchers over the kept postings, which stop at
+    the first match (an intersection skips from one word's documents to the next's); no scores."""
+    if not _USE_SCORED_POSTINGS or not _plain(parsed):
+        raise Unsupported("query")
+    context = searcher.context(needs_current=False)
+    return any(parsed.matcher(segment, context).is_active() for segment, _ in segments)
+
+
+def fast_matches(searcher, segments, parsed, needs_current: bool) -> dict[int, float]:
+    """Global document number -> score for every document matching `parsed`, as Whoosh's collector scores
+    them; raises Unsupported for what it does not reproduce (then the collector answers)."""
+    if not _USE_SCORED_POSTINGS or searcher.weighting.use_final or not _plain(parsed):
+        raise Unsupported("query")
+    context = searcher.context(needs_current=needs_current)
+    standing_in = _standing_in(parsed)
+    found: dict[int, float] = {}
+    for segment, offset in segments:
+        m = standing_in.matcher(segment, context)
+        scores = _coordinated(m) if type(m) is CoordMatcher else _scores(m)
+        found.update(((docnum + offset, score) for docnum, score in scores.items()) if offset else scores)
+    return found
+
+
+def _context_fragments(items: list, fragmenter: highlight.ContextFragmenter, text: str, words: frozenset):
+    """`fragmenter.fragment_tokens(text, tokens)` where `tokens` is what Whoosh's highlighter feeds it: the
+    analyzer made of `items` run on `text` (positions, chars, mode="index", removestops=False), tokens marked
+    matched when their text is in `words`, consecutive matches merged. Why: re-tokenizing each hit's body
+    through that chain of six generators was most of the time of a query with snippets. Here it is one loop:
+    ContextFragmenter's own, verbatim, with each token made in place (StemmingAnalyzer's steps inlined, stems
+    looked up in a dict); the default tokenizer never makes touching tokens, so merging changes nothing."""
+    tokenizer, _, stop, stem = items
+    stops, minsize, maxsize, ignore = stop.stops, stop.min, stop.max, stem.ignore
+    memo = _STEMS.get(id(stem))
+    if memo is None or memo[0] is not stem or len(memo[1]) >= 100_000:
+        memo = _STEMS[id(stem)] = (stem, {})
+    stems = memo[1]
+    maxchars, surround, charlimit = fragmenter.maxchars, fragmenter.surround, fragmenter.charlimit
+    first = None
+    firsts: deque = deque()
+    countdown = -1
+    tks: list = []
+    endchar = None
+    currentlen = 0
+    renumbered = None
+    for position, match in enumerate(tokenizer.expression.finditer(text)):
+        word = match.group(0).lower()
+        startchar, endchar = match.span()
+        if len(word) >= minsize and (maxsize is None or len(word) <= maxsize) and word not in stops:
+            renumbered = position if renumbered is None else renumbered + 1
+            pos, stopped = renumbered, False
+            if word not in ignore:
+                stemmed = stems.get(word)
+                if stemmed is None:
+                    stemmed = stems[word] = stem._stem(word)
+                word = stemmed
+        else:
+            pos, stopped = position, True
+        matched = word in words
+        # ContextFragmenter.fragment_tokens from here on.
+        tlength = endchar - startchar
+        if charlimit and endchar > charlimit:
+            break
+        if countdown < 0 and not matched:
+            firsts.append(startchar)
+            while firsts and endchar - firsts[0] > surround:
+                firsts.popleft()
+        elif currentlen + tlength > maxchars:
+            countdown = 0
+        elif matched:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = startchar
+                    countdown += surround
+            tks.append(
+                Token(
+                    positions=True,
+                    chars=True,
+                    removestops=False,
+                    mode="index",
+                    stopped=stopped,
+                    boost=1.0,
+                    text=word,
+                    pos=pos,
+                    startchar=startchar,
+                    endchar=endchar,
+                    matched=True,
+                )
+            )
+        if countdown >= 0:
+            currentlen += tlength
+            countdown -= tlength
+            if countdown <= 0:
+                yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+                tks = []
+                firsts = deque()
+                first = None
+                currentlen = 0
+    if tks:
+        yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+
+
+_STEMS: dict[int, tuple[StemFilter, dict[str, str]]] = {}  # a stem filter's id -> (it, word -> stem)
+
+
+def _inlined(analyzer, fragmenter) -> bool:
+    """True when `_context_fragments` stands for `fragmenter` on what `analyzer` makes: a StemmingAnalyzer
+    with the default tokenizer (the index's own copy of `STEM`) and a plain ContextFragmenter."""
+    items = getattr(analyzer, "items", None)
+    return (
+        type(fragmenter) is highlight.ContextFragmenter
+        and [type(item) for item in items or ()] == [RegexTokenizer, LowercaseFilter, StopFilter, StemFilter]
+        and items[0].expression.pattern == default_pattern.pattern
+        and not items[0].gaps
+        and items[2].renumber
+    )
+
+
+class Highlighter(highlight.Highlighter):
+    """Whoosh's Highlighter, with `_context_fragments` making the fragments when it can (same output)."""
+
+    def highlight_hit(self, hitobj, fieldname, text=None, top=3, minscore=1, strict_phrase=False):
+        results = hitobj.results
+        field_type = results.searcher.schema[fieldname]
+        analyzer = field_type.analyzer
+        if strict_phrase or not _inlined(analyzer, self.fragmenter) or self.can_load_chars(results, fieldname):
+            return super().highlight_hit(hitobj, fieldname, text, top, minscore, strict_phrase)
+        # From here on as Highlighter.highlight_hit's re-tokenizing branch.
+        if text is None:
+            if fieldname not in hitobj:
+                raise KeyError(f"Field {fieldname!r} is not stored.")
+            text = hitobj[fieldname]
+        if results.has_matched_terms():
+            bterms = (term for term in results.matched_terms() if term[0] == fieldname)
+        else:
+            bterms = results.query_terms(expand=True, fieldname=fieldname)
+        words = frozenset(field_type.from_bytes(term[1]) for term in bterms)
+        fragments = _context_fragments(analyzer.items, self.fragmenter, text, words)
+        fragments = highlight.top_fragments(fragments, top, self.scorer, self.order, minscore=minscore)
+        return self.formatter.format(fragments)

@@ -1,0 +1,131 @@
+"""An index opened once per version of its folder, with what is worth keeping between queries."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from whoosh import index, qparser
+
+from ..errors import KbError
+from .fastpath import POSTINGS_BUDGET, PostingsCache, SegmentSearcher, Unsupported, fast_any_match, fast_matches
+from .parsing import GROUPS, make_parser
+from .spelling import Speller, load_words, suggest_spelling
+from .synonyms import Synonyms, load_synonyms
+
+
+class Opened:
+    """One version of an index folder, open: its searcher, and what is worth keeping between queries (scored
+    postings, the facet value of each document, filters, parsers, spelling suggestions). Whoosh's readers
+    are not safe for concurrent use, so queries on one `Opened` take turns (`lock`)."""
+
+    def __init__(self, inode: int, ix: index.Index, synonyms: Synonyms, speller: Speller):
+        self.inode, self.ix, self.synonyms, self.speller = inode, ix, synonyms, speller
+        self.searcher = ix.searcher()
+        self.lock = threading.RLock()
+        cache = PostingsCache(POSTINGS_BUDGET)
+        self.segments = [
+            (SegmentSearcher(leaf.reader(), self.searcher, number, cache), offset)
+            for number, (leaf, offset) in enumerate(self.searcher.leaf_searchers())
+        ]
+        self._parsers: dict[str, qparser.QueryParser] = {}
+        self._facet_keys: dict[str, list] = {}
+        self._allowed: dict[str, frozenset[int]] = {}
+        self._suggestions: dict[str, str | None] = {}
+        self._page_of: list[int] | None = None
+
+    def parser(self, group: str) -> qparser.QueryParser:
+        if group not in self._parsers:
+            self._parsers[group] = make_parser(self.ix.schema, GROUPS[group]())
+        return self._parsers[group]
+
+    def suggestion(self, query: str) -> str | None:
+        if query not in self._suggestions:
+            if len(self._suggestions) >= 4096:
+                self._suggestions.clear()
+            self._suggestions[query] = suggest_spelling(self.searcher, self.speller, query, self.synonyms.words)
+        return self._suggestions[query]
+
+    def allowed(self, restrict) -> frozenset[int]:
+        """The documents a module/type filter lets through (what Whoosh's FilterCollector computes)."""
+        key = repr(restrict)
+        if key not in self._allowed:
+            self._allowed[key] = frozenset(self.searcher.docs_for_query(restrict))
+        return self._allowed[key]
+
+    def facet_keys(self, name: str) -> list:
+        """Each document's value of a facet field, None when it has none, as Whoosh's PostingCategorizer
+        finds them (the last of the field's sorted terms that the document has)."""
+        if name not in self._facet_keys:
+            reader = self.searcher.reader()
+            if reader.has_column(name):
+                raise Unsupported(f"{name} has a column")  # Whoosh would use a ColumnCategorizer
+            field_type = self.searcher.schema[name]
+            keys = [None] * reader.doc_count_all()
+            for btext in field_type.sortable_terms(reader, name):
+                value = field_type.from_bytes(btext)
+                for docnum in reader.postings(name, btext).all_ids():
+                    keys[docnum] = value
+            self._facet_keys[name] = keys
+        return self._facet_keys[name]
+
+    def page_numbers(self) -> list[int]:
+        """Each document's page, as a document number: itself for a page, its page for a section."""
+        if self._page_of is None:
+            ids, parents = self.facet_keys("id"), self.facet_keys("parent")
+            pages = {doc_id: docnum for docnum, doc_id in enumerate(ids) if doc_id is not None and not parents[docnum]}
+            self._page_of = [pages.get(parent, docnum) if parent else docnum for docnum, parent in enumerate(parents)]
+        return self._page_of
+
+    def any_match(self, parsed) -> bool:
+        """True when some document matches `parsed` (no filter)."""
+        return fast_any_match(self.searcher, self.segments, parsed)
+
+    def matches(self, parsed, restrict, needs_current: bool) -> dict[int, float]:
+        """Global document number -> score for every document matching `parsed` and the filter."""
+        found = fast_matches(self.searcher, self.segments, parsed, needs_current)
+        if restrict is not None:
+            allowed = self.allowed(restrict)
+            found = {docnum: found[docnum] for docnum in found.keys() & allowed}
+        return found
+
+
+_OPEN: dict[str, Opened] = {}
+
+
+def open_index(index_dir: Path) -> Opened:
+    """The index at `index_dir`, opened once per version of the folder: a build swaps in a new folder (a new
+    inode), so a long-running portal picks up each new index on its next query. The previous version is
+    left to the garbage collector rather than closed: another thread may still be answering from it."""
+    for attempt in range(3):
+        try:
+            inode = index_dir.stat().st_ino
+        except FileNotFoundError:
+            raise KbError(f"{index_dir}: no search index here; run `kb build` first") from None
+        cached = _OPEN.get(str(index_dir))
+        if cached and cached.inode == inode:
+            return cached
+        try:
+            opened = Opened(
+                inode,
+                index.open_dir(str(index_dir)),
+                Synonyms(load_synonyms(index_dir)),
+                Speller(load_words(index_dir)),
+            )
+        except Exception as exc:  # noqa: BLE001 - a swap under our feet, or a damaged index
+            if attempt == 2:
+                raise KbError(f"{index_dir}: the search index cannot be read ({exc}); run `kb build` again") from exc
+            time.sleep(0.05)
+            continue
+        _OPEN[str(index_dir)] = opened
+        return opened
+    raise AssertionError("unreachable")
+
+
+def field_values(index_dir: Path, name: str) -> list[str]:
+    """The values a filter field (module, type) takes in the index, sorted."""
+    opened = open_index(index_dir)
+    with opened.lock:
+        lexicon = opened.searcher.lexicon(name)
+        return sorted(value.decode() if isinstance(value, bytes) else value for value in lexicon)
