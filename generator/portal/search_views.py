@@ -9,7 +9,7 @@ import dataclasses
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from ..errors import KbError
-from ..search import SearchResults, search
+from ..search import QueryError, SearchResults, search
 from ..stage import TYPE_TITLES
 from .app import current_portal
 from .site import site_page
@@ -31,6 +31,8 @@ def _words(query: str) -> tuple[str, bool]:
 
 
 def _run(query: str, limit: int, snippets: bool = True, prefix: bool = False) -> SearchResults | None:
+    """The results, or None without a query or an index; a QueryError (too long, too many prefixes) goes
+    up to the view, which shows its message."""
     index_dir = current_portal().index_dir
     if not query or index_dir is None:
         return None
@@ -51,6 +53,8 @@ def _run(query: str, limit: int, snippets: bool = True, prefix: bool = False) ->
         if results.page > results.pages:  # past the last page: the last page, which says where it is
             results = search(index_dir, query, module, page_type, limit, results.pages, snippets, prefix)
         return results
+    except QueryError:
+        raise
     except KbError:
         return None  # no index (yet): the page says search is unavailable instead of failing
 
@@ -87,7 +91,10 @@ def _facets(results: SearchResults | None) -> dict[str, list[tuple[str, str, int
 @blueprint.route("/search")
 def search_page():
     query, shortened = _words(request.args.get("q", ""))
-    results = _run(query, PAGE_SIZE)
+    try:
+        results, problem = _run(query, PAGE_SIZE), None
+    except QueryError as error:
+        results, problem = None, f"{str(error)[0].upper()}{str(error)[1:]}."
     _log(query, results, "search page")
     first = (results.page - 1) * PAGE_SIZE if results else 0
     links = [_go(hit, query, first + n, "search page") for n, hit in enumerate(results.hits, 1)] if results else []
@@ -95,6 +102,7 @@ def search_page():
         "search.html",
         query=query,
         shortened=shortened,
+        problem=problem,
         max_query=MAX_QUERY,
         page_size=PAGE_SIZE,
         type_titles=TYPE_TITLES,
@@ -111,7 +119,10 @@ def search_page():
 def search_api():
     limit = min(max(request.args.get("limit", type=int, default=10), 1), 50)
     query, shortened = _words(request.args.get("q", ""))
-    results = _run(query, limit)
+    try:
+        results = _run(query, limit)
+    except QueryError as error:
+        return {"query": query, "hits": [], "total": 0, "shortened": shortened, "error": str(error)}, 400
     _log(query, results, "api")
     if results is None:
         return {"query": query, "hits": [], "total": 0, "shortened": shortened}
@@ -125,7 +136,10 @@ def suggest_api():
     the script adds the words (`q`) to `go`: the hits never repeat what was asked, so they hold nothing
     but the help centre's own text."""
     query, _ = _words(request.args.get("q", ""))
-    results = _run(query, 5, snippets=False, prefix=True)
+    try:
+        results = _run(query, 5, snippets=False, prefix=True)
+    except QueryError:
+        results = None  # while typing, a query past the limits simply suggests nothing
     hits = results.hits if results else ()
     return {
         "hits": [

@@ -22,7 +22,7 @@ from __future__ import annotations
 from .documents import SCHEMA, SEARCH_FIELDS, SearchDocument, document_for, documents_for, plain_text
 from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index
 from .opened import field_values
-from .query import Hit, SearchResults, Section, search
+from .query import Hit, QueryError, SearchResults, Section, search
 from .spelling import suggest_spelling
 from .synonyms import synonym_groups
 
@@ -31,6 +31,7 @@ __all__ = [
     "SCHEMA",
     "SEARCH_FIELDS",
     "Hit",
+    "QueryError",
     "IndexStats",
     "SearchDocument",
     "SearchResults",

@@ -67,22 +67,27 @@ PREFIX_WORD = re.compile(r"[^\s*]+\*")
 MAX_SECTIONS = 3  # other matching sections listed under a hit
 
 
+class QueryError(KbError):
+    """A query the engine will not run (too long, prefixes that would expand to most of the index); the
+    message is for the reader."""
+
+
 def check_query(query: str) -> str:
     """The query, stripped; a KbError when it is too long to be a search or asks for words by prefix in a way
     that would expand to most of the index (the callers show the message)."""
     query = query.strip()
     if len(query) > MAX_QUERY_CHARS or len(query.split()) > MAX_QUERY_WORDS:
-        raise KbError(
+        raise QueryError(
             f"the query is too long ({len(query):,} characters, {len(query.split()):,} words); "
             f"search with at most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words, "
             "e.g. the error message's first line"
         )
     prefixes = PREFIX_WORD.findall(query)
     if len(prefixes) > MAX_PREFIXES:
-        raise KbError(f"the query has {len(prefixes)} words ending in *; use at most {MAX_PREFIXES}")
+        raise QueryError(f"the query has {len(prefixes)} words ending in *; use at most {MAX_PREFIXES}")
     short = [word for word in prefixes if len(word) < MIN_PREFIX_LETTERS + 1]
     if short:
-        raise KbError(f"'{short[0]}': a word ending in * needs at least {MIN_PREFIX_LETTERS} letters before the *")
+        raise QueryError(f"'{short[0]}': a word ending in * needs at least {MIN_PREFIX_LETTERS} letters before the *")
     return query
 
 

@@ -262,3 +262,15 @@ def test_query_syntax_is_answered_not_crashed_on(reader, query):
     assert reader.get("/search", query_string={"q": query}).status_code == 200
     assert reader.get("/api/search", query_string={"q": query}).status_code == 200
     assert reader.get("/api/suggest", query_string={"q": query}).status_code == 200
+
+
+def test_a_query_the_engine_refuses_says_why_on_the_page_and_in_the_api(reader):
+    """Too many words ending in * would expand to most of the index: the reader is told, not shown
+    'search is unavailable', and the API answers 400 with the same message."""
+    page = reader.get("/search?q=a*+b*+c*+d*")
+    assert page.status_code == 200
+    assert "words ending in *" in page.text and "not available" not in page.text
+
+    api = reader.get("/api/search?q=a*+b*+c*+d*")
+    assert api.status_code == 400 and "words ending in *" in api.get_json()["error"]
+    assert reader.get("/api/suggest?q=a*+b*+c*+d*").get_json() == {"hits": []}
