@@ -7,7 +7,6 @@ Each test sends through a real SMTP server (aiosmtpd) and parses the bytes it re
 from __future__ import annotations
 
 import re
-
 from html.parser import HTMLParser
 
 import pytest

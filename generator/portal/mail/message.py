@@ -78,9 +78,7 @@ def new_message_id(config: PortalConfig) -> str:
     return make_msgid(domain=config.mail.support_address.rpartition("@")[2] or "kb.localhost")
 
 
-def build_message(
-    config: PortalConfig, to: str, subject: str, body: str, thread: Thread | None = None
-) -> EmailMessage:
+def build_message(config: PortalConfig, to: str, subject: str, body: str, thread: Thread | None = None) -> EmailMessage:
     """A multipart/alternative message: `body` as text/plain and as kb's HTML, threaded by `thread`;
     InvalidAddress for a bad `to`."""
     message = EmailMessage(policy=POLICY)

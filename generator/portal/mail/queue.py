@@ -129,7 +129,14 @@ def undelivered(conn: Connection, case_id: int) -> list[Row]:
     """The case's mail that has not gone out: waiting for its next attempt, or given up."""
     return conn.execute(
         sa.select(mail_queue)
-        .where(mail_queue.c.case_id == case_id, mail_queue.c.sent_at.is_(None), mail_queue.c.attempts > 0)
+        .where(
+            mail_queue.c.case_id == case_id,
+            # given up: never sent, or sent and bounced (issue 14: a bounce that names our Message-ID)
+            sa.or_(
+                sa.and_(mail_queue.c.sent_at.is_(None), mail_queue.c.attempts > 0),
+                mail_queue.c.given_up_at.is_not(None),
+            ),
+        )
         .order_by(mail_queue.c.id)
     ).all()
 

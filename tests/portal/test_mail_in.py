@@ -1,0 +1,229 @@
+"""Mail in (issue 14): a mail opens a case and is acknowledged in its thread, replies join their case by
+headers, case address or subject (never the number alone), strangers are held for an agent, automatic mail
+never opens a case, and hostile mail ends as a case or a clear rejection. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from generator.portal.desk import Desk
+from generator.portal.inbound import receive
+
+from .mail_in_helpers import MAIL_SETTINGS, SUPPORT, compose, reply_to
+from .portal_helpers import Visitor
+
+
+@pytest.fixture
+def mail_desk(portal_config, engine, clock) -> Desk:
+    return Desk(engine, portal_config.with_(mail=MAIL_SETTINGS), now=clock)
+
+
+def customer_mail(outbox, address="zoe@example.com"):
+    return [m for m in outbox() if m["To"] == address]
+
+
+def test_a_mail_to_support_opens_a_level1_case_acknowledged_in_its_thread(mail_desk, store, outbox):
+    raw = compose(message_id="<first@example.com>")
+
+    outcome = receive(mail_desk, raw, "imap")
+
+    assert (outcome.state, outcome.number) == ("new_case", "CASE-000001")
+    case = store.case("CASE-000001")
+    assert (case.level, case.status, case.severity) == (1, "new", "major")
+    assert (case.customer_name, case.customer_email, case.subject) == (
+        "Zoe Customer",
+        "zoe@example.com",
+        "Gantt chart is empty",
+    )
+    assert case.first_response_due is not None and case.resolution_due is not None
+    [created] = store.events("CASE-000001", "created")
+    assert created.channel == "email" and "P6 file" in created.body
+    [ack] = customer_mail(outbox)
+    assert "CASE-000001" in ack["Subject"]
+    assert ack["In-Reply-To"] == "<first@example.com>"
+    assert re.fullmatch(r"support\+CASE-000001-[0-9a-f]{12}@sample\.example", ack["Reply-To"])
+    assert ack["From"] == "Sample Support <support@sample.example>"
+    assert "http://portal.test/cases/CASE-000001/" in ack.get_body(("plain",)).get_content()
+
+
+def test_a_reply_to_our_mail_joins_the_case_trimmed_and_tells_the_level_queue(mail_desk, store, outbox):
+    receive(mail_desk, compose(), "imap")
+    [ack] = customer_mail(outbox)
+
+    outcome = receive(mail_desk, reply_to(ack, "It happens with every file.\n\n-- \nZoe, Acme Ltd"), "imap")
+
+    assert (outcome.state, outcome.number, outcome.detail) == ("reply", "CASE-000001", "matched by headers")
+    [reply] = store.events("CASE-000001", "customer_reply")
+    assert (reply.body, reply.channel, reply.visibility) == ("It happens with every file.", "email", "customer")
+    told = [m for m in outbox() if "The customer replied" in m["Subject"]]
+    assert [m["To"] for m in told] == ["ann@example.com"]  # nobody assigned: Level 1's agents
+    assert store.count_cases() == 1
+
+
+def test_the_case_address_alone_finds_the_case_but_a_forged_token_does_not(mail_desk, store, outbox):
+    receive(mail_desk, compose(), "imap")
+    [ack] = customer_mail(outbox)
+    address = ack["Reply-To"]
+
+    by_address = receive(mail_desk, compose("More detail.", to=address, subject="no number here"), "imap")
+    forged = address.replace(address[-25:-20], "00000")
+    by_forgery = receive(mail_desk, compose("Let me in.", to=forged, subject="hello"), "imap")
+
+    assert (by_address.state, by_address.detail) == ("reply", "matched by address")
+    assert by_forgery.state == "new_case" and by_forgery.number == "CASE-000002"
+
+
+def test_a_case_number_in_the_subject_counts_only_from_an_address_already_on_the_case(mail_desk, store):
+    receive(mail_desk, compose(), "imap")
+
+    ours = receive(mail_desk, compose("Still broken.", subject="Re: [CASE-000001] Gantt"), "imap")
+    stranger = receive(
+        mail_desk, compose("Show me.", sender="Mallory <mallory@evil.example>", subject="[CASE-000001]"), "imap"
+    )
+
+    assert (ours.state, ours.number, ours.detail) == ("reply", "CASE-000001", "matched by subject")
+    assert (stranger.state, stranger.number) == ("new_case", "CASE-000002")
+    assert store.case("CASE-000002").customer_email == "mallory@evil.example"
+
+
+def test_a_reply_from_an_address_not_on_the_case_is_held_as_unverified(mail_desk, store, outbox):
+    receive(mail_desk, compose(), "imap")
+    [ack] = customer_mail(outbox)
+
+    outcome = receive(mail_desk, reply_to(ack, "Change the address to mine.", sender="mallory@evil.example"), "imap")
+
+    assert outcome.state == "unverified"
+    assert store.events("CASE-000001", "customer_reply") == []
+    [held] = store.events("CASE-000001", "unverified_sender")
+    assert held.visibility == "internal" and "mallory@evil.example" in held.body
+    assert customer_mail(outbox, "mallory@evil.example") == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Auto-Submitted": "auto-replied"},
+        {"Precedence": "bulk"},
+        {"Precedence": "junk"},
+        {"List-Id": "<users.lists.example.com>"},
+        {"List-Unsubscribe": "<mailto:leave@lists.example.com>"},
+        {"Return-Path": "<>"},
+        {"X-Autoreply": "yes"},
+        {"X-Auto-Response-Suppress": "All"},
+        {"X-KB-Portal": "1"},
+    ],
+    ids=lambda h: next(iter(h.items()))[0] + "=" + next(iter(h.values())),
+)
+def test_automatic_mail_opens_no_case_and_gets_no_acknowledgement(mail_desk, store, outbox, headers):
+    outcome = receive(mail_desk, compose("I am out of office.", headers=headers), "imap")
+
+    assert outcome.state == "dropped"
+    assert store.count_cases() == 0 and outbox() == []
+
+
+def test_auto_submitted_no_is_a_person(mail_desk, store):
+    assert receive(mail_desk, compose(headers={"Auto-Submitted": "no"}), "imap").state == "new_case"
+
+
+def test_mail_from_mailer_daemon_opens_no_case(mail_desk, store):
+    outcome = receive(mail_desk, compose("Undeliverable", sender="MAILER-DAEMON@mx.example.com"), "imap")
+
+    assert outcome.state == "dropped" and store.count_cases() == 0
+
+
+def test_a_bounce_of_our_mail_is_shown_on_its_case_as_undelivered(mail_desk, store, outbox):
+    receive(mail_desk, compose(), "imap")
+    [ack] = customer_mail(outbox)
+    bounce = compose(
+        "Delivery to zoe@example.com failed: mailbox full.",
+        sender="Mail Delivery System <MAILER-DAEMON@mx.example.com>",
+        subject="Undelivered Mail Returned to Sender",
+        headers={"In-Reply-To": ack["Message-ID"]},
+    )
+
+    outcome = receive(mail_desk, bounce, "imap")
+
+    assert (outcome.state, outcome.number) == ("bounce", "CASE-000001")
+    [event] = store.events("CASE-000001", "mail_bounced")
+    assert "mailbox full" in event.body
+    assert [row.last_error for row in mail_desk.undelivered_mail(store.case("CASE-000001"))] == [
+        "bounced: Undelivered Mail Returned to Sender"
+    ]
+
+
+def test_one_sender_gets_at_most_the_hourly_acknowledgements_from_a_mail_bomb(mail_desk, store, outbox):
+    for n in range(500):
+        receive(mail_desk, compose(f"Flood {n}", subject=f"flood {n}"), "lmtp")
+
+    assert store.count_cases() == 500  # nothing lost
+    assert len(customer_mail(outbox)) == mail_desk.config.mail.acknowledgements_per_hour
+
+
+def test_the_same_message_twice_is_handled_once(mail_desk, store):
+    raw = compose(message_id="<twice@example.com>")
+
+    first, second = receive(mail_desk, raw, "imap"), receive(mail_desk, raw, "lmtp")
+
+    assert (first.state, second.state) == ("new_case", "duplicate")
+    assert store.count_cases() == 1
+
+
+def test_a_reply_within_the_reopen_days_reopens_and_after_them_opens_a_linked_case(
+    mail_desk, store, outbox, clock, staff
+):
+    receive(mail_desk, compose(), "imap")
+    [ack] = customer_mail(outbox)
+    case = store.case("CASE-000001")
+    mail_desk.resolve(staff["ann"], case, "Reimport with the new option.")
+    clock.advance(days=3)
+
+    receive(mail_desk, reply_to(ack, "It came back."), "imap")
+    assert store.case("CASE-000001").status == "open"
+
+    mail_desk.resolve(staff["ann"], store.case("CASE-000001"), "Fixed for good.")
+    clock.advance(days=15)
+    later = receive(mail_desk, reply_to(ack, "A new problem now."), "imap")
+
+    assert (later.state, later.number) == ("new_case", "CASE-000002")
+    assert store.case("CASE-000001").status == "resolved"
+    assert "Follows CASE-000001" in store.events("CASE-000002", "follows")[0].body
+    assert store.case("CASE-000002").description == "A new problem now."
+
+
+def test_a_message_over_the_size_limit_is_refused_and_the_sender_told_once(mail_desk, store, outbox):
+    desk = Desk(
+        mail_desk.engine,
+        mail_desk.config.with_(mail=MAIL_SETTINGS.__class__(from_address=SUPPORT, max_message_bytes=10_000)),
+        now=mail_desk.now,
+    )
+    big = compose(files=(("log.txt", "text/plain", b"x" * 20_000),))
+
+    first = receive(desk, big, "imap")
+    second = receive(desk, compose(files=(("log.txt", "text/plain", b"y" * 20_000),)), "imap")
+
+    assert (first.state, first.code, second.state) == ("rejected", 552, "rejected")
+    assert store.count_cases() == 0
+    [notice] = customer_mail(outbox)
+    assert "too large" in notice["Subject"]
+
+
+def test_our_own_mail_coming_back_is_recognised(mail_desk, store, outbox):
+    receive(mail_desk, compose(), "imap")
+    [ack] = customer_mail(outbox)
+
+    outcome = receive(mail_desk, ack.as_bytes(), "imap")
+
+    assert (outcome.state, outcome.detail) == ("dropped", "our own mail came back")
+    assert store.count_cases() == 1
+
+
+def test_a_mail_case_grants_no_access_to_another_case(mail_desk, app, store, outbox):
+    number, _ = Visitor(app.test_client()).log_case()
+    receive(mail_desk, compose(f"About {number}", sender="mallory@evil.example", subject=f"[{number}]"), "imap")
+
+    [ack] = customer_mail(outbox, "mallory@evil.example")
+    links = re.findall(r"http://portal\.test/cases/(CASE-\d+)/\w+", ack.get_body(("plain",)).get_content())
+    assert links and all(found == "CASE-000002" for found in links)
+    assert store.events(number, "customer_reply") == []
