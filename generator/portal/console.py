@@ -13,7 +13,8 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from .accounts import agent_by_id, all_agents, authenticate
 from .app import current_portal
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, InvalidAction, NotAllowed, due
-from .forms import AgentTextForm, AssignForm, ContactForm, PortalForm, SignInForm, choices
+from .forms import AgentTextForm, AssignForm, ContactForm, HeldMailForm, PortalForm, SignInForm, choices
+from .inbound.review import accept_held, held_mail, reject_held
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
 # The agent's server-side session (sessions.py): a random token, not Flask's signed cookie, which stayed
@@ -115,6 +116,7 @@ def case(number: str):
         draft=knowledge.draft_for(row),
         case=row,
         history=desk.history(row),
+        held=held_mail(desk, row),
         undelivered=desk.undelivered_mail(row),
         text_form=AgentTextForm(),
         contact_form=ContactForm(),
@@ -159,6 +161,11 @@ def act(number: str, action: str):
             if not form.validate_on_submit():
                 return _back(number, _first_error(form))
             desk.assign(g.agent, row, form.assignee.data or None)
+        elif action in ("accept-mail", "reject-mail"):
+            form = HeldMailForm()
+            if not form.validate_on_submit():
+                return _back(number, _first_error(form))
+            (accept_held if action == "accept-mail" else reject_held)(desk, g.agent, row, form.event.data)
         elif action == "resume":
             if not PortalForm().validate_on_submit():  # nothing to fill in; CSRFProtect checked the token
                 return _back(number, "The form expired; try again.")

@@ -227,3 +227,69 @@ def test_a_mail_case_grants_no_access_to_another_case(mail_desk, app, store, out
     links = re.findall(r"http://portal\.test/cases/(CASE-\d+)/\w+", ack.get_body(("plain",)).get_content())
     assert links and all(found == "CASE-000002" for found in links)
     assert store.events(number, "customer_reply") == []
+
+
+@pytest.fixture
+def mail_app(make_app, clock):
+    app = make_app(mail=MAIL_SETTINGS)
+    app.extensions["kb_portal"].desk.now = clock
+    return app
+
+
+def test_a_case_mailed_in_and_answered_by_mail_reads_as_one_thread_in_the_console(mail_app, outbox):
+    desk = mail_app.extensions["kb_portal"].desk
+    receive(desk, compose("The Gantt chart is empty.", message_id="<one@example.com>"), "imap")
+    [ack] = customer_mail(outbox)
+    agent = Visitor(mail_app.test_client())
+    agent.sign_in("ann")
+    assert agent.act("CASE-000001", "reply", {"text": "Hello Zoe,\n\nWhich version do you run?"}).status_code == 303
+    [answer] = [m for m in customer_mail(outbox) if "Update" in m["Subject"]]
+    receive(desk, reply_to(answer, "Version 7.2, thanks."), "imap")
+
+    page = agent.get("/agent/cases/CASE-000001").text
+
+    assert page.index("The Gantt chart is empty.") < page.index("Which version do you run?")
+    assert page.index("Which version do you run?") < page.index("Version 7.2, thanks.")
+    assert "Sample Support wrote" not in page  # the quoted part was trimmed
+    body = answer.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body.startswith("Hello Zoe,\n\nWhich version") and body.count("Hello") == 1  # no second greeting
+    assert answer["In-Reply-To"] in (ack["Message-ID"], "<one@example.com>")
+    assert ack["Message-ID"] in answer["References"] and "<one@example.com>" in answer["References"]
+
+
+def test_an_agent_accepts_held_mail_with_a_csrf_protected_post(mail_app, store, outbox):
+    desk = mail_app.extensions["kb_portal"].desk
+    receive(desk, compose(), "imap")
+    [ack] = customer_mail(outbox)
+    receive(desk, reply_to(ack, "I am Zoe's colleague: same problem.", sender="Sam <sam@example.com>"), "imap")
+    [held] = store.events("CASE-000001", "unverified_sender")
+    agent = Visitor(mail_app.test_client())
+    agent.sign_in("ann")
+
+    forged = agent.post("/agent/cases/CASE-000001/accept-mail", {"event": str(held.id)})
+    assert forged.status_code == 400 and store.events("CASE-000001", "customer_reply") == []
+
+    accepted = agent.act("CASE-000001", "accept-mail", {"event": str(held.id)})
+    assert accepted.status_code == 303, accepted.text
+    [reply] = store.events("CASE-000001", "customer_reply")
+    assert reply.body == "I am Zoe's colleague: same problem." and reply.visibility == "customer"
+    assert "accept-mail" not in agent.get("/agent/cases/CASE-000001").text
+    later = receive(desk, compose("Any news?", sender="sam@example.com", subject="Re: [CASE-000001] x"), "imap")
+    assert later.state == "reply"  # an accepted address is on the case now
+
+
+def test_an_agent_rejects_held_mail_and_it_never_becomes_the_customers_word(mail_app, store, outbox):
+    desk = mail_app.extensions["kb_portal"].desk
+    receive(desk, compose(), "imap")
+    [ack] = customer_mail(outbox)
+    receive(desk, reply_to(ack, "Send me the data.", sender="mallory@evil.example"), "imap")
+    [held] = store.events("CASE-000001", "unverified_sender")
+    agent = Visitor(mail_app.test_client())
+    agent.sign_in("ann")
+
+    assert agent.act("CASE-000001", "reject-mail", {"event": str(held.id)}).status_code == 303
+
+    assert store.events("CASE-000001", "customer_reply") == []
+    assert len(store.events("CASE-000001", "sender_rejected")) == 1
+    customer_page = [e for e in store.events("CASE-000001") if e.visibility == "customer"]
+    assert all("Send me the data" not in e.body for e in customer_page)
