@@ -85,8 +85,20 @@ def parse_mail(raw: bytes) -> ParsedMail:
 
 
 def _undecoded(value) -> str:
-    """A header's text as written (encoded words left as they are), raw 8-bit bytes read as UTF-8."""
-    return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """A header's text as written (encoded words left as they are), raw 8-bit bytes read as UTF-8, else as
+    Windows-1252 (which reads any byte). compat32 hands a header with 8-bit bytes over as a Header object."""
+    if isinstance(value, email.header.Header):
+        value = "".join(
+            _bytes_text(chunk) if isinstance(chunk, bytes) else chunk for chunk, _ in email.header.decode_header(value)
+        )
+    return _bytes_text(str(value).encode("utf-8", "surrogateescape"))
+
+
+def _bytes_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
 
 
 def _decoded(value) -> str:
