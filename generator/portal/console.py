@@ -14,7 +14,7 @@ from .accounts import agent_by_id, all_agents, authenticate
 from .app import current_portal
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, InvalidAction, NotAllowed, due
 from .forms import AgentTextForm, AssignForm, ContactForm, HeldMailForm, PortalForm, SignInForm, choices
-from .inbound.review import accept_held, held_mail, reject_held
+from .inbound.review import accept_held, held_mail, mail_events, original_mail, reject_held
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
 # The agent's server-side session (sessions.py): a random token, not Flask's signed cookie, which stayed
@@ -117,6 +117,7 @@ def case(number: str):
         case=row,
         history=desk.history(row),
         held=held_mail(desk, row),
+        from_mail=mail_events(desk, row),
         undelivered=desk.undelivered_mail(row),
         text_form=AgentTextForm(),
         contact_form=ContactForm(),
@@ -178,6 +179,17 @@ def act(number: str, action: str):
         return render_template("error.html", title="Not your level", message=str(exc)), 403
     flash("Saved.", "ok")
     return redirect(url_for(".case", number=number), code=303)
+
+
+@blueprint.route("/cases/<number>/mail/<int:event_id>")
+@agent_required
+def mail_original(number: str, event_id: int):
+    """The untrimmed message an event came from, as received: a download, never a page."""
+    raw = original_mail(current_portal().desk, _case(number), event_id)
+    if raw is None:
+        abort(404)
+    disposition = f'attachment; filename="{number}-mail-{event_id}.eml"'
+    return Response(raw, mimetype="message/rfc822", headers={"Content-Disposition": disposition})
 
 
 def _case(number: str):

@@ -293,3 +293,57 @@ def test_an_agent_rejects_held_mail_and_it_never_becomes_the_customers_word(mail
     assert len(store.events("CASE-000001", "sender_rejected")) == 1
     customer_page = [e for e in store.events("CASE-000001") if e.visibility == "customer"]
     assert all("Send me the data" not in e.body for e in customer_page)
+
+
+def delivery_report(original: bytes, sender: str = "postmaster@mx.example.com") -> bytes:
+    return (
+        (
+            f"From: Mail Delivery System <{sender}>\r\nTo: {SUPPORT}\r\n"
+            "Subject: Delivery Status Notification (Failure)\r\nMessage-ID: <dsn.1@mx.example.com>\r\n"
+            'Content-Type: multipart/report; report-type="delivery-status"; boundary="b"\r\n\r\n'
+            "--b\r\nContent-Type: text/plain\r\n\r\nDelivery to zoe@example.com failed permanently.\r\n"
+            "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n"
+            "Final-Recipient: rfc822; zoe@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+            "--b\r\nContent-Type: message/rfc822\r\n\r\n"
+        ).encode()
+        + original
+        + b"\r\n--b--\r\n"
+    )
+
+
+def test_a_delivery_report_carrying_our_message_is_shown_on_its_case(mail_desk, store, outbox):
+    receive(mail_desk, compose(), "imap")
+    [ack] = customer_mail(outbox)
+
+    outcome = receive(mail_desk, delivery_report(ack.as_bytes()), "lmtp", envelope_sender="")
+
+    assert (outcome.state, outcome.number) == ("bounce", "CASE-000001")
+    assert "failed permanently" in store.events("CASE-000001", "mail_bounced")[0].body
+    assert store.count_cases() == 1 and len(outbox()) == 1
+
+
+def test_a_customer_forwarding_a_message_as_an_attachment_is_not_a_bounce(mail_desk, store):
+    forwarded = compose("See the message below.", files=(("fwd.eml", "message/rfc822", compose("Original")),))
+
+    assert receive(mail_desk, forwarded, "imap").state == "new_case"
+
+
+def test_agents_download_the_untrimmed_original_of_a_mailed_reply(mail_app, store, outbox):
+    desk = mail_app.extensions["kb_portal"].desk
+    receive(desk, compose(), "imap")
+    [ack] = customer_mail(outbox)
+    raw = reply_to(ack, "Short answer.")
+    receive(desk, raw, "imap")
+    [reply] = store.events("CASE-000001", "customer_reply")
+    agent = Visitor(mail_app.test_client())
+    assert agent.get(f"/agent/cases/CASE-000001/mail/{reply.id}").status_code in (302, 303)  # signed out
+    agent.sign_in("ann")
+
+    page = agent.get("/agent/cases/CASE-000001").text
+    original = agent.get(f"/agent/cases/CASE-000001/mail/{reply.id}")
+
+    assert f"/agent/cases/CASE-000001/mail/{reply.id}" in page
+    assert original.status_code == 200 and original.data == raw
+    assert original.headers["Content-Disposition"].startswith("attachment;")
+    assert original.headers["X-Content-Type-Options"] == "nosniff"
+    assert agent.get("/agent/cases/CASE-000001/mail/999").status_code == 404

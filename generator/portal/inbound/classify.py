@@ -18,7 +18,8 @@ def automatic_reason(mail: ParsedMail, envelope_sender: str | None = None) -> st
     h = mail.headers
     if h.get(OWN_HEADER.lower()):
         return "our own mail came back"
-    if mail.returned_ids or "report-type=delivery-status" in h.get("content-type", "").lower().replace(" ", ""):
+    # Not any attached message: a customer may forward one. A delivery report says what it is.
+    if "report-type=delivery-status" in h.get("content-type", "").lower().replace(" ", "").replace('"', ""):
         return "a delivery report (bounce)"
     if envelope_sender is not None and envelope_sender.strip() in ("", "<>"):
         return "a bounce (empty return path)"

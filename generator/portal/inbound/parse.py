@@ -21,7 +21,8 @@ from .files import IncomingFile
 from .html_text import html_to_text
 
 MAX_PARTS = 500  # parts looked at in one message; the rest are ignored (a message of thousands is an attack)
-_MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,250}>")
+# Printable ASCII only: these go back out in our References header, where anything else would be refused.
+_MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>")
 _TEXT_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CHECKED_HEADERS = (
     "auto-submitted",

@@ -27,6 +27,30 @@ def held_mail(desk: Desk, row: Row) -> set[int]:
         )
 
 
+def mail_events(desk: Desk, row: Row) -> set[int]:
+    """The event ids of the case's events that came by mail: each has its original message for agents."""
+    with desk.engine.connect() as conn:
+        return set(
+            conn.execute(
+                sa.select(inbound_messages.c.event_id).where(
+                    inbound_messages.c.case_id == row.id,
+                    inbound_messages.c.event_id.is_not(None),
+                    inbound_messages.c.raw.is_not(None),
+                )
+            ).scalars()
+        )
+
+
+def original_mail(desk: Desk, row: Row, event_id: int) -> bytes | None:
+    """The untrimmed message behind event `event_id` of case `row`, as received; None if there is none."""
+    with desk.engine.connect() as conn:
+        return conn.execute(
+            sa.select(inbound_messages.c.raw).where(
+                inbound_messages.c.case_id == row.id, inbound_messages.c.event_id == event_id
+            )
+        ).scalar()
+
+
 def accept_held(desk: Desk, agent: Row, row: Row, event_id: int) -> None:
     """Make held mail the customer's word (a reply by email), and its sender an address on the case."""
 
