@@ -268,7 +268,10 @@ class Desk:
             told = []
         for agent in told:
             if agent.email:
-                queue_mail(conn, now, agent.email, f"[{row.number}] The customer replied", text, row.id)
+                link = f"{self.config.base_url}/agent/cases/{row.number}"
+                queue_mail(
+                    conn, now, agent.email, f"[{row.number}] The customer replied", f"{text}\n\n{link}\n", row.id
+                )
         return event_id
 
     def case_avoided(self, article_id: str, query: str | None, page_id: str | None, context_id: str | None) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,18 @@ def _with(desk: Desk, **changes) -> MailSettings:
     from dataclasses import replace
 
     return replace(desk.config.mail, **changes)
+
+
+def test_the_portal_polls_the_mailbox_in_the_background(make_app, imap_mailbox, store):
+    imap_mailbox.append(compose())
+    mail = MailSettings(from_address=SUPPORT, imap=imap_mailbox.settings(), poll_seconds=1)
+    app = make_app(mail=mail, mail_in_background=True)
+    try:
+        for _ in range(600):  # waiting for the thread, not timing it
+            if imap_mailbox.count(imap_mailbox.done) == 1:
+                break
+            time.sleep(0.1)
+        assert store.count_cases() == 1 and imap_mailbox.count(imap_mailbox.folder) == 0
+    finally:
+        app.extensions["kb_mail_in"].stop()
+        app.extensions["kb_portal"].desk.sender.stop()

@@ -3,6 +3,8 @@ for a message over the size limit, 550 for one without a usable sender, 451 whil
 
 from __future__ import annotations
 
+import base64
+import os
 import smtplib
 import socket
 import subprocess
@@ -129,3 +131,22 @@ def test_kb_mail_receive_serves_lmtp_until_stopped(make_project, database_url, s
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_25_mb_message_is_refused_while_it_is_sent_even_without_a_declared_size(lmtp, store):
+    port = lmtp()  # the default limit, 25 MB
+    # ~26 MB, built by hand: the email package takes most of a minute to write one this big.
+    line = base64.b64encode(os.urandom(57)) + b"\r\n"
+    raw = compose("Here is the dump.", files=(("dump.bin", "application/octet-stream", b"placeholder"),))
+    raw = raw.replace(base64.b64encode(b"placeholder"), line * (26 * 2**20 // len(line)))
+    client = smtplib.LMTP("127.0.0.1", port)
+    try:
+        client.ehlo_or_helo_if_needed()
+        assert client.mail("zoe@example.com")[0] == 250  # no SIZE= parameter: the limit holds during DATA
+        assert client.rcpt(SUPPORT)[0] == 250
+        code, _ = client.data(raw)
+    finally:
+        client.close()
+
+    assert code == 552
+    assert store.count_cases() == 0
