@@ -52,6 +52,8 @@ def fetch_mail(desk: Desk) -> FetchReport:
         except imaplib.IMAP4.error as exc:
             raise KbError(f"IMAP {settings.host}: login as {settings.user} failed: {exc}") from None
         return _poll(desk, imap, settings)
+    except (OSError, imaplib.IMAP4.error) as exc:  # what was stored stays stored; the rest comes next poll
+        raise KbError(f"IMAP {settings.host}: {exc}") from None
     finally:
         try:
             imap.logout()

@@ -37,6 +37,9 @@ class _Handler:
         except (DatabaseBusy, sa.exc.OperationalError) as exc:
             log.warning("LMTP: not stored, the sender will retry: %s", exc)
             status = "451 4.3.0 The case store is busy; try again later"
+        except Exception:  # noqa: BLE001 - a bug must not bounce the customer's mail: the MTA keeps it, retries
+            log.exception("LMTP: a message could not be handled; answered 451")
+            status = "451 4.3.0 Local error; try again later"
         status = " ".join(status.split())[:400]  # one line: the detail may quote a subject
         return "\r\n".join([status] * max(len(envelope.rcpt_tos), 1))
 
