@@ -347,3 +347,31 @@ def test_agents_download_the_untrimmed_original_of_a_mailed_reply(mail_app, stor
     assert original.headers["Content-Disposition"].startswith("attachment;")
     assert original.headers["X-Content-Type-Options"] == "nosniff"
     assert agent.get("/agent/cases/CASE-000001/mail/999").status_code == 404
+
+
+def test_our_own_mail_without_our_header_is_still_recognised_by_its_message_id(mail_desk, store, outbox):
+    receive(mail_desk, compose(), "imap")
+    [ack] = customer_mail(outbox)
+    del ack["X-KB-Portal"]
+
+    assert receive(mail_desk, ack.as_bytes(), "imap").detail == "our own mail came back"
+    assert store.count_cases() == 1
+
+
+def test_nuls_and_line_breaks_in_a_mail_end_as_a_stored_case(mail_desk, store, outbox):
+    raw = (
+        b"From: =?utf-8?q?Zoe=00=0D=0ABcc:_x?= <zoe@example.com>\r\nTo: support@sample.example\r\n"
+        b"Subject: =?utf-8?q?Broken=00=0D=0ABcc:_evil=40example.com?= export\x00\r\nMessage-ID: <nul\x00@x>\r\n"
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nText\x00 here\r\n"
+        b'--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="a\x00b.txt"\r\n\r\n'
+        b"x\r\n--b--\r\n"
+    )
+
+    outcome = receive(mail_desk, raw, "lmtp")
+
+    assert outcome.state == "new_case"
+    case = store.case(outcome.number)
+    assert "\x00" not in case.subject + case.customer_name + case.description
+    assert case.description == "Text here"
+    [ack] = customer_mail(outbox)
+    assert ack["Bcc"] is None and ack.get_all("To") == ["zoe@example.com"]

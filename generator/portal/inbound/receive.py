@@ -149,6 +149,8 @@ def _handle(
 ) -> tuple[Outcome, int | None, int | None]:
     """Decide and store, in the caller's transaction: (outcome, case id, event id)."""
     reason = automatic_reason(mail, envelope_sender)
+    if reason is None and mail.message_id and _ours(conn, mail.message_id):
+        reason = "our own mail came back"  # without our header: a gateway may strip X- headers
     if reason is not None:
         return _automatic(desk, conn, mail, now, reason)
     if mail.sender is None:
@@ -264,6 +266,10 @@ def _store_files(
             "visibility": "internal",
         },
     )
+
+
+def _ours(conn: Connection, message_id: str) -> bool:
+    return conn.execute(sa.select(mail_queue.c.id).where(mail_queue.c.message_id == message_id)).first() is not None
 
 
 def _handled(conn: Connection, key: str) -> bool:
