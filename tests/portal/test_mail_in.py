@@ -375,3 +375,15 @@ def test_nuls_and_line_breaks_in_a_mail_end_as_a_stored_case(mail_desk, store, o
     assert case.description == "Text here"
     [ack] = customer_mail(outbox)
     assert ack["Bcc"] is None and ack.get_all("To") == ["zoe@example.com"]
+
+
+def test_a_mails_files_are_listed_in_its_cases_history(mail_desk, store):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 10
+    outcome = receive(
+        mail_desk, compose(files=(("screen shot.png", "image/png", png), ("app.log", "text/plain", b"ok"))), "imap"
+    )
+
+    [listing] = store.events(outcome.number, "mail_files")
+    assert "- screen shot.png (image/png, 18 bytes)" in listing.body
+    assert "- app.log (text/plain, 2 bytes)" in listing.body
+    assert store.case(outcome.number).description == "The Gantt chart is empty after I imported a P6 file."
