@@ -131,7 +131,7 @@ def reject_too_large(desk: Desk, head: bytes, size: int, source: str, tell_sende
                 "reason": detail,
             },
         )
-        if tell_sender and mail.sender and not told_lately and automatic_reason(mail) is None:
+        if tell_sender and mail.sender and told_lately < NOTICES_PER_HOUR and automatic_reason(mail) is None:
             queue_mail(
                 conn, now, mail.sender, "Your message to support was too large", _too_large_text(desk, size), None
             )
