@@ -185,6 +185,10 @@ def create_app(config: PortalConfig) -> Flask:
 
     if config.sweep_every_seconds > 0:
         _start_sweeper(portal)
+    if config.mail_in_background and config.mail.imap is not None:
+        from .inbound.imap import MailPoller
+
+        app.extensions["kb_mail_in"] = MailPoller(desk)  # polls the support mailbox (`kb portal` only)
     return app
 
 

@@ -357,10 +357,60 @@ class _Everyone:
     is_admin = True
 
 
+@click.group()
+def mail() -> None:
+    """Mail in: poll the support mailbox (IMAP), or receive mail from an MTA (LMTP)."""
+
+
+@mail.command("fetch")
+@database_option
+@click.pass_context
+def mail_fetch(ctx: click.Context, database_url: str | None) -> None:
+    """Poll the mailbox of portal.yml's mail: imap: once (for cron; `kb portal` polls by itself).
+
+    Each message becomes a case or joins one, then moves to the done folder; safe to run beside the portal."""
+    from .inbound.imap import fetch_mail
+
+    report = fetch_mail(_desk(ctx, database_url))
+    click.echo(
+        f"Handled {report.handled}, rejected {report.refused}, left for later {report.failed}, "
+        f"waiting for the next poll {report.waiting}."
+    )
+
+
+@mail.command("receive")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=2525, show_default=True, type=click.IntRange(1, 65535))
+@database_option
+@click.pass_context
+def mail_receive(ctx: click.Context, host: str, port: int, database_url: str | None) -> None:
+    """Receive mail over LMTP from an MTA (Postfix: lmtp:inet:HOST:PORT) until Ctrl+C.
+
+    A message is answered 250 only once its case event is stored; 451 (try later) when the database is busy."""
+    import signal
+    import threading
+
+    from .inbound.lmtp import start_lmtp
+    from .server import check_free
+
+    desk = _desk(ctx, database_url)
+    check_free(host, port)
+    server = start_lmtp(desk, host, port)
+    click.echo(f"Receiving mail over LMTP on {host}:{port}; Ctrl+C stops.", err=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
 def _when(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def register(cli: click.Group) -> None:
-    for command in (portal, db, agents, cases, review, report):
+    for command in (portal, db, agents, cases, review, report, mail):
         cli.add_command(command)

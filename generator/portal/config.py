@@ -6,6 +6,7 @@ other sources, so a typo is `portal.yml:LINE: what was expected`, never a traceb
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import os
 import secrets
 import urllib.parse
@@ -88,6 +89,46 @@ def _storage(value: Any) -> str:
     return value
 
 
+def _address(value: Any) -> str:
+    """A mail address the portal writes from or to, in its normal form."""
+    from .mail.message import InvalidAddress, check_address
+
+    value = schema.text(value)
+    try:
+        return check_address(value)
+    except InvalidAddress as exc:
+        raise schema.Invalid(f"expected an address such as support@example.com, got {value!r}: {exc}") from None
+
+
+def _display_name(value: Any) -> str:
+    """A From name: one line of text, no controls or encoded words (it becomes a header)."""
+    from .mail.message import clean_subject
+
+    value = schema.text(value)
+    if clean_subject(value, limit=100) != value.strip():
+        raise schema.Invalid(f"expected a plain name on one line (at most 100 characters), got {value!r}")
+    return value.strip()
+
+
+def _env_name(value: Any) -> str:
+    value = schema.text(value)
+    if not value.replace("_", "").isalnum() or value[0].isdigit():
+        raise schema.Invalid(f"expected the name of an environment variable, such as KB_IMAP_PASSWORD, got {value!r}")
+    return value
+
+
+def _mapping(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise schema.Invalid(f"expected a mapping of keys to values, got {value!r}")
+    return value
+
+
+def _port(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        raise schema.Invalid(f"expected a port number from 1 to 65535, got {value!r}")
+    return value
+
+
 PORTAL: dict[str, schema.Field] = {
     "timezone": schema.Field(_timezone, default="UTC", doc="The support team's time zone (IANA name)."),
     "working_hours": schema.Field(dict, default={}, doc="start, end (HH:MM) and days (mon..sun)."),
@@ -140,6 +181,30 @@ MAIL: dict[str, schema.Field] = {
         default=5,
         doc="At most this many new-case acknowledgements to one address an hour; more cases are still logged.",
     ),
+    "from_name": schema.Field(_display_name, doc="The name outgoing mail comes from (with from_address)."),
+    "from_address": schema.Field(_address, doc="The address outgoing mail comes from; replies go to it."),
+    "reply_address": schema.Field(
+        _address, doc="The support address replies go to, as support+CASE-...@; default from_address."
+    ),
+    "reopen_days": schema.Field(
+        _positive, default=14, doc="A reply this many days after a case was resolved opens a new case instead."
+    ),
+    "max_message_bytes": schema.Field(
+        _positive, default=25 * 1024 * 1024, doc="Incoming mail larger than this is refused (LMTP 552)."
+    ),
+    "poll_seconds": schema.Field(_positive, default=60, doc="How often `kb portal` polls the IMAP mailbox."),
+    "messages_per_poll": schema.Field(_positive, default=50, doc="At most this many messages handled per poll."),
+    "imap": schema.Field(_mapping, doc="The mailbox to poll: host, port, tls, user, password_env, folders."),
+}
+IMAP: dict[str, schema.Field] = {
+    "host": schema.Field(schema.text, required=True, doc="The IMAP server."),
+    "port": schema.Field(_port, doc="Its port; default 993 with tls: ssl, else 143."),
+    "tls": schema.Field(schema.one_of("ssl", "starttls", "none"), default="ssl", doc="ssl, starttls or none."),
+    "user": schema.Field(schema.text, required=True, doc="The login."),
+    "password_env": schema.Field(_env_name, required=True, doc="The environment variable holding the password."),
+    "folder": schema.Field(schema.text, default="INBOX", doc="Where new mail arrives."),
+    "done_folder": schema.Field(schema.text, default="Processed", doc="Where handled mail is moved."),
+    "rejected_folder": schema.Field(schema.text, default="Rejected", doc="Where refused mail is moved."),
 }
 RATE_LIMITS: dict[str, schema.Field] = {
     "submit": schema.Field(_limit, default="20 per hour;5 per minute", doc="New cases per client address."),
@@ -172,6 +237,22 @@ class WorkingHours:
 
 
 @dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    user: str
+    password_env: str
+    port: int | None = None
+    tls: str = "ssl"  # ssl, starttls, none
+    folder: str = "INBOX"
+    done_folder: str = "Processed"
+    rejected_folder: str = "Rejected"
+
+    @property
+    def port_or_default(self) -> int:
+        return self.port or (993 if self.tls == "ssl" else 143)
+
+
+@dataclass(frozen=True)
 class MailSettings:
     sender: str = "Support <support@localhost>"
     smtp_host: str | None = None
@@ -181,6 +262,26 @@ class MailSettings:
     password_env: str | None = None
     # The case form mails an address nobody has verified: this many an hour keeps it from being a mailer.
     acknowledgements_per_hour: int = 5
+    from_name: str | None = None
+    from_address: str | None = None  # with it, From is "from_name <from_address>" instead of `sender`
+    reply_address: str | None = None  # replies go to its local part + CASE-...-token; default from_address
+    reopen_days: int = 14
+    max_message_bytes: int = 25 * 1024 * 1024
+    poll_seconds: int = 60
+    messages_per_poll: int = 50
+    imap: ImapSettings | None = None
+
+    @property
+    def from_header(self) -> str:
+        """The From header: the configured name and address, else the older `from` setting."""
+        if not self.from_address:
+            return self.sender
+        return email.utils.formataddr((self.from_name or "", self.from_address))
+
+    @property
+    def support_address(self) -> str:
+        """The address customers write to; its local part and domain make each case's reply address."""
+        return self.reply_address or self.from_address or email.utils.parseaddr(self.sender)[1] or "support@localhost"
 
 
 @dataclass(frozen=True)
@@ -255,6 +356,9 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
             if values.get(key):
                 values[key], found = schema.validate(doc, fields, "portal.yml", (key,))
                 problems += found
+        if (values.get("mail") or {}).get("imap"):
+            values["mail"]["imap"], found = schema.validate(doc, IMAP, "portal.yml", ("mail", "imap"))
+            problems += found
     if problems:
         raise SourceError(problems)
     instance = overrides.pop("instance_dir", None) or root / "instance"
@@ -301,6 +405,14 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
                 mail["username"],
                 mail["password_env"],
                 mail["acknowledgements_per_hour"],
+                mail["from_name"],
+                mail["from_address"],
+                mail["reply_address"],
+                mail["reopen_days"],
+                mail["max_message_bytes"],
+                mail["poll_seconds"],
+                mail["messages_per_poll"],
+                ImapSettings(**mail["imap"]) if mail["imap"] else None,
             )
         if values.get("rate_limits"):
             settings["rate_limits"] = dict(values["rate_limits"])

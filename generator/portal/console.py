@@ -14,7 +14,8 @@ from .accounts import agent_by_id, all_agents, authenticate
 from .app import current_portal
 from .attachments import files_by_event
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, InvalidAction, NotAllowed, due
-from .forms import AgentTextForm, AssignForm, ContactForm, PortalForm, SignInForm, choices
+from .forms import AgentTextForm, AssignForm, ContactForm, HeldMailForm, PortalForm, SignInForm, choices
+from .inbound.review import accept_held, held_mail, mail_events, original_mail, reject_held
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
 # The agent's server-side session (sessions.py): a random token, not Flask's signed cookie, which stayed
@@ -117,6 +118,8 @@ def case(number: str):
         case=row,
         history=desk.history(row),
         files=files_by_event(desk.engine, row.id, customer_only=False),
+        held=held_mail(desk, row),
+        from_mail=mail_events(desk, row),
         undelivered=desk.undelivered_mail(row),
         text_form=AgentTextForm(),
         contact_form=ContactForm(),
@@ -163,6 +166,11 @@ def act(number: str, action: str):
             if not form.validate_on_submit():
                 return _back(number, _first_error(form))
             desk.assign(g.agent, row, form.assignee.data or None)
+        elif action in ("accept-mail", "reject-mail"):
+            form = HeldMailForm()
+            if not form.validate_on_submit():
+                return _back(number, _first_error(form))
+            (accept_held if action == "accept-mail" else reject_held)(desk, g.agent, row, form.event.data)
         elif action == "resume":
             if not PortalForm().validate_on_submit():  # nothing to fill in; CSRFProtect checked the token
                 return _back(number, "The form expired; try again.")
@@ -175,6 +183,17 @@ def act(number: str, action: str):
         return render_template("error.html", title="Not your level", message=str(exc)), 403
     flash("Saved.", "ok")
     return redirect(url_for(".case", number=number), code=303)
+
+
+@blueprint.route("/cases/<number>/mail/<int:event_id>")
+@agent_required
+def mail_original(number: str, event_id: int):
+    """The untrimmed message an event came from, as received: a download, never a page."""
+    raw = original_mail(current_portal().desk, _case(number), event_id)
+    if raw is None:
+        abort(404)
+    disposition = f'attachment; filename="{number}-mail-{event_id}.eml"'
+    return Response(raw, mimetype="message/rfc822", headers={"Content-Disposition": disposition})
 
 
 def _case(number: str):

@@ -62,6 +62,14 @@ class Submitted:
 
 
 @dataclass(frozen=True)
+class Opened:
+    row: Row
+    token: str
+    acknowledgement: int | None  # the queued acknowledgement's id; None when the hourly limit withheld it
+    event_id: int
+
+
+@dataclass(frozen=True)
 class SweepReport:
     escalated: tuple[str, ...]
     updated: tuple[str, ...]
@@ -132,9 +140,46 @@ class Desk:
         """Store a new case (and its files) and acknowledge it; the same idempotency key again returns the
         same case."""
         now = self.now()
+        catastrophic = new.severity == "catastrophic"
+        values = self.case_values(new, idempotency_key, now)
+        # Performance: three statements while SQLite's write lock is held, which every other submission is
+        # queueing for, and everything that need not be inside the transaction done before it.
+        with writing(self.engine) as conn:
+            opened = self.open_case(conn, values, now, "web")
+            if opened is None:
+                # The key is taken: the same form sent again, or twice at once (a double click, a retrying
+                # proxy). On PostgreSQL the second insert waits for the first transaction and then does
+                # nothing; this statement, a new snapshot, sees what the first committed.
+                existing = conn.execute(_BY_KEY, {"key": idempotency_key}).one()
+                return Submitted(existing.number, self.token_for(existing), created=False)
+            row, token, acknowledgement = opened.row, opened.token, opened.acknowledgement
+            case_id = row.id
+            save_files(conn, self.config, case_id, opened.event_id, files)
+        if acknowledgement is not None and self.sender is None:
+            deliver_claimed(self.engine, self.config, self.now(), [acknowledgement])
+        if catastrophic or self.sender is not None:
+            self.deliver(case_id)  # the Level 3 alerts; with a sender thread, all of it
+        return Submitted(row.number, token, created=True)
+
+    def open_case(self, conn: Connection, values: dict, now: dt.datetime, channel: str) -> Opened | None:
+        """Insert a case (`values`: the cases row but its number) in the caller's transaction, with its
+        "created" event, acknowledgement and Level 3 alert; None when its idempotency key is taken."""
+        case_id = conn.execute(_INSERT_NEW[conn.dialect.name], values).scalar()
+        if case_id is None:
+            return None
+        row = conn.execute(_NUMBERED, {"case_id": case_id, "case_number": case_number(case_id)}).one()
+        event_id = self._event(conn, row, "created", "customer", body=row.description, channel=channel, visible=True)
+        token = self.token_for(row)
+        acknowledgement = self._acknowledge(conn, row, token, now)
+        if row.severity == "catastrophic":
+            self._alert_level3(conn, row, "Reported as catastrophic")
+        return Opened(row, token, acknowledgement, event_id)
+
+    def case_values(self, new: NewCase, idempotency_key: str, now: dt.datetime) -> dict:
+        """The cases row of a new case (but its number): clocks started, Level 3 if catastrophic."""
         clocks = clocks_for(now, self.config)
         catastrophic = new.severity == "catastrophic"
-        values = {
+        return {
             "idempotency_key": idempotency_key,
             "link_salt": secrets.token_hex(16),
             "status": "new",
@@ -146,28 +191,6 @@ class Desk:
             "resolution_due": None if catastrophic else clocks.resolution_due,
             **new.__dict__,
         }
-        # Performance: three statements while SQLite's write lock is held, which every other submission is
-        # queueing for, and everything that need not be inside the transaction done before it.
-        with writing(self.engine) as conn:
-            case_id = conn.execute(_INSERT_NEW[conn.dialect.name], values).scalar()
-            if case_id is None:
-                # The key is taken: the same form sent again, or twice at once (a double click, a retrying
-                # proxy). On PostgreSQL the second insert waits for the first transaction and then does
-                # nothing; this statement, a new snapshot, sees what the first committed.
-                existing = conn.execute(_BY_KEY, {"key": idempotency_key}).one()
-                return Submitted(existing.number, self.token_for(existing), created=False)
-            row = conn.execute(_NUMBERED, {"case_id": case_id, "case_number": case_number(case_id)}).one()
-            created = self._event(conn, row, "created", "customer", body=new.description, channel="web", visible=True)
-            save_files(conn, self.config, row.id, created, files)
-            token = self.token_for(row)
-            acknowledgement = self._acknowledge(conn, row, token, now)
-            if catastrophic:
-                self._alert_level3(conn, row, "Reported as catastrophic")
-        if acknowledgement is not None and self.sender is None:
-            deliver_claimed(self.engine, self.config, self.now(), [acknowledgement])
-        if catastrophic or self.sender is not None:
-            self.deliver(case_id)  # the Level 3 alerts; with a sender thread, all of it
-        return Submitted(row.number, token, created=True)
 
     def _acknowledge(self, conn: Connection, row: Row, token: str, now: dt.datetime) -> int | None:
         """Queue the new case's acknowledgement (its id), or, past the address's hourly limit, record on the
@@ -225,19 +248,36 @@ class Desk:
 
     def customer_reply(self, row: Row, text: str, files: Sequence[IncomingFile] = ()) -> None:
         """The customer adds information (and files): waiting cases resume, resolved cases reopen."""
-        now = self.now()
         with writing(self.engine) as conn:
-            row = self._fresh(conn, row.id)
-            event = self._event(conn, row, "customer_reply", "customer", body=text, channel="web", visible=True)
+            event = self.add_customer_reply(conn, self._fresh(conn, row.id), text, "web", self.now())
             save_files(conn, self.config, row.id, event, files)
-            if row.status == "waiting":
-                self._resume(conn, row, now)
-            elif row.status == "resolved":
-                self._reopen(conn, row, now)
-            assignee = self._agent(conn, row.assignee_id) if row.assignee_id else None
-            if assignee and assignee.email:
-                queue_mail(conn, now, assignee.email, f"[{row.number}] The customer replied", text, row.id)
         self.deliver(row.id)
+
+    def add_customer_reply(
+        self, conn: Connection, row: Row, text: str, channel: str, now: dt.datetime, tell_level: bool = False
+    ) -> int:
+        """The customer's word in the caller's transaction (`row` read with _fresh); its event id. Waiting
+        cases resume, resolved ones reopen; the assignee is told, or with `tell_level` and nobody assigned,
+        every active agent of the case's level."""
+        event_id = self._event(conn, row, "customer_reply", "customer", body=text, channel=channel, visible=True)
+        if row.status == "waiting":
+            self._resume(conn, row, now)
+        elif row.status == "resolved":
+            self._reopen(conn, row, now)
+        assignee = self._agent(conn, row.assignee_id) if row.assignee_id else None
+        if assignee:
+            told = [assignee]
+        elif tell_level:
+            told = conn.execute(sa.select(agents).where(agents.c.level == row.level, agents.c.active.is_(True))).all()
+        else:
+            told = []
+        for agent in told:
+            if agent.email:
+                link = f"{self.config.base_url}/agent/cases/{row.number}"
+                queue_mail(
+                    conn, now, agent.email, f"[{row.number}] The customer replied", f"{text}\n\n{link}\n", row.id
+                )
+        return event_id
 
     def case_avoided(self, article_id: str, query: str | None, page_id: str | None, context_id: str | None) -> None:
         with writing(self.engine) as conn:
@@ -473,6 +513,16 @@ class Desk:
             return 0
         return deliver_pending(self.engine, self.config, self.now(), case_id)
 
+    # -- for other services (mail in) ------------------------------------------------------------------------
+
+    def change(self, agent: Row, row: Row, change: Callable[[Connection, Row, dt.datetime], None]) -> None:
+        """An agent's change to a case: their level checked, one transaction, its mail sent after."""
+        self._act(agent, row, change)
+
+    def add_event(self, conn: Connection, row: Row, kind: str, actor: str, **details) -> int:
+        """An event in the case's history, in the caller's transaction; its id."""
+        return self._event(conn, row, kind, actor, **details)
+
     # -- the pieces -----------------------------------------------------------------------------------------
 
     def _act(self, agent: Row, row: Row, change: Callable[[Connection, Row, dt.datetime], None]) -> None:
@@ -656,18 +706,23 @@ class Desk:
 
     def _received_mail(self, row: Row, token: str) -> str:
         return (
-            f"Hello,\n\nwe have logged your case {row.number}.\n\n"
-            f"Follow it, reply or add information here (keep this link private):\n{self.case_link(row, token)}\n\n"
+            f"Hello,\n\nWe have logged your case {row.number}.\n\n"
+            "Reply to this mail to add information, or follow the case here (keep this link private):\n"
+            f"{self.case_link(row, token)}\n\n"
             f"It is with our {LEVELS[row.level]} team. You will hear from us within "
             f"{self.config.update_every_hours} hours.\n\n"
             "If you did not log this case, someone else gave your address; you need not do anything.\n"
         )
 
     def _update_mail(self, row: Row, text: str, by_agent: bool) -> str:
-        """An update for the customer; only what an agent sends greets them with the name they typed."""
+        """An update for the customer. What an agent wrote goes as they wrote it, greeting included (a second
+        "Hello <name>," above their own "Hello Pat" read as a fault); our automatic texts greet plainly."""
         link = self.case_link(row, self.token_for(row))
-        greeting = f"Hello {row.customer_name}," if by_agent else "Hello,"
-        return f"{greeting}\n\n{text}\n\nYour case {row.number}: {link}\n"
+        greeting = "" if by_agent else "Hello,\n\n"
+        return (
+            f"{greeting}{text}\n\nReply to this mail, or follow your case {row.number} here "
+            f"(keep this link private):\n{link}\n"
+        )
 
     def _agent_mail(self, row: Row) -> str:
         return (

@@ -11,7 +11,7 @@ import uuid
 
 from flask import abort, request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
@@ -197,3 +197,9 @@ class AvoidedForm(PortalForm):
     page = HiddenField()
     context = HiddenField()
     last_search = HiddenField()
+
+
+class HeldMailForm(PortalForm):
+    """Accept or reject mail held as from an unverified sender: which one (its event)."""
+
+    event = IntegerField("Mail", validators=[DataRequired("Which mail?")])

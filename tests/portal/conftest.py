@@ -380,3 +380,87 @@ def live_server(app: Flask) -> Iterator[str]:
     """`app` behind a real threaded WSGI server on a free port: 'http://127.0.0.1:PORT'."""
     with serving(app) as url:
         yield url
+
+
+# -- IMAP (mail in, issue 14) -----------------------------------------------------------------------------
+
+
+class ImapMailbox:
+    """Folders of this test's own on the test IMAP server (Dovecot in CI), deleted afterwards."""
+
+    def __init__(self, url: str) -> None:
+        from urllib.parse import unquote, urlsplit
+
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port or 143
+        self.user, self.password = unquote(parts.username or ""), unquote(parts.password or "")
+        stem = f"kbtest-{_WORKER}-{secrets.token_hex(4)}"
+        self.folder, self.done, self.rejected = stem, f"{stem}-done", f"{stem}-rejected"
+
+    def connect(self):
+        import imaplib
+
+        imap = imaplib.IMAP4(self.host, self.port, timeout=30)
+        imap.login(self.user, self.password)
+        return imap
+
+    def settings(self):
+        from generator.portal.config import ImapSettings
+
+        return ImapSettings(
+            host=self.host,
+            port=self.port,
+            tls="none",
+            user=self.user,
+            password_env="KB_TEST_IMAP_PASSWORD",
+            folder=self.folder,
+            done_folder=self.done,
+            rejected_folder=self.rejected,
+        )
+
+    def append(self, *messages: bytes) -> None:
+        imap = self.connect()
+        try:
+            imap.create(f'"{self.folder}"')
+            for raw in messages:
+                assert imap.append(f'"{self.folder}"', None, None, raw)[0] == "OK"
+        finally:
+            imap.logout()
+
+    def count(self, folder: str) -> int:
+        imap = self.connect()
+        try:
+            typ, data = imap.select(f'"{folder}"', readonly=True)
+            if typ != "OK":
+                return 0
+            return len(imap.search(None, "UNDELETED")[1][0].split())
+        finally:
+            imap.logout()
+
+    def delete_folders(self) -> None:
+        imap = self.connect()
+        try:
+            for folder in (self.folder, self.done, self.rejected):
+                imap.delete(f'"{folder}"')
+        finally:
+            imap.logout()
+
+
+@pytest.fixture
+def imap_mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[ImapMailbox]:
+    """Folders on KB_TEST_IMAP_URL (imap://USER:PASSWORD@HOST:PORT); skipped without it unless
+    KB_REQUIRE_IMAP=1 (CI: .ci/start-dovecot), like PostgreSQL. The password is in KB_TEST_IMAP_PASSWORD."""
+    url = os.environ.get("KB_TEST_IMAP_URL")
+    if not url:
+        reason = "KB_TEST_IMAP_URL is not set (a server URL such as imap://support:secret@127.0.0.1:10143)"
+        if os.environ.get("KB_REQUIRE_IMAP") == "1":
+            pytest.fail(f"{reason}; KB_REQUIRE_IMAP=1 requires the IMAP tests to run", pytrace=False)
+        pytest.skip(f"{reason}; run .ci/start-dovecot and set it to run the IMAP tests")
+    mailbox = ImapMailbox(url)
+    try:
+        mailbox.connect().logout()
+    except OSError as exc:
+        pytest.fail(f"KB_TEST_IMAP_URL: cannot reach {mailbox.host}:{mailbox.port}: {exc}", pytrace=False)
+    monkeypatch.setenv("KB_TEST_IMAP_PASSWORD", mailbox.password)
+    yield mailbox
+    mailbox.delete_folders()

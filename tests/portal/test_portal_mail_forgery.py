@@ -6,6 +6,7 @@ Each test sends through a real SMTP server (aiosmtpd) and parses the bytes it re
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -35,8 +36,11 @@ def mail_app(make_app, smtp_sink, clock):
 def assert_only_to_the_customer(mail: Received) -> None:
     assert mail.rcpt_tos == (CUSTOMER_EMAIL,)
     assert mail.message.get_all("To") == [CUSTOMER_EMAIL]
-    for name in ("Bcc", "Cc", "X-Injected", "Reply-To"):
+    for name in ("Bcc", "Cc", "X-Injected"):
         assert mail.message[name] is None, f"{name}: {mail.message[name]}"
+    # The only Reply-To is the case's own address (issue 14), made by the portal, never from the customer's text.
+    replies_to = mail.message.get_all("Reply-To")
+    assert len(replies_to) == 1 and re.fullmatch(r"support\+CASE-[0-9]{6}-[0-9a-f]{12}@sample\.example", replies_to[0])
     header_block = mail.raw.split(b"\r\n\r\n", 1)[0].lower()
     assert b"\nbcc:" not in header_block and b"\nx-injected:" not in header_block
     assert ATTACKER.encode() not in mail.raw

@@ -223,6 +223,77 @@ def test_attachment_setting_mistakes_are_named_at_their_line(run_kb, make_projec
     assert problem in result.output, result.output
 
 
+MAIL_IN_YML = """\
+mail:
+  from_name: Sample Support
+  from_address: support@sample.example
+  reply_address: help@sample.example
+  reopen_days: 7
+  max_message_bytes: 1000000
+  poll_seconds: 30
+  messages_per_poll: 20
+  imap:
+    host: imap.sample.example
+    tls: starttls
+    user: support
+    password_env: KB_IMAP_PASSWORD
+    folder: INBOX
+    done_folder: Done
+"""
+
+
+def test_the_mail_in_settings_reach_the_portal(make_project):
+    root = make_project("basic")
+    defaults = load_portal_config(root, "sqlite://")
+    (root / "portal.yml").write_text(MAIL_IN_YML, encoding="utf-8")
+
+    mail = load_portal_config(root, "sqlite://").mail
+
+    assert mail.from_header == "Sample Support <support@sample.example>"
+    assert mail.support_address == "help@sample.example"
+    assert (mail.reopen_days, mail.max_message_bytes, mail.poll_seconds, mail.messages_per_poll) == (7, 10**6, 30, 20)
+    assert (mail.imap.host, mail.imap.port_or_default, mail.imap.tls, mail.imap.done_folder) == (
+        "imap.sample.example",
+        143,
+        "starttls",
+        "Done",
+    )
+    assert mail.imap.rejected_folder == "Rejected"
+    assert (defaults.mail.imap, defaults.mail.reopen_days, defaults.mail.max_message_bytes) == (None, 14, 25 * 2**20)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            "  from_name: Sample Support",
+            "  from_name: '=?utf-8?q?x?='",
+            "portal.yml:2: 'from_name': expected a plain name",
+        ),
+        ("from_address: support@sample.example", "from_address: support", "portal.yml:3: 'from_address': expected an"),
+        ("reopen_days: 7", "reopen_days: 0", "portal.yml:5: 'reopen_days': expected a whole number above 0"),
+        ("max_message_bytes: 1000000", "max_message_bytes: big", "portal.yml:6: 'max_message_bytes': expected a whole"),
+        ("    tls: starttls", "    tls: yes please", "portal.yml:11: 'tls': expected one of ssl, starttls, none"),
+        ("    host: imap.sample.example\n", "", "portal.yml:9: missing required key 'host'"),
+        (
+            "password_env: KB_IMAP_PASSWORD",
+            "password_env: hunter 2",
+            "portal.yml:13: 'password_env': expected the name",
+        ),
+        ("    folder: INBOX", "    port: 99999", "portal.yml:14: 'port': expected a port number from 1 to 65535"),
+        ("    folder: INBOX", "    fodler: INBOX", "portal.yml:14: unknown key 'fodler'"),
+    ],
+)
+def test_mail_in_mistakes_are_named_at_their_line(run_kb, make_project, old, new, problem):
+    root = make_project("basic")
+    (root / "portal.yml").write_text(MAIL_IN_YML.replace(old, new), encoding="utf-8")
+
+    result = run_kb(root, "cases", "list", "--database-url", "sqlite://")
+
+    assert result.exit_code == 1
+    assert problem in result.output, result.output
+
+
 def test_the_configured_limits_size_the_upload_requests_and_the_refusal(make_project, make_app):
     app = make_app(attachments=AttachmentSettings(max_file_mb=3, max_files=1))
     visitor = Visitor(app.test_client())
@@ -234,3 +305,13 @@ def test_the_configured_limits_size_the_upload_requests_and_the_refusal(make_pro
 
     assert fits.status_code == 303, fits.text
     assert too_big.status_code == 413 and "(4 MB)" in too_big.text
+
+
+def test_an_imap_setting_that_is_not_a_mapping_is_named_at_its_line(run_kb, make_project):
+    root = make_project("basic")
+    (root / "portal.yml").write_text("mail:\n  imap: imap.sample.example\n", encoding="utf-8")
+
+    result = run_kb(root, "cases", "list", "--database-url", "sqlite://")
+
+    assert result.exit_code == 1
+    assert "portal.yml:2: 'imap': expected a mapping" in result.output, result.output

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import re
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -58,13 +59,40 @@ def check_address(address: str) -> str:
         raise InvalidAddress(str(error)) from None
 
 
-def build_message(config: PortalConfig, to: str, subject: str, body: str) -> EmailMessage:
-    """A multipart/alternative message: `body` as text/plain and as kb's HTML; InvalidAddress for a bad `to`."""
+@dataclass(frozen=True)
+class Thread:
+    """Where a message belongs: its own Message-ID, the messages it answers, and the case's reply address."""
+
+    message_id: str
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    reply_to: str | None = None
+
+
+# Who wrote a message we sent: our mail coming back (a forward, an auto-reply quoting its headers) is known by it.
+OWN_HEADER = "X-KB-Portal"
+
+
+def new_message_id(config: PortalConfig) -> str:
+    """A fresh Message-ID in the support address's domain."""
+    return make_msgid(domain=config.mail.support_address.rpartition("@")[2] or "kb.localhost")
+
+
+def build_message(config: PortalConfig, to: str, subject: str, body: str, thread: Thread | None = None) -> EmailMessage:
+    """A multipart/alternative message: `body` as text/plain and as kb's HTML, threaded by `thread`;
+    InvalidAddress for a bad `to`."""
     message = EmailMessage(policy=POLICY)
-    message["From"] = config.mail.sender
+    message["From"] = config.mail.from_header
     message["To"] = check_address(to)
     message["Subject"] = clean_subject(subject)
-    message["Message-ID"] = make_msgid(domain="kb.localhost")
+    message["Message-ID"] = thread.message_id if thread else new_message_id(config)
+    if thread and thread.in_reply_to:
+        message["In-Reply-To"] = thread.in_reply_to
+    if thread and thread.references:
+        message["References"] = " ".join(thread.references)
+    if thread and thread.reply_to:
+        message["Reply-To"] = thread.reply_to
+    message[OWN_HEADER] = "1"
     message["Date"] = dt.datetime.now(dt.UTC)
     for name, value in message.items():
         if "\n" in value or "\r" in value:  # decoded: what the folding would write out as a line of its own

@@ -23,10 +23,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
 from ..config import PortalConfig
-from ..db import events, mail_queue, writing
+from ..db import cases, events, mail_queue, writing
 from .claims import is_alive, parse_claimant, this_process
-from .message import build_message, clean_subject
+from .message import Thread, build_message, clean_subject
 from .schedule import next_attempt
+from .thread import thread_for
 
 log = logging.getLogger(__name__)
 GATHER_SECONDS = 0.25
@@ -128,7 +129,14 @@ def undelivered(conn: Connection, case_id: int) -> list[Row]:
     """The case's mail that has not gone out: waiting for its next attempt, or given up."""
     return conn.execute(
         sa.select(mail_queue)
-        .where(mail_queue.c.case_id == case_id, mail_queue.c.sent_at.is_(None), mail_queue.c.attempts > 0)
+        .where(
+            mail_queue.c.case_id == case_id,
+            # given up: never sent, or sent and bounced (issue 14: a bounce that names our Message-ID)
+            sa.or_(
+                sa.and_(mail_queue.c.sent_at.is_(None), mail_queue.c.attempts > 0),
+                mail_queue.c.given_up_at.is_not(None),
+            ),
+        )
         .order_by(mail_queue.c.id)
     ).all()
 
@@ -136,9 +144,10 @@ def undelivered(conn: Connection, case_id: int) -> list[Row]:
 def _send_all(engine: Engine, config: PortalConfig, now: dt.datetime, rows) -> int:
     """Send claimed messages; mark the sent ones in one transaction, and schedule or give up each failure."""
     sent, failed = [], []
+    threads = _threads(engine, config, rows)
     for row in rows:
         try:
-            _send(config, build_message(config, row.to_addr, row.subject, row.body))
+            _send(config, build_message(config, row.to_addr, row.subject, row.body, threads[row.id]))
             sent.append(row.id)
         except (ValueError, MessageError) as exc:  # InvalidAddress, or a header the email package refused
             failed.append((row, f"not sendable: {exc}", None))  # no later attempt can fix it
@@ -149,12 +158,23 @@ def _send_all(engine: Engine, config: PortalConfig, now: dt.datetime, rows) -> i
             if sent:
                 conn.execute(
                     mail_queue.update()
-                    .where(mail_queue.c.id.in_(sent))
-                    .values(sent_at=now, claimed_at=None, claimed_by=None)
+                    .where(mail_queue.c.id == sa.bindparam("sent_id"))
+                    .values(sent_at=now, claimed_at=None, claimed_by=None, message_id=sa.bindparam("sent_message_id")),
+                    [{"sent_id": id_, "sent_message_id": threads[id_].message_id} for id_ in sent],
                 )
             for row, error, retry in failed:
                 _failed(conn, row, now, error, retry)
     return len(sent)
+
+
+def _threads(engine: Engine, config: PortalConfig, rows) -> dict[int, Thread]:
+    """Each message's threading headers, read in one transaction."""
+    if not rows:
+        return {}
+    with engine.connect() as conn:
+        case_ids = {row.case_id for row in rows if row.case_id is not None}
+        numbers = dict(conn.execute(sa.select(cases.c.id, cases.c.number).where(cases.c.id.in_(case_ids))).all())
+        return {row.id: thread_for(conn, config, row, numbers.get(row.case_id)) for row in rows}
 
 
 def _failed(conn: Connection, row: Row, now: dt.datetime, error: str, retry: dt.datetime | None) -> None:

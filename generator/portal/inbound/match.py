@@ -1,0 +1,72 @@
+"""Which case a message answers: its headers first (In-Reply-To and References against the Message-IDs we
+sent or received), then the case address it was sent to (support+CASE-...-token, the token verified), then
+a case number in the subject, but only from an address already on that case: never the number alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from ..config import PortalConfig
+from ..db import cases, inbound_messages, mail_queue
+from ..desk import NUMBER
+from ..mail.thread import case_in_address
+from .parse import ParsedMail
+
+ON_THE_CASE = ("new_case", "reply", "accepted")  # inbound states whose sender is a verified party to the case
+
+
+@dataclass(frozen=True)
+class Match:
+    case: Row
+    how: str  # headers, address, subject
+
+
+def find_case(
+    conn: Connection, config: PortalConfig, mail: ParsedMail, recipients: tuple[str, ...] = ()
+) -> Match | None:
+    """The case `mail` belongs to, and how it was found; None for a new conversation."""
+    if mail.references:
+        case_id = conn.execute(
+            sa.select(mail_queue.c.case_id)
+            .where(mail_queue.c.message_id.in_(mail.references), mail_queue.c.case_id.is_not(None))
+            .order_by(mail_queue.c.id.desc())
+            .limit(1)
+        ).scalar()
+        if case_id is None:
+            case_id = conn.execute(
+                sa.select(inbound_messages.c.case_id)
+                .where(inbound_messages.c.message_id.in_(mail.references), inbound_messages.c.case_id.is_not(None))
+                .order_by(inbound_messages.c.id.desc())
+                .limit(1)
+            ).scalar()
+        if case_id is not None:
+            return Match(_case(conn, case_id=case_id), "headers")
+    for address in (*recipients, *mail.recipients):
+        number = case_in_address(config, address)
+        if number:
+            row = _case(conn, number=number)
+            if row is not None:
+                return Match(row, "address")
+    for number in dict.fromkeys(NUMBER.findall(mail.subject.upper())):
+        row = _case(conn, number=number)
+        if row is not None and mail.sender and mail.sender.lower() in addresses_on_case(conn, row):
+            return Match(row, "subject")
+    return None
+
+
+def addresses_on_case(conn: Connection, row: Row) -> set[str]:
+    """The addresses whose mail is the customer's word on case `row`: the case's own, and any an agent accepted."""
+    senders = conn.execute(
+        sa.select(inbound_messages.c.sender).where(
+            inbound_messages.c.case_id == row.id, inbound_messages.c.state.in_(ON_THE_CASE)
+        )
+    ).scalars()
+    return {row.customer_email.lower(), *(s.lower() for s in senders if s)}
+
+
+def _case(conn: Connection, *, case_id: int | None = None, number: str | None = None) -> Row | None:
+    where = cases.c.id == case_id if case_id is not None else cases.c.number == number
+    return conn.execute(sa.select(cases).where(where).with_for_update()).first()
