@@ -105,6 +105,33 @@ def new_article(ctx: click.Context, title: str, module: str, page_type: str) -> 
     click.echo(path.relative_to(root).as_posix())
 
 
+@new.command("chapter")
+@click.argument("title")
+@click.option("--book", "-b", required=True, type=click.Choice(BOOKS), help="The book the chapter joins.")
+@click.option("--section", "-s", metavar="NAME", help="Put it in this section (a sub-folder; made when new).")
+@click.pass_context
+def new_chapter(ctx: click.Context, title: str, book: str, section: str | None) -> None:
+    """Write docs/<book>/[NN-<section>/]NN-<slug>.md with the next number and a fresh ID; print its path."""
+    from .scaffold import write_chapter
+
+    root = project_root(ctx)
+    for path in write_chapter(load_catalog(root), title, book, section):
+        click.echo(path.relative_to(root).as_posix())
+
+
+@cli.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--force", is_flag=True, help="Add the missing files to a folder that is not empty; none is replaced.")
+def init_command(folder: Path, force: bool) -> None:
+    """Make a new, empty project in FOLDER (default: here) that checks and builds: edit product.yml next."""
+    from .project_init import init_project
+
+    written = init_project(folder, force)
+    for name in written:
+        click.echo(f"  {name}")
+    click.echo(f"Wrote {len(written)} files into {folder}. Next: edit product.yml, then run kb check.")
+
+
 @cli.command()
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.pass_context
