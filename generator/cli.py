@@ -132,6 +132,36 @@ def init_command(folder: Path, force: bool) -> None:
     click.echo(f"Wrote {len(written)} files into {folder}. Next: edit product.yml, then run kb check.")
 
 
+@cli.group("import")
+def import_group() -> None:
+    """Bring existing documentation into this project."""
+
+
+@import_group.command("mkdocs")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="MKDOCS_YML")
+@click.option("--book", "-b", type=click.Choice(BOOKS), default="user", show_default=True, help="The book it joins.")
+@click.option("--as-articles", is_flag=True, help="Import the pages as knowledge base articles (with --module).")
+@click.option("--module", "-m", help="The module the articles belong to (product.yml); with --as-articles.")
+@click.pass_context
+def import_mkdocs_command(ctx: click.Context, config: Path, book: str, as_articles: bool, module: str | None) -> None:
+    """Import a MkDocs (or Material) project: its nav becomes the book's chapters and sections, in order.
+
+    \b
+    Front matter is written for every page, links between the pages are re-pointed to the new files,
+    pictures are copied, links to pages left out point to the source's site_url. Importing again updates
+    the pages it wrote (a page edited since is kept) and adds none twice (.kb-import.yml records them).
+    Prints what it did, then what needs a person at file:line."""
+    from .importer.report import format_result
+    from .importer.run import Where, import_mkdocs
+
+    if as_articles != bool(module):
+        raise KbError("--as-articles and --module go together: articles belong to a module")
+    root = project_root(ctx)
+    where = Where(None, module) if as_articles else Where(book, None)
+    for line in format_result(import_mkdocs(root, config.resolve(), where, dt.date.today())):
+        click.echo(line)
+
+
 @cli.command()
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.pass_context

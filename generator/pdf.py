@@ -147,8 +147,13 @@ def write_book_pdf(
         if page.section and page.section != section and not is_section_index:
             # A section without an index.md still gets its heading, in the contents and in the book.
             body_pages.append(
-                {"anchor": f"sec-{without_order_prefixes(page.section)}", "title": titles[page.section],
-                 "number": number.split(".")[0], "level": 1, "html": Markup("")}
+                {
+                    "anchor": f"sec-{without_order_prefixes(page.section)}",
+                    "title": titles[page.section],
+                    "number": number.split(".")[0],
+                    "level": 1,
+                    "html": Markup(""),
+                }
             )
         section = page.section
         converter.reset()

@@ -6,8 +6,11 @@ there supports it here too."""
 
 from __future__ import annotations
 
+import re
+import textwrap
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 
 import yaml
 
@@ -39,3 +42,44 @@ def is_supported(name: str) -> bool:
 
 def why_not(name: str) -> str:
     return NOT_SUPPORTED.get(name, "not supported by kb: pages that use it may not build as they did")
+
+
+def _has_tags(value: object) -> bool:
+    """Whether options hold a tagged value the foreign reader kept as text (!!python/name:, !ENV)."""
+    if isinstance(value, dict):
+        return any(_has_tags(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_tags(v) for v in value)
+    return isinstance(value, str) and value.startswith(("tag:yaml.org,2002:python/", "!"))
+
+
+def carry_extensions(project_config: Path, extensions: tuple) -> list[str]:
+    """Enable in the project's mkdocs.yml the source's extensions kb supports and it lacks; return a note
+    for each extension that was carried, or is not supported and why. Lines are added under
+    `markdown_extensions:`, so the file's comments stay as they are."""
+    text = project_config.read_text(encoding="utf-8")
+    enabled = {extension_name(e) for e in (yaml.safe_load(text) or {}).get("markdown_extensions") or ()}
+    notes, added = [], []
+    for entry in extensions:
+        name = extension_name(entry)
+        if name in enabled or not name:
+            continue
+        if not is_supported(name):
+            notes.append(f"extension {name}: {why_not(name)}")
+            continue
+        if isinstance(entry, dict) and _has_tags(entry):
+            entry = name
+            notes.append(f"extension {name}: enabled in mkdocs.yml without its options (they name Python code)")
+        else:
+            notes.append(f"extension {name}: enabled in mkdocs.yml")
+        added.append(entry)
+        enabled.add(name)
+    if added:
+        lines = textwrap.indent(yaml.safe_dump(added, sort_keys=False), "  ")
+        key = re.search(r"^markdown_extensions:[ \t]*(#.*)?\n", text, re.MULTILINE)
+        if key:
+            text = text[: key.end()] + lines + text[key.end() :]
+        else:
+            text = text.rstrip("\n") + "\n\nmarkdown_extensions:\n" + lines
+        project_config.write_text(text, encoding="utf-8")
+    return notes
