@@ -18,8 +18,10 @@ class _OpaqueTagsLoader(yaml.SafeLoader):
 def _opaque(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> str:
     if isinstance(node, yaml.ScalarNode):
         value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = yaml.safe_dump(loader.construct_sequence(node, deep=True), default_flow_style=True).strip()
     else:
-        value = yaml.safe_dump(loader.construct_object(node, deep=True), default_flow_style=True).strip()
+        value = yaml.safe_dump(loader.construct_mapping(node, deep=True), default_flow_style=True).strip()
     return f"{node.tag} {value}".strip()
 
 

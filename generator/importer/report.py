@@ -15,7 +15,9 @@ _STATUS = {
 def format_result(result: ImportResult) -> list[str]:
     counts = ", ".join(f"{len(result.written[s])} {label}" for s, label in _STATUS.items() if result.written.get(s))
     total = sum(len(files) for files in result.written.values())
-    lines = [f"Imported {total} pages into {result.into}/: {counts or 'none'}; {len(result.assets)} files copied"]
+    made = f"; {len(result.sections)} sections made" if result.sections else ""
+    lines = [f"Imported {total} pages into {result.into}/: {counts or 'none'}{made}; {len(result.assets)} files copied"]
+    lines += [f"  section: {name}" for name in result.sections]
     lines += [f"  {status}: {name}" for status in ("new", "updated", "kept") for name in result.written.get(status, ())]
     lines += [f"note: {note}" for note in result.notes]
     if result.problems:

@@ -30,6 +30,7 @@ class ImportResult:
     into: str  # docs/user or kb/<module>
     written: dict[str, list[str]] = field(default_factory=dict)  # status -> project files
     assets: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)  # the index.md of each new section
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # what needs a person, at file:line
 
@@ -64,16 +65,16 @@ def import_mkdocs(root: Path, config_path: Path, where: Where, today: dt.date) -
     result = ImportResult(where.folder, notes=list(plan.notes))
     places = Places(config, dests, where.folder)
     record = {}
-    for title, folder in (
-        _sections(dests, plan.pages) if where.book else {}
-    ).items():  # the nav's word for it, not the folder's
-        index = root / folder / "index.md"
-        if not index.exists():
-            _write(index, page_text({"id": next(ids), "title": title}, f"# {title}\n").encode("utf-8"), None)
-            result.written.setdefault("new", []).append(f"{folder}/index.md")
+    sections = _sections(dests, plan.pages) if where.book else {}
     for planned in plan.pages:
+        folder = sections.pop(planned.section, None)
+        if folder and not (root / folder / "index.md").exists():  # the nav's word for it, not the folder's
+            index = page_text({"id": next(ids), "title": planned.section}, f"# {planned.section}\n")
+            _write(root / folder / "index.md", index.encode("utf-8"), None)
+            result.sections.append(f"{folder}/index.md")
         text = (config.docs_dir / planned.source).read_text(encoding="utf-8", errors="replace")
         meta, body = split_source(text)
+        body = body.lstrip("\n")  # the front matter is followed by one blank line, the source's or not
         dest = dests[planned.source]
         before = previous.get(planned.source, {})
         front = _front_matter(planned, meta, body, before.get("id") or next(ids), where)
@@ -112,7 +113,8 @@ def _layout(root: Path, pages: tuple[PlannedPage, ...], where: Where, previous: 
             if planned.source in previous:
                 dests[planned.source] = previous[planned.source]["file"]
                 continue
-            stem = slugify(Path(planned.source).with_suffix("").as_posix(), max_length=60) or "page"
+            path = Path(planned.source).with_suffix("")  # index.md is reserved in kb/: setup/index -> setup
+            stem = slugify((path.parent if path.name == "index" else path).as_posix(), max_length=60) or "home"
             name = next(f"{stem}{n or ''}.md" for n in itertools.count() if f"{stem}{n or ''}.md" not in taken)
             taken.add(name)
             dests[planned.source] = f"{where.folder}/{name}"
