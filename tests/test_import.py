@@ -110,6 +110,18 @@ def test_the_nav_becomes_chapters_and_sections_in_order(project, source, run_kb)
     assert "note: nav: the group 'Deep' inside 'Setup' joins 'Setup'" in result.output
 
 
+def test_a_groups_own_index_page_becomes_its_sections_page(project, tmp_path, run_kb):
+    config = SOURCE_CONFIG.replace(
+        "      - Installing: setup/install.md\n", "      - setup/index.md\n      - setup/install.md\n"
+    )
+    pages = {**SOURCE_PAGES, "setup/index.md": "# About setting up\n\nRead [installing](install.md).\n"}
+    result = run_kb(project, "import", "mkdocs", str(write_source(tmp_path / "w", config, pages)))
+    assert result.exit_code == 0, result.output
+    meta, body = meta_and_body(project / "docs/user/02-setup/index.md")
+    assert meta["title"] == "About setting up" and "[installing](01-install.md)" in body
+    assert "sections made" not in result.output
+
+
 def test_front_matter_gets_next_free_ids_and_the_sources_title_description_tags(project, source, run_kb):
     run_kb(project, "new", "chapter", "Existing chapter", "--book", "user")
     assert run_kb(project, "import", "mkdocs", str(source)).exit_code == 0

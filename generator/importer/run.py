@@ -68,7 +68,9 @@ def import_mkdocs(root: Path, config_path: Path, where: Where, today: dt.date) -
     sections = _sections(dests, plan.pages) if where.book else {}
     for planned in plan.pages:
         folder = sections.pop(planned.section, None)
-        if folder and not (root / folder / "index.md").exists():  # the nav's word for it, not the folder's
+        if (
+            folder and f"{folder}/index.md" not in dests.values() and not (root / folder / "index.md").exists()
+        ):  # the nav's word for it, not the folder's
             index = page_text({"id": next(ids), "title": planned.section}, f"# {planned.section}\n")
             _write(root / folder / "index.md", index.encode("utf-8"), None)
             result.sections.append(f"{folder}/index.md")
@@ -134,6 +136,10 @@ def _layout(root: Path, pages: tuple[PlannedPage, ...], where: Where, previous: 
                 sections[planned.section] = f"{where.folder}/{order_name(numbers[where.folder], planned.section)}"
                 numbers[where.folder] += 1
             parent = sections[planned.section]
+            index = f"{parent}/index.md"
+            if Path(planned.source).name == "index.md" and index not in dests.values():
+                dests[planned.source] = index  # the group's own page (Material's navigation.indexes)
+                continue
         if parent not in numbers:
             numbers[parent] = next_order_number(root / parent)
         title = planned.title or Path(planned.source).stem.replace("_", "-")
