@@ -11,6 +11,9 @@ import yaml
 from pypdf import PdfReader
 
 from generator.importer.extensions import is_supported, supported_extensions
+from generator.importer.foreign_config import ForeignConfig
+from generator.importer.plan import PlannedPage, page_title
+from generator.importer.relink import Places, relink
 
 ROOTS = Path(__file__).resolve().parent / "roots"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -304,3 +307,21 @@ def test_httpx_docs_import_then_check_strict_build_and_print(tmp_path, run_kb):
 
     again = run_kb(project, "import", "mkdocs", str(source / "mkdocs.yml"))
     assert "Imported 20 pages into docs/user/: 20 unchanged; 0 files copied" in again.output
+
+
+LONG = 200_000
+
+
+def relink_long(text: str) -> None:
+    config = ForeignConfig(Path("mkdocs.yml"), "x", None, Path("docs"), None, (), True)
+    relink("a.md", "docs/user/01-a.md", text, Places(config, {"a.md": "docs/user/01-a.md"}, "docs/user"))
+    page_title(PlannedPage("a.md", None, None), {}, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<img " * (LONG // 5), '<img src="' * (LONG // 10), "<source srcset=" * (LONG // 15), "#" + " " * LONG + "x"],
+    ids=["unclosed img tags", "unclosed src values", "srcset without quotes", "heading of spaces"],
+)
+def test_reading_a_long_line_takes_linear_time(finishes, text):
+    assert finishes(relink_long, text)

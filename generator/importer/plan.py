@@ -7,16 +7,14 @@ file that does not exist."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from ..catalog import split_front_matter
+from ..headings import atx_headings
 from .foreign_config import ForeignConfig
-
-_H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -61,9 +59,9 @@ def page_title(planned: PlannedPage, meta: dict, body: str) -> str:
         return planned.title
     if isinstance(meta.get("title"), str) and meta["title"].strip():
         return meta["title"].strip()
-    heading = _H1.search(body)
+    heading = next((text for level, text in atx_headings(body) if level == 1), None)
     if heading:
-        return heading.group(1)
+        return heading
     stem = Path(planned.source).stem
     return (Path(planned.source).parent.name if stem == "index" else stem).replace("_", " ").replace("-", " ").title()
 
