@@ -325,3 +325,25 @@ def relink_long(text: str) -> None:
 )
 def test_reading_a_long_line_takes_linear_time(finishes, text):
     assert finishes(relink_long, text)
+
+
+def test_without_a_nav_files_go_in_path_order_and_folders_become_sections(project, tmp_path, run_kb):
+    config = re.sub(r"nav:\n(  .*\n)+", "", SOURCE_CONFIG)
+    result = run_kb(project, "import", "mkdocs", str(write_source(tmp_path / "w", config)))
+    assert result.exit_code == 0, result.output
+    user = sorted(p.relative_to(project / "docs/user").as_posix() for p in (project / "docs/user").rglob("*.md"))
+    assert user == [
+        "01-index.md",
+        "02-orphan.md",
+        "03-setup/01-rollback.md",
+        "03-setup/02-install.md",
+        "03-setup/03-upgrade.md",
+        "03-setup/index.md",
+        "index.md",
+    ]
+
+
+def test_a_config_that_inherits_another_is_refused_in_one_line(project, tmp_path, run_kb):
+    config = write_source(tmp_path / "w", "INHERIT: base.yml\nsite_name: x\n")
+    result = run_kb(project, "import", "mkdocs", str(config))
+    assert result.exit_code == 1 and "'INHERIT: base.yml' is not followed" in result.output

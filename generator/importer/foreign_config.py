@@ -53,6 +53,8 @@ def read_foreign_config(path: Path) -> ForeignConfig:
         raise SourceError([Problem(str(path), line, f"not valid YAML: {exc.problem}")]) from None
     if not isinstance(data, dict):
         raise SourceError([Problem(str(path), 1, "expected a mapping of keys (site_name:, nav:, ...)")])
+    if "INHERIT" in data:  # another file's settings: not read, so the import may miss its nav or extensions
+        raise KbError(f"{path}: 'INHERIT: {data['INHERIT']}' is not followed; expected a mkdocs.yml without INHERIT")
     site_url = data.get("site_url")
     nav = data.get("nav")
     return ForeignConfig(
