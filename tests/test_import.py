@@ -10,6 +10,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
+from generator.catalog import load_catalog
 from generator.importer.extensions import is_supported, supported_extensions
 from generator.importer.foreign_config import ForeignConfig
 from generator.importer.plan import PlannedPage, page_title
@@ -347,3 +348,24 @@ def test_a_config_that_inherits_another_is_refused_in_one_line(project, tmp_path
     config = write_source(tmp_path / "w", "INHERIT: base.yml\nsite_name: x\n")
     result = run_kb(project, "import", "mkdocs", str(config))
     assert result.exit_code == 1 and "'INHERIT: base.yml' is not followed" in result.output
+
+
+def test_a_second_source_with_the_same_names_never_shares_an_address(project, source, tmp_path, run_kb):
+    run_kb(project, "new", "chapter", "Home", "--book", "user")
+    other = write_source(tmp_path / "other", SOURCE_CONFIG.replace("site_name: Widget Docs", "site_name: Other"))
+    for config in (source, other):
+        assert run_kb(project, "import", "mkdocs", str(config)).exit_code == 0
+    top = sorted(p.name for p in (project / "docs/user").iterdir() if p.name != "img")
+    assert top == [
+        "01-home.md",
+        "02-home-2.md",
+        "03-setup",
+        "04-orphan.md",
+        "05-home-3.md",
+        "06-setup-2",
+        "07-orphan-2.md",
+        "index.md",
+    ]
+    catalog = load_catalog(project)
+    addresses = [page.dest_uri for page in catalog.pages if page.book == "user"]
+    assert len(addresses) == len(set(addresses)) == 14

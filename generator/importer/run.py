@@ -12,7 +12,8 @@ from slugify import slugify
 
 from ..catalog import load_catalog
 from ..errors import KbError, Problem
-from ..scaffold import next_article_id, next_order_number, next_page_ids, order_name, page_text
+from ..model import without_order_prefixes
+from ..scaffold import next_article_id, next_order_number, next_page_ids, page_text
 from .extensions import carry_extensions, extension_name
 from .foreign_config import ForeignConfig, read_foreign_config
 from .manifest import digest, load_manifest, save_manifest
@@ -123,6 +124,7 @@ def _layout(root: Path, pages: tuple[PlannedPage, ...], where: Where, previous: 
         return dests
     numbers = {where.folder: next_order_number(folder)}  # chapters and sections share the book's numbers
     sections: dict[str, str] = {}
+    used: dict[str, set[str]] = {}
     for planned in pages:  # the sections' folders first: those of pages imported before
         if planned.section and planned.source in previous:
             sections.setdefault(planned.section, previous[planned.source]["file"].rsplit("/", 1)[0])
@@ -133,7 +135,9 @@ def _layout(root: Path, pages: tuple[PlannedPage, ...], where: Where, previous: 
         parent = where.folder
         if planned.section:
             if planned.section not in sections:
-                sections[planned.section] = f"{where.folder}/{order_name(numbers[where.folder], planned.section)}"
+                sections[planned.section] = _free_name(
+                    root, where.folder, numbers[where.folder], planned.section, "", used
+                )
                 numbers[where.folder] += 1
             parent = sections[planned.section]
             index = f"{parent}/index.md"
@@ -143,9 +147,23 @@ def _layout(root: Path, pages: tuple[PlannedPage, ...], where: Where, previous: 
         if parent not in numbers:
             numbers[parent] = next_order_number(root / parent)
         title = planned.title or Path(planned.source).stem.replace("_", "-")
-        dests[planned.source] = f"{parent}/{order_name(numbers[parent], title, '.md')}"
+        dests[planned.source] = _free_name(root, parent, numbers[parent], title, ".md", used)
         numbers[parent] += 1
     return dests
+
+
+def _free_name(root: Path, parent: str, number: int, title: str, suffix: str, used: dict[str, set[str]]) -> str:
+    """parent/NN-slug[suffix], the slug made unique among the folder's addresses (its names without their
+    prefixes): a second 'Advanced' section would publish at the first one's address."""
+    if parent not in used:
+        folder = root / parent
+        names = (p.name.removesuffix(".md") for p in folder.iterdir()) if folder.is_dir() else ()
+        used[parent] = {without_order_prefixes(name) for name in names}
+    slug = slugify(title, max_length=60, word_boundary=True) or "page"
+    candidates = itertools.chain([slug], (f"{slug}-{n}" for n in itertools.count(2)))
+    name = next(s for s in candidates if s not in used[parent])
+    used[parent].add(name)
+    return f"{parent}/{number:02d}-{name}{suffix}"
 
 
 def _sections(dests: dict[str, str], pages: tuple[PlannedPage, ...]) -> dict[str, str]:
