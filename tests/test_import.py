@@ -334,7 +334,7 @@ def test_without_a_nav_files_go_in_path_order_and_folders_become_sections(projec
     assert result.exit_code == 0, result.output
     user = sorted(p.relative_to(project / "docs/user").as_posix() for p in (project / "docs/user").rglob("*.md"))
     assert user == [
-        "01-index.md",
+        "01-home.md",  # not 01-index.md, which would publish at the book's own front page's address
         "02-orphan.md",
         "03-setup/01-rollback.md",
         "03-setup/02-install.md",

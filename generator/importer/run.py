@@ -146,7 +146,8 @@ def _layout(root: Path, pages: tuple[PlannedPage, ...], where: Where, previous: 
                 continue
         if parent not in numbers:
             numbers[parent] = next_order_number(root / parent)
-        title = planned.title or Path(planned.source).stem.replace("_", "-")
+        source = Path(planned.source)  # an index.md is named for its folder: index.md is the book's own page
+        title = planned.title or (source.parent.name or "home" if source.stem == "index" else source.stem)
         dests[planned.source] = _free_name(root, parent, numbers[parent], title, ".md", used)
         numbers[parent] += 1
     return dests
