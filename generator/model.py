@@ -14,6 +14,11 @@ BOOKS = ("user", "admin", "training")
 _ORDER_PREFIX = re.compile(r"^\d+-")
 
 
+def without_order_prefixes(path: str) -> str:
+    """user/03-scheduling/01-gantt.md -> user/scheduling/gantt.md: renumbering never changes an address."""
+    return "/".join(_ORDER_PREFIX.sub("", part) for part in path.split("/"))
+
+
 @dataclass(frozen=True)
 class ContextClaim:
     id: str
@@ -63,8 +68,15 @@ class Page:
         parts = self.src_uri.split("/")
         if parts[0] == "kb":
             return self.src_uri
-        within_book = parts[1:-1] if parts[0] == "docs" else parts[2:-1]  # clients/acme/training/x.md
-        return "/".join([*within_book, _ORDER_PREFIX.sub("", parts[-1])])
+        within_book = parts[1:] if parts[0] == "docs" else parts[2:]  # clients/acme/training/x.md
+        return without_order_prefixes("/".join(within_book))
+
+    @property
+    def section(self) -> str | None:
+        """A book's section is a sub-folder of it: docs/user/03-scheduling/01-gantt.md -> '03-scheduling'."""
+        parts = self.src_uri.split("/")
+        within_book = parts[2:-1] if parts[0] == "docs" else parts[3:-1]
+        return within_book[0] if parts[0] != "kb" and within_book else None
 
     @property
     def url(self) -> str:

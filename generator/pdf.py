@@ -28,8 +28,8 @@ from .catalog import inside_sources
 from .engine_budget import time_limit
 from .errors import KbError, Problem, SourceError
 from .html_safety import SANITISER
-from .model import BOOKS, Catalog, Page, Selection
-from .select import book_pages
+from .model import BOOKS, Catalog, Page, Selection, without_order_prefixes
+from .select import book_pages, number_pages, section_titles
 from .yamlfile import parse_yaml
 
 PRINT_CSS = Path(__file__).with_name("assets") / "print.css"
@@ -138,11 +138,24 @@ def write_book_pdf(
     names, configs = markdown_extensions(config)
     converter = markdown.Markdown(extensions=names, extension_configs=configs)
     anchors = {page.dest_uri: f"ch-{page.id.lower()}" for page in chapters}
+    numbers, titles = number_pages(chapters), section_titles(chapters)
     body_pages, problems = [], []
-    number = 0
+    section = None
     for page in chapters:
-        is_intro = page.dest_uri.endswith("index.md")
-        number += 0 if is_intro else 1
+        number = numbers.get(page.src_uri)
+        is_section_index = page.section is not None and page.dest_uri.endswith("/index.md")
+        if page.section and page.section != section and not is_section_index:
+            # A section without an index.md still gets its heading, in the contents and in the book.
+            body_pages.append(
+                {
+                    "anchor": f"sec-{without_order_prefixes(page.section)}",
+                    "title": titles[page.section],
+                    "number": number.split(".")[0],
+                    "level": 1,
+                    "html": Markup(""),
+                }
+            )
+        section = page.section
         converter.reset()
         with time_limit(page.dest_uri):
             content = _localise(converter.convert(rendered[page.src_uri]), page, anchors, docs_dir, problems)
@@ -153,7 +166,8 @@ def write_book_pdf(
             {
                 "anchor": anchors[page.dest_uri],
                 "title": _text(heading.group(1)) if heading else page.title,
-                "number": None if is_intro else number,
+                "number": number,
+                "level": 2 if number and "." in number else 1,
                 "html": Markup(content),
             }
         )

@@ -14,7 +14,7 @@ import jinja2
 
 from .errors import Problem
 from .links import Link, is_internal, relative_url, resolve, rewrite_links, with_url
-from .model import BOOKS, Catalog, Page, Selection
+from .model import BOOKS, Catalog, Page, Selection, without_order_prefixes
 from .portal.drafts import as_text
 from .select import chapter_numbers
 from .template_budget import BudgetedEnvironment, BudgetExceeded
@@ -87,7 +87,7 @@ def make_environment(catalog: Catalog, client: str | None) -> BudgetedEnvironmen
 _EXPRESSION_ERRORS = (ArithmeticError, ValueError, TypeError, LookupError, MemoryError, RecursionError)
 
 
-def render_page(env: BudgetedEnvironment, page: Page, chapter: int | None = None) -> str:
+def render_page(env: BudgetedEnvironment, page: Page, chapter: str | None = None) -> str:
     """The page's body with its template evaluated; raises TemplateProblem-bearing Problem on mistakes.
     A book chapter also gets `{{ chapter }}`, its number in this build (a client's book may have fewer)."""
     body = only_blocks(page, env.globals["client"]) if "/// only" in page.body else page.body
@@ -242,5 +242,6 @@ def render_selection(
 
 
 def asset_dest(src_uri: str) -> str:
-    """Pictures keep their place beside the pages: docs/user/images/a.svg -> user/images/a.svg."""
-    return src_uri.removeprefix("docs/")
+    """Pictures keep their place beside the pages: docs/user/images/a.svg -> user/images/a.svg, and in a
+    section docs/user/03-scheduling/images/a.svg -> user/scheduling/images/a.svg, as its pages go."""
+    return without_order_prefixes(src_uri.removeprefix("docs/")) if src_uri.startswith("docs/") else src_uri

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .links import find_links, is_internal, resolve
-from .model import Catalog, Page, Selection, Target
+from .model import Catalog, Page, Selection, Target, without_order_prefixes
 
 
 def is_selected(page: Page, target: Target) -> bool:
@@ -37,17 +37,53 @@ def select(catalog: Catalog, target: Target) -> Selection:
 
 
 def book_pages(selection: Selection, book: str) -> list[Page]:
-    """A book's pages in reading order: its index page, then the chapters by their NN- file prefix. A
-    client's own chapter (clients/<slug>/<book>/NN-*.md) takes its place among them by that number."""
+    """A book's pages in reading order: its index page, then the chapters by their NN- file prefix, a
+    section's (a sub-folder's) pages at the folder's place, its index.md first. A client's own chapter
+    (clients/<slug>/<book>/NN-*.md) takes its place among them by that number."""
     pages = [page for page in selection.pages if page.book == book]
-    return sorted(pages, key=lambda p: (p.dest_uri != f"{book}/index.md", p.src_uri.rsplit("/", 1)[-1], p.src_uri))
+    return sorted(pages, key=lambda p: (_within_book(p), p.src_uri))
 
 
-def chapter_numbers(selection: Selection, books: tuple[str, ...]) -> dict[str, int]:
+def _within_book(page: Page) -> tuple[str, ...]:
+    """docs/user/03-scheduling/01-gantt.md -> ('03-scheduling', '01-gantt.md'); an index.md sorts first."""
+    parts = page.src_uri.split("/")[2 if page.src_uri.startswith("docs/") else 3 :]
+    return tuple("" if part == "index.md" else part for part in parts)
+
+
+def number_pages(pages: list[Page]) -> dict[str, str]:
+    """{src_uri: '3' or '3.1'} for a book's pages in reading order (book_pages), its index page left out:
+    a chapter or a section takes the next number; a section's pages are numbered within it, and its
+    index.md, when it has one, carries the section's number."""
+    numbers, chapter, within, section = {}, 0, 0, None
+    for page in pages:
+        if _within_book(page) == ("",):
+            continue
+        if page.section is None or page.section != section:
+            chapter, within, section = chapter + 1, 0, page.section
+        if page.section is None or _within_book(page)[-1] == "":
+            numbers[page.src_uri] = str(chapter)
+        else:
+            within += 1
+            numbers[page.src_uri] = f"{chapter}.{within}"
+    return numbers
+
+
+def section_titles(pages: list[Page]) -> dict[str, str]:
+    """{section folder: title}: the title of the section's index.md, else the folder's name without its
+    order prefix ('03-getting-started' -> 'Getting started')."""
+    titles = {}
+    for page in pages:
+        if page.section and _within_book(page)[-1] == "":
+            titles[page.section] = page.title
+        elif page.section and page.section not in titles:
+            titles[page.section] = without_order_prefixes(page.section).replace("-", " ").capitalize()
+    return titles
+
+
+def chapter_numbers(selection: Selection, books: tuple[str, ...]) -> dict[str, str]:
     """{src_uri: chapter number} for every book's chapters (not their index pages), counted per book in
     this target: a chapter left out for a client does not leave a gap in the numbering."""
     numbers = {}
     for book in books:
-        chapters = [p for p in book_pages(selection, book) if p.dest_uri != f"{book}/index.md"]
-        numbers.update({page.src_uri: number for number, page in enumerate(chapters, start=1)})
+        numbers.update(number_pages(book_pages(selection, book)))
     return numbers

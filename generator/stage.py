@@ -16,7 +16,7 @@ from .html_safety import SANITISER
 from .model import BOOKS, Catalog, ClientProfile, Page, Selection
 from .portal.drafts import as_text
 from .render import asset_dest
-from .select import book_pages, chapter_numbers
+from .select import book_pages, chapter_numbers, section_titles
 from .yamlfile import parse_yaml
 
 BOOK_TITLES = {"user": "User Manual", "admin": "Administrator Guide", "training": "Training"}
@@ -118,7 +118,7 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _front_matter(page: Page, chapter: int | None) -> str:
+def _front_matter(page: Page, chapter: str | None) -> str:
     """The staged page's meta for the theme: written with a YAML dumper, never pasted text."""
     meta = {"title": _html_text(page.title), "kb_id": page.id, "kb_type": page.type, "kb_confidence": page.confidence}
     if chapter:
@@ -197,13 +197,30 @@ def build_nav(catalog: Catalog, selection: Selection) -> list:
     numbers = chapter_numbers(selection, BOOKS)
     for book in BOOKS:
         pages = book_pages(selection, book)
-        entries = [
-            {f"{numbers[p.src_uri]}. {_html_text(p.title)}": p.dest_uri} if p.src_uri in numbers else p.dest_uri
-            for p in pages
-        ]
         if pages:
-            nav.append({BOOK_TITLES[book]: entries})
+            nav.append({BOOK_TITLES[book]: _book_nav(pages, numbers)})
     return nav
+
+
+def _book_nav(pages: list[Page], numbers: dict[str, str]) -> list:
+    """A book's chapters in order; a section is a group of its own, its index.md (if any) the group's page."""
+    titles = section_titles(pages)
+    entries: list = []
+    group: list = []
+    section = None
+    for page in pages:
+        entry = page.dest_uri
+        if page.src_uri in numbers and not (page.section and page.dest_uri.endswith("/index.md")):
+            entry = {f"{numbers[page.src_uri]}. {_html_text(page.title)}": page.dest_uri}
+        if page.section is None:
+            entries.append(entry)
+        else:
+            if page.section != section:
+                group = []
+                entries.append({f"{numbers[page.src_uri].split('.')[0]}. {_html_text(titles[page.section])}": group})
+            group.append(entry)
+        section = page.section
+    return entries
 
 
 def _group_by_type(pages: list[Page]) -> dict[str, list[Page]]:
