@@ -80,18 +80,26 @@ def _scan(body: str):
             yield payload
 
 
-def _pieces(body: str):
-    """Split into ('text', str) and ('link', (Link, original markdown)) pieces, in order."""
+def fenced_lines(body: str):
+    """Each line of `body` with its number and whether it belongs to fenced code (its fences included)."""
     fence = None
     for number, line in enumerate(body.splitlines(keepends=True), start=1):
         opener = _FENCE.match(line)
         if fence:
-            yield "text", line
             if opener and opener.group(1)[0] == fence[0] and len(opener.group(1)) >= len(fence):
                 fence = None
-            continue
-        if opener:
+            yield number, line, True
+        elif opener:
             fence = opener.group(1)
+            yield number, line, True
+        else:
+            yield number, line, False
+
+
+def _pieces(body: str):
+    """Split into ('text', str) and ('link', (Link, original markdown)) pieces, in order."""
+    for number, line, in_code in fenced_lines(body):
+        if in_code:
             yield "text", line
             continue
         ref = _REFDEF.match(line)

@@ -18,6 +18,7 @@ from .model import BOOKS, Catalog, Page, Selection
 from .portal.drafts import as_text
 from .select import chapter_numbers
 from .template_budget import BudgetedEnvironment, BudgetExceeded
+from .template_source import NO_COMMENT_END, NO_COMMENT_START, set_code_aside
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ def make_environment(catalog: Catalog, client: str | None) -> BudgetedEnvironmen
         autoescape=False,
         keep_trailing_newline=True,
         loader=jinja2.FunctionLoader(lambda name: None),
+        comment_start_string=NO_COMMENT_START,  # `{#id}` is a heading's attribute list, not a comment
+        comment_end_string=NO_COMMENT_END,
     )
     product = catalog.product
     terms = dict(product.terms)
@@ -91,13 +94,16 @@ def render_page(env: BudgetedEnvironment, page: Page, chapter: int | None = None
     """The page's body with its template evaluated; raises TemplateProblem-bearing Problem on mistakes.
     A book chapter also gets `{{ chapter }}`, its number in this build (a client's book may have fewer)."""
     body = only_blocks(page, env.globals["client"]) if "/// only" in page.body else page.body
+    if "{{" not in body and "{%" not in body:
+        return body  # nothing to evaluate: skip compiling a template
+    source, put_back = set_code_aside(body)
     try:
-        if not any(mark in body for mark in ("{{", "{%", "{#")):
-            return body  # nothing to evaluate: skip compiling a template
         env.start_page()
-        return env.render_budgeted(body, **({"chapter": chapter} if chapter else {}))
+        return put_back(env.render_budgeted(source, **({"chapter": chapter} if chapter else {})))
     except jinja2.TemplateSyntaxError as exc:
-        raise _problem(page, exc.lineno, f"template syntax: {exc.message}") from None
+        raise _problem(page, exc.lineno, f"template syntax: {exc.message}; {_LITERAL_HINT}") from None
+    except jinja2.UndefinedError as exc:
+        raise _problem(page, _template_line(exc), f"template: {exc.message}; {_LITERAL_HINT}") from None
     except jinja2.TemplateNotFound as exc:
         raise _problem(
             page, _template_line(exc), "template: pages cannot include, import or extend other files"
@@ -108,6 +114,13 @@ def render_page(env: BudgetedEnvironment, page: Page, chapter: int | None = None
         raise _problem(page, _template_line(exc), f"template: {exc}") from None
     except _EXPRESSION_ERRORS as exc:
         raise _problem(page, _template_line(exc), f"template: {_describe(exc)}") from None
+
+
+# What to write instead, for braces that were never meant as a template.
+_LITERAL_HINT = (
+    "if the braces are meant as text, put them in `code` or between {% raw %} and {% endraw %}; "
+    "variables are product.*, client.*, term(\"word\") and, in book chapters, chapter"
+)
 
 
 def _describe(exc: BaseException) -> str:
