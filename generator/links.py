@@ -1,7 +1,9 @@
 """Find the links and images in a page's markdown, resolve them to sources, and rewrite them.
 
 A regex scan rather than a markdown parse, because errors must name the line, and the scan must run on
-sources that do not build yet. Fenced code and inline code are skipped."""
+sources that do not build yet. Fenced code and inline code are skipped; inline links are looked for in each
+paragraph, so that link text may wrap; footnotes (`[^1]: ...`) and abbreviations (`*[HTML]: ...`) are not
+reference definitions."""
 
 from __future__ import annotations
 
@@ -20,7 +22,9 @@ _INLINE = re.compile(
     r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*+\])*+)\]"
     r"\(\s*+<?(?P<url>(?:[^)\s>\]]|\](?!\())*+)>?(?:\s++(?:\"[^\"]*+\"|'[^']*+'))?\s*+\)"
 )
-_REFDEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<url>[^\s>]+)>?")
+# A reference definition, also indented in an admonition or a list; `[^1]: text` is a footnote, not a link
+# (its text is scanned like any other), and `*[HTML]: ...` an abbreviation.
+_REFDEF = re.compile(r"^\s*+\[(?!\^)[^\]]+\]:\s*<?(?P<url>[^\s>]+)>?")
 _EXTERNAL = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#|/)", re.IGNORECASE)
 
 
@@ -97,21 +101,32 @@ def fenced_lines(body: str):
 
 
 def _pieces(body: str):
-    """Split into ('text', str) and ('link', (Link, original markdown)) pieces, in order."""
+    """Split into ('text', str) and ('link', (Link, original markdown)) pieces, in order. Inline links are
+    looked for in each paragraph (lines up to a blank line, code or a definition) so that link text may wrap."""
+    paragraph: list[str] = []
+    first = 0
     for number, line, in_code in fenced_lines(body):
-        if in_code:
-            yield "text", line
+        ref = None if in_code else _REFDEF.match(line)
+        if in_code or ref or not line.strip():
+            if paragraph:
+                yield from _inline_pieces("".join(paragraph), first)
+                paragraph = []
+            if ref:  # the whole line is the link's original markdown
+                yield "link", (Link(number, ref.group("url"), False, ref.start("url")), line)
+            else:
+                yield "text", line
             continue
-        ref = _REFDEF.match(line)
-        if ref:  # the whole line is the link's original markdown
-            yield "link", (Link(number, ref.group("url"), False, ref.start("url")), line)
-            continue
-        yield from _inline_pieces(line, number)
+        if not paragraph:
+            first = number
+        paragraph.append(line)
+    if paragraph:
+        yield from _inline_pieces("".join(paragraph), first)
 
 
 def code_spans(line: str) -> list[tuple[int, int]]:
-    """Where inline code is: a run of backticks up to the next run of the same length (CommonMark); a run
-    with no partner is plain text. Each run is looked at once, so a line of backticks takes linear time."""
+    """Where inline code is, in a line or a paragraph: a run of backticks up to the next run of the same
+    length (CommonMark); a run with no partner is plain text. Each run is looked at once, so a line of
+    backticks takes linear time."""
     runs = [match.span() for match in _BACKTICKS.finditer(line)]
     later_of_length: dict[int, list[int]] = {}  # run length -> indices of such runs, last first
     for index in range(len(runs) - 1, -1, -1):
@@ -131,15 +146,17 @@ def code_spans(line: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _inline_pieces(line: str, number: int):
-    code = code_spans(line)  # in order, and so are the matches: one pass over both
+def _inline_pieces(text: str, number: int):
+    """The links of a paragraph starting on line `number`, each with the line its markdown starts on."""
+    code = code_spans(text)  # in order, and so are the matches: one pass over both
     position = span = 0
-    for match in _INLINE.finditer(line):
+    for match in _INLINE.finditer(text):
         while span < len(code) and code[span][1] <= match.start():
             span += 1
         if span < len(code) and code[span][0] <= match.start():
             continue
-        yield "text", line[position : match.start()]
+        yield "text", text[position : match.start()]
+        number += text.count("\n", position, match.start())
         link = Link(
             number,
             match.group("url"),
@@ -148,5 +165,6 @@ def _inline_pieces(line: str, number: int):
             match.group("text"),
         )
         yield "link", (link, match.group(0))
+        number += match.group(0).count("\n")
         position = match.end()
-    yield "text", line[position:]
+    yield "text", text[position:]
