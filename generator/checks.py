@@ -127,16 +127,16 @@ def check_templates(catalog: Catalog) -> list[Problem]:
     term a client lacks, a misspelt variable or a bad `/// only` block is found before anyone builds that
     client. Each problem once, with the targets it occurs in; a page past its time budget is not evaluated
     again for the other targets (a minute of waiting per client, for the same problem)."""
-    from .render import render_selection
+    from .render import render_selection, render_titles
     from .select import select
     from .template_budget import OVER_TIME
 
     found: dict[Problem, list[str]] = {}
     too_slow: set[str] = set()
     for target in every_target(catalog):
-        selection = select(catalog, target)
+        selection, title_problems = render_titles(catalog, select(catalog, target))
         selection = dataclasses.replace(selection, pages=tuple(p for p in selection.pages if p.src_uri not in too_slow))
-        for problem in render_selection(catalog, selection)[1]:
+        for problem in title_problems + render_selection(catalog, selection)[1]:
             found.setdefault(problem, []).append(target.name)
             if problem.message.startswith(f"template: {OVER_TIME}"):
                 too_slow.add(problem.path)

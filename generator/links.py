@@ -25,6 +25,9 @@ _INLINE = re.compile(
 # A reference definition, also indented in an admonition or a list; `[^1]: text` is a footnote, not a link
 # (its text is scanned like any other), and `*[HTML]: ...` an abbreviation.
 _REFDEF = re.compile(r"^\s*+\[(?!\^)[^\]]+\]:\s*<?(?P<url>[^\s>]+)>?")
+# Pictures in HTML (raw HTML blocks, md_in_html): `<img src>`, `<source srcset>` (and `<img srcset>`).
+_PICTURE_TAG = re.compile(r"<(?:img|source)\b[^<>]*+>", re.IGNORECASE)
+_PICTURE_ATTRIBUTE = re.compile(r"\s(src|srcset)\s*+=\s*+(?:\"([^\"]*+)\"|'([^']*+)')", re.IGNORECASE)
 _EXTERNAL = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#|/)", re.IGNORECASE)
 
 
@@ -34,7 +37,7 @@ class Link:
     url: str
     is_image: bool
     url_at: int  # where the URL starts within the link's original markdown
-    text: str | None = None  # the link text of an inline link; None for a reference definition
+    text: str | None = None  # the link text of an inline link; None for a reference definition, '' in HTML
 
 
 def find_links(body: str) -> list[Link]:
@@ -155,7 +158,7 @@ def _inline_pieces(text: str, number: int):
             span += 1
         if span < len(code) and code[span][0] <= match.start():
             continue
-        yield "text", text[position : match.start()]
+        yield from _html_pictures(text[position : match.start()], number)
         number += text.count("\n", position, match.start())
         link = Link(
             number,
@@ -167,4 +170,33 @@ def _inline_pieces(text: str, number: int):
         yield "link", (link, match.group(0))
         number += match.group(0).count("\n")
         position = match.end()
+    yield from _html_pictures(text[position:], number)
+
+
+def _html_pictures(text: str, number: int):
+    """Text with the URLs of its HTML pictures as links (the URL alone is the link's markdown), outside code."""
+    code = code_spans(text) if "`" in text else []
+    position = span = counted = 0
+    for tag in _PICTURE_TAG.finditer(text):
+        while span < len(code) and code[span][1] <= tag.start():
+            span += 1
+        if span < len(code) and code[span][0] <= tag.start():
+            continue
+        for attribute in _PICTURE_ATTRIBUTE.finditer(tag.group(0)):
+            group = 2 if attribute.group(2) is not None else 3
+            value_at = tag.start() + attribute.start(group)
+            value = attribute.group(group)
+            candidates = value.split(",") if attribute.group(1).lower() == "srcset" else [value]
+            offset = 0
+            for candidate in candidates:
+                url = candidate.strip().split(" ")[0] if candidate.strip() else ""
+                start = value_at + offset + candidate.find(url) if url else -1
+                offset += len(candidate) + 1
+                if not url:
+                    continue
+                yield "text", text[position:start]
+                number += text.count("\n", counted, start)
+                counted = start
+                yield "link", (Link(number, url, True, 0, ""), url)
+                position = start + len(url)
     yield "text", text[position:]

@@ -5,6 +5,7 @@ and reach the page as text (escaped for markdown and HTML), never as markup."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import traceback
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 import jinja2
 
+from .anchors import check_anchors, page_anchors, toc_separator, with_stable_heading_ids
 from .errors import Problem
 from .links import Link, is_internal, relative_url, resolve, rewrite_links, with_url
 from .model import BOOKS, Catalog, Page, Selection
@@ -90,37 +92,95 @@ def make_environment(catalog: Catalog, client: str | None) -> BudgetedEnvironmen
 _EXPRESSION_ERRORS = (ArithmeticError, ValueError, TypeError, LookupError, MemoryError, RecursionError)
 
 
-def render_page(env: BudgetedEnvironment, page: Page, chapter: int | None = None) -> str:
+def render_page(
+    env: BudgetedEnvironment,
+    page: Page,
+    chapter: int | None = None,
+    public: BudgetedEnvironment | None = None,
+    separator: str = "-",
+) -> str:
     """The page's body with its template evaluated; raises TemplateProblem-bearing Problem on mistakes.
-    A book chapter also gets `{{ chapter }}`, its number in this build (a client's book may have fewer)."""
+    A book chapter also gets `{{ chapter }}`, its number in this build (a client's book may have fewer).
+    Headings made by a template keep the id of their public words (`public`: the public site's
+    environment, when `env` is a client's; see anchors.py)."""
     body = only_blocks(page, env.globals["client"]) if "/// only" in page.body else page.body
     if "{{" not in body and "{%" not in body:
         return body  # nothing to evaluate: skip compiling a template
-    source, put_back = set_code_aside(body)
+    context = {"chapter": chapter} if chapter else {}
+    body = with_stable_heading_ids(body, lambda text: _public_words(public or env, text, context), separator)
+    return _evaluate(env, page, body, context, lambda line: page.body_line + (line or 1) - 1)
+
+
+def render_title(env: BudgetedEnvironment, page: Page, chapter: int | None = None) -> str:
+    """The page's `title:` with its template evaluated (`{{ term("project") }}`), for this target."""
+    if "{{" not in page.title and "{%" not in page.title:
+        return page.title
+    context = {"chapter": chapter} if chapter else {}
+    return _evaluate(env, page, page.title, context, lambda line: page.line_of("title"), "'title': ")
+
+
+def render_titles(catalog: Catalog, selection: Selection) -> tuple[Selection, list[Problem]]:
+    """The selection with every page's title rendered for its target (nav, page title, contents, search and
+    PDF then show the target's words), plus the problems found."""
+    env = make_environment(catalog, selection.target.client)
+    chapters = chapter_numbers(selection, BOOKS)
+    pages, problems = [], []
+    for page in selection.pages:
+        try:
+            pages.append(dataclasses.replace(page, title=render_title(env, page, chapters.get(page.src_uri))))
+        except RenderError as exc:
+            problems.append(exc.problem)
+            pages.append(page)
+    return dataclasses.replace(selection, pages=tuple(pages)), problems
+
+
+def _evaluate(
+    env: BudgetedEnvironment,
+    page: Page,
+    text: str,
+    context: dict,
+    file_line: Callable[[int | None], int],
+    what: str = "",
+) -> str:
+    """`text` (a page's body or title) evaluated with its code set aside; mistakes raised as RenderError at
+    file_line(the template's line)."""
+
+    def problem(line: int | None, message: str) -> RenderError:
+        return _problem(page, file_line(line), what + message)
+
+    source, put_back = set_code_aside(text)
     try:
         env.start_page()
-        return put_back(env.render_budgeted(source, **({"chapter": chapter} if chapter else {})))
+        return put_back(env.render_budgeted(source, **context))
     except jinja2.TemplateSyntaxError as exc:
-        raise _problem(page, exc.lineno, f"template syntax: {exc.message}; {_LITERAL_HINT}") from None
+        raise problem(exc.lineno, f"template syntax: {exc.message}; {_LITERAL_HINT}") from None
     except jinja2.UndefinedError as exc:
-        raise _problem(page, _template_line(exc), f"template: {exc.message}; {_LITERAL_HINT}") from None
+        raise problem(_template_line(exc), f"template: {exc.message}; {_LITERAL_HINT}") from None
     except jinja2.TemplateNotFound as exc:
-        raise _problem(
-            page, _template_line(exc), "template: pages cannot include, import or extend other files"
-        ) from None
+        raise problem(_template_line(exc), "template: pages cannot include, import or extend other files") from None
     except jinja2.TemplateError as exc:
-        raise _problem(page, _template_line(exc), f"template: {exc.message}") from None
+        raise problem(_template_line(exc), f"template: {exc.message}") from None
     except (TemplateProblem, BudgetExceeded) as exc:
-        raise _problem(page, _template_line(exc), f"template: {exc}") from None
+        raise problem(_template_line(exc), f"template: {exc}") from None
     except _EXPRESSION_ERRORS as exc:
-        raise _problem(page, _template_line(exc), f"template: {_describe(exc)}") from None
+        raise problem(_template_line(exc), f"template: {_describe(exc)}") from None
 
 
 # What to write instead, for braces that were never meant as a template.
 _LITERAL_HINT = (
     "if the braces are meant as text, put them in `code` or between {% raw %} and {% endraw %}; "
-    "variables are product.*, client.*, term(\"word\") and, in book chapters, chapter"
+    'variables are product.*, client.*, term("word") and, in book chapters, chapter'
 )
+
+
+def _public_words(public: BudgetedEnvironment, heading: str, context: dict) -> str | None:
+    """A heading's text as the public site shows it; None when it is not a valid template (the page's own
+    render reports that, at its line)."""
+    try:
+        public.start_page()
+        return public.render_budgeted(heading, **context)
+    except (jinja2.TemplateError, TemplateProblem, BudgetExceeded, *_EXPRESSION_ERRORS):
+        return None
 
 
 def _describe(exc: BaseException) -> str:
@@ -161,24 +221,30 @@ def only_blocks(page: Page, reader: ReaderView) -> str:
                 lines[start : index + 1] = [""] * (index + 1 - start)
     for start, _, keep in stack:
         if keep is not None:
-            raise _problem(page, start + 1, "'/// only' block is not closed; expected a line '///' after its content")
+            raise _problem(
+                page, page.body_line + start, "'/// only' block is not closed; expected a line '///' after its content"
+            )
     return "\n".join(lines)
 
 
 def _condition(page: Page, index: int, reader: ReaderView, args: str) -> bool:
     found = _CONDITION.match(args.strip())
     if not found:
-        raise _problem(page, index + 1, f"'/// only | {args}': expected 'module=NAME[,NAME]' or 'client=SLUG[,SLUG]'")
+        raise _problem(
+            page, page.body_line + index, f"'/// only | {args}': expected 'module=NAME[,NAME]' or 'client=SLUG[,SLUG]'"
+        )
     key, values = found.group(1), [v.strip() for v in found.group(2).split(",") if v.strip()]
     if key == "module":
         try:
             return any(reader.licenses(module) for module in values)
         except TemplateProblem as exc:
-            raise _problem(page, index + 1, f"'/// only': {exc}") from None
+            raise _problem(page, page.body_line + index, f"'/// only': {exc}") from None
     unknown = [v for v in values if v not in reader._known_clients]
     if unknown:
         expected = ", ".join(sorted(reader._known_clients))
-        raise _problem(page, index + 1, f"'/// only': unknown client {unknown[0]!r}; expected one of {expected}")
+        raise _problem(
+            page, page.body_line + index, f"'/// only': unknown client {unknown[0]!r}; expected one of {expected}"
+        )
     return reader.slug in values
 
 
@@ -192,10 +258,10 @@ class RenderError(Exception):
 _VIEW_NAMES = {f"'{__name__}.ReaderView object'": "client", f"'{__name__}.ProductView object'": "product"}
 
 
-def _problem(page: Page, line: int | None, message: str) -> RenderError:
+def _problem(page: Page, line: int, message: str) -> RenderError:
     for internal, name in _VIEW_NAMES.items():
         message = message.replace(internal, name)
-    return RenderError(Problem(page.src_uri, page.body_line + (line or 1) - 1, message))
+    return RenderError(Problem(page.src_uri, line, message))
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -243,14 +309,27 @@ def render_selection(
     dest_of = {page.src_uri: page.dest_uri for page in selection.pages}
     dest_of.update({asset: asset_dest(asset) for asset in selection.assets})
     chapters = chapter_numbers(selection, BOOKS)
-    rendered, problems = {}, []
+    public = make_environment(catalog, None) if selection.target.client else env
+    separator = toc_separator(catalog.root)
+    bodies, problems = {}, []
     for page in selection.pages:
         try:
-            body = render_page(env, page, chapters.get(page.src_uri))
-            rendered[page.src_uri] = point_links(page, body, selection, dest_of)
+            bodies[page.src_uri] = render_page(env, page, chapters.get(page.src_uri), public, separator)
         except RenderError as exc:
             problems.append(exc.problem)
         progress(page)
+    anchors: dict[str, set[str]] = {}
+
+    def anchors_of(src_uri: str) -> set[str]:
+        if src_uri not in anchors:
+            anchors[src_uri] = page_anchors(bodies[src_uri], separator)
+        return anchors[src_uri]
+
+    rendered = {}
+    for page in selection.pages:
+        if page.src_uri in bodies:  # anchors are checked in this target's words, after every page rendered
+            problems += check_anchors(page, bodies[page.src_uri], bodies, anchors_of)
+            rendered[page.src_uri] = point_links(page, bodies[page.src_uri], selection, dest_of)
     return rendered, problems
 
 

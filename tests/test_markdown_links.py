@@ -10,9 +10,7 @@ from generator.model import SITE
 from generator.render import render_selection
 from generator.select import select
 
-ARTICLE = (
-    "---\nid: KB-0100\ntitle: Links\nsummary: S.\ntype: faq\nmodule: scheduling\nconfidence: validated\n---\n\n"
-)
+ARTICLE = "---\nid: KB-0100\ntitle: Links\nsummary: S.\ntype: faq\nmodule: scheduling\nconfidence: validated\n---\n\n"
 BODY_LINE = 10  # the file line of the body's first line in ARTICLE
 
 

@@ -14,9 +14,7 @@ from generator.model import SITE
 from generator.render import make_environment, render_page
 from generator.template_source import set_code_aside
 
-ARTICLE = (
-    "---\nid: KB-0100\ntitle: Braces\nsummary: S.\ntype: faq\nmodule: scheduling\nconfidence: validated\n---\n\n"
-)
+ARTICLE = "---\nid: KB-0100\ntitle: Braces\nsummary: S.\ntype: faq\nmodule: scheduling\nconfidence: validated\n---\n\n"
 
 LITERAL = {
     "fenced code": "```yaml\nimage: {{ .Values.image }}\n{% if x %}\n```\n",
