@@ -6,6 +6,7 @@ and reach the page as text (escaped for markdown and HTML), never as markup."""
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 import traceback
 from collections.abc import Callable
@@ -281,6 +282,8 @@ def point_links(page: Page, body: str, selection: Selection, dest_of: dict[str, 
         if not is_internal(link.url):
             return None
         target, anchor = resolve(page.src_uri, link.url)
+        if target in dest_of and link.text == "":  # raw HTML, which the engine leaves as it is: from the address
+            return with_url(link, original, posixpath.relpath(dest_of[target], page.url or ".") + anchor)
         if target in dest_of:
             return with_url(link, original, relative_url(page.dest_uri, dest_of[target]) + anchor)
         if target in selection.excluded:
