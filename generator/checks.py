@@ -10,6 +10,7 @@ from .headings import atx_headings
 from .html_safety import check_page_html
 from .links import find_links, is_internal, resolve
 from .model import Catalog, Page
+from .snippets import check_snippets
 
 
 def check_catalog(catalog: Catalog) -> list[Problem]:
@@ -20,6 +21,7 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
     problems += _check_references(catalog)
     problems += check_contexts(catalog, every_target(catalog))
     problems += _check_links(catalog)
+    problems += check_snippets(catalog)
     problems += _check_kcs_sections(catalog.pages)
     problems += [problem for page in catalog.pages for problem in check_page_html(page)]
     return sorted(set(problems))

@@ -20,6 +20,7 @@ from .links import Link, is_internal, relative_url, resolve, rewrite_links, with
 from .model import BOOKS, Catalog, Page, Selection
 from .portal.drafts import as_text
 from .select import chapter_numbers
+from .snippets import expand_snippets
 from .template_budget import BudgetedEnvironment, BudgetExceeded
 from .template_source import NO_COMMENT_END, NO_COMMENT_START, set_code_aside
 
@@ -99,11 +100,14 @@ def render_page(
     chapter: int | None = None,
     public: BudgetedEnvironment | None = None,
     separator: str = "-",
+    snippets: dict[str, str] | None = None,
 ) -> str:
-    """The page's body with its template evaluated; raises TemplateProblem-bearing Problem on mistakes.
-    A book chapter also gets `{{ chapter }}`, its number in this build (a client's book may have fewer).
+    """The page's body with its snippets included (snippets.py) and its template evaluated; raises
+    TemplateProblem-bearing Problem on mistakes. A book chapter also gets `{{ chapter }}`, its number in
+    this build (a client's book may have fewer).
     Headings made by a template keep the id of their public words (`public`: the public site's
     environment, when `env` is a client's; see anchors.py)."""
+    page = dataclasses.replace(page, body=expand_snippets(page, snippets)) if snippets else page
     body = only_blocks(page, env.globals["client"]) if "/// only" in page.body else page.body
     if "{{" not in body and "{%" not in body:
         return body  # nothing to evaluate: skip compiling a template
@@ -317,7 +321,8 @@ def render_selection(
     bodies, problems = {}, []
     for page in selection.pages:
         try:
-            bodies[page.src_uri] = render_page(env, page, chapters.get(page.src_uri), public, separator)
+            chapter = chapters.get(page.src_uri)
+            bodies[page.src_uri] = render_page(env, page, chapter, public, separator, catalog.snippets)
         except RenderError as exc:
             problems.append(exc.problem)
         progress(page)
