@@ -114,14 +114,16 @@ def page_anchors(markdown: str, separator: str = "-") -> set[str]:
 def with_stable_heading_ids(markdown: str, public_words: Callable[[str], str | None], separator: str = "-") -> str:
     """Headings whose text holds a template get `{ #id }`, the id of their public words (public_words
     renders a heading's text for the public site; None when it cannot), unless they have an id already."""
-    out = []
+    out: list[str] = []
+    given: set[str] = set()  # two headings with the same public words get _1, as toc numbers its own
     for _, line, in_code in fenced_lines(markdown):
         if not in_code and line.startswith("#") and "{{" in line and atx_headings(line.rstrip("\n")):
             text = atx_headings(line.rstrip("\n"))[0][1]
             words = None if _trailing_attributes(text)[1] else public_words(text)
             if words is not None:
                 ending = line[len(line.rstrip("\n")) :]
-                line = f"{line.rstrip()} {{ #{slugify(heading_words(words), separator)} }}{ending}"
+                stable = unique(slugify(heading_words(words), separator), given)
+                line = f"{line.rstrip()} {{ #{stable} }}{ending}"
         out.append(line)
     return "".join(out)
 

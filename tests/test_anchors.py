@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from generator.anchors import page_anchors
+from generator.anchors import page_anchors, with_stable_heading_ids
 from generator.build import build_target
 from generator.catalog import load_catalog
 from generator.checks import check_templates
@@ -84,3 +84,10 @@ def test_a_heading_only_some_targets_have_is_a_broken_anchor_in_the_others(make_
         "kb/scheduling/anchors.md:14: broken anchor '#budget-lines': this page has no heading or id "
         "'budget-lines'; expected a heading's id or an explicit {#id} (building client-acme)"
     ]
+
+
+def test_two_headings_with_the_same_template_get_distinct_ids():
+    text = '## A {{ term("project") }}\n\n## A {{ term("project") }}\n'
+    assert with_stable_heading_ids(text, lambda heading: "A project") == (
+        '## A {{ term("project") }} { #a-project }\n\n## A {{ term("project") }} { #a-project_1 }\n'
+    )
