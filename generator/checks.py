@@ -8,7 +8,7 @@ from .contexts import check_contexts, every_target
 from .errors import Problem
 from .headings import atx_headings
 from .html_safety import check_page_html
-from .links import find_links, is_internal, resolve
+from .links import find_links, is_internal, resolve, undefined_references
 from .model import Catalog, Page
 from .snippets import check_snippets
 
@@ -98,6 +98,16 @@ def _check_links(catalog: Catalog) -> list[Problem]:
                         f"broken {what} '{link.url}'; expected a file under kb/ or docs/",
                     )
                 )
+        for line, label in undefined_references(page.body):
+            problems.append(
+                Problem(
+                    page.src_uri,
+                    page.body_line + line - 1,
+                    f"reference link '[...][{label}]': the page has no definition '[{label}]: address'; "
+                    "it shows as text",
+                    severity="warning",
+                )
+            )
     return problems
 
 

@@ -24,7 +24,9 @@ _INLINE = re.compile(
 )
 # A reference definition, also indented in an admonition or a list; `[^1]: text` is a footnote, not a link
 # (its text is scanned like any other), and `*[HTML]: ...` an abbreviation.
-_REFDEF = re.compile(r"^\s*+\[(?!\^)[^\]]+\]:\s*<?(?P<url>[^\s>]+)>?")
+_REFDEF = re.compile(r"^\s*+\[(?P<label>(?!\^)[^\]]+)\]:\s*<?(?P<url>[^\s>]+)>?")
+# `[text][label]`: a reference link, whose URL is in the page's definition of `label`.
+_REFERENCE = re.compile(r"(?<![\]\\])\[(?:[^\[\]]|\[[^\[\]]*+\])*+\]\[(?P<label>[^\[\]^][^\[\]]*+)\]")
 # Pictures in HTML (raw HTML blocks, md_in_html): `<img src>`, `<source srcset>` (and `<img srcset>`).
 _PICTURE_TAG = re.compile(r"<(?:img|source)\b[^<>]*+>", re.IGNORECASE)
 _PICTURE_ATTRIBUTE = re.compile(r"\s(src|srcset)\s*+=\s*+(?:\"([^\"]*+)\"|'([^']*+)')", re.IGNORECASE)
@@ -56,6 +58,29 @@ def rewrite_links(body: str, replace: Callable[[Link, str], str | None]) -> str:
             new = replace(link, original)
             out.append(original if new is None else new)
     return "".join(out)
+
+
+def undefined_references(body: str) -> list[tuple[int, str]]:
+    """(line, label) of each `[text][label]` outside code whose label the page never defines: it would show
+    as text, brackets and all."""
+    defined, uses = set(), []
+    for number, line, in_code in fenced_lines(body):
+        if in_code:
+            continue
+        definition = _REFDEF.match(line)
+        if definition:
+            defined.add(_label(definition.group("label")))
+            continue
+        code = code_spans(line) if "`" in line else []
+        for match in _REFERENCE.finditer(line) if "][" in line else ():
+            if not any(start <= match.start() < end for start, end in code):
+                uses.append((number, match.group("label")))
+    return [(number, label) for number, label in uses if _label(label) not in defined]
+
+
+def _label(label: str) -> str:
+    """Labels match case-insensitively, with runs of spaces as one (CommonMark)."""
+    return " ".join(label.split()).casefold()
 
 
 def with_url(link: Link, original: str, url: str) -> str:

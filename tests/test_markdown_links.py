@@ -67,3 +67,19 @@ def test_a_wrapped_link_into_an_excluded_page_becomes_its_text(make_project):
     catalog = load_catalog(make_project("basic", files={"kb/scheduling/notes.md": ARTICLE + body}))
     rendered, _ = render_selection(catalog, select(catalog, SITE))
     assert rendered["kb/scheduling/notes.md"] == "\nSee the internal\nfix for agents.\n"
+
+
+def test_a_reference_link_without_a_definition_is_a_warning_at_its_line(make_project):
+    body = (
+        "See [the chart][Chart], [the list][missing] and a note[^1].\n`[code][nope]` and [x][] stay.\n\n"
+        "[chart]: gantt-empty.md\n[^1]: A note.\n"
+    )
+    catalog = load_catalog(make_project("basic", files={"kb/scheduling/notes.md": ARTICLE + body}))
+    found = [(p.line, p.message, p.severity) for p in check_catalog(catalog) if p.path == "kb/scheduling/notes.md"]
+    assert found == [
+        (
+            BODY_LINE,
+            "reference link '[...][missing]': the page has no definition '[missing]: address'; it shows as text",
+            "warning",
+        )
+    ]

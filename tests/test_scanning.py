@@ -14,7 +14,7 @@ from generator.catalog import MAX_LINE_CHARS, load_catalog
 from generator.checks import check_catalog, check_templates
 from generator.headings import atx_headings
 from generator.html_safety import check_page_html
-from generator.links import find_links, rewrite_links
+from generator.links import find_links, rewrite_links, undefined_references
 from generator.model import Page
 from generator.portal.drafts import as_text
 from generator.search import plain_text
@@ -118,11 +118,14 @@ LONG_PARAGRAPHS = {
     "unclosed link texts": "[a\n" * (LONG // 3),
     "one link text wrapping": "[" + "a b\n" * (LONG // 4) + "](x.md)",
     "code fences and spans around braces": "```\n{{ x }}\n```\n`{{ y }}` {#z}\n" * (LONG // 30),
+    "unclosed reference links": "[a][b" * (LONG // 5),
+    "reference links and brackets": "[a][b][" * (LONG // 7),
 }
 
 
 def scan_paragraphs(text: str) -> None:
     find_links(text)
+    undefined_references(text)
     set_code_aside(text)
 
 
