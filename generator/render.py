@@ -116,23 +116,30 @@ def render_page(
     return _evaluate(env, page, body, context, lambda line: page.body_line + (line or 1) - 1)
 
 
-def render_title(env: BudgetedEnvironment, page: Page, chapter: int | None = None) -> str:
-    """The page's `title:` with its template evaluated (`{{ term("project") }}`), for this target."""
-    if "{{" not in page.title and "{%" not in page.title:
+# A title is not a template: only `{{ term("word") }}` is replaced, so that a title written from a case
+# (portal drafts keep the customer's words) never becomes template source, and `{{ 7*7 }}` stays text.
+_TITLE_TERM = re.compile(r"\{\{ *+term\( *+([\"'])([\w -]++)\1 *+\) *+\}\}")
+
+
+def render_title(env: BudgetedEnvironment, page: Page) -> str:
+    """The page's `title:` with each `{{ term("word") }}` replaced by this target's word."""
+    if "{{" not in page.title:
         return page.title
-    context = {"chapter": chapter} if chapter else {}
-    return _evaluate(env, page, page.title, context, lambda line: page.line_of("title"), "'title': ")
+    term = env.globals["term"]
+    try:
+        return _TITLE_TERM.sub(lambda found: term(found.group(2)), page.title)
+    except TemplateProblem as exc:
+        raise _problem(page, page.line_of("title"), f"'title': {exc}") from None
 
 
 def render_titles(catalog: Catalog, selection: Selection) -> tuple[Selection, list[Problem]]:
     """The selection with every page's title rendered for its target (nav, page title, contents, search and
     PDF then show the target's words), plus the problems found."""
     env = make_environment(catalog, selection.target.client)
-    chapters = chapter_numbers(selection, BOOKS)
     pages, problems = [], []
     for page in selection.pages:
         try:
-            pages.append(dataclasses.replace(page, title=render_title(env, page, chapters.get(page.src_uri))))
+            pages.append(dataclasses.replace(page, title=render_title(env, page)))
         except RenderError as exc:
             problems.append(exc.problem)
             pages.append(page)

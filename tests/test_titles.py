@@ -33,8 +33,7 @@ def test_a_title_template_mistake_is_reported_at_the_title_line(make_project):
     catalog = load_catalog(make_project("basic", files={"docs/user/02-create.md": page}))
     messages = [f"{p.path}:{p.line}: {p.message}" for p in check_templates(catalog)]
     assert any(
-        m.startswith("docs/user/02-create.md:3: 'title': template: term('projekt'): not a product term")
-        for m in messages
+        m.startswith("docs/user/02-create.md:3: 'title': term('projekt'): not a product term") for m in messages
     ), messages
 
 
@@ -52,3 +51,13 @@ def test_a_client_build_shows_the_clients_word_in_nav_title_search_and_pdf(make_
     pdf = out / "pdf" / "acme-user.pdf"
     assert any("Create a capital job" in title for title, _ in outline(pdf)), outline(pdf)
     assert "term(" not in pdf_text(pdf, with_outline=True)
+
+
+def test_a_title_is_not_a_template_only_terms_are_replaced(make_project):
+    title = "title: Gantt {{ 7*7 }} {% if x %} {{ term('project') }}"
+    page = CHAPTER.replace('title: Create a {{ term("project") }}', title)
+    catalog = load_catalog(make_project("basic", files={"docs/user/02-create.md": page}))
+    selection, problems = render_titles(catalog, select(catalog, client_target(catalog.clients["acme"])))
+    assert problems == []
+    rendered = next(p.title for p in selection.pages if p.src_uri == "docs/user/02-create.md")
+    assert rendered == "Gantt {{ 7*7 }} {% if x %} capital job"
