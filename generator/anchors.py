@@ -26,6 +26,9 @@ from .yamlfile import YamlProblems, parse_yaml
 _ATTR_ID = re.compile(r"\{:?[^{}#]*+#([^\s{}#]++)")  # the id of an attribute list: `{#id}`, `{: .x #id }`
 _HTML_ID = re.compile(r"<[a-zA-Z][^<>]*?\s(?:id|name)\s*+=\s*+[\"']([^\"'<>]++)[\"']")
 _FOOTNOTE = re.compile(r"^\s*+\[\^([^\]]++)\]:")
+# A '#' that can start a link's anchor: after a path or '(' (`x.md#a`, `(#a`), or a definition's `]: #a`.
+# Headings' '#'s follow a line start, a space or another '#'; "C#" in the text only costs the full scan.
+_MAY_LINK_TO_ANCHOR = re.compile(r"[^\s#]#|\]: *+#")
 _TAG = re.compile(r"<[^<>]*+>")
 _EDGE_UNDERSCORES = re.compile(r"(?<!\w)_++|_++(?!\w)")  # `_emphasis_`, not snake_case
 
@@ -70,6 +73,8 @@ def check_anchors(
 ) -> list[Problem]:
     """Links of a rendered page to `#anchor` or `page.md#anchor` that name no heading or id of their target
     (`bodies`: the target's rendered pages; anchors_of gives a page's anchors)."""
+    if not _MAY_LINK_TO_ANCHOR.search(body):
+        return []  # most pages link to no anchor: skip the second scan of their links
     problems = []
     for link in find_links(body):
         if link.url.startswith("#"):
