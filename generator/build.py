@@ -29,7 +29,7 @@ from .model import BOOKS, Catalog, Page, Selection, Target
 from .output import mark_output, new_folder_beside, swap_into_place
 from .permalinks import write_permalinks
 from .progress import Reporter, SilentReporter
-from .render import render_selection
+from .render import render_selection, render_titles
 from .search import IndexStats, documents_for, synonym_groups, write_index
 from .select import book_pages, select
 from .stage import stage_project
@@ -69,9 +69,10 @@ def render_target(root: Path, target: Target, strict: bool, reporter: Reporter) 
     problems = check_catalog(catalog)
     if any(p.is_error or strict for p in problems):
         raise SourceError(problems)
-    selection = select(catalog, target)
+    selection, render_problems = render_titles(catalog, select(catalog, target))  # `title:` in this target's words
     reporter.step(f"Rendering {len(selection.pages)} of {len(catalog.pages)} pages for target '{target.name}'")
-    rendered, render_problems = render_selection(catalog, selection, reporter.advance(len(selection.pages)))
+    rendered, body_problems = render_selection(catalog, selection, reporter.advance(len(selection.pages)))
+    render_problems += body_problems
     if render_problems:
         raise SourceError(render_problems)
     return Rendered(catalog, selection, rendered, tuple(str(p) for p in problems))

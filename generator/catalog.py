@@ -18,7 +18,7 @@ SOURCE_DIRS = ("kb", "docs")
 # Everything a build reads lies in these folders: pages and pictures, clients' chapters and logos, the theme
 # overrides. A path (a symbolic link above all) that resolves outside them is refused: a link in kb/ to
 # ../instance/secret_key published the portal's key.
-SOURCE_FOLDERS = (*SOURCE_DIRS, "clients", "overrides")
+SOURCE_FOLDERS = (*SOURCE_DIRS, "clients", "overrides", "snippets")  # snippets/: text pages include
 
 
 def load_catalog(root: Path) -> Catalog:
@@ -41,7 +41,12 @@ def load_catalog(root: Path) -> Catalog:
                 problems.append(Problem(rel(path, root), 0, unsafe))
             else:
                 assets.append(rel(path, root))
-    return Catalog(root, product, tuple(pages), tuple(sorted(assets)), clients, contexts, tuple(problems))
+    snippets = {}
+    for path in _source_files(root, problems, tops=("snippets",)):
+        text = _read_text(path, root, problems)
+        if text is not None:
+            snippets[path.relative_to(root / "snippets").as_posix()] = text
+    return Catalog(root, product, tuple(pages), tuple(sorted(assets)), clients, contexts, tuple(problems), snippets)
 
 
 # Limits on one source file. The largest sample page is 9 kB and its longest line 450 characters; a page

@@ -8,8 +8,9 @@ from .contexts import check_contexts, every_target
 from .errors import Problem
 from .headings import atx_headings
 from .html_safety import check_page_html
-from .links import find_links, is_internal, resolve
+from .links import find_links, is_internal, resolve, undefined_references
 from .model import Catalog, Page
+from .snippets import check_snippets
 
 
 def check_catalog(catalog: Catalog) -> list[Problem]:
@@ -20,6 +21,7 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
     problems += _check_references(catalog)
     problems += check_contexts(catalog, every_target(catalog))
     problems += _check_links(catalog)
+    problems += check_snippets(catalog)
     problems += _check_kcs_sections(catalog.pages)
     problems += [problem for page in catalog.pages for problem in check_page_html(page)]
     return sorted(set(problems))
@@ -96,6 +98,16 @@ def _check_links(catalog: Catalog) -> list[Problem]:
                         f"broken {what} '{link.url}'; expected a file under kb/ or docs/",
                     )
                 )
+        for line, label in undefined_references(page.body):
+            problems.append(
+                Problem(
+                    page.src_uri,
+                    page.body_line + line - 1,
+                    f"reference link '[...][{label}]': the page has no definition '[{label}]: address'; "
+                    "it shows as text",
+                    severity="warning",
+                )
+            )
     return problems
 
 
@@ -127,16 +139,16 @@ def check_templates(catalog: Catalog) -> list[Problem]:
     term a client lacks, a misspelt variable or a bad `/// only` block is found before anyone builds that
     client. Each problem once, with the targets it occurs in; a page past its time budget is not evaluated
     again for the other targets (a minute of waiting per client, for the same problem)."""
-    from .render import render_selection
+    from .render import render_selection, render_titles
     from .select import select
     from .template_budget import OVER_TIME
 
     found: dict[Problem, list[str]] = {}
     too_slow: set[str] = set()
     for target in every_target(catalog):
-        selection = select(catalog, target)
+        selection, title_problems = render_titles(catalog, select(catalog, target))
         selection = dataclasses.replace(selection, pages=tuple(p for p in selection.pages if p.src_uri not in too_slow))
-        for problem in render_selection(catalog, selection)[1]:
+        for problem in title_problems + render_selection(catalog, selection)[1]:
             found.setdefault(problem, []).append(target.name)
             if problem.message.startswith(f"template: {OVER_TIME}"):
                 too_slow.add(problem.path)

@@ -65,7 +65,7 @@ ELEMENTS: dict[str, frozenset[str]] = {
         "h6": set(),
         "hr": set(),
         "i": set(),
-        "img": {"src", "alt", "width", "height", "loading"},
+        "img": {"src", "srcset", "sizes", "alt", "width", "height", "loading"},
         # Tabbed sets and task lists are radio buttons and check boxes; `type` is limited to those below.
         "input": {"type", "name", "checked", "disabled"},
         "ins": set(),
@@ -75,12 +75,14 @@ ELEMENTS: dict[str, frozenset[str]] = {
         "mark": set(),
         "ol": {"start", "reversed", "type"},
         "p": set(),
+        "picture": set(),  # <picture><source srcset media type><img></picture>: pictures kb copies and checks
         "pre": set(),
         "q": {"cite"},
         "s": set(),
         "samp": set(),
         "section": set(),
         "small": set(),
+        "source": {"srcset", "sizes", "media", "type", "width", "height"},
         "span": set(),
         "strong": set(),
         "sub": set(),

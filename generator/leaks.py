@@ -23,6 +23,7 @@ from pathlib import Path
 from .errors import KbError
 from .model import Catalog, Selection
 from .search import plain_text
+from .snippets import snippet_owner
 
 _TAGS = re.compile(r"<[^<>]+>")  # not `[^>]`: from each of many unclosed `<`, that scanned to the end
 _SPACE = re.compile(r"\s+")
@@ -93,6 +94,13 @@ def private_needles(catalog: Catalog, selection: Selection, rendered: dict[str, 
             sentence = normalise(sentence)
             if len(sentence) >= MIN_SENTENCE:
                 needles.append(Needle(sentence, f"text of {owners}'s private page {page.id}: '{sentence[:60]}...'"))
+    for name, text in catalog.snippets.items():  # a client's own reusable text (snippets/clients/<slug>/)
+        owner = snippet_owner(name)
+        if owner and owner != client:
+            for sentence in _SENTENCE_END.split(plain_text(text)):
+                sentence = normalise(sentence)
+                if len(sentence) >= MIN_SENTENCE:
+                    needles.append(Needle(sentence, f"text of {owner}'s snippet snippets/{name}: '{sentence[:60]}...'"))
     unique: dict[str, Needle] = {}
     for needle in sorted(needles, key=lambda n: n.strict):  # a strict needle wins over one of the same text
         if needle.text and (needle.strict or needle.text not in allowed):

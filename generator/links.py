@@ -1,7 +1,9 @@
 """Find the links and images in a page's markdown, resolve them to sources, and rewrite them.
 
 A regex scan rather than a markdown parse, because errors must name the line, and the scan must run on
-sources that do not build yet. Fenced code and inline code are skipped."""
+sources that do not build yet. Fenced code and inline code are skipped; inline links are looked for in each
+paragraph, so that link text may wrap; footnotes (`[^1]: ...`) and abbreviations (`*[HTML]: ...`) are not
+reference definitions."""
 
 from __future__ import annotations
 
@@ -20,7 +22,14 @@ _INLINE = re.compile(
     r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*+\])*+)\]"
     r"\(\s*+<?(?P<url>(?:[^)\s>\]]|\](?!\())*+)>?(?:\s++(?:\"[^\"]*+\"|'[^']*+'))?\s*+\)"
 )
-_REFDEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<url>[^\s>]+)>?")
+# A reference definition, also indented in an admonition or a list; `[^1]: text` is a footnote, not a link
+# (its text is scanned like any other), and `*[HTML]: ...` an abbreviation.
+_REFDEF = re.compile(r"^\s*+\[(?P<label>(?!\^)[^\]]+)\]:\s*<?(?P<url>[^\s>]+)>?")
+# `[text][label]`: a reference link, whose URL is in the page's definition of `label`.
+_REFERENCE = re.compile(r"(?<![\]\\])\[(?:[^\[\]]|\[[^\[\]]*+\])*+\]\[(?P<label>[^\[\]^][^\[\]]*+)\]")
+# Pictures in HTML (raw HTML blocks, md_in_html): `<img src>`, `<source srcset>` (and `<img srcset>`).
+_PICTURE_TAG = re.compile(r"<(?:img|source)\b[^<>]*+>", re.IGNORECASE)
+_PICTURE_ATTRIBUTE = re.compile(r"\s(src|srcset)\s*+=\s*+(?:\"([^\"]*+)\"|'([^']*+)')", re.IGNORECASE)
 _EXTERNAL = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#|/)", re.IGNORECASE)
 
 
@@ -30,7 +39,7 @@ class Link:
     url: str
     is_image: bool
     url_at: int  # where the URL starts within the link's original markdown
-    text: str | None = None  # the link text of an inline link; None for a reference definition
+    text: str | None = None  # the link text of an inline link; None for a reference definition, '' in HTML
 
 
 def find_links(body: str) -> list[Link]:
@@ -49,6 +58,29 @@ def rewrite_links(body: str, replace: Callable[[Link, str], str | None]) -> str:
             new = replace(link, original)
             out.append(original if new is None else new)
     return "".join(out)
+
+
+def undefined_references(body: str) -> list[tuple[int, str]]:
+    """(line, label) of each `[text][label]` outside code whose label the page never defines: it would show
+    as text, brackets and all."""
+    defined, uses = set(), []
+    for number, line, in_code in fenced_lines(body):
+        if in_code:
+            continue
+        definition = _REFDEF.match(line)
+        if definition:
+            defined.add(_label(definition.group("label")))
+            continue
+        code = code_spans(line) if "`" in line else []
+        for match in _REFERENCE.finditer(line) if "][" in line else ():
+            if not any(start <= match.start() < end for start, end in code):
+                uses.append((number, match.group("label")))
+    return [(number, label) for number, label in uses if _label(label) not in defined]
+
+
+def _label(label: str) -> str:
+    """Labels match case-insensitively, with runs of spaces as one (CommonMark)."""
+    return " ".join(label.split()).casefold()
 
 
 def with_url(link: Link, original: str, url: str) -> str:
@@ -80,30 +112,49 @@ def _scan(body: str):
             yield payload
 
 
-def _pieces(body: str):
-    """Split into ('text', str) and ('link', (Link, original markdown)) pieces, in order."""
+def fenced_lines(body: str):
+    """Each line of `body` with its number and whether it belongs to fenced code (its fences included)."""
     fence = None
     for number, line in enumerate(body.splitlines(keepends=True), start=1):
         opener = _FENCE.match(line)
         if fence:
-            yield "text", line
             if opener and opener.group(1)[0] == fence[0] and len(opener.group(1)) >= len(fence):
                 fence = None
-            continue
-        if opener:
+            yield number, line, True
+        elif opener:
             fence = opener.group(1)
-            yield "text", line
+            yield number, line, True
+        else:
+            yield number, line, False
+
+
+def _pieces(body: str):
+    """Split into ('text', str) and ('link', (Link, original markdown)) pieces, in order. Inline links are
+    looked for in each paragraph (lines up to a blank line, code or a definition) so that link text may wrap."""
+    paragraph: list[str] = []
+    first = 0
+    for number, line, in_code in fenced_lines(body):
+        ref = None if in_code else _REFDEF.match(line)
+        if in_code or ref or not line.strip():
+            if paragraph:
+                yield from _inline_pieces("".join(paragraph), first)
+                paragraph = []
+            if ref:  # the whole line is the link's original markdown
+                yield "link", (Link(number, ref.group("url"), False, ref.start("url")), line)
+            else:
+                yield "text", line
             continue
-        ref = _REFDEF.match(line)
-        if ref:  # the whole line is the link's original markdown
-            yield "link", (Link(number, ref.group("url"), False, ref.start("url")), line)
-            continue
-        yield from _inline_pieces(line, number)
+        if not paragraph:
+            first = number
+        paragraph.append(line)
+    if paragraph:
+        yield from _inline_pieces("".join(paragraph), first)
 
 
 def code_spans(line: str) -> list[tuple[int, int]]:
-    """Where inline code is: a run of backticks up to the next run of the same length (CommonMark); a run
-    with no partner is plain text. Each run is looked at once, so a line of backticks takes linear time."""
+    """Where inline code is, in a line or a paragraph: a run of backticks up to the next run of the same
+    length (CommonMark); a run with no partner is plain text. Each run is looked at once, so a line of
+    backticks takes linear time."""
     runs = [match.span() for match in _BACKTICKS.finditer(line)]
     later_of_length: dict[int, list[int]] = {}  # run length -> indices of such runs, last first
     for index in range(len(runs) - 1, -1, -1):
@@ -123,15 +174,17 @@ def code_spans(line: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _inline_pieces(line: str, number: int):
-    code = code_spans(line)  # in order, and so are the matches: one pass over both
+def _inline_pieces(text: str, number: int):
+    """The links of a paragraph starting on line `number`, each with the line its markdown starts on."""
+    code = code_spans(text)  # in order, and so are the matches: one pass over both
     position = span = 0
-    for match in _INLINE.finditer(line):
+    for match in _INLINE.finditer(text):
         while span < len(code) and code[span][1] <= match.start():
             span += 1
         if span < len(code) and code[span][0] <= match.start():
             continue
-        yield "text", line[position : match.start()]
+        yield from _html_pictures(text[position : match.start()], number)
+        number += text.count("\n", position, match.start())
         link = Link(
             number,
             match.group("url"),
@@ -140,5 +193,35 @@ def _inline_pieces(line: str, number: int):
             match.group("text"),
         )
         yield "link", (link, match.group(0))
+        number += match.group(0).count("\n")
         position = match.end()
-    yield "text", line[position:]
+    yield from _html_pictures(text[position:], number)
+
+
+def _html_pictures(text: str, number: int):
+    """Text with the URLs of its HTML pictures as links (the URL alone is the link's markdown), outside code."""
+    code = code_spans(text) if "`" in text else []
+    position = span = counted = 0
+    for tag in _PICTURE_TAG.finditer(text):
+        while span < len(code) and code[span][1] <= tag.start():
+            span += 1
+        if span < len(code) and code[span][0] <= tag.start():
+            continue
+        for attribute in _PICTURE_ATTRIBUTE.finditer(tag.group(0)):
+            group = 2 if attribute.group(2) is not None else 3
+            value_at = tag.start() + attribute.start(group)
+            value = attribute.group(group)
+            candidates = value.split(",") if attribute.group(1).lower() == "srcset" else [value]
+            offset = 0
+            for candidate in candidates:
+                url = candidate.strip().split(" ")[0] if candidate.strip() else ""
+                start = value_at + offset + candidate.find(url) if url else -1
+                offset += len(candidate) + 1
+                if not url:
+                    continue
+                yield "text", text[position:start]
+                number += text.count("\n", counted, start)
+                counted = start
+                yield "link", (Link(number, url, True, 0, ""), url)
+                position = start + len(url)
+    yield "text", text[position:]

@@ -145,6 +145,7 @@ class Catalog:
     clients: dict[str, ClientProfile]
     contexts: dict[str, Context]
     problems: tuple[Problem, ...] = field(default=())
+    snippets: dict[str, str] = field(default_factory=dict)  # snippets/ text by path within it: notes/a.md
 
 
 @dataclass(frozen=True)

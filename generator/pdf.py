@@ -229,6 +229,8 @@ def _localise(content: str, page: Page, anchors: dict[str, str], docs_dir: Path,
         if url.scheme == "data":
             return f"{start}{src}{end}"
         path = (docs_dir / here / unquote(url.path)).resolve()
+        if not path.is_file():  # a picture in raw HTML is addressed from the page's address (render.point_links)
+            path = (docs_dir / page.url / unquote(url.path)).resolve()
         if url.scheme or url.netloc or not path.is_relative_to(root) or not path.is_file():
             shown = html.unescape(src)[:200]
             where = page.body.find(shown)

@@ -5,6 +5,8 @@ and reach the page as text (escaped for markdown and HTML), never as markup."""
 
 from __future__ import annotations
 
+import dataclasses
+import posixpath
 import re
 import traceback
 from collections.abc import Callable
@@ -12,12 +14,15 @@ from dataclasses import dataclass
 
 import jinja2
 
+from .anchors import check_anchors, page_anchors, toc_separator, with_stable_heading_ids
 from .errors import Problem
 from .links import Link, is_internal, relative_url, resolve, rewrite_links, with_url
 from .model import BOOKS, Catalog, Page, Selection, without_order_prefixes
 from .portal.drafts import as_text
 from .select import chapter_numbers
+from .snippets import expand_snippets
 from .template_budget import BudgetedEnvironment, BudgetExceeded
+from .template_source import NO_COMMENT_END, NO_COMMENT_START, set_code_aside
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ def make_environment(catalog: Catalog, client: str | None) -> BudgetedEnvironmen
         autoescape=False,
         keep_trailing_newline=True,
         loader=jinja2.FunctionLoader(lambda name: None),
+        comment_start_string=NO_COMMENT_START,  # `{#id}` is a heading's attribute list, not a comment
+        comment_end_string=NO_COMMENT_END,
     )
     product = catalog.product
     terms = dict(product.terms)
@@ -87,27 +94,105 @@ def make_environment(catalog: Catalog, client: str | None) -> BudgetedEnvironmen
 _EXPRESSION_ERRORS = (ArithmeticError, ValueError, TypeError, LookupError, MemoryError, RecursionError)
 
 
-def render_page(env: BudgetedEnvironment, page: Page, chapter: str | None = None) -> str:
-    """The page's body with its template evaluated; raises TemplateProblem-bearing Problem on mistakes.
-    A book chapter also gets `{{ chapter }}`, its number in this build (a client's book may have fewer)."""
+def render_page(
+    env: BudgetedEnvironment,
+    page: Page,
+    chapter: str | None = None,
+    public: BudgetedEnvironment | None = None,
+    separator: str = "-",
+    snippets: dict[str, str] | None = None,
+) -> str:
+    """The page's body with its snippets included (snippets.py) and its template evaluated; raises
+    TemplateProblem-bearing Problem on mistakes. A book chapter also gets `{{ chapter }}`, its number in
+    this build (a client's book may have fewer).
+    Headings made by a template keep the id of their public words (`public`: the public site's
+    environment, when `env` is a client's; see anchors.py)."""
+    page = dataclasses.replace(page, body=expand_snippets(page, snippets)) if snippets else page
     body = only_blocks(page, env.globals["client"]) if "/// only" in page.body else page.body
+    if "{{" not in body and "{%" not in body:
+        return body  # nothing to evaluate: skip compiling a template
+    context = {"chapter": chapter} if chapter else {}
+    body = with_stable_heading_ids(body, lambda text: _public_words(public or env, text, context), separator)
+    return _evaluate(env, page, body, context, lambda line: page.body_line + (line or 1) - 1)
+
+
+# A title is not a template: only `{{ term("word") }}` is replaced, so that a title written from a case
+# (portal drafts keep the customer's words) never becomes template source, and `{{ 7*7 }}` stays text.
+_TITLE_TERM = re.compile(r"\{\{ *+term\( *+([\"'])([\w -]++)\1 *+\) *+\}\}")
+
+
+def render_title(env: BudgetedEnvironment, page: Page) -> str:
+    """The page's `title:` with each `{{ term("word") }}` replaced by this target's word."""
+    if "{{" not in page.title:
+        return page.title
+    term = env.globals["term"]
     try:
-        if not any(mark in body for mark in ("{{", "{%", "{#")):
-            return body  # nothing to evaluate: skip compiling a template
+        return _TITLE_TERM.sub(lambda found: term(found.group(2)), page.title)
+    except TemplateProblem as exc:
+        raise _problem(page, page.line_of("title"), f"'title': {exc}") from None
+
+
+def render_titles(catalog: Catalog, selection: Selection) -> tuple[Selection, list[Problem]]:
+    """The selection with every page's title rendered for its target (nav, page title, contents, search and
+    PDF then show the target's words), plus the problems found."""
+    env = make_environment(catalog, selection.target.client)
+    pages, problems = [], []
+    for page in selection.pages:
+        try:
+            pages.append(dataclasses.replace(page, title=render_title(env, page)))
+        except RenderError as exc:
+            problems.append(exc.problem)
+            pages.append(page)
+    return dataclasses.replace(selection, pages=tuple(pages)), problems
+
+
+def _evaluate(
+    env: BudgetedEnvironment,
+    page: Page,
+    text: str,
+    context: dict,
+    file_line: Callable[[int | None], int],
+    what: str = "",
+) -> str:
+    """`text` (a page's body or title) evaluated with its code set aside; mistakes raised as RenderError at
+    file_line(the template's line)."""
+
+    def problem(line: int | None, message: str) -> RenderError:
+        return _problem(page, file_line(line), what + message)
+
+    source, put_back = set_code_aside(text)
+    try:
         env.start_page()
-        return env.render_budgeted(body, **({"chapter": chapter} if chapter else {}))
+        return put_back(env.render_budgeted(source, **context))
     except jinja2.TemplateSyntaxError as exc:
-        raise _problem(page, exc.lineno, f"template syntax: {exc.message}") from None
+        raise problem(exc.lineno, f"template syntax: {exc.message}; {_LITERAL_HINT}") from None
+    except jinja2.UndefinedError as exc:
+        raise problem(_template_line(exc), f"template: {exc.message}; {_LITERAL_HINT}") from None
     except jinja2.TemplateNotFound as exc:
-        raise _problem(
-            page, _template_line(exc), "template: pages cannot include, import or extend other files"
-        ) from None
+        raise problem(_template_line(exc), "template: pages cannot include, import or extend other files") from None
     except jinja2.TemplateError as exc:
-        raise _problem(page, _template_line(exc), f"template: {exc.message}") from None
+        raise problem(_template_line(exc), f"template: {exc.message}") from None
     except (TemplateProblem, BudgetExceeded) as exc:
-        raise _problem(page, _template_line(exc), f"template: {exc}") from None
+        raise problem(_template_line(exc), f"template: {exc}") from None
     except _EXPRESSION_ERRORS as exc:
-        raise _problem(page, _template_line(exc), f"template: {_describe(exc)}") from None
+        raise problem(_template_line(exc), f"template: {_describe(exc)}") from None
+
+
+# What to write instead, for braces that were never meant as a template.
+_LITERAL_HINT = (
+    "if the braces are meant as text, put them in `code` or between {% raw %} and {% endraw %}; "
+    'variables are product.*, client.*, term("word") and, in book chapters, chapter'
+)
+
+
+def _public_words(public: BudgetedEnvironment, heading: str, context: dict) -> str | None:
+    """A heading's text as the public site shows it; None when it is not a valid template (the page's own
+    render reports that, at its line)."""
+    try:
+        public.start_page()
+        return public.render_budgeted(heading, **context)
+    except (jinja2.TemplateError, TemplateProblem, BudgetExceeded, *_EXPRESSION_ERRORS):
+        return None
 
 
 def _describe(exc: BaseException) -> str:
@@ -148,24 +233,30 @@ def only_blocks(page: Page, reader: ReaderView) -> str:
                 lines[start : index + 1] = [""] * (index + 1 - start)
     for start, _, keep in stack:
         if keep is not None:
-            raise _problem(page, start + 1, "'/// only' block is not closed; expected a line '///' after its content")
+            raise _problem(
+                page, page.body_line + start, "'/// only' block is not closed; expected a line '///' after its content"
+            )
     return "\n".join(lines)
 
 
 def _condition(page: Page, index: int, reader: ReaderView, args: str) -> bool:
     found = _CONDITION.match(args.strip())
     if not found:
-        raise _problem(page, index + 1, f"'/// only | {args}': expected 'module=NAME[,NAME]' or 'client=SLUG[,SLUG]'")
+        raise _problem(
+            page, page.body_line + index, f"'/// only | {args}': expected 'module=NAME[,NAME]' or 'client=SLUG[,SLUG]'"
+        )
     key, values = found.group(1), [v.strip() for v in found.group(2).split(",") if v.strip()]
     if key == "module":
         try:
             return any(reader.licenses(module) for module in values)
         except TemplateProblem as exc:
-            raise _problem(page, index + 1, f"'/// only': {exc}") from None
+            raise _problem(page, page.body_line + index, f"'/// only': {exc}") from None
     unknown = [v for v in values if v not in reader._known_clients]
     if unknown:
         expected = ", ".join(sorted(reader._known_clients))
-        raise _problem(page, index + 1, f"'/// only': unknown client {unknown[0]!r}; expected one of {expected}")
+        raise _problem(
+            page, page.body_line + index, f"'/// only': unknown client {unknown[0]!r}; expected one of {expected}"
+        )
     return reader.slug in values
 
 
@@ -179,10 +270,10 @@ class RenderError(Exception):
 _VIEW_NAMES = {f"'{__name__}.ReaderView object'": "client", f"'{__name__}.ProductView object'": "product"}
 
 
-def _problem(page: Page, line: int | None, message: str) -> RenderError:
+def _problem(page: Page, line: int, message: str) -> RenderError:
     for internal, name in _VIEW_NAMES.items():
         message = message.replace(internal, name)
-    return RenderError(Problem(page.src_uri, page.body_line + (line or 1) - 1, message))
+    return RenderError(Problem(page.src_uri, line, message))
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -202,6 +293,8 @@ def point_links(page: Page, body: str, selection: Selection, dest_of: dict[str, 
         if not is_internal(link.url):
             return None
         target, anchor = resolve(page.src_uri, link.url)
+        if target in dest_of and link.text == "":  # raw HTML, which the engine leaves as it is: from the address
+            return with_url(link, original, posixpath.relpath(dest_of[target], page.url or ".") + anchor)
         if target in dest_of:
             return with_url(link, original, relative_url(page.dest_uri, dest_of[target]) + anchor)
         if target in selection.excluded:
@@ -230,14 +323,28 @@ def render_selection(
     dest_of = {page.src_uri: page.dest_uri for page in selection.pages}
     dest_of.update({asset: asset_dest(asset) for asset in selection.assets})
     chapters = chapter_numbers(selection, BOOKS)
-    rendered, problems = {}, []
+    public = make_environment(catalog, None) if selection.target.client else env
+    separator = toc_separator(catalog.root)
+    bodies, problems = {}, []
     for page in selection.pages:
         try:
-            body = render_page(env, page, chapters.get(page.src_uri))
-            rendered[page.src_uri] = point_links(page, body, selection, dest_of)
+            chapter = chapters.get(page.src_uri)
+            bodies[page.src_uri] = render_page(env, page, chapter, public, separator, catalog.snippets)
         except RenderError as exc:
             problems.append(exc.problem)
         progress(page)
+    anchors: dict[str, set[str]] = {}
+
+    def anchors_of(src_uri: str) -> set[str]:
+        if src_uri not in anchors:
+            anchors[src_uri] = page_anchors(bodies[src_uri], separator)
+        return anchors[src_uri]
+
+    rendered = {}
+    for page in selection.pages:
+        if page.src_uri in bodies:  # anchors are checked in this target's words, after every page rendered
+            problems += check_anchors(page, bodies[page.src_uri], bodies, anchors_of)
+            rendered[page.src_uri] = point_links(page, bodies[page.src_uri], selection, dest_of)
     return rendered, problems
 
 

@@ -260,7 +260,7 @@ def engine_config(
             **extra,
         },
     }
-    extensions = list(config.get("markdown_extensions") or [])
+    extensions = [_snippets_restricted(e, docs) for e in config.get("markdown_extensions") or []]
     extensions.append(
         {
             "pymdownx.emoji": {
@@ -273,3 +273,13 @@ def engine_config(
     extensions.append(SANITISER)
     config["markdown_extensions"] = extensions
     return config
+
+
+def _snippets_restricted(extension: Any, docs: Path) -> Any:
+    """pymdownx.snippets, if the project enables it, reads nothing: kb includes snippets/ itself (snippets.py)
+    and the engine would read from where it runs (its base_path '.') or the web."""
+    name = next(iter(extension), None) if isinstance(extension, dict) else extension
+    if name != "pymdownx.snippets":
+        return extension
+    nowhere = str(docs.parent / "no-snippets")  # never written: the engine drops an include it finds in code
+    return {name: {"base_path": [nowhere], "restrict_base_path": True, "url_download": False, "check_paths": False}}

@@ -217,7 +217,7 @@ def test_symlink_to_a_file_outside_the_project_is_refused_and_not_read(make_proj
     problem = one_problem([str(p) for p in check_catalog(catalog)], "kb/scheduling/evil.md")
     assert problem == (
         "kb/scheduling/evil.md: symbolic link points outside the project's source folders; "
-        "expected a file inside kb/, docs/, clients/, overrides/"
+        "expected a file inside kb/, docs/, clients/, overrides/, snippets/"
     )
     assert "KB-0777" not in {page.id for page in catalog.pages}
 

@@ -22,6 +22,8 @@ from generator.model import INTERNAL, SITE, client_target
 from generator.theme_scripts import MANIFEST, content_area, content_span, script_hash
 
 HOSTILE_PATH = "kb/scheduling/hostile.md"
+# HOSTILE's <img src="x.png"> is a picture kb checks and copies, like a markdown one: it exists.
+HOSTILE_PICTURE = {"kb/scheduling/x.png": b"\x89PNG\r\n\x1a\n"}
 HOSTILE = """---
 id: KB-0900
 title: Hostile page
@@ -166,7 +168,7 @@ def test_sanitiser_removes_ids_the_theme_script_looks_up_and_check_names_them(ma
 
 
 def test_build_removes_every_injection_from_the_page_and_keeps_its_text(make_project):
-    root = make_project("basic", files={HOSTILE_PATH: HOSTILE})
+    root = make_project("basic", files={**HOSTILE_PICTURE, HOSTILE_PATH: HOSTILE})
     out = build_target(root, SITE, root / "build" / "site").out
     page = (out / "kb/scheduling/hostile/index.html").read_text(encoding="utf-8")
     assert live_markup(page) == []
@@ -182,13 +184,13 @@ def test_build_removes_every_injection_from_the_page_and_keeps_its_text(make_pro
 
 
 def test_internal_build_is_sanitised_too(make_project):
-    root = make_project("basic", files={HOSTILE_PATH: HOSTILE.replace("validated", "wip")})
+    root = make_project("basic", files={**HOSTILE_PICTURE, HOSTILE_PATH: HOSTILE.replace("validated", "wip")})
     out = build_target(root, INTERNAL, root / "build" / "internal").out
     assert live_markup((out / "kb/scheduling/hostile/index.html").read_text(encoding="utf-8")) == []
 
 
 def test_check_names_each_injection_at_its_line_and_not_markup_in_code(make_project):
-    root = make_project("basic", files={HOSTILE_PATH: HOSTILE})
+    root = make_project("basic", files={**HOSTILE_PICTURE, HOSTILE_PATH: HOSTILE})
     problems = [p for p in check_catalog(load_catalog(root)) if p.path == HOSTILE_PATH]
     assert all(p.severity == "warning" for p in problems)
     lines = {p.line for p in problems}
@@ -218,7 +220,7 @@ def test_check_names_each_injection_at_its_line_and_not_markup_in_code(make_proj
 
 
 def test_check_strict_fails_on_markup_the_sanitiser_would_remove(run_kb, make_project):
-    root = make_project("basic", files={HOSTILE_PATH: HOSTILE})
+    root = make_project("basic", files={**HOSTILE_PICTURE, HOSTILE_PATH: HOSTILE})
     result = run_kb(root, "check", "--strict")
     assert result.exit_code == 1
     assert f"{HOSTILE_PATH}:{line_in(HOSTILE, 'onerror=')}: <img>: event handler 'onerror'" in result.output
@@ -418,7 +420,7 @@ def test_symlink_between_source_folders_is_followed(make_project):
 
 
 def test_build_lists_the_theme_inline_scripts_and_never_one_from_content(make_project):
-    root = make_project("basic", files={HOSTILE_PATH: HOSTILE})
+    root = make_project("basic", files={**HOSTILE_PICTURE, HOSTILE_PATH: HOSTILE})
     out = build_target(root, SITE, root / "build" / "site").out
     manifest = (out / MANIFEST).read_text(encoding="utf-8")
     page = (out / "kb/scheduling/hostile/index.html").read_text(encoding="utf-8")

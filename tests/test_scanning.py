@@ -14,10 +14,11 @@ from generator.catalog import MAX_LINE_CHARS, load_catalog
 from generator.checks import check_catalog, check_templates
 from generator.headings import atx_headings
 from generator.html_safety import check_page_html
-from generator.links import find_links, rewrite_links
+from generator.links import find_links, rewrite_links, undefined_references
 from generator.model import Page
 from generator.portal.drafts import as_text
 from generator.search import plain_text
+from generator.template_source import set_code_aside
 
 LONG = 1_000_000  # characters: a second or two when linear, hours when quadratic
 
@@ -109,6 +110,28 @@ def scan(text: str) -> None:
 @pytest.mark.parametrize("text", LONG_LINES.values(), ids=LONG_LINES.keys())
 def test_scanning_a_long_line_takes_linear_time(finishes, text):
     assert finishes(scan, text)
+
+
+# kb's own scanners on long paragraphs (links are looked for per paragraph, so that their text may wrap).
+# Not check_page_html: Python-Markdown itself slows down on many unclosed brackets, as many lines.
+LONG_PARAGRAPHS = {
+    "unclosed link texts": "[a\n" * (LONG // 3),
+    "one link text wrapping": "[" + "a b\n" * (LONG // 4) + "](x.md)",
+    "code fences and spans around braces": "```\n{{ x }}\n```\n`{{ y }}` {#z}\n" * (LONG // 30),
+    "unclosed reference links": "[a][b" * (LONG // 5),
+    "reference links and brackets": "[a][b][" * (LONG // 7),
+}
+
+
+def scan_paragraphs(text: str) -> None:
+    find_links(text)
+    undefined_references(text)
+    set_code_aside(text)
+
+
+@pytest.mark.parametrize("text", LONG_PARAGRAPHS.values(), ids=LONG_PARAGRAPHS.keys())
+def test_scanning_a_long_paragraph_takes_linear_time(finishes, text):
+    assert finishes(scan_paragraphs, text)
 
 
 TROUBLESHOOTING = """---

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from ..anchors import page_anchors
 from ..links import _FENCE, Link, is_internal, relative_url, resolve, rewrite_links, with_url
 from .foreign_config import ForeignConfig
 
@@ -35,6 +38,9 @@ def relink(source: str, dest: str, body: str, places: Places) -> Relinked:
     result = Relinked(body)
 
     def replace(link: Link, original: str) -> str | None:
+        if link.url.startswith("#") and len(link.url) > 1:  # this page's own section
+            new = _checked_anchor(places.config.docs_dir / source, source, link.url, link.url, link.line, result)
+            return None if new == link.url else with_url(link, original, new or "#")
         new = _new_url(source, dest, link.url, link.line, places, result)
         return None if new is None else with_url(link, original, new)
 
@@ -69,6 +75,7 @@ def _new_url(source: str, dest: str, url: str, line: int, places: Places, result
     if target not in places.pages and not (config.docs_dir / target).exists():
         target = _as_site_address(source, url, config.use_directory_urls, places.pages) or target
     if target in places.pages:
+        anchor = _checked_anchor(config.docs_dir / target, target, anchor, url, line, result)
         return relative_url(dest, places.pages[target]) + anchor
     if target.startswith("../") or target == "..":
         result.problems.append((line, f"link {url!r} leads out of the source's docs folder; not followed"))
@@ -86,6 +93,31 @@ def _new_url(source: str, dest: str, url: str, line: int, places: Places, result
         return relative_url(dest, result.assets[target]) + anchor
     result.problems.append((line, f"link {url!r}: no such file in the source's docs folder"))
     return None
+
+
+def _checked_anchor(path: Path, target: str, anchor: str, url: str, line: int, result: Relinked) -> str:
+    """`anchor` if the source page at `path` has it (or there is none), else "" and a note: a dead anchor
+    on the source site too, where the reader landed on the page's top, so the link keeps doing that and a
+    person is told to choose the section."""
+    if not anchor or anchor[1:] in _source_anchors(path):
+        return anchor
+    result.problems.append(
+        (
+            line,
+            f"link {url!r}: {target} has no heading or id '{anchor[1:]}' (a dead anchor in the source too); "
+            "the link now opens the page, expected a person to choose the section",
+        )
+    )
+    return ""
+
+
+@functools.cache
+def _source_anchors(path: Path) -> frozenset[str]:
+    """The anchors a source page publishes (read once per page and import)."""
+    try:
+        return frozenset(page_anchors(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return frozenset()
 
 
 def _as_site_address(source: str, url: str, directory_urls: bool, pages: dict[str, str]) -> str | None:
