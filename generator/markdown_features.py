@@ -17,6 +17,7 @@ Everything renders from local files, never a CDN (the portal's policy allows onl
 
 from __future__ import annotations
 
+import difflib
 import gzip
 import importlib
 import json
@@ -28,6 +29,10 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from material.extensions import emoji as material_emoji
+
+from .errors import Problem
+from .html_safety import masked_code
+from .model import Page
 
 VENDOR = Path(__file__).with_name("assets") / "vendor"
 
@@ -168,3 +173,39 @@ def known_shortcodes() -> frozenset[str]:
     """Every `:name:` (colons included) the emoji index knows, aliases included."""
     index = material_emoji.twemoji({}, None)
     return frozenset(index["emoji"]) | frozenset(index["aliases"])
+
+
+# pymdownx.emoji's shortcode: `:name:`. One quantifier between colons, so the scan is linear.
+_SHORTCODE = re.compile(r":([+\-\w]+):")
+_WORDY = re.compile(r"[a-z][a-z0-9_+-]*[a-z0-9]", re.IGNORECASE)  # not a time (10:30:00) or a ratio (a:b:c)
+
+
+def check_shortcodes(page: Page) -> list[Problem]:
+    """Icon and emoji shortcodes outside code that the index does not know, at their lines (warnings: the
+    page shows them as typed), with the closest known one."""
+    body = masked_code(page.body)
+    if ":" not in body:
+        return []
+    known, problems = known_shortcodes(), []
+    for number, line in enumerate(body.splitlines(), start=page.body_line):
+        for match in _SHORTCODE.finditer(line) if line.count(":") > 1 else ():
+            if match.group(0) in known or not _WORDY.fullmatch(match.group(1)):
+                continue
+            close = difflib.get_close_matches(match.group(0), _similar(known, match.group(1)), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            problems.append(
+                Problem(
+                    page.src_uri,
+                    number,
+                    f"shortcode {match.group(0)} is not an icon or emoji kb knows, it is shown as typed{hint}",
+                    severity="warning",
+                )
+            )
+    return problems
+
+
+def _similar(known: frozenset[str], name: str) -> list[str]:
+    """The known shortcodes with the same icon set (`material-`, `fontawesome-brands-`) or, for an emoji,
+    the same first letter: difflib over 10,000 names for each unknown one is slow."""
+    prefix = name.split("-")[0] if "-" in name else name[:1]
+    return [code for code in known if code[1:].startswith(prefix)]
