@@ -180,32 +180,43 @@ _SHORTCODE = re.compile(r":([+\-\w]+):")
 _WORDY = re.compile(r"[a-z][a-z0-9_+-]*[a-z0-9]", re.IGNORECASE)  # not a time (10:30:00) or a ratio (a:b:c)
 
 
+# "Did you mean" for this many distinct unknown names a page (difflib over a few hundred names each): a page
+# of thousands of them still gets every warning, quickly.
+SUGGESTIONS_PER_PAGE = 50
+
+
 def check_shortcodes(page: Page) -> list[Problem]:
     """Icon and emoji shortcodes outside code that the index does not know, at their lines (warnings: the
     page shows them as typed), with the closest known one."""
     body = masked_code(page.body)
     if ":" not in body:
         return []
-    known, problems = known_shortcodes(), []
+    known, problems, hints = known_shortcodes(), [], {}
     for number, line in enumerate(body.splitlines(), start=page.body_line):
         for match in _SHORTCODE.finditer(line) if line.count(":") > 1 else ():
-            if match.group(0) in known or not _WORDY.fullmatch(match.group(1)):
+            code = match.group(0)
+            if code in known or not _WORDY.fullmatch(match.group(1)):
                 continue
-            close = difflib.get_close_matches(match.group(0), _similar(known, match.group(1)), n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
+            if code not in hints:
+                hints[code] = _closest(code) if len(hints) < SUGGESTIONS_PER_PAGE else None
+            hint = f"; did you mean {hints[code]}?" if hints[code] else ""
             problems.append(
                 Problem(
                     page.src_uri,
                     number,
-                    f"shortcode {match.group(0)} is not an icon or emoji kb knows, it is shown as typed{hint}",
+                    f"shortcode {code} is not an icon or emoji kb knows, it is shown as typed{hint}",
                     severity="warning",
                 )
             )
     return problems
 
 
-def _similar(known: frozenset[str], name: str) -> list[str]:
-    """The known shortcodes with the same icon set (`material-`, `fontawesome-brands-`) or, for an emoji,
-    the same first letter: difflib over 10,000 names for each unknown one is slow."""
+@cache
+def _closest(code: str) -> str | None:
+    """The known shortcode closest to `code`, among those of the same icon set (`material-`,
+    `fontawesome-brands-`) or, for an emoji, the same first letter: difflib over all 10,000 is slow."""
+    name = code.strip(":")
     prefix = name.split("-")[0] if "-" in name else name[:1]
-    return [code for code in known if code[1:].startswith(prefix)]
+    similar = [known for known in known_shortcodes() if known[1:].startswith(prefix)]
+    found = difflib.get_close_matches(code, similar, n=1)
+    return found[0] if found else None

@@ -3,6 +3,7 @@ site's own files), and in the handout (diagrams as pictures, tabs with their lab
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 from conftest import copy_root
 from pypdf import PdfReader
+from test_scanning import LONG_PAGE
 
 from generator.build import build_target
 from generator.catalog import load_catalog
@@ -18,6 +20,7 @@ from generator.diagrams import draw_diagrams
 from generator.html_safety import check_page_html, sanitise_html
 from generator.markdown_features import (
     SUPPORTED_EXTENSIONS,
+    check_shortcodes,
     engine_extensions,
     known_shortcodes,
     resolved,
@@ -291,3 +294,32 @@ def test_known_shortcodes_hold_emoji_aliases_and_every_icon_set():
         ":fontawesome-brands-github:",
         ":octicons-heart-fill-24:",
     } <= known
+
+
+# Linear time on writers' text (tests/test_scanning.py shows the method)
+
+LONG = 1_000_000
+
+
+def scan_rich(text: str) -> None:
+    page = dataclasses.replace(LONG_PAGE, body=text)
+    check_page_html(page)
+    check_shortcodes(page)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$a$ " * (LONG // 4),  # many inline formulas on one line
+        "$ " * (LONG // 2),  # dollars that never pair as math
+        "$$" * (LONG // 2),  # block delimiters back to back
+        "\\(" * (LONG // 2),  # unclosed inline math openers
+        "$" + "\\frac{a}{b}" * (LONG // 11),  # an unclosed formula
+        ":" + "a" * LONG,  # a shortcode that never closes
+        ":ab" * (LONG // 3),  # colons with words between, none closing a known name
+        ":smiel: " * (LONG // 8),  # the same unknown shortcode many times
+    ],
+    ids=("inline-math", "lone-dollars", "block-dollars", "open-parens", "open-braces", "open-colon", "colons", "many"),
+)
+def test_math_masking_and_shortcode_check_take_linear_time(finishes, text):
+    assert finishes(scan_rich, text)
