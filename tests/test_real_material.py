@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOTS, copy_root
 from pypdf import PdfReader
+from test_rich_content import needs_chromium
 
 from generator.build import build_target
 from generator.links import Link, is_internal, rewrite_links, with_url
@@ -131,6 +132,7 @@ def test_nothing_on_the_material_pages_is_fetched_from_another_host(material_sit
     assert {name: found for name, found in fetched.items() if found} == {}
 
 
+@needs_chromium
 def test_material_diagrams_print_as_pictures_and_tabs_under_their_labels(material_site):
     lines = handout(material_site).splitlines()
     assert "Yay!" in lines and "Hmm..." in lines  # the flowchart's labels, drawn; its source says `E[Yay!];`
