@@ -20,12 +20,14 @@ from markdown.extensions.toc import slugify, unique
 from .errors import Problem
 from .headings import atx_headings
 from .links import code_spans, fenced_lines, find_links, is_internal, resolve, rewrite_links
+from .markdown_features import tab_slug
 from .model import Page
 from .yamlfile import YamlProblems, parse_yaml
 
 _ATTR_ID = re.compile(r"\{:?[^{}#]*+#([^\s{}#]++)")  # the id of an attribute list: `{#id}`, `{: .x #id }`
 _HTML_ID = re.compile(r"<[a-zA-Z][^<>]*?\s(?:id|name)\s*+=\s*+[\"']([^\"'<>]++)[\"']")
 _FOOTNOTE = re.compile(r"^\s*+\[\^([^\]]++)\]:")
+_TAB = re.compile(r"^\s*+===[!+]*+\s++\"([^\"]*+)\"")  # pymdownx.tabbed: === "Title"
 # A '#' that can start a link's anchor: after a path or '(' (`x.md#a`, `(#a`), or a definition's `]: #a`.
 # Headings' '#'s follow a line start, a space or another '#'; "C#" in the text only costs the full scan.
 _MAY_LINK_TO_ANCHOR = re.compile(r"[^\s#]#|\]: *+#")
@@ -103,11 +105,16 @@ def page_anchors(markdown: str, separator: str = "-") -> set[str]:
     """Every anchor the page publishes: heading ids (numbered `_1`, `_2` when repeated, as toc does),
     explicit ids anywhere outside code, and footnote ids."""
     anchors: set[str] = set()
+    heading = ""
     for _, line, in_code in fenced_lines(markdown):
         if in_code:
             continue
         for _, text in atx_headings(line.strip()):  # also a heading indented in an admonition
-            unique(heading_id(text, separator), anchors)
+            heading = unique(heading_id(text, separator), anchors)
+        tab = _TAB.match(line)
+        if tab:  # a content tab: its heading's id, the separator, its title's slug (markdown_features)
+            slug = tab_slug(html.unescape(tab.group(1)), separator)
+            unique(f"{heading}{separator}{slug}" if heading else slug, anchors)
         anchors.update(_ATTR_ID.findall(line))
         anchors.update(_HTML_ID.findall(line))
         footnote = _FOOTNOTE.match(line)

@@ -137,6 +137,7 @@ def build_target(
             out.mkdir(parents=True, exist_ok=True)
             mark_output(out)
             swap_into_place(site / "pdf", out / "pdf")
+    warnings += [warning for pdf in pdfs for warning in pdf.warnings]
     reporter.step(f"Built {len(pages)} pages into {out}" + (f" and {len(pdfs)} PDF(s)" if pdfs else ""))
     published = tuple(dataclasses.replace(pdf, path=out / "pdf" / pdf.path.name) for pdf in pdfs)
     return BuildResult(target.name, out, len(pages), tuple(warnings), stats, published)

@@ -9,6 +9,7 @@ from .errors import Problem
 from .headings import atx_headings
 from .html_safety import check_page_html
 from .links import find_links, is_internal, resolve, undefined_references
+from .markdown_features import check_shortcodes
 from .model import Catalog, Page
 from .snippets import check_snippets
 
@@ -24,6 +25,7 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
     problems += check_snippets(catalog)
     problems += _check_kcs_sections(catalog.pages)
     problems += [problem for page in catalog.pages for problem in check_page_html(page)]
+    problems += [problem for page in catalog.pages for problem in check_shortcodes(page)]
     return sorted(set(problems))
 
 

@@ -101,10 +101,24 @@ ELEMENTS: dict[str, frozenset[str]] = {
         "var": set(),
         "wbr": set(),
         "svg": {"viewBox", "xmlns", "width", "height", "fill", "stroke", "stroke-width"},
-        "g": {"fill", "stroke", "stroke-width", "transform"},
-        "path": {"d", "fill", "fill-rule", "clip-rule", "stroke", "stroke-width", "transform"},
-        "circle": {"cx", "cy", "r", "fill", "stroke", "stroke-width"},
-        "ellipse": {"cx", "cy", "rx", "ry", "fill", "stroke", "stroke-width"},
+        # Twemoji's shapes (markdown_features.to_local_svg) carry opacity, transforms and a few clip paths.
+        "g": {"fill", "stroke", "stroke-width", "transform", "opacity", "fill-opacity", "clip-path"},
+        "path": {
+            "d",
+            "fill",
+            "fill-rule",
+            "clip-rule",
+            "stroke",
+            "stroke-width",
+            "transform",
+            "opacity",
+            "fill-opacity",
+            "clip-path",
+        },
+        "circle": {"cx", "cy", "r", "fill", "stroke", "stroke-width", "transform", "opacity", "fill-opacity"},
+        "ellipse": {"cx", "cy", "rx", "ry", "fill", "stroke", "stroke-width", "transform", "opacity", "fill-opacity"},
+        "defs": set(),
+        "clipPath": {"clipPathUnits"},
         "rect": {"x", "y", "width", "height", "rx", "ry", "fill", "stroke", "stroke-width"},
         "line": {"x1", "y1", "x2", "y2", "stroke", "stroke-width"},
         "polyline": {"points", "fill", "stroke", "stroke-width"},
@@ -204,13 +218,47 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 
 
-def _masked(body: str) -> str:
+def masked_code(body: str) -> str:
     """`body` with fenced code, code spans and comments blanked out (newlines kept, so offsets and lines
     still match): markup shown as code is text, not HTML."""
     text = _FENCED.sub(_blank, body) if "```" in body or "~~~" in body else body
     if "`" in text:
         text = "".join(_without_code_spans(line) for line in text.splitlines(keepends=True))
+    if "$" in text or "\\(" in text:  # math (arithmatex) is TeX, not markup: `\sum_{k=0}` is no attribute list
+        text = _without_math(text)
     return _without_comments(text) if "<!--" in text else text
+
+
+def _without_math(text: str) -> str:
+    r"""`text` with arithmatex's math blanked: `$$...$$` blocks, then `$...$` (no space inside either
+    dollar, as arithmatex reads it: "$5 and $10" is money) and `\(...\)` within a line. Scans with find,
+    each character read a bounded number of times."""
+    out, at = [], 0
+    while (start := text.find("$$", at)) >= 0 and (end := text.find("$$", start + 2)) >= 0:
+        out += [text[at:start], _NOT_NEWLINE.sub(" ", text[start : end + 2])]
+        at = end + 2
+    out.append(text[at:])
+    return "".join(_without_inline_math(line) for line in "".join(out).splitlines(keepends=True))
+
+
+def _without_inline_math(line: str) -> str:
+    for opening, closing in (("$", "$"), ("\\(", "\\)")):
+        if opening not in line:
+            continue
+        out, at, done = [], 0, 0  # `done`: what is already in `out`; one pass, no copy of the line per span
+        while (start := line.find(opening, at)) >= 0:
+            end = line.find(closing, start + len(opening))
+            if end < 0:
+                break
+            inner = line[start + len(opening) : end]
+            if inner and inner == inner.strip() and (start == 0 or line[start - 1] != "\\"):
+                at = end + len(closing)
+                out += [line[done:start], " " * (at - start)]
+                done = at
+            else:
+                at = start + len(opening)
+        line = "".join([*out, line[done:]])
+    return line
 
 
 def _without_code_spans(line: str) -> str:
@@ -282,7 +330,7 @@ def check_page_html(page: Page) -> list[Problem]:
     """What the sanitiser would remove from `page`, at its lines: raw HTML elements and attributes outside
     the allowlist, attribute lists with handlers, and links or pictures with a disallowed URL scheme.
     Warnings: the build still publishes the page, cleaned; `kb check --strict` fails on them."""
-    body = _masked(page.body)
+    body = masked_code(page.body)
     found: list[tuple[int, str]] = []
 
     newlines = [i for i, char in enumerate(body) if char == "\n"]

@@ -25,10 +25,13 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from .catalog import inside_sources
+from .diagrams import draw_diagrams
 from .engine_budget import time_limit
 from .errors import KbError, Problem, SourceError
 from .html_safety import SANITISER
+from .markdown_features import engine_extensions, resolved
 from .model import BOOKS, Catalog, Page, Selection, without_order_prefixes
+from .print_markup import PRINT_MARKUP
 from .select import book_pages, number_pages, section_titles
 from .yamlfile import parse_yaml
 
@@ -42,6 +45,7 @@ _ID = re.compile(r'\bid="([^"]+)"')
 _HREF = re.compile(r'<a\b([^<>]*?)\bhref="([^"]*)"([^<>]*)>((?:(?!</a>|<a\b).)*)</a>', re.DOTALL)
 _FIRST_H1 = re.compile(r"\s*<h1\b[^>]*>(.*?)</h1>", re.DOTALL)
 _TAGS = re.compile(r"<[^<>]+>")
+ARITHMATEX = 'class="arithmatex"'
 _SRC = re.compile(r'(<img\b[^<>]*?\bsrc=")([^"]*)(")')
 
 
@@ -64,19 +68,19 @@ class PdfResult:
     path: Path
     pages: int
     chapters: int
+    warnings: tuple[str, ...] = ()  # what printed other than on the site (a diagram kept as its source)
 
 
 def markdown_extensions(config: dict[str, Any]) -> tuple[list[str], dict[str, dict]]:
-    """The engine config's markdown extensions as Python-Markdown wants them (names, configs), without the
-    ones that need the site theme's Python objects (emoji are rendered as text in print)."""
+    """The engine config's markdown extensions as Python-Markdown wants them (names, configs), with kb's
+    native ones (markdown_features) as the site has them, and the print-only ones (print_markup)."""
     names, configs = [], {}
-    for entry in config.get("markdown_extensions") or []:
+    for entry in engine_extensions(list(config.get("markdown_extensions") or [])):
         name, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
-        if name == "pymdownx.emoji":
-            continue
         names.append(name)
-        configs[name] = dict(options or {})
+        configs[name] = resolved(dict(options or {}))
     configs.setdefault("toc", {})["permalink"] = False
+    names.append(PRINT_MARKUP)
     if SANITISER not in names:  # the handout's chapters are cleaned as the site's pages are (html_safety)
         names.append(SANITISER)
     return names, configs
@@ -173,6 +177,11 @@ def write_book_pdf(
         )
     if problems:  # a picture from outside the build: named at its page and line, before WeasyPrint runs
         raise SourceError(problems)
+    drawn, warnings = draw_diagrams([str(chapter["html"]) for chapter in body_pages])
+    for chapter, content in zip(body_pages, drawn, strict=True):
+        chapter["html"] = Markup(content)
+    if any(ARITHMATEX in str(chapter["html"]) for chapter in body_pages):
+        warnings += ("math printed as its TeX source: KaTeX typesets it on the site only",)
     document = _templates.get_template("print.html.j2").render(
         cover=cover,
         chapters=body_pages,
@@ -189,7 +198,8 @@ def write_book_pdf(
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     rendered_doc.write_pdf(out)
-    return PdfResult(out, len(rendered_doc.pages), sum(1 for c in body_pages if c["number"]))
+    chapter_count = sum(1 for c in body_pages if c["number"])
+    return PdfResult(out, len(rendered_doc.pages), chapter_count, tuple(f"{out.name}: {w}" for w in warnings))
 
 
 def _text(fragment: str) -> str:

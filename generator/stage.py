@@ -13,6 +13,7 @@ import jinja2
 import yaml
 
 from .html_safety import SANITISER
+from .markdown_features import THEME_FEATURES, PythonName, copy_vendored, engine_extensions
 from .model import BOOKS, Catalog, ClientProfile, Page, Selection
 from .portal.drafts import as_text
 from .render import asset_dest
@@ -47,10 +48,7 @@ def _html_text(value: str, quote: bool = False) -> str:
 _templates.filters["html_text"] = _html_text
 
 
-class PythonName(str):
-    """A `!!python/name:` value in the generated mkdocs.yml (the emoji extension wants functions)."""
-
-
+# `!!python/name:` in the staged mkdocs.yml: the engine imports what markdown_features names.
 yaml.SafeDumper.add_representer(
     PythonName, lambda dumper, value: dumper.represent_scalar(f"tag:yaml.org,2002:python/name:{value}", "")
 )
@@ -76,6 +74,7 @@ def stage_project(
         shutil.copyfile(catalog.root / asset, dest)
     for dest_uri, text in landing_pages(catalog, selection).items():
         _write(docs / dest_uri, text)
+    copy_vendored([rendered[page.src_uri] for page in selection.pages], docs / "assets" / "vendor")
     config = engine_config(catalog, selection, docs, site_dir, extra or {})
     if selection.target.client:
         config = brand(config, catalog.clients[selection.target.client], catalog, docs)
@@ -260,15 +259,9 @@ def engine_config(
             **extra,
         },
     }
-    extensions = [_snippets_restricted(e, docs) for e in config.get("markdown_extensions") or []]
-    extensions.append(
-        {
-            "pymdownx.emoji": {
-                "emoji_index": PythonName("material.extensions.emoji.twemoji"),
-                "emoji_generator": PythonName("material.extensions.emoji.to_svg"),
-            }
-        }
-    )
+    features = list(theme.get("features") or [])
+    theme["features"] = [*features, *(f for f in THEME_FEATURES if f not in features)]
+    extensions = engine_extensions([_snippets_restricted(e, docs) for e in config.get("markdown_extensions") or []])
     # Last, so that it cleans what every other extension produced: no page carries script (html_safety).
     extensions.append(SANITISER)
     config["markdown_extensions"] = extensions

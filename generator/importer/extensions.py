@@ -1,18 +1,17 @@
 """Which markdown extensions kb supports: an imported project's extensions are carried over or named.
 
-The one place to look an extension up (`is_supported`); the list is read from the extensions kb's own
-project skeleton enables (generator/skeleton/mkdocs.yml, the same as the sample project's), so enabling one
-there supports it here too."""
+The one place to look an extension up (`is_supported`); the list is markdown_features.SUPPORTED_EXTENSIONS,
+the same declaration the engine configuration is built from."""
 
 from __future__ import annotations
 
 import re
 import textwrap
-from functools import cache
-from importlib.resources import files
 from pathlib import Path
 
 import yaml
+
+from ..markdown_features import SUPPORTED_EXTENSIONS
 
 # Extensions that are not carried, with what becomes of their pages (shown in the import's report).
 NOT_SUPPORTED = {
@@ -28,11 +27,9 @@ def extension_name(entry: object) -> str:
     return entry if isinstance(entry, str) else str(next(iter(entry))) if isinstance(entry, dict) and entry else ""
 
 
-@cache
 def supported_extensions() -> frozenset[str]:
-    """The names of the markdown extensions a kb project may enable."""
-    config = yaml.safe_load((files("generator") / "skeleton" / "mkdocs.yml").read_text(encoding="utf-8"))
-    return frozenset(extension_name(entry) for entry in config.get("markdown_extensions") or ())
+    """The names of the markdown extensions a kb project may enable (markdown_features declares them)."""
+    return SUPPORTED_EXTENSIONS
 
 
 def is_supported(name: str) -> bool:
