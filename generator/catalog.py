@@ -9,6 +9,8 @@ from pathlib import Path
 
 from . import schema
 from .errors import Problem, rel
+from .mkdocs_file import NAME as MKDOCS_YML
+from .mkdocs_file import check_mkdocs_file, python_tag_problem
 from .model import BOOKS, Catalog, ClientProfile, Context, ContextClaim, Module, Page, Product
 from .pictures import SUFFIXES as LOGO_KINDS
 from .pictures import check_logo, check_svg
@@ -28,20 +30,25 @@ def load_catalog(root: Path) -> Catalog:
     product = load_product(root, problems)
     contexts = _load_contexts(root, problems)
     clients = load_clients(root, problems, product)
-    pages, assets = [], []
+    _check_mkdocs_yml(root, problems)
+    pages, assets, unloaded = [], [], []
     _source_files(root, problems, tops=("overrides",))  # the theme's files are copied too: links checked
     for path in _source_files(root, problems):
         if path.suffix == ".md":
             page = _load_page(root, path, problems)
             if page:
                 pages.append(page)
+            else:
+                unloaded.append(rel(path, root))
         else:
             unsafe = check_svg(path.read_bytes()) if path.suffix.lower() == ".svg" else None
             if unsafe:
                 problems.append(Problem(rel(path, root), 0, unsafe))
             else:
                 assets.append(rel(path, root))
-    return Catalog(root, product, tuple(pages), tuple(sorted(assets)), clients, contexts, tuple(problems))
+    return Catalog(
+        root, product, tuple(pages), tuple(sorted(assets)), clients, contexts, tuple(problems), tuple(unloaded)
+    )
 
 
 # Limits on one source file. The largest sample page is 9 kB and its longest line 450 characters; a page
@@ -55,7 +62,12 @@ MAX_LINE_CHARS = 20_000
 def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
     """A source file's text, or None with a problem: too large, not UTF-8, a NUL byte or an overlong line."""
     name = rel(path, root)
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= MAX_SOURCE_BYTES else b""
+    except OSError as exc:  # unreadable (permissions), a folder, a dangling link: the user can fix each
+        problems.append(Problem(name, 0, f"cannot read the file: {exc.strerror or exc}; expected a readable file"))
+        return None
     if size > MAX_SOURCE_BYTES:
         problems.append(
             Problem(
@@ -66,7 +78,6 @@ def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
             )
         )
         return None
-    data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -110,6 +121,9 @@ def _text_problems(name: str, text: str) -> list[Problem]:
 
 def load_yaml_file(root: Path, name: str, problems: list[Problem], required: bool = True) -> YamlDoc | None:
     path = root / name
+    if path.is_dir():
+        problems.append(Problem(name, 0, "is a folder; expected a YAML file"))
+        return None
     if not path.is_file():
         if required:
             problems.append(Problem(name, 0, "missing; expected this file at the project root"))
@@ -150,6 +164,14 @@ def load_product(root: Path, problems: list[Problem]) -> Product:
         modules=modules,
         featured=values.get("featured") or (),
     )
+
+
+def _check_mkdocs_yml(root: Path, problems: list[Problem]) -> None:
+    found: list[Problem] = []
+    doc = load_yaml_file(root, MKDOCS_YML, found)
+    problems += [python_tag_problem(problem) for problem in found]
+    if doc:
+        problems += check_mkdocs_file(doc)
 
 
 def _load_contexts(root: Path, problems: list[Problem]) -> dict[str, Context]:
@@ -339,6 +361,15 @@ def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
     if source is None:
         return None
     split = split_front_matter(source.lstrip("\ufeff"))
+    if split is None and source.lstrip("\ufeff").split("\n", 1)[0].rstrip() == "---":
+        problems.append(
+            Problem(
+                src_uri,
+                1,
+                "the front matter opened here has no closing '---'; expected a line '---' after its last key",
+            )
+        )
+        return None
     if split is None:
         problems.append(
             Problem(

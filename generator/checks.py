@@ -8,8 +8,10 @@ from .contexts import check_contexts, every_target
 from .errors import Problem
 from .headings import atx_headings
 from .html_safety import check_page_html
-from .links import find_links, is_internal, resolve
+from .links import find_links, is_internal, relative_url, resolve
 from .model import Catalog, Page
+from .select import selected_pages
+from .suggest import Suggestions
 
 
 def check_catalog(catalog: Catalog) -> list[Problem]:
@@ -20,6 +22,7 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
     problems += _check_references(catalog)
     problems += check_contexts(catalog, every_target(catalog))
     problems += _check_links(catalog)
+    problems += _check_addresses(catalog)
     problems += _check_kcs_sections(catalog.pages)
     problems += [problem for page in catalog.pages for problem in check_page_html(page)]
     return sorted(set(problems))
@@ -80,23 +83,53 @@ def _check_references(catalog: Catalog) -> list[Problem]:
 
 
 def _check_links(catalog: Catalog) -> list[Problem]:
-    sources = {page.src_uri for page in catalog.pages} | set(catalog.assets)
+    # A page whose front matter is wrong is reported once, where it is wrong: links to it are not broken.
+    pages = {page.src_uri for page in catalog.pages} | set(catalog.unloaded)
+    sources = pages | set(catalog.assets)
+    pages_near, assets_near = Suggestions(pages), Suggestions(catalog.assets)
     problems = []
     for page in catalog.pages:
         for link in find_links(page.body):
             if not is_internal(link.url):
                 continue
-            target, _ = resolve(page.src_uri, link.url)
+            target, anchor = resolve(page.src_uri, link.url)
             if target not in sources:
                 what = "picture" if link.is_image else "link"
+                near = (assets_near if link.is_image else pages_near).closest(target)
+                hint = f"; did you mean '{relative_url(page.src_uri, near)}{anchor}'?" if near else ""
                 problems.append(
                     Problem(
                         page.src_uri,
                         page.body_line + link.line - 1,
-                        f"broken {what} '{link.url}'; expected a file under kb/ or docs/",
+                        f"broken {what} '{link.url}'; expected a file under kb/ or docs/{hint}",
                     )
                 )
     return problems
+
+
+def _check_addresses(catalog: Catalog) -> list[Problem]:
+    """Two pages a target would publish at the same address (docs/user/01-intro.md and 02-intro.md, a client's
+    chapter named like a core one): one would silently replace the other. Compared without case, as
+    case-insensitive file systems and hosts would serve them."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for target in every_target(catalog):
+        first: dict[str, Page] = {}
+        for page in sorted(selected_pages(catalog, target), key=lambda p: p.src_uri):
+            address = page.url.casefold()
+            if address in first:
+                found.setdefault((page.src_uri, first[address].src_uri), []).append(target.name)
+            else:
+                first[address] = page
+    by_path = {page.src_uri: page for page in catalog.pages}
+    return [
+        Problem(
+            later,
+            by_path[later].line_of("id"),
+            f"publishes at the same address as {earlier} (/{by_path[later].url}, building {', '.join(targets)}); "
+            "expected a different file name",
+        )
+        for (later, earlier), targets in found.items()
+    ]
 
 
 KCS_SECTIONS = ("Issue", "Environment", "Resolution", "Cause")

@@ -131,6 +131,8 @@ class Catalog:
     clients: dict[str, ClientProfile]
     contexts: dict[str, Context]
     problems: tuple[Problem, ...] = field(default=())
+    # Pages whose front matter is wrong: reported once, and still there for links to them (one mistake, one problem).
+    unloaded: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
