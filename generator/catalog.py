@@ -271,7 +271,7 @@ def _client_problems(root: Path, name: str, doc: YamlDoc, values: dict, product:
                 )
             )
     for term in values.get("terms") or {}:
-        if term not in product.terms:
+        if product.modules and term not in product.terms:  # no modules: product.yml failed, reported there
             problems.append(
                 Problem(
                     name,
