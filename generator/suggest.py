@@ -18,17 +18,23 @@ def _key(name: str) -> str:
 
 
 class Suggestions:
-    """The closest of `paths` to a missing one: first within the same folder (a typo, a changed order
-    prefix), then by file name anywhere (a moved file). Only file names are compared, so a project of
-    10,000 pages costs one pass over its distinct names per distinct missing name."""
+    """The closest of `paths` to a missing one: the same name (order prefix and case aside) in the same folder,
+    then a close name there (a typo), then the same or a close name anywhere (a moved file). Names are only
+    compared with names of about their length that start or end like them (a typo keeps one end), so a
+    project of 10,000 pages never compares a missing name with every page."""
 
     def __init__(self, paths: Iterable[str]):
-        self._by_folder: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        self._by_key: dict[str, list[str]] = defaultdict(list)
+        self._in_folder: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self._anywhere: dict[str, list[str]] = defaultdict(list)
+        self._ends: dict[tuple[str | None, str], set[str]] = defaultdict(set)  # (folder or None, end) -> keys
         for path in sorted(paths):
             folder, name = posixpath.split(path)
-            self._by_folder[folder][_key(name)].append(path)
-            self._by_key[_key(name)].append(path)
+            key = _key(name)
+            self._in_folder[folder][key].append(path)
+            self._anywhere[key].append(path)
+            for end in _ends(key):
+                self._ends[(folder, end)].add(key)
+                self._ends[(None, end)].add(key)
         self._cache: dict[str, str | None] = {}
 
     def closest(self, missing: str) -> str | None:
@@ -40,9 +46,21 @@ class Suggestions:
     def _closest(self, missing: str) -> str | None:
         folder, name = posixpath.split(missing)
         key = _key(name)
-        for candidates in (self._by_folder.get(folder, {}), self._by_key):
-            found = difflib.get_close_matches(key, candidates, n=1, cutoff=CUTOFF)
+        for scope, paths in ((folder, self._in_folder.get(folder, {})), (None, self._anywhere)):
+            if key in paths:
+                return self._best(missing, paths[key])
+            near = set().union(*(self._ends.get((scope, end), ()) for end in _ends(key)))
+            slack = max(3, len(key) // 4)  # a typo changes a name's length by a letter or two, not by a quarter
+            near = sorted(other for other in near if abs(len(other) - len(key)) <= slack)
+            found = difflib.get_close_matches(key, near, n=1, cutoff=CUTOFF)
             if found:
-                paths = candidates[found[0]]
-                return max(paths, key=lambda path: difflib.SequenceMatcher(None, missing, path).ratio())
+                return self._best(missing, paths[found[0]])
         return None
+
+    @staticmethod
+    def _best(missing: str, paths: list[str]) -> str:
+        return max(paths, key=lambda path: difflib.SequenceMatcher(None, missing, path).ratio())
+
+
+def _ends(key: str) -> tuple[str, ...]:
+    return (f"^{key[:3]}", f"{key[-3:]}$")
