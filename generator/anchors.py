@@ -39,7 +39,7 @@ def toc_separator(root: Path) -> str:
     """The `separator` of the project's `toc` extension in mkdocs.yml ('-' by default, as the extension's)."""
     try:
         config = parse_yaml((root / "mkdocs.yml").read_text(encoding="utf-8"), "mkdocs.yml").data or {}
-    except (OSError, YamlProblems):
+    except (OSError, UnicodeDecodeError, YamlProblems):
         return "-"  # mkdocs.yml's own problems are reported where it is checked
     for extension in config.get("markdown_extensions") or () if isinstance(config, dict) else ():
         if isinstance(extension, dict) and isinstance(extension.get("toc"), dict):

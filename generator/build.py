@@ -23,6 +23,7 @@ from .context_files import DEMO_DIR, write_context_help
 from .contexts import resolve_contexts
 from .engine import run_engine
 from .engine_budget import EngineTooSlow
+from .engine_warnings import locate_engine_warnings
 from .errors import KbError, Problem, SourceError
 from .leaks import check_client_outputs
 from .model import BOOKS, Catalog, Page, Selection, Target
@@ -107,7 +108,11 @@ def build_target(
         if "site" in formats:
             reporter.step("Building the site")
             with reporter.watch(site, expected=len(pages)):
-                warnings += run_engine(config, strict=strict)
+                # Never the engine's own strict mode: it stops with a count; kb names each warning's source line.
+                engine_problems = locate_engine_warnings(run_engine(config), pages)
+            if strict and engine_problems:
+                raise SourceError(engine_problems)
+            warnings += [str(problem) for problem in engine_problems]
             write_permalinks(pages, site)
             context_map = resolve_contexts(catalog, selection)
             write_context_help(context_map, site, demo_dir=root / DEMO_DIR)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from . import schema
 from .errors import Problem, rel
+from .mkdocs_file import NAME as MKDOCS_YML
+from .mkdocs_file import check_mkdocs_file, python_tag_problem
 from .model import BOOKS, Catalog, ClientProfile, Context, ContextClaim, Module, Page, Product
 from .pictures import SUFFIXES as LOGO_KINDS
 from .pictures import check_logo, check_svg
@@ -28,13 +30,16 @@ def load_catalog(root: Path) -> Catalog:
     product = load_product(root, problems)
     contexts = _load_contexts(root, problems)
     clients = load_clients(root, problems, product)
-    pages, assets = [], []
+    _check_mkdocs_yml(root, problems)
+    pages, assets, unloaded = [], [], []
     _source_files(root, problems, tops=("overrides",))  # the theme's files are copied too: links checked
     for path in _source_files(root, problems):
         if path.suffix == ".md":
             page = _load_page(root, path, problems)
             if page:
                 pages.append(page)
+            else:
+                unloaded.append(rel(path, root))
         else:
             unsafe = check_svg(path.read_bytes()) if path.suffix.lower() == ".svg" else None
             if unsafe:
@@ -46,7 +51,17 @@ def load_catalog(root: Path) -> Catalog:
         text = _read_text(path, root, problems)
         if text is not None:
             snippets[path.relative_to(root / "snippets").as_posix()] = text
-    return Catalog(root, product, tuple(pages), tuple(sorted(assets)), clients, contexts, tuple(problems), snippets)
+    return Catalog(
+        root,
+        product,
+        tuple(pages),
+        tuple(sorted(assets)),
+        clients,
+        contexts,
+        tuple(problems),
+        snippets,
+        tuple(unloaded),
+    )
 
 
 # Limits on one source file. The largest sample page is 9 kB and its longest line 450 characters; a page
@@ -60,7 +75,12 @@ MAX_LINE_CHARS = 20_000
 def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
     """A source file's text, or None with a problem: too large, not UTF-8, a NUL byte or an overlong line."""
     name = rel(path, root)
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= MAX_SOURCE_BYTES else b""
+    except OSError as exc:  # unreadable (permissions), a folder, a dangling link: the user can fix each
+        problems.append(Problem(name, 0, f"cannot read the file: {exc.strerror or exc}; expected a readable file"))
+        return None
     if size > MAX_SOURCE_BYTES:
         problems.append(
             Problem(
@@ -71,7 +91,6 @@ def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
             )
         )
         return None
-    data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -115,6 +134,9 @@ def _text_problems(name: str, text: str) -> list[Problem]:
 
 def load_yaml_file(root: Path, name: str, problems: list[Problem], required: bool = True) -> YamlDoc | None:
     path = root / name
+    if path.is_dir():
+        problems.append(Problem(name, 0, "is a folder; expected a YAML file"))
+        return None
     if not path.is_file():
         if required:
             problems.append(Problem(name, 0, "missing; expected this file at the project root"))
@@ -157,6 +179,14 @@ def load_product(root: Path, problems: list[Problem]) -> Product:
         synonyms=values.get("synonyms") or (),
         abbreviations=values.get("abbreviations") or {},
     )
+
+
+def _check_mkdocs_yml(root: Path, problems: list[Problem]) -> None:
+    found: list[Problem] = []
+    doc = load_yaml_file(root, MKDOCS_YML, found)
+    problems += [python_tag_problem(problem) for problem in found]
+    if doc:
+        problems += check_mkdocs_file(doc)
 
 
 def _load_contexts(root: Path, problems: list[Problem]) -> dict[str, Context]:
@@ -256,7 +286,7 @@ def _client_problems(root: Path, name: str, doc: YamlDoc, values: dict, product:
                 )
             )
     for term in values.get("terms") or {}:
-        if term not in product.terms:
+        if product.modules and term not in product.terms:  # no modules: product.yml failed, reported there
             problems.append(
                 Problem(
                     name,
@@ -346,6 +376,15 @@ def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
     if source is None:
         return None
     split = split_front_matter(source.lstrip("\ufeff"))
+    if split is None and source.lstrip("\ufeff").split("\n", 1)[0].rstrip() == "---":
+        problems.append(
+            Problem(
+                src_uri,
+                1,
+                "the front matter opened here has no closing '---'; expected a line '---' after its last key",
+            )
+        )
+        return None
     if split is None:
         problems.append(
             Problem(

@@ -8,10 +8,12 @@ from .contexts import check_contexts, every_target
 from .errors import Problem
 from .headings import atx_headings
 from .html_safety import check_page_html
-from .links import find_links, is_internal, resolve, undefined_references
+from .links import find_links, is_internal, relative_url, resolve, undefined_references
 from .markdown_features import check_shortcodes
 from .model import Catalog, Page
+from .select import selected_pages
 from .snippets import check_snippets
+from .suggest import Suggestions
 
 
 def check_catalog(catalog: Catalog) -> list[Problem]:
@@ -20,9 +22,11 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
     problems = list(catalog.problems)
     problems += _check_ids(catalog.pages)
     problems += _check_references(catalog)
-    problems += check_contexts(catalog, every_target(catalog))
+    if not catalog.unloaded:  # a page that failed to load would leave its screens "without a topic" too
+        problems += check_contexts(catalog, every_target(catalog))
     problems += _check_links(catalog)
     problems += check_snippets(catalog)
+    problems += _check_addresses(catalog)
     problems += _check_kcs_sections(catalog.pages)
     problems += [problem for page in catalog.pages for problem in check_page_html(page)]
     problems += [problem for page in catalog.pages for problem in check_shortcodes(page)]
@@ -46,9 +50,14 @@ def _check_ids(pages: tuple[Page, ...]) -> list[Problem]:
 
 def _check_references(catalog: Catalog) -> list[Problem]:
     modules, clients, contexts = catalog.product.modules, catalog.clients, catalog.contexts
+    # A file that failed to load is reported once, where it is wrong; what refers to it is not wrong too.
+    failed = {problem.path for problem in catalog.problems if problem.is_error}
+    if "product.yml" in failed:
+        modules = None
+    clients = set(clients) | {path[len("clients/") : -len(".yml")] for path in failed if _is_client_file(path)}
     problems = []
     for page in catalog.pages:
-        if page.module and page.module not in modules:
+        if modules is not None and page.module and page.module not in modules:
             problems.append(
                 Problem(
                     page.src_uri,
@@ -58,14 +67,14 @@ def _check_references(catalog: Catalog) -> list[Problem]:
             )
         for client in page.clients:
             if client not in clients:
-                known = ", ".join(clients) or "none registered in clients/"
+                known = ", ".join(sorted(clients)) or "none registered in clients/"
                 problems.append(
                     Problem(
                         page.src_uri, page.line_of("clients"), f"unknown client '{client}'; expected one of {known}"
                     )
                 )
         for claim in page.contexts:
-            if claim.id not in contexts:
+            if "contexts.yml" not in failed and claim.id not in contexts:
                 problems.append(
                     Problem(
                         page.src_uri,
@@ -74,30 +83,35 @@ def _check_references(catalog: Catalog) -> list[Problem]:
                     )
                 )
     for context in catalog.contexts.values():
-        if context.module not in modules:
+        if modules is not None and context.module not in modules:
             problems.append(Problem("contexts.yml", 0, f"context '{context.id}': unknown module '{context.module}'"))
     ids = {page.id for page in catalog.pages}
     for featured in catalog.product.featured:
-        if featured not in ids:
+        if featured not in ids and not catalog.unloaded:  # the ID may be that of a page that failed to load
             problems.append(Problem("product.yml", 0, f"'featured': no page has the ID {featured}"))
     return problems
 
 
 def _check_links(catalog: Catalog) -> list[Problem]:
-    sources = {page.src_uri for page in catalog.pages} | set(catalog.assets)
+    # A page whose front matter is wrong is reported once, where it is wrong: links to it are not broken.
+    pages = {page.src_uri for page in catalog.pages} | set(catalog.unloaded)
+    sources = pages | set(catalog.assets)
+    pages_near, assets_near = Suggestions(pages), Suggestions(catalog.assets)
     problems = []
     for page in catalog.pages:
         for link in find_links(page.body):
             if not is_internal(link.url):
                 continue
-            target, _ = resolve(page.src_uri, link.url)
+            target, anchor = resolve(page.src_uri, link.url)
             if target not in sources:
                 what = "picture" if link.is_image else "link"
+                near = (assets_near if link.is_image else pages_near).closest(target)
+                hint = f"; did you mean '{relative_url(page.src_uri, near)}{anchor}'?" if near else ""
                 problems.append(
                     Problem(
                         page.src_uri,
                         page.body_line + link.line - 1,
-                        f"broken {what} '{link.url}'; expected a file under kb/ or docs/",
+                        f"broken {what} '{link.url}'; expected a file under kb/ or docs/{hint}",
                     )
                 )
         for line, label in undefined_references(page.body):
@@ -111,6 +125,35 @@ def _check_links(catalog: Catalog) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _check_addresses(catalog: Catalog) -> list[Problem]:
+    """Two pages a target would publish at the same address (docs/user/01-intro.md and 02-intro.md, a client's
+    chapter named like a core one): one would silently replace the other. Compared without case, as
+    case-insensitive file systems and hosts would serve them."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for target in every_target(catalog):
+        first: dict[str, Page] = {}
+        for page in sorted(selected_pages(catalog, target), key=lambda p: p.src_uri):
+            address = page.url.casefold()
+            if address in first:
+                found.setdefault((page.src_uri, first[address].src_uri), []).append(target.name)
+            else:
+                first[address] = page
+    by_path = {page.src_uri: page for page in catalog.pages}
+    return [
+        Problem(
+            later,
+            by_path[later].line_of("id"),
+            f"publishes at the same address as {earlier} (/{by_path[later].url}, building {', '.join(targets)}); "
+            "expected a different file name",
+        )
+        for (later, earlier), targets in found.items()
+    ]
+
+
+def _is_client_file(path: str) -> bool:
+    return path.startswith("clients/") and path.endswith(".yml") and path.count("/") == 1
 
 
 KCS_SECTIONS = ("Issue", "Environment", "Resolution", "Cause")
@@ -145,6 +188,11 @@ def check_templates(catalog: Catalog) -> list[Problem]:
     from .select import select
     from .template_budget import OVER_TIME
 
+    failed = {problem.path for problem in catalog.problems if problem.is_error}
+    if failed & {"product.yml", "mkdocs.yml"} or any(_is_client_file(path) for path in failed):
+        # Templates read the product's terms, the clients' profiles and mkdocs.yml: with one of those wrong, every
+        # page would fail for it. The mistake is reported once, where it is (one mistake, one problem).
+        return []
     found: dict[Problem, list[str]] = {}
     too_slow: set[str] = set()
     for target in every_target(catalog):

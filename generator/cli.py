@@ -38,6 +38,8 @@ class KbGroup(click.Group):
 
 def project_root(ctx: click.Context) -> Path:
     root: Path = ctx.obj["root"]
+    if (root / "product.yml").is_dir():
+        raise KbError("product.yml: is a folder; expected a YAML file")
     if not (root / "product.yml").is_file():
         raise KbError(
             f"{root}: no product.yml here; expected to run in a knowledge base project (or pass --root PROJECT)"

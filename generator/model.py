@@ -146,6 +146,8 @@ class Catalog:
     contexts: dict[str, Context]
     problems: tuple[Problem, ...] = field(default=())
     snippets: dict[str, str] = field(default_factory=dict)  # snippets/ text by path within it: notes/a.md
+    # Pages whose front matter is wrong: reported once, and still there for links to them (one mistake, one problem).
+    unloaded: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)

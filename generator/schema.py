@@ -92,6 +92,13 @@ def boolean(value: Any) -> bool:
     return value
 
 
+def mapping(value: Any) -> dict:
+    """A mapping whose entries are checked elsewhere, key by key (modules, working hours)."""
+    if not isinstance(value, dict):
+        raise Invalid("expected a mapping of names to values")
+    return value
+
+
 def mapping_of(value_check: Check) -> Check:
     def check(value: Any) -> dict:
         if not isinstance(value, dict):
@@ -178,7 +185,7 @@ PRODUCT: dict[str, Field] = {
     "vendor": Field(text, required=True, doc="Who publishes the product."),
     "support_phone": Field(text, doc="Shown on the help centre's contact block."),
     "terms": Field(mapping_of(text), default={}, doc="Product terms a client may rename, with their word."),
-    "modules": Field(dict, required=True, doc="slug: {title, description, icon}."),
+    "modules": Field(mapping, required=True, doc="slug: {title, description, icon}."),
     "featured": Field(list_of(PAGE_ID), default=(), doc="Articles shown as popular on the home page."),
     "synonyms": Field(
         list_of(synonym_group), default=(), doc="Groups of words search treats as one: [[formula, expression]]."
@@ -209,8 +216,12 @@ def validate(doc: YamlDoc, fields: dict[str, Field], path: str, place: tuple = (
     for key in place:
         data = data[key]
     if not isinstance(data, dict):
-        what = "front matter" if not place else f"'{'.'.join(map(str, place))}'"
-        return {}, [Problem(path, doc.line_of(*place), f"{what}: expected a mapping of keys to values")]
+        if place:
+            what = f"'{'.'.join(map(str, place))}'"
+        else:  # a page's front matter, or a whole YAML file such as product.yml
+            what = "front matter" if path.endswith(".md") else "the file"
+        found = " (it is empty)" if data is None else ""
+        return {}, [Problem(path, doc.line_of(*place), f"{what}: expected a mapping of keys to values{found}")]
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for key in data:

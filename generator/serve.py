@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import click
 from .build import build_target
 from .errors import KbError
 from .model import Target
+from .ports import check_free
 from .progress import Reporter
 
 WATCHED = ("kb", "docs", "clients", "overrides", "demo", "product.yml", "contexts.yml", "mkdocs.yml")
@@ -17,9 +20,16 @@ WATCHED = ("kb", "docs", "clients", "overrides", "demo", "product.yml", "context
 
 def serve_preview(root: Path, target: Target, host: str, port: int, reporter: Reporter) -> None:
     """Serve `target` on host:port until interrupted; a broken source keeps the last good build up."""
-    from mkdocs.livereload import LiveReloadServer
+    check_free(host, port)  # one line and exit 1 before any work, as `kb portal` does
+    scratch = Path(tempfile.mkdtemp(prefix="kb-serve-"))
+    try:
+        _serve(root, target, host, port, reporter, scratch / "site")
+    finally:  # Ctrl+C, SIGTERM, a bug: the preview's build is never left behind in the temporary folder
+        shutil.rmtree(scratch, ignore_errors=True)
 
-    site_dir = Path(tempfile.mkdtemp(prefix="kb-serve-")) / "site"
+
+def _serve(root: Path, target: Target, host: str, port: int, reporter: Reporter, site_dir: Path) -> None:
+    from mkdocs.livereload import LiveReloadServer
 
     def rebuild() -> None:
         try:
@@ -34,12 +44,18 @@ def serve_preview(root: Path, target: Target, host: str, port: int, reporter: Re
     for name in WATCHED:
         if (root / name).exists():
             server.watch(str(root / name))
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl+C does, tidying up
     try:
         server.serve()
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         server.shutdown()
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _error_page(site_dir: Path, code: int) -> bytes | None:

@@ -67,6 +67,8 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
         lines = text.splitlines()
         if mark and mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
             message = "invalid YAML: a tab character; YAML is indented with spaces, expected spaces"
+        elif mark and mark.line < len(lines) and _colon_in_value(exc, lines[mark.line]):
+            message = _colon_in_value(exc, lines[mark.line])
         else:
             message = _describe(exc)
             if exc.context_mark and mark and exc.context_mark.line != mark.line:
@@ -75,6 +77,18 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
     except yaml.YAMLError as exc:
         raise YamlProblems([Problem(path, first_line, f"invalid YAML: {exc}")]) from None
     return YamlDoc(data, lines, first_line)
+
+
+def _colon_in_value(exc: yaml.MarkedYAMLError, line: str) -> str | None:
+    """`title: Error: disk full` -> the advice to quote the value, in place of 'mapping values are not allowed'."""
+    if not (exc.problem or "").startswith("mapping values are not allowed"):
+        return None
+    key, colon, value = line.partition(": ")
+    value = value.strip()
+    if not colon or not key.strip() or key.lstrip().startswith(("-", "#")) or value[:1] in ("'", '"'):
+        return None
+    quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"invalid YAML: the value of '{key.strip()}' has a ': ' in it; quote the value: {key.strip()}: {quoted}"
 
 
 def _describe(exc: yaml.MarkedYAMLError) -> str:

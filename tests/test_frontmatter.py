@@ -72,7 +72,7 @@ def test_broken_yaml_is_reported_at_its_line(make_project):
     text = article(summary="Costs: are wrong after import")  # an unquoted colon in a value
     problem = one_problem(problems_with(make_project, {PATH: text}), PATH)
     assert problem.startswith(f"{PATH}:{line_of(text, 'summary:')}: invalid YAML")
-    assert "mapping values are not allowed" in problem
+    assert 'quote the value: summary: "Costs: are wrong after import"' in problem
 
 
 def test_tab_in_yaml_says_to_indent_with_spaces(make_project):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -75,3 +78,74 @@ def test_serve_keeps_the_last_good_build_when_a_source_breaks(served):
     (root / "kb/scheduling/gantt-empty.md").write_text("---\nid: [broken\n---\n", encoding="utf-8")
     time.sleep(2)
     assert "Gantt chart shows no bars" in (fetch(page) or "")
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_1(make_project, run_kb, tmp_path, monkeypatch):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    root = make_project("basic")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_kb(root, "serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Error: cannot serve on 127.0.0.1:{port}: Address already in use; pass another --port (or --host)"
+    ]
+    assert list(temporary.iterdir()) == []  # it stopped before building anything
+
+
+def listening(base: str) -> bool:
+    host, port = base.removeprefix("http://").split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def serve_in(root, temporary):
+    """`kb serve` in a subprocess whose temporary folders go into `temporary`; (process, base URL)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "--root", str(root), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temporary)},
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "terminate"])
+def test_serve_leaves_no_temporary_folder_when_stopped(make_project, tmp_path, stop):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process, base = serve_in(make_project("basic"), temporary)
+    try:
+        assert wait_for(lambda: fetch(f"{base}/kb/scheduling/gantt-empty/") is not None, 30), "kb serve did not start"
+        assert list(temporary.iterdir()), "kb serve builds into a temporary folder"
+        process.send_signal(stop)
+        output, _ = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert "Traceback" not in output
+    assert list(temporary.iterdir()) == []
+
+
+def test_serve_leaves_no_temporary_folder_after_a_build_error(make_project, tmp_path):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    root = make_project("basic", files={"kb/scheduling/gantt-empty.md": "---\nid: [broken\n---\n"})
+    process, base = serve_in(root, temporary)
+    try:
+        assert wait_for(lambda: listening(base), 30), "kb serve did not start"
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert "kb/scheduling/gantt-empty.md:3: invalid YAML" in output
+    assert "Traceback" not in output
+    assert list(temporary.iterdir()) == []

@@ -84,9 +84,10 @@ def portal(
     fit for production as it is: --workers one per CPU core for the most throughput, a proxy that ends
     HTTPS in front. Or run `generator.portal.app:create_app` under any WSGI server, after `kb db upgrade`."""
     from ..build import index_beside
+    from ..ports import check_free
     from .db import connect
     from .migrate import upgrade
-    from .server import PortalServer, check_free
+    from .server import PortalServer
 
     root = ctx.obj["root"]
     site_dir = (site_dir or root / "build" / "site").resolve()

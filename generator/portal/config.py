@@ -131,16 +131,18 @@ def _port(value: Any) -> int:
 
 PORTAL: dict[str, schema.Field] = {
     "timezone": schema.Field(_timezone, default="UTC", doc="The support team's time zone (IANA name)."),
-    "working_hours": schema.Field(dict, default={}, doc="start, end (HH:MM) and days (mon..sun)."),
+    "working_hours": schema.Field(schema.mapping, default={}, doc="start, end (HH:MM) and days (mon..sun)."),
     "holidays": schema.Field(schema.list_of(schema.date), default=(), doc="Days without working hours."),
     "update_every_hours": schema.Field(_positive, default=24, doc="Customers hear from us at least this often."),
     "level1_hours": schema.Field(_positive, default=24, doc="Unresolved Level 1 cases escalate after this."),
     "mail": schema.Field(
-        dict,
+        schema.mapping,
         default={},
         doc="from, smtp_host, smtp_port, starttls, username, password_env, acknowledgements_per_hour.",
     ),
-    "rate_limits": schema.Field(dict, default={}, doc="submit, public: Flask-Limiter rates per client address."),
+    "rate_limits": schema.Field(
+        schema.mapping, default={}, doc="submit, public: Flask-Limiter rates per client address."
+    ),
     "frame_ancestors": schema.Field(
         schema.list_of(schema.text), default=(), doc="Origins allowed to frame help pages (the application)."
     ),

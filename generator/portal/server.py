@@ -12,14 +12,12 @@ workers let a client through up to N times the rate, and `kb portal` warns), or 
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.base import Worker
 from gunicorn.workers.gthread import ThreadWorker
 
-from ..errors import KbError
 from .app import create_app
 from .config import PortalConfig
 
@@ -108,16 +106,3 @@ class PortalWorker(ThreadWorker):
             return
         self.quitting = True
         Worker.handle_quit(self, sig, frame)
-
-
-def check_free(host: str, port: int) -> None:
-    """A clear error now for an address in use, where gunicorn would retry for five seconds and then log it."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    probe = socket.socket(family, socket.SOCK_STREAM)
-    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: TIME_WAIT is no obstacle
-    try:
-        probe.bind((host, port))
-    except OSError as error:
-        raise KbError(f"cannot serve on {host}:{port}: {error.strerror}; pass another --port (or --host)") from None
-    finally:
-        probe.close()
