@@ -109,7 +109,9 @@ def search(
     query = check_query(query)
     opened = open_index(index_dir)
     with opened.lock:
-        schema = opened.ix.schema
+        # The open reader's schema: FileIndex.schema reads the folder's table of contents again, and a build
+        # may have swapped that folder away since it was opened (EmptyIndexError, now and then).
+        schema = opened.searcher.schema
         filters = [
             qparser.QueryParser(name, schema).parse(f'"{value}"')
             for name, value in (("module", module), ("type", type))
