@@ -20,6 +20,7 @@ from whoosh.matching import (
     FilterMatcher,
     IntersectionMatcher,
     Matcher,
+    NullMatcher,
     NullMatcherClass,
     UnionMatcher,
     WrappingMatcher,
@@ -254,8 +255,27 @@ class _Or(whoosh_query.Or):
         return super()._matcher(subs, searcher, context)
 
 
+class _Prefix(whoosh_query.Prefix):
+    """A Prefix whose Or of the words it expands to is an `_Or`: MultiTerm.matcher, verbatim otherwise (the
+    type-ahead's last word expands to many words, and its ArrayUnionMatcher was most of a suggestion's time)."""
+
+    def matcher(self, searcher, context=None):
+        if self.text == "":
+            return super().matcher(searcher, context)
+        qs = [whoosh_query.Term(self.fieldname, word) for word in self._btexts(searcher.reader()) if word]
+        if not qs:
+            return NullMatcher()
+        if len(qs) == 1:
+            return qs[0].matcher(searcher, context)
+        if self.constantscore:
+            context = context.set(weighting=None) if context else searching.SearchContext(weighting=None)
+        return _Or(qs, boost=self.boost).matcher(searcher, context)
+
+
 def _standing_in(q):
-    """`q` with each Or an `_Or` (the same query otherwise)."""
+    """`q` with each Or an `_Or` and each Prefix a `_Prefix` (the same query otherwise)."""
+    if type(q) is whoosh_query.Prefix:
+        return _Prefix(q.fieldname, q.text, boost=q.boost, constantscore=q.constantscore)
     if type(q) is whoosh_query.Or:
         return _Or([_standing_in(sub) for sub in q.subqueries], boost=q.boost, minmatch=q.minmatch, scale=q.scale)
     if type(q) is whoosh_query.And:
