@@ -31,7 +31,7 @@ def make_highlighter() -> Highlighter:
     return Highlighter(fragmenter=highlight.ContextFragmenter(maxchars=200, surround=40), formatter=_Snippet())
 
 
-SNIPPET_SCAN_CHARS = 3_000  # of a long body: the passage its snippet is chosen from
+SNIPPET_SCAN_CHARS = 1_200  # of a long body: the passage its two fragments of up to 200 characters come from
 
 
 def snippet_text(body: str, words: frozenset[str]) -> str:
