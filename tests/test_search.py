@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,16 @@ def test_misspelling_gets_a_suggestion_and_any_word_fallback(site_documents, tmp
 def test_searching_without_an_index_is_a_clear_error(tmp_path: Path):
     with pytest.raises(KbError, match="no search index"):
         search(tmp_path / "missing", "gantt")
+
+
+def test_a_long_page_shows_its_matching_passage_however_deep_it_lies(site_documents, tmp_path: Path):
+    filler = "Plan the work and review the figures each week. " * 1_000  # about 49,000 characters
+    page = site_documents[0]
+    deep = dataclasses.replace(
+        page, id="KB-9100", url="/a/KB-9100/", body=filler + "The quarantine folder keeps rejected files.", parent=""
+    )
+    index_dir = tmp_path / "index"
+    write_index([*site_documents, deep], index_dir)
+    hit = search(index_dir, "quarantine folder").hits[0]
+    assert hit.id == "KB-9100"
+    assert "<mark>quarantine</mark> <mark>folder</mark>" in hit.snippet

@@ -3,7 +3,9 @@ time with a clear "busy", and searches that keep answering while a build swaps a
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
+import os
 import threading
 import time
 from pathlib import Path
@@ -85,3 +87,45 @@ def test_kb_search_rebuilds_a_damaged_index_from_the_sources(make_project, run_k
     assert result.exit_code == 0, result.output
     assert "No usable search index for target 'site' yet; building it from the sources." in result.stderr
     assert "[KB-0001]" in result.stdout
+
+
+def _words(index_dir: Path) -> list[str]:
+    return (index_dir / "words.txt").read_text("utf-8").split("\n")
+
+
+def test_an_update_drops_the_words_of_removed_and_rewritten_pages_from_suggestions(site_documents, tmp_path: Path):
+    pages = [doc for doc in site_documents if not doc.parent]
+    removed = dataclasses.replace(pages[0], id="KB-9001", url="/a/KB-9001/", body="The quixotrel valve and the gantt.")
+    rewritten = dataclasses.replace(pages[0], id="KB-9002", url="/a/KB-9002/", body="The flarnbic gauge and the gantt.")
+    index_dir = tmp_path / "site-search"
+    write_index([*site_documents, removed, rewritten], index_dir)
+    assert {"quixotrel", "flarnbic"} <= set(_words(index_dir))
+    assert search(index_dir, "quixotrol").suggestion == "quixotrel"
+
+    edited = dataclasses.replace(rewritten, body="The gauge and the gantt.")
+    stats = write_index([*site_documents, edited], index_dir)
+    assert (stats.deleted, stats.updated) == (1, 1)
+    assert search(index_dir, "quixotrol").suggestion is None
+    assert search(index_dir, "flarnbik").suggestion is None
+    assert "gantt" in _words(index_dir)  # other pages still use it
+    full = tmp_path / "full-search"
+    write_index([*site_documents, edited], full, full=True)
+    assert _words(index_dir) == _words(full)
+
+
+def test_an_update_shares_the_unchanged_index_files_instead_of_copying_them(site_documents, tmp_path: Path):
+    index_dir = tmp_path / "site-search"
+    write_index(site_documents, index_dir, full=True)
+    segments = [part for part in index_dir.iterdir() if part.suffix == ".seg"]
+    assert segments
+    held = {part.name: os.open(part, os.O_RDONLY) for part in segments}  # keeps the inodes alive past the swap
+    try:
+        first = dataclasses.replace(site_documents[0], body=site_documents[0].body + " Also zoom out.")
+        changed = [first, *site_documents[1:]]
+        assert write_index(changed, index_dir).updated == 1
+        for name, fd in held.items():
+            assert (index_dir / name).stat().st_ino == os.fstat(fd).st_ino
+        assert search(index_dir, "zoom out").hits[0].id == site_documents[0].id
+    finally:
+        for fd in held.values():
+            os.close(fd)

@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass
 
 from markdown.extensions.toc import slugify, unique
-from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from ..headings import atx_headings
 from ..model import Page, Selection
+from .analysis import make_analyzer
 
-STEM = StemmingAnalyzer()
+STEM = make_analyzer()
 SCHEMA = Schema(
     id=ID(stored=True, unique=True, field_boost=4.0),
     title=TEXT(stored=True, analyzer=STEM, field_boost=3.0),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from whoosh import index
 from ..errors import KbError
 from ..output import mark_output, new_folder_beside, swap_into_place
 from .documents import SCHEMA, SearchDocument
-from .spelling import surface_words, write_words
+from .spelling import count_words, load_word_counts, page_words, write_words
 from .synonyms import Group, write_synonyms
 
 LOCK_WAIT_SECONDS = 10.0
@@ -70,6 +71,35 @@ def _has_current_fields(index_dir: Path) -> bool:
     return sorted(index.open_dir(str(index_dir)).schema.names()) == sorted(SCHEMA.names())
 
 
+DIGESTS_FILE = "digests.tsv"  # in the index folder: each document's ID and digest, one a line
+
+
+def _load_digests(index_dir: Path, searcher) -> dict[str, str]:
+    """Each indexed document's digest: from the index's digests file, or (an index written before it) from
+    the stored fields, which means decompressing every stored body."""
+    path = index_dir / DIGESTS_FILE
+    if path.is_file():
+        return dict(line.split("\t", 1) for line in path.read_text("utf-8").splitlines())
+    return {fields["id"]: fields["digest"] for fields in searcher.all_stored_fields()}
+
+
+def _write_digests(digests: dict[str, str], index_dir: Path) -> None:
+    (index_dir / DIGESTS_FILE).write_text("".join(f"{i}\t{d}\n" for i, d in sorted(digests.items())), "utf-8")
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    """Whoosh never rewrites a file it has written (a commit writes new segment and table-of-contents files,
+    all named after the index, MAIN), so the copy an update works on shares those with the live index rather
+    than copying them; our own files (words, digests) are rewritten in place, so they are copied."""
+    if "MAIN" in Path(source).name:
+        try:
+            os.link(source, destination)
+            return
+        except OSError:
+            pass  # another file system, or no hard links there
+    shutil.copy2(source, destination)
+
+
 def write_index(
     documents: list[SearchDocument],
     index_dir: Path,
@@ -84,40 +114,48 @@ def write_index(
         work = scratch / "index"
         incremental = not full and is_readable(index_dir) and _has_current_fields(index_dir)
         if incremental:
-            shutil.copytree(index_dir, work)
+            shutil.copytree(index_dir, work, copy_function=_link_or_copy)
             ix = index.open_dir(str(work))
         else:
             work.mkdir()
             ix = index.create_in(str(work), SCHEMA)
-        with ix.searcher() as searcher:
-            existing = {fields["id"]: fields["digest"] for fields in searcher.all_stored_fields()}
         wanted = {doc.id: doc for doc in documents}
-        added = updated = unchanged = 0
+        digests = {doc.id: doc.digest for doc in documents}
+        with ix.searcher() as searcher:
+            existing = _load_digests(index_dir, searcher) if incremental else {}
+            gone = existing.keys() - wanted.keys()
+            changed = [doc for doc in documents if existing.get(doc.id) != digests[doc.id]]
+            word_counts = load_word_counts(index_dir) if incremental else None
+            if word_counts is None:
+                word_counts = count_words((doc.title, doc.body) for doc in documents if not doc.parent)
+            else:
+                # The words of the pages removed or replaced leave with them; those of the new text come in.
+                for doc_id in gone | {doc.id for doc in changed if doc.id in existing}:
+                    old = searcher.document(id=doc_id)
+                    if old is not None and not old.get("parent"):
+                        word_counts.subtract(page_words(old["title"], old["body"]))
+                word_counts.update(w for doc in changed if not doc.parent for w in page_words(doc.title, doc.body))
         writer = ix.writer(limitmb=256)
         try:
-            for doc_id in existing.keys() - wanted.keys():
+            for doc_id in gone:
                 writer.delete_by_term("id", doc_id)
-            for doc in documents:
-                digest = doc.digest
-                if existing.get(doc.id) == digest:
-                    unchanged += 1
-                    continue
+            for doc in changed:
                 fields = {name: getattr(doc, name) for name in SearchDocument.__dataclass_fields__}
                 if not doc.parent:
                     del fields["parent"], fields["page_title"]  # a page: no empty term in the parent field
                 if doc.id in existing:
-                    writer.update_document(digest=digest, **fields)
-                    updated += 1
+                    writer.update_document(digest=digests[doc.id], **fields)
                 else:
-                    writer.add_document(digest=digest, **fields)
-                    added += 1
+                    writer.add_document(digest=digests[doc.id], **fields)
             writer.commit(optimize=not incremental)
         except BaseException:
             writer.cancel()
             raise
         ix.close()
         write_synonyms(synonyms, work)
-        write_words(surface_words(text for doc in documents if not doc.parent for text in (doc.title, doc.body)), work)
+        write_words(word_counts, work)
+        _write_digests(digests, work)
         mark_output(work)
         swap_into_place(work, index_dir)
-    return IndexStats(added, updated, len(existing.keys() - wanted.keys()), unchanged)
+    updated = sum(doc.id in existing for doc in changed)
+    return IndexStats(len(changed) - updated, updated, len(gone), len(documents) - len(changed))

@@ -37,7 +37,7 @@ class Opened:
 
     def parser(self, group: str) -> qparser.QueryParser:
         if group not in self._parsers:
-            self._parsers[group] = make_parser(self.ix.schema, GROUPS[group]())
+            self._parsers[group] = make_parser(self.searcher.schema, GROUPS[group]())
         return self._parsers[group]
 
     def suggestion(self, query: str) -> str | None:

@@ -15,7 +15,7 @@ from ..errors import KbError
 from .opened import open_index
 from .parsing import with_prefix, without_stop_words
 from .ranking import collect, matches_any
-from .snippets import make_highlighter
+from .snippets import make_highlighter, snippet_text
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,9 @@ def search(
     query = check_query(query)
     opened = open_index(index_dir)
     with opened.lock:
-        schema = opened.ix.schema
+        # The open reader's schema: FileIndex.schema reads the folder's table of contents again, and a build
+        # may have swapped that folder away since it was opened (EmptyIndexError, now and then).
+        schema = opened.searcher.schema
         filters = [
             qparser.QueryParser(name, schema).parse(f'"{value}"')
             for name, value in (("module", module), ("type", type))
@@ -132,10 +134,13 @@ def search(
             suggestion = f"{corrected_head} {last}" if corrected_head else None
         if snippets:
             found.results.highlighter = make_highlighter()
+            body_terms = found.results.query_terms(expand=True, fieldname="body") if found.hits else ()
+            words = frozenset(text.decode("utf-8") for _, text in body_terms)
         hits = []
         stored = opened.searcher.stored_fields
         for hit in found.hits:
-            snippet = (hit.highlights("body", top=2) if snippets else "") or html.escape(hit.get("summary", ""))
+            snippet = hit.highlights("body", text=snippet_text(hit["body"], words), top=2) if snippets else ""
+            snippet = snippet or html.escape(hit.get("summary", ""))
             parent = hit.get("parent")
             hits.append(
                 Hit(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -42,16 +43,42 @@ def is_english(word: str) -> bool:
 # of indexing; a sorted list made with one regular expression per page gives the same words for a fraction.
 
 
-def surface_words(texts: Iterable[str]) -> list[str]:
-    """The distinct words of `texts`, lowercased, as written (not stemmed), sorted."""
-    words: set[str] = set()
-    for text in texts:
-        words.update(_SURFACE.findall(text.lower()))
-    return sorted(words)
+def page_words(title: str, body: str) -> set[str]:
+    """The distinct words of one page's title and body, lowercased, as written."""
+    return set(_SURFACE.findall(title.lower())) | set(_SURFACE.findall(body.lower()))
 
 
-def write_words(words: list[str], index_dir: Path) -> None:
+# Beside words.txt, how many pages use each word: an update subtracts the words of the pages it removes or
+# replaces (read from the old index's stored text) and adds those of the new ones, so a word leaves the
+# suggestions when its last published page does, without reading every page again (that took 2 s at 10,000).
+WORD_COUNTS_FILE = "word-counts.tsv"
+
+
+def count_words(pages: Iterable[tuple[str, str]]) -> Counter[str]:
+    """How many of the (title, body) pages use each word."""
+    counts: Counter[str] = Counter()
+    for title, body in pages:
+        counts.update(page_words(title, body))
+    return counts
+
+
+def write_words(counts: Counter[str], index_dir: Path) -> None:
+    """words.txt (the words, sorted) and their page counts, for the next update."""
+    words = sorted(word for word, count in counts.items() if count > 0)
     (index_dir / WORDS_FILE).write_text("\n".join(words), "utf-8")
+    (index_dir / WORD_COUNTS_FILE).write_text("".join(f"{word}\t{counts[word]}\n" for word in words), "utf-8")
+
+
+def load_word_counts(index_dir: Path) -> Counter[str] | None:
+    """The page count of each word of the index at `index_dir`; None when it has none (an older index)."""
+    path = index_dir / WORD_COUNTS_FILE
+    if not path.is_file():
+        return None
+    counts: Counter[str] = Counter()
+    for line in path.read_text("utf-8").splitlines():
+        word, _, count = line.partition("\t")
+        counts[word] = int(count)
+    return counts
 
 
 def load_words(index_dir: Path) -> list[str]:
