@@ -391,8 +391,8 @@ def mail_receive(ctx: click.Context, host: str, port: int, database_url: str | N
     import signal
     import threading
 
+    from ..ports import check_free
     from .inbound.lmtp import start_lmtp
-    from .server import check_free
 
     desk = _desk(ctx, database_url)
     check_free(host, port)
