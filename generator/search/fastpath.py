@@ -53,7 +53,21 @@ class Unsupported(Exception):
     """A query or matcher tree that `_scores` does not reproduce: Whoosh's collector answers it."""
 
 
-class _Postings(Matcher):
+class _ScoresOnly(Matcher):
+    """A matcher of ids and scores: anything asking for posting values (positions, highlights) is told it
+    cannot have them, and falls back to Whoosh's own matchers."""
+
+    def supports(self, astype):
+        return False
+
+    def value(self):
+        raise Unsupported("posting values")
+
+    def value_as(self, astype):
+        raise Unsupported("posting values")
+
+
+class _Postings(_ScoresOnly):
     """One term's postings in one segment: document numbers and Whoosh's scores for them, in arrays."""
 
     def __init__(self, term, ids, scores, position=0):
@@ -87,15 +101,6 @@ class _Postings(Matcher):
 
     def copy(self):
         return _Postings(self._term, self._ids, self._scores, self._i)
-
-    def supports(self, astype):
-        return False
-
-    def value(self):
-        raise Unsupported("posting values")
-
-    def value_as(self, astype):
-        raise Unsupported("posting values")
 
 
 class PostingsCache:
@@ -187,7 +192,7 @@ class SegmentSearcher(searching.Searcher):
         return _Postings((fieldname, text), *entry)
 
 
-class _Preloaded(Matcher):
+class _Preloaded(_ScoresOnly):
     """Stands for the ArrayUnionMatcher that Whoosh's Or uses in small segments: same sub-matchers, same
     scores (see `_scores`), but without building it, since an ArrayUnionMatcher reads its sub-matchers 2,048
     documents ahead into an array of zeros it makes one by one: most of the time of a query once
@@ -230,15 +235,6 @@ class _Preloaded(Matcher):
 
     def copy(self):
         return _Preloaded(self._submatchers, self._boost, self._scored)
-
-    def supports(self, astype):
-        return False
-
-    def value(self):
-        raise Unsupported("posting values")
-
-    def value_as(self, astype):
-        raise Unsupported("posting values")
 
 
 class _Or(whoosh_query.Or):

@@ -29,19 +29,17 @@ def find_case(
 ) -> Match | None:
     """The case `mail` belongs to, and how it was found; None for a new conversation."""
     if mail.references:
-        case_id = conn.execute(
-            sa.select(mail_queue.c.case_id)
-            .where(mail_queue.c.message_id.in_(mail.references), mail_queue.c.case_id.is_not(None))
-            .order_by(mail_queue.c.id.desc())
-            .limit(1)
-        ).scalar()
-        if case_id is None:
-            case_id = conn.execute(
-                sa.select(inbound_messages.c.case_id)
-                .where(inbound_messages.c.message_id.in_(mail.references), inbound_messages.c.case_id.is_not(None))
-                .order_by(inbound_messages.c.id.desc())
-                .limit(1)
-            ).scalar()
+        case_id = None
+        for table in (mail_queue, inbound_messages):  # our messages it answers, then the customer's own
+            case_id = (
+                case_id
+                or conn.execute(
+                    sa.select(table.c.case_id)
+                    .where(table.c.message_id.in_(mail.references), table.c.case_id.is_not(None))
+                    .order_by(table.c.id.desc())
+                    .limit(1)
+                ).scalar()
+            )
         if case_id is not None:
             return Match(_case(conn, case_id=case_id), "headers")
     for address in (*recipients, *mail.recipients):
