@@ -31,7 +31,7 @@ from .errors import KbError, Problem, SourceError
 from .html_safety import SANITISER
 from .markdown_features import engine_extensions, resolved
 from .model import BOOKS, Catalog, Page, Selection, without_order_prefixes
-from .print_markup import PRINT_MARKUP
+from .print_markup import ANSWER_CLASS, PRINT_MARKUP
 from .select import book_pages, number_pages, section_titles
 from .yamlfile import parse_yaml
 
@@ -47,6 +47,12 @@ _FIRST_H1 = re.compile(r"\s*<h1\b[^>]*>(.*?)</h1>", re.DOTALL)
 _TAGS = re.compile(r"<[^<>]+>")
 ARITHMATEX = 'class="arithmatex"'
 _SRC = re.compile(r'(<img\b[^<>]*?\bsrc=")([^"]*)(")')
+_ANSWER = re.compile(rf'<div class="{ANSWER_CLASS}" id="([^"]+)">')
+_DIV = re.compile(r"<(/?)div\b[^>]*>")
+_H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.DOTALL)
+# PDF/UA-1: a tagged PDF (its structure tree is what screen readers and reflow read), the document's title
+# shown instead of its file name, the language declared.
+PDF_VARIANT = "pdf/ua-1"
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class Cover:
     audience: str  # the client's name, or the vendor's customers
     date: dt.date
     logo: Path | None = None
+    logo_alt: str = ""  # a tagged PDF's pictures all say what they are
     colors: dict[str, str] = field(default_factory=dict)
     contact: dict[str, str] = field(default_factory=dict)
 
@@ -116,6 +123,7 @@ def write_pdfs(
             audience=client.name if client else f"{catalog.product.vendor} customers",
             date=today,
             logo=catalog.root / client.logo if client and client.logo else _existing(default_logo, catalog.root),
+            logo_alt=f"{client.name if client else catalog.product.vendor} logo",
             colors=client.colors if client else {},
             contact=client.contact if client else {},
         )
@@ -157,6 +165,8 @@ def write_book_pdf(
                     "number": number.split(".")[0],
                     "level": 1,
                     "html": Markup(""),
+                    "sections": [],
+                    "answers": [],
                 }
             )
         section = page.section
@@ -166,13 +176,18 @@ def write_book_pdf(
         heading = _FIRST_H1.match(content)
         if heading:  # the page's own title heading becomes the chapter title, not a second title under it
             content = content[heading.end() :]
+        content, answers = split_answers(content)
+        level = 2 if number and "." in number else 1
         body_pages.append(
             {
                 "anchor": anchors[page.dest_uri],
                 "title": _text(heading.group(1)) if heading else page.title,
                 "number": number,
-                "level": 2 if number and "." in number else 1,
+                "level": level,
                 "html": Markup(content),
+                # The contents' second level: a chapter's sections (a section's pages are that level already).
+                "sections": [(anchor, _text(title)) for anchor, title in _H2.findall(content)] if level == 1 else [],
+                "answers": [(anchor, Markup(answer)) for anchor, answer in answers],
             }
         )
     if problems:  # a picture from outside the build: named at its page and line, before WeasyPrint runs
@@ -185,6 +200,8 @@ def write_book_pdf(
     document = _templates.get_template("print.html.j2").render(
         cover=cover,
         chapters=body_pages,
+        answered=[chapter for chapter in body_pages if chapter["answers"]],
+        language=(config.get("theme") or {}).get("language") or "en",
         logo=cover.logo.resolve().as_uri() if cover.logo else None,
         css=PRINT_CSS.read_text(encoding="utf-8"),
         brand=cover.colors.get("primary", "#0b5394"),
@@ -197,9 +214,32 @@ def write_book_pdf(
             f"{out.name}: refused to read {', '.join(sorted(fetcher.refused))}: only this build's files may be used"
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    rendered_doc.write_pdf(out)
+    rendered_doc.write_pdf(out, pdf_variant=PDF_VARIANT)
     chapter_count = sum(1 for c in body_pages if c["number"])
     return PdfResult(out, len(rendered_doc.pages), chapter_count, tuple(f"{out.name}: {w}" for w in warnings))
+
+
+def split_answers(content: str) -> tuple[str, list[tuple[str, str]]]:
+    """Take the answers print_markup marked out of a chapter's HTML: (the chapter without them, [(the
+    answer's id, its HTML)]), for the answer key at the end of the book. The HTML is the sanitiser's
+    (well formed), so counting <div> and </div> finds where each answer ends."""
+    answers, kept, position = [], [], 0
+    for start in _ANSWER.finditer(content):
+        if start.start() < position:  # an answer inside an answer: it went with the outer one
+            continue
+        depth, end = 0, None
+        for tag in _DIV.finditer(content, start.start()):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                end = tag.end()
+                break
+        if end is None:
+            break
+        kept.append(content[position : start.start()])
+        answers.append((start.group(1), content[start.end() : end - len("</div>")]))
+        position = end
+    kept.append(content[position:])
+    return "".join(kept), answers
 
 
 def _text(fragment: str) -> str:

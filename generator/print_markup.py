@@ -4,7 +4,11 @@ of the handouts' converter only, pdf.markdown_extensions).
 - Content tabs: every tab is printed, each under its own label (on the site a reader clicks the labels;
   on paper only the first tab's content would show, with labels that name nothing).
 - Code annotations: Material's `# (1)!` markers open a tooltip on the site; on paper the marker reads
-  `(1)` and the annotations stay the numbered list after the block."""
+  `(1)` and the annotations stay the numbered list after the block.
+- Quiz answers: a collapsible block titled "Answer" or "Answers" (`??? note "Answers"`) is folded on the
+  site; printed open under its questions it gives the answers away. On paper it becomes a reference to the answer
+  key, and the answers themselves are marked (`<div class="kb-answer" id="kb-answer-N">`) for the book to
+  move into its answer key at the end (pdf.split_answers)."""
 
 from __future__ import annotations
 
@@ -45,17 +49,50 @@ class _PrintTabs(Treeprocessor):
             tabs.set("class", "tabbed-set tabbed-print")
 
 
+ANSWER_CLASS = "kb-answer"
+_ANSWER_TITLE = re.compile(r"answers?\b", re.IGNORECASE)
+
+
+def _title(block: etree.Element) -> etree.Element | None:
+    """A collapsible's summary."""
+    first = block[0] if len(block) else None
+    return first if first is not None and first.tag == "summary" else None
+
+
+class _AnswerKey(Treeprocessor):
+    def run(self, root: etree.Element) -> None:
+        count = 0
+        for parent in list(root.iter()):
+            for block in list(parent):
+                title = _title(block) if block.tag == "details" else None
+                if title is None or not _ANSWER_TITLE.match("".join(title.itertext()).strip()):
+                    continue
+                count += 1
+                answer = etree.Element("div", {"class": ANSWER_CLASS, "id": f"{ANSWER_CLASS}-{count}"})
+                answer.extend(child for child in list(block) if child is not title)
+                reference = etree.Element("p", {"class": "answer-ref"})
+                link = etree.SubElement(reference, "a", {"href": f"#{ANSWER_CLASS}-{count}"})
+                link.text = "Answers: in the answer key"
+                index = list(parent).index(block)
+                parent.remove(block)
+                reference.tail, answer.tail = None, block.tail
+                parent.insert(index, reference)
+                parent.insert(index + 1, answer)
+
+
 class _PrintMarkers(Postprocessor):
     def run(self, text: str) -> str:
         return _MARKER.sub(r"\1(\2)", text) if ")!" in text else text
 
 
 class PrintMarkupExtension(Extension):
-    """`generator.print_markup` in markdown_extensions: tabs with their labels, plain annotation markers."""
+    """`generator.print_markup` in markdown_extensions: tabs with their labels, plain annotation markers,
+    answers marked for the answer key."""
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
         # Priority 1: after the inline patterns have filled in the labels' text.
         md.treeprocessors.register(_PrintTabs(md), "kb_print_tabs", 1)
+        md.treeprocessors.register(_AnswerKey(md), "kb_answer_key", 0.5)
         # After the code blocks are back in the page (raw HTML at 30), before the sanitiser (0).
         md.postprocessors.register(_PrintMarkers(md), "kb_print_markers", 5)
 
