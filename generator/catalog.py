@@ -5,9 +5,11 @@ Loading never stops at the first bad file: every problem is gathered into `Catal
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from . import schema
+from .contrast import contrast_warning
 from .errors import Problem, rel
 from .mkdocs_file import NAME as MKDOCS_YML
 from .mkdocs_file import check_mkdocs_file, python_tag_problem
@@ -230,7 +232,7 @@ def load_clients(root: Path, problems: list[Problem], product: Product) -> dict[
         values, found = schema.validate(doc, schema.CLIENT, name)
         found += _client_problems(root, name, doc, values, product)
         problems += found
-        if not found:
+        if not any(problem.is_error for problem in found):  # a warning (a colour's contrast) keeps the client
             clients[slug] = ClientProfile(
                 slug,
                 values["name"],
@@ -285,6 +287,12 @@ def _client_problems(root: Path, name: str, doc: YamlDoc, values: dict, product:
                     name, doc.line_of(key, unknown), f"'{key}': unknown key {unknown!r}; expected {', '.join(allowed)}"
                 )
             )
+    for role in COLOR_KEYS:
+        color = (values.get("colors") or {}).get(role)
+        hex_colour = isinstance(color, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", color)  # else: a schema error
+        warning = contrast_warning(f"the {role} colour", color) if hex_colour else None
+        if warning:
+            problems.append(Problem(name, doc.line_of("colors", role), f"'colors': {warning}", severity="warning"))
     for term in values.get("terms") or {}:
         if product.modules and term not in product.terms:  # no modules: product.yml failed, reported there
             problems.append(

@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from .contrast import text_on
 from .html_safety import SANITISER
 from .markdown_features import THEME_FEATURES, PythonName, copy_vendored, engine_extensions
 from .model import BOOKS, Catalog, ClientProfile, Page, Selection
@@ -98,14 +99,21 @@ def brand(config: dict[str, Any], client: ClientProfile, catalog: Catalog, docs:
     colors = client.colors
     if colors:
         css = [":root, [data-md-color-scheme] {"]
+        # Text on a brand colour in white or dark, whichever reads (contrast.py; kb check warns with the ratio).
         if "primary" in colors:
+            on_primary = text_on(colors["primary"])
             css += [
                 f"  --md-primary-fg-color: {colors['primary']};",
                 f"  --md-primary-fg-color--light: color-mix(in srgb, {colors['primary']} 75%, white);",
                 f"  --md-primary-fg-color--dark: color-mix(in srgb, {colors['primary']} 75%, black);",
+                f"  --md-primary-bg-color: {on_primary};",
+                f"  --md-primary-bg-color--light: {on_primary}b3;",
             ]
         if "accent" in colors:
-            css.append(f"  --md-accent-fg-color: {colors['accent']};")
+            css += [
+                f"  --md-accent-fg-color: {colors['accent']};",
+                f"  --md-accent-bg-color: {text_on(colors['accent'])};",
+            ]
         css.append("}")
         _write(docs / "assets" / "client-brand.css", "\n".join(css) + "\n")
         config["extra_css"] = [*(config.get("extra_css") or []), "assets/client-brand.css"]

@@ -1,0 +1,68 @@
+"""A client's brand colours under the theme's text: WCAG 2.2 contrast, `kb check`'s warning with the ratio,
+and the build's readable text colour."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from generator.catalog import load_catalog
+from generator.contrast import DARK, WHITE, contrast_warning, ratio, text_on
+from generator.stage import brand
+from tests.conftest import REPO
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [("#000000", "#ffffff", 21.0), ("#ffffff", "#ffffff", 1.0), ("#e07a1f", WHITE, 3.01), ("#f1a208", WHITE, 2.12)],
+)
+def test_ratio_is_wcags(first, second, expected):
+    assert round(ratio(first, second), 2) == expected
+    assert ratio(first, second) == ratio(second, first)
+
+
+def test_text_on_picks_what_reads():
+    assert text_on("#1d4e89") == WHITE
+    assert text_on("#f1a208") == DARK
+    assert contrast_warning("the primary colour", "#1d4e89") is None
+
+
+def test_a_colour_neither_text_can_read_is_told_to_change():
+    warning = contrast_warning("the accent colour", "#808080")
+    assert "3.95:1" in warning and "choose a darker or lighter colour" in warning
+
+
+def test_check_warns_at_the_colours_line_with_the_ratio_and_keeps_the_client(make_project, run_kb):
+    root = make_project("clients")
+    result = run_kb(root, "check")
+    assert result.exit_code == 0, result.output
+    line = next(
+        number
+        for number, text in enumerate((root / "clients/acme.yml").read_text().splitlines(), 1)
+        if "colors" in text
+    )
+    assert (
+        f"clients/acme.yml:{line}: 'colors': the accent colour #f1a208 under white text is 2.12:1, below WCAG AA's "
+        f"4.5:1; the build writes that text in {DARK} instead (6.96:1) (warning)"
+    ) in result.output
+    assert "unknown client" not in result.output  # a warning does not drop the profile
+    assert run_kb(root, "check", "--strict").exit_code == 1
+
+
+def test_client_build_writes_text_in_the_colour_that_reads(make_project, tmp_path):
+    root = make_project("clients")
+    catalog = load_catalog(root)
+    config = brand({"theme": {"name": "material"}}, catalog.clients["acme"], catalog, tmp_path / "docs")
+    css = (tmp_path / "docs" / "assets" / "client-brand.css").read_text(encoding="utf-8")
+    assert "  --md-primary-bg-color: #ffffff;" in css  # white on #0b5394, 7.84:1
+    assert f"  --md-accent-bg-color: {DARK};" in css  # dark on #f1a208, 6.96:1
+    assert config["extra_css"] == ["assets/client-brand.css"]
+
+
+def test_the_sample_themes_text_on_its_accent_reaches_aa():
+    css = (REPO / "overrides" / "assets" / "kb.css").read_text(encoding="utf-8")
+    accent = re.search(r"--md-accent-fg-color: (#[0-9a-f]{6})", css).group(1)
+    on_accent = re.search(r"--md-accent-bg-color: (#[0-9a-f]{6})", css).group(1)
+    assert ratio(accent, on_accent) >= 4.5
+    assert ".kb-hero__search .md-button { margin: 0; color: var(--md-accent-bg-color);" in css
