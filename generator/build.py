@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from . import engine_budget
 from .catalog import load_catalog
 from .checks import check_catalog
+from .client_words import literal_terms, renamed, target_catalog
 from .context_files import DEMO_DIR, write_context_help
 from .contexts import resolve_contexts
 from .engine import run_engine
@@ -70,6 +71,7 @@ def render_target(root: Path, target: Target, strict: bool, reporter: Reporter) 
     problems = check_catalog(catalog)
     if any(p.is_error or strict for p in problems):
         raise SourceError(problems)
+    catalog = target_catalog(catalog, target.client)  # the labels kb writes (modules, screens) in a client's words
     selection, render_problems = render_titles(catalog, select(catalog, target))  # `title:` in this target's words
     reporter.step(f"Rendering {len(selection.pages)} of {len(catalog.pages)} pages for target '{target.name}'")
     rendered, body_problems = render_selection(catalog, selection, reporter.advance(len(selection.pages)))
@@ -100,6 +102,13 @@ def build_target(
     catalog, selection, pages = rendered.catalog, rendered.selection, rendered.selection.pages
     warnings = list(rendered.warnings)
     stats, pdfs = None, []
+    if target.is_client:
+        literal = sum(1 for _ in literal_terms(pages, renamed(catalog, target.client)))
+        if literal:  # the trainer's to decide, page by page: not a warning
+            reporter.step(
+                f"{literal} places write a product term this client renames as the product's word; "
+                f"`kb check --client {target.client}` lists them"
+            )
 
     with new_folder_beside(out) as scratch, _slow_pages_named(pages):
         site = scratch / "site"

@@ -13,11 +13,13 @@ import click
 from .build import FORMATS, build_target, index_beside
 from .catalog import load_catalog
 from .checks import check_catalog, check_templates
+from .client_words import literal_terms, renamed
 from .errors import KbError, SourceError
-from .model import BOOKS, PAGE_TYPES_FOR_NEW, TARGETS, client_target
+from .model import BOOKS, PAGE_TYPES_FOR_NEW, TARGETS, Catalog, ClientProfile, client_target
 from .output import check_out_dir
 from .portal.cli import register as register_portal_commands
 from .progress import ConsoleReporter
+from .select import selected_pages
 
 
 class KbGroup(click.Group):
@@ -166,18 +168,33 @@ def import_mkdocs_command(ctx: click.Context, config: Path, book: str, as_articl
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option(
+    "--client",
+    metavar="SLUG",
+    help="Also list, page by page, where a product term this client renames is still written as the "
+    "product's word (for the trainer to decide; not a problem).",
+)
 @click.pass_context
-def check(ctx: click.Context, strict: bool) -> None:
+def check(ctx: click.Context, strict: bool, client: str | None) -> None:
     """Validate every source and print every problem as path:line: message.
 
     Also checks context help in every target: screens of contexts.yml no page claims, screens claimed by
     several pages without exactly one primary claim, and topics a target leaves out (with where that
-    screen's help falls back to). Exits with 1 when there are errors (or, with --strict, warnings)."""
+    screen's help falls back to). Exits with 1 when there are errors (or, with --strict, warnings).
+
+    \b
+    kb check --client acme    ... and where its pages say "project" for its "capital job".
+    """
+    from .client_builds import resolve_client
+
     catalog = load_catalog(project_root(ctx))
+    profile = resolve_client(catalog, client) if client else None
     problems = check_catalog(catalog)
     problems += check_templates(catalog)  # of every page that loaded: all mistakes in one run
     for problem in problems:
         click.echo(str(problem))
+    if profile:
+        _list_literal_terms(catalog, profile)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     if errors or (strict and warnings):
@@ -187,6 +204,20 @@ def check(ctx: click.Context, strict: bool) -> None:
             f"in {files} file{'s' * (files != 1)}"
         )
     click.echo(f"No problems in {len(catalog.pages)} pages." if not problems else f"{warnings} warnings.")
+
+
+def _list_literal_terms(catalog: Catalog, profile: ClientProfile) -> None:
+    pairs = renamed(catalog, profile.slug)
+    if not pairs:
+        click.echo(f"{profile.name} renames no product term.")
+        return
+    literal = list(literal_terms(selected_pages(catalog, client_target(profile)), pairs))
+    click.echo(
+        f"{len(literal)} place{'s' * (len(literal) != 1)} in {profile.name}'s pages write a product term "
+        f"{profile.name} renames as the product's word" + (":" if literal else ".")
+    )
+    for place in literal:
+        click.echo(f"  {place}")
 
 
 @cli.command("contexts")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import jinja2
 
+from . import client_words
 from .anchors import check_anchors, page_anchors, toc_separator, with_stable_heading_ids
 from .errors import Problem
 from .links import Link, is_internal, relative_url, resolve, rewrite_links, with_url
@@ -74,11 +75,13 @@ def make_environment(catalog: Catalog, client: str | None) -> BudgetedEnvironmen
     if client and client in catalog.clients:
         terms.update(catalog.clients[client].terms)
 
-    def term(word: str) -> str:
-        """The word as text: a client's `<script>` term shows as those characters, it is never markup."""
+    def term(word: str, plural: bool = False, capital: bool = False) -> str:
+        """The word as text: a client's `<script>` term shows as those characters, it is never markup.
+        `plural=True`: "capital jobs"; `capital=True`: "Capital job" (client_words.py's word forms)."""
         if word not in terms:
             raise TemplateProblem(f"term({word!r}): not a product term; expected one of {', '.join(terms)}")
-        return as_text(terms[word])
+        text = client_words.plural(terms[word]) if plural else terms[word]
+        return as_text(client_words.capital(text) if capital else text)
 
     env.globals.update(
         product=ProductView(*(as_text(v) for v in (product.name, product.short_name, product.version, product.vendor))),
