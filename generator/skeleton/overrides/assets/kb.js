@@ -138,3 +138,26 @@ document.addEventListener("submit", function (event) {
     })
     .catch(function () { slot.textContent = ""; });
 })();
+
+// The theme's search overlay is a dialog without a name: screen readers announced "dialog" and nothing else
+// (axe: aria-dialog-name). It opens only with scripts on, so naming it here reaches everyone who can open it.
+(function () {
+  var dialog = document.querySelector(".md-search[role=dialog]");
+  if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search the help centre");
+})();
+
+// A table wider than a phone scrolls sideways in its wrapper; a wrapper the keyboard cannot reach cannot be
+// scrolled without a mouse (axe: scrollable-region-focusable). Such wrappers take the focus and say what they are.
+(function () {
+  function reachable() {
+    document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (wrap) {
+      if (wrap.scrollWidth <= wrap.clientWidth || wrap.hasAttribute("tabindex")) return;
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", "Table (scrolls sideways)");
+    });
+  }
+  // After the theme has wrapped the tables (its scripts run on load), and again when the window narrows.
+  window.addEventListener("load", reachable);
+  window.addEventListener("resize", reachable);
+})();
