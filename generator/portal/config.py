@@ -211,7 +211,15 @@ IMAP: dict[str, schema.Field] = {
 RATE_LIMITS: dict[str, schema.Field] = {
     "submit": schema.Field(_limit, default="20 per hour;5 per minute", doc="New cases per client address."),
     "public": schema.Field(_limit, default="300 per minute", doc="Other public endpoints per client address."),
-    "sign_in": schema.Field(_limit, default="10 per minute", doc="Agent sign-in attempts per client address."),
+    "sign_in": schema.Field(
+        _limit, default="10 per minute", doc="Agent sign-in and customers' sign-in code attempts per client address."
+    ),
+    "sign_in_link": schema.Field(
+        _limit, default="10 per hour;3 per minute", doc="Customers' requests for a sign-in link per client address."
+    ),
+    "sign_in_address": schema.Field(
+        _limit, default="5 per hour", doc="Requests for a sign-in link to one address, from anywhere."
+    ),
 }
 ATTACHMENTS: dict[str, schema.Field] = {
     "folder": schema.Field(

@@ -5,6 +5,9 @@ of either gives the same 404 as a case that does not exist."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
 from .app import busy_response, current_portal
@@ -75,6 +78,29 @@ def reply(number: str, token: str):
 
 
 def _case_page(row, token: str, form: ReplyForm, new: bool) -> str:
+    return case_page(
+        row, form, private_urls(row.number, token), new=new, link=current_portal().desk.case_link(row, token)
+    )
+
+
+@dataclass(frozen=True)
+class CaseUrls:
+    """Where a customer's case page sends its forms and file links: under its private link, or under "My
+    cases" for a signed-in customer (customers/); the page is the same."""
+
+    reply: str
+    file: Callable[[int], str]  # a file's id -> its download address
+
+
+def private_urls(number: str, token: str) -> CaseUrls:
+    return CaseUrls(
+        reply=url_for("customer.reply", number=number, token=token),
+        file=lambda file_id: url_for("attachments.customer_file", number=number, token=token, file_id=file_id),
+    )
+
+
+def case_page(row, form: ReplyForm, urls: CaseUrls, new: bool = False, link: str | None = None) -> str:
+    """The customer's page of case `row`: its facts, what they may see of its history and files, the reply form."""
     portal = current_portal()
     return render_template(
         "case_view.html",
@@ -83,7 +109,8 @@ def _case_page(row, token: str, form: ReplyForm, new: bool) -> str:
         files=files_by_event(portal.desk.engine, row.id, customer_only=True),
         linked=portal.knowledge.linked(row),
         form=form,
-        link=portal.desk.case_link(row, token),
+        link=link,
+        urls=urls,
         new=new,
         statuses=STATUSES,
         levels=LEVELS,
