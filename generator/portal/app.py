@@ -107,6 +107,10 @@ def create_app(config: PortalConfig) -> Flask:
     from .customers import register as register_customers
 
     register_customers(app, limiter, config)
+    from .csat.views import blueprint as csat_blueprint
+
+    app.register_blueprint(csat_blueprint)
+    limiter.limit(config.rate_limits["public"])(csat_blueprint)
     app.register_blueprint(site.blueprint)
 
     @app.context_processor

@@ -12,6 +12,8 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 
 from .app import busy_response, current_portal
 from .attachments import files_by_event
+from .csat import answer_for
+from .csat.forms import CsatForm
 from .db import DatabaseBusy
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, NewCase
 from .forms import AvoidedForm, CaseForm, ReplyForm, choices, context_ref, page_ref, search_ref
@@ -90,20 +92,34 @@ class CaseUrls:
 
     reply: str
     file: Callable[[int], str]  # a file's id -> its download address
+    close: str
+    reopen: str
+    csat: str
 
 
 def private_urls(number: str, token: str) -> CaseUrls:
+    def action(name: str) -> str:
+        return url_for("customers.private_action", number=number, token=token, action=name)
+
     return CaseUrls(
         reply=url_for("customer.reply", number=number, token=token),
         file=lambda file_id: url_for("attachments.customer_file", number=number, token=token, file_id=file_id),
+        close=action("close"),
+        reopen=action("reopen"),
+        csat=action("csat"),
     )
 
 
-def case_page(row, form: ReplyForm, urls: CaseUrls, new: bool = False, link: str | None = None) -> str:
-    """The customer's page of case `row`: its facts, what they may see of its history and files, the reply form."""
+def case_page(
+    row, form: ReplyForm, urls: CaseUrls, new: bool = False, link: str | None = None, csat_form: CsatForm | None = None
+) -> str:
+    """The customer's page of case `row`: its facts, what they may see of its history and files, the reply form,
+    closing or reopening it, and once it is resolved the satisfaction question."""
     portal = current_portal()
     return render_template(
         "case_view.html",
+        csat_answer=answer_for(portal.desk.engine, row.id) if row.status == "resolved" else None,
+        csat_form=csat_form or CsatForm(formdata=None),
         case=row,
         history=portal.desk.customer_history(row),
         files=files_by_event(portal.desk.engine, row.id, customer_only=True),

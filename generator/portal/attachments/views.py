@@ -18,7 +18,16 @@ blueprint = Blueprint("attachments", __name__)
 # A file id in a URL is bounded like the column: a larger number is simply no file (SQLite cannot even bind it).
 FILE_ID = "<int(min=1, max=2147483647):file_id>"
 # The forms that carry files: only their requests may be larger than the portal's usual 1 MB.
-UPLOAD_ENDPOINTS = frozenset({"customer.new_case", "customer.reply", "console.act", "customers.my_reply"})
+UPLOAD_ENDPOINTS = frozenset(
+    {
+        "customer.new_case",
+        "customer.reply",
+        "console.act",
+        "customers.my_reply",  # a signed-in customer's reply, and reopening (with files) from either page
+        "customers.my_action",
+        "customers.private_action",
+    }
+)
 
 
 def allow_uploads() -> None:
