@@ -141,7 +141,10 @@ PORTAL: dict[str, schema.Field] = {
         doc="from, smtp_host, smtp_port, starttls, username, password_env, acknowledgements_per_hour.",
     ),
     "rate_limits": schema.Field(
-        schema.mapping, default={}, doc="submit, public: Flask-Limiter rates per client address."
+        schema.mapping,
+        default={},
+        doc="submit, public, sign_in, sign_in_link: Flask-Limiter rates per client address; sign_in_address: "
+        "per address a sign-in link is asked for.",
     ),
     "frame_ancestors": schema.Field(
         schema.list_of(schema.text), default=(), doc="Origins allowed to frame help pages (the application)."
@@ -155,7 +158,9 @@ PORTAL: dict[str, schema.Field] = {
     "rate_limit_storage": schema.Field(
         _storage, default="memory://", doc="memory:// (one process) or redis://HOST:PORT/DB, shared by all workers."
     ),
-    "session_idle_hours": schema.Field(_positive, default=8, doc="An agent's session ends after this idle."),
+    "session_idle_hours": schema.Field(
+        _positive, default=8, doc="An agent's or a customer's session ends after this idle."
+    ),
     "session_lifetime_days": schema.Field(_positive, default=7, doc="...and after this, however busy."),
     "form_expiry_hours": schema.Field(_positive, default=8, doc="A form (its CSRF token) expires after this."),
     "hsts_include_subdomains": schema.Field(
