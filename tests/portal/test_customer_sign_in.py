@@ -256,3 +256,21 @@ def test_the_header_offers_sign_in_and_then_my_cases(browser, smtp_sink):
     sign_in_customer(browser, PAT, smtp_sink)
     page = browser.get("/cases/new").text
     assert 'href="/my/cases"' in page and 'action="/sign-out"' in page and 'href="/sign-in"' not in page
+
+
+def test_two_workers_sharing_redis_count_one_address_once_and_store_no_address(
+    make_app, smtp_sink, redis_url, redis_prefix
+):
+    import redis
+
+    settings = mailing(smtp_sink, sign_in_address="2 per hour") | {
+        "rate_limit_storage": redis_url,
+        "rate_limit_prefix": redis_prefix,
+    }
+    workers = [make_app(**settings) for _ in range(2)]
+
+    answers = [ask_for_link(Visitor(workers[i % 2].test_client()), PAT).status_code for i in range(3)]
+
+    assert answers == [303, 303, 429]
+    keys = [key.decode() for key in redis.Redis.from_url(redis_url).scan_iter(f"*{redis_prefix}*")]
+    assert any("sign-in-address" in key for key in keys) and not any("pat" in key.lower() for key in keys)
