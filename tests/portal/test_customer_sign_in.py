@@ -246,6 +246,18 @@ def test_a_customer_session_expires_when_idle(app, browser, smtp_sink, clock):
     assert browser.get("/my/cases").status_code == 303
 
 
+def test_a_customer_session_ends_after_its_lifetime_however_busy(make_app, smtp_sink, clock):
+    app = make_app(**mailing(smtp_sink), session_idle_hours=8, session_lifetime_days=1)
+    app.extensions["kb_portal"].desk.now = clock
+    browser = Visitor(app.test_client())
+    sign_in_customer(browser, PAT, smtp_sink)
+    for _ in range(3):  # busy: never idle for 8 hours
+        clock.advance(hours=7)
+        assert browser.get("/my/cases").status_code == 200
+    clock.advance(hours=3, seconds=1)  # 24 hours after signing in
+    assert browser.get("/my/cases").status_code == 303
+
+
 def test_sign_in_forms_need_their_csrf_token(browser, smtp_sink):
     refused = browser.post("/sign-in", {"email": PAT})
     assert refused.status_code == 400 and smtp_sink.to(PAT) == []
