@@ -104,6 +104,13 @@ def create_app(config: PortalConfig) -> Flask:
         app.view_functions[endpoint] = limiter.limit(config.rate_limits[rate], methods=["POST"])(
             app.view_functions[endpoint]
         )
+    from .customers import register as register_customers
+
+    register_customers(app, limiter, config)
+    from .csat.views import blueprint as csat_blueprint
+
+    app.register_blueprint(csat_blueprint)
+    limiter.limit(config.rate_limits["public"])(csat_blueprint)
     app.register_blueprint(site.blueprint)
 
     @app.context_processor

@@ -5,10 +5,15 @@ of either gives the same 404 as a case that does not exist."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
 from .app import busy_response, current_portal
 from .attachments import files_by_event
+from .csat import answer_for
+from .csat.forms import CsatForm
 from .db import DatabaseBusy
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, NewCase
 from .forms import AvoidedForm, CaseForm, ReplyForm, choices, context_ref, page_ref, search_ref
@@ -61,7 +66,7 @@ def _new_case(form: CaseForm) -> NewCase:
 @blueprint.route("/cases/<number>/<token>", methods=["GET"])
 def view_case(number: str, token: str):
     row = case_or_404(number, token)
-    return _private(_case_page(row, token, ReplyForm(), new=request.args.get("new") == "1"))
+    return private_page(_case_page(row, token, ReplyForm(), new=request.args.get("new") == "1"))
 
 
 @blueprint.route("/cases/<number>/<token>/reply", methods=["POST"])
@@ -69,21 +74,59 @@ def reply(number: str, token: str):
     row = case_or_404(number, token)
     form = ReplyForm()
     if not form.validate_on_submit():
-        return _private(_case_page(row, token, form, new=False)), 400
+        return private_page(_case_page(row, token, form, new=False)), 400
     current_portal().desk.customer_reply(row, form.text.data, form.files.data)
     return redirect(url_for(".view_case", number=number, token=token), code=303)
 
 
 def _case_page(row, token: str, form: ReplyForm, new: bool) -> str:
+    return case_page(
+        row, form, private_urls(row.number, token), new=new, link=current_portal().desk.case_link(row, token)
+    )
+
+
+@dataclass(frozen=True)
+class CaseUrls:
+    """Where a customer's case page sends its forms and file links: under its private link, or under "My
+    cases" for a signed-in customer (customers/); the page is the same."""
+
+    reply: str
+    file: Callable[[int], str]  # a file's id -> its download address
+    close: str
+    reopen: str
+    csat: str
+
+
+def private_urls(number: str, token: str) -> CaseUrls:
+    def action(name: str) -> str:
+        return url_for("customers.private_action", number=number, token=token, action=name)
+
+    return CaseUrls(
+        reply=url_for("customer.reply", number=number, token=token),
+        file=lambda file_id: url_for("attachments.customer_file", number=number, token=token, file_id=file_id),
+        close=action("close"),
+        reopen=action("reopen"),
+        csat=action("csat"),
+    )
+
+
+def case_page(
+    row, form: ReplyForm, urls: CaseUrls, new: bool = False, link: str | None = None, csat_form: CsatForm | None = None
+) -> str:
+    """The customer's page of case `row`: its facts, what they may see of its history and files, the reply form,
+    closing or reopening it, and once it is resolved the satisfaction question."""
     portal = current_portal()
     return render_template(
         "case_view.html",
+        csat_answer=answer_for(portal.desk.engine, row.id) if row.status == "resolved" else None,
+        csat_form=csat_form or CsatForm(formdata=None),
         case=row,
         history=portal.desk.customer_history(row),
         files=files_by_event(portal.desk.engine, row.id, customer_only=True),
         linked=portal.knowledge.linked(row),
         form=form,
-        link=portal.desk.case_link(row, token),
+        link=link,
+        urls=urls,
         new=new,
         statuses=STATUSES,
         levels=LEVELS,
@@ -116,11 +159,12 @@ def case_or_404(number: str, token: str):
         abort(404)
 
 
-def _private(body):
-    """The case page's address is its key: keep it out of Referer headers, caches and search engines.
-    same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the page's own reply
-    form, which the Origin check (origin.py) must refuse; other sites still never see the address."""
-    response = make_response(body)
+def private_page(body, status: int = 200):
+    """The case page's address is its key: keep it out of Referer headers, caches and search engines (the
+    signed-in customer's pages and the sign-in link's too, customers/). same-origin, not no-referrer: under
+    no-referrer a browser sends `Origin: null` with the page's own reply form, which the Origin check
+    (origin.py) must refuse; other sites still never see the address."""
+    response = make_response(body, status)
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
