@@ -10,7 +10,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from ..db import article_links, attachments, case_contacts, cases, events, inbound_messages
+from ..db import article_links, attachments, case_contacts, cases, events, inbound_messages, reading
 from ..mail import queue_mail
 from . import texts
 from .model import NUMBER, InvalidAction, NotAllowed
@@ -33,6 +33,18 @@ def contacts_of(conn: Connection, row: Row) -> list[tuple[str, str | None]]:
 
 
 class MergingSide(PropertiesSide):
+    def contacts(self, row: Row) -> list[tuple[str, str | None]]:
+        """(email, name) of everyone on the case, its customer first."""
+        with reading(self.engine) as conn:
+            return contacts_of(conn, row)
+
+    def merged_into(self, row: Row) -> Row | None:
+        """The case a merged duplicate went into; None for a case that was not merged."""
+        if row.merged_into_id is None:
+            return None
+        with reading(self.engine) as conn:
+            return conn.execute(sa.select(cases).where(cases.c.id == row.merged_into_id)).first()
+
     def merge(self, agent: Row, row: Row, target_number: str, reason: str, version: int | None = None) -> Row:
         """Merge the case `row` into `target_number`; the target as it is afterwards. The agent's level must
         reach both cases; neither may be merged already, and they must differ."""

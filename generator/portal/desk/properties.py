@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from ..db import cases
+from ..db import cases, reading
 from . import texts
 from .agents import AgentSide
 from .model import LEVELS, SEVERITIES, InvalidAction
 
 
 class PropertiesSide(AgentSide):
+    def case_level(self, number: str) -> int | None:
+        """The level a case is at now (for telling an agent where a case they can no longer see went)."""
+        with reading(self.engine) as conn:
+            return conn.execute(sa.select(cases.c.level).where(cases.c.number == number)).scalar()
+
     def change_severity(self, agent: Row, row: Row, severity: str, reason: str, version: int | None = None) -> None:
         """A new severity with its reason; catastrophic also takes the case straight to Level 3 (alerting
         the rapid-response team), as a catastrophic case logged so would be."""
