@@ -211,8 +211,8 @@ def act(number: str, action: str):
             if not form.validate_on_submit():
                 return _back(number, _first_error(form))
             desk.assign(g.agent, row, form.assignee.data or None, form.version.data)
-            name = dict(form.assignee.choices).get(form.assignee.data) if form.assignee.data else None
-            done = f"Assigned to {name.rsplit(' (', 1)[0]}." if name else "Nobody is assigned now."
+            assignee = agent_by_id(desk.engine, form.assignee.data) if form.assignee.data else None
+            done = f"Assigned to {assignee.display_name}." if assignee else "Nobody is assigned now."
         elif action in ("severity", "level"):
             form = ReasonForm()
             if not form.validate_on_submit():
