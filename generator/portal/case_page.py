@@ -40,6 +40,11 @@ _ENTRIES = {
     "resolved": Entry("reply", "Resolution sent"),
     "note": Entry("note", "Internal note"),
     "unverified_sender": Entry("held", "Mail held: unverified sender"),
+    "level": Entry("change", "Customer told of the new level"),
+    "level_lowered": Entry("change", "Level lowered"),
+    "alerted": Entry("change", "Level 3 alerted"),
+    "reopened": Entry("change", "Reopened"),
+    "merged": Entry("change", "Merged"),
 }
 
 

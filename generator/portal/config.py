@@ -129,6 +129,18 @@ def _port(value: Any) -> int:
     return value
 
 
+def _saved_replies_shape(value: Any) -> dict:
+    """`saved_replies`: a team (1, 2 or 3) to a list; each item is checked with its own line afterwards."""
+    if not isinstance(value, dict):
+        raise schema.Invalid(f"expected a mapping of teams (1, 2, 3) to lists of replies, got {value!r}")
+    for team, replies in value.items():
+        if team not in (1, 2, 3):
+            raise schema.Invalid(f"teams are 1, 2 and 3 (the levels), got {team!r}")
+        if not isinstance(replies, list):
+            raise schema.Invalid(f"team {team}: expected a list of replies, each with a title and a text")
+    return value
+
+
 PORTAL: dict[str, schema.Field] = {
     "timezone": schema.Field(_timezone, default="UTC", doc="The support team's time zone (IANA name)."),
     "working_hours": schema.Field(schema.mapping, default={}, doc="start, end (HH:MM) and days (mon..sun)."),
@@ -166,7 +178,7 @@ PORTAL: dict[str, schema.Field] = {
     ),
     "attachments": schema.Field(dict, default={}, doc="folder, max_file_mb, max_files: files on cases."),
     "saved_replies": schema.Field(
-        lambda value: _saved_replies_shape(value),
+        _saved_replies_shape,
         default={},
         doc="Per team (1, 2, 3): a list of {title, text}, the replies its agents insert into the composer.",
     ),
@@ -233,18 +245,6 @@ SAVED_REPLY: dict[str, schema.Field] = {
     "title": schema.Field(schema.text, required=True, doc="What the agent picks it by."),
     "text": schema.Field(schema.text, required=True, doc="What goes into the reply (plain text)."),
 }
-
-
-def _saved_replies_shape(value: Any) -> dict:
-    """`saved_replies`: a team (1, 2 or 3) to a list; each item is checked with its own line afterwards."""
-    if not isinstance(value, dict):
-        raise schema.Invalid(f"expected a mapping of teams (1, 2, 3) to lists of replies, got {value!r}")
-    for team, replies in value.items():
-        if team not in (1, 2, 3):
-            raise schema.Invalid(f"teams are 1, 2 and 3 (the levels), got {team!r}")
-        if not isinstance(replies, list):
-            raise schema.Invalid(f"team {team}: expected a list of replies, each with a title and a text")
-    return value
 
 
 @dataclass(frozen=True)

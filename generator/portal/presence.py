@@ -60,3 +60,9 @@ def others_present(engine: Engine, case_id: int, agent_id: int, now: dt.datetime
             .order_by(agents.c.display_name)
         ).all()
     return [Present(row.display_name, row.typing_at is not None and row.typing_at > now - TYPING_FOR) for row in rows]
+
+
+def forget_presence(engine: Engine, before: dt.datetime) -> None:
+    """Rows of pages closed before `before`: the sweep keeps the table to the cases open lately."""
+    with writing(engine) as conn:
+        conn.execute(case_presence.delete().where(case_presence.c.seen_at < before))

@@ -14,7 +14,7 @@ import pytest
 from generator.errors import SourceError
 from generator.portal.attachments import IncomingFile
 from generator.portal.config import load_portal_config
-from generator.portal.db import attachments, case_contacts
+from generator.portal.db import attachments, case_contacts, case_presence
 from generator.portal.desk import InvalidAction, NewCase, NotAllowed, StaleCase
 
 from .portal_helpers import CUSTOMER_EMAIL, find_form
@@ -250,6 +250,8 @@ def test_merging_moves_history_files_and_contacts_and_tells_the_customer(visitor
     desk.customer_reply(store.case(source), "Still empty.")
     assert store.events(target, "customer_reply")[-1].body == "Still empty."
     assert store.case(source).status == "resolved"
+    with pytest.raises(InvalidAction, match="merged into another one"):
+        desk.reopen(staff["bob"], store.case(source), "Reopen it")
 
 
 def test_a_merge_checks_the_level_of_both_cases_and_refuses_itself(visitor, agent, store, desk, staff):
@@ -276,7 +278,7 @@ def test_a_merge_checks_the_level_of_both_cases_and_refuses_itself(visitor, agen
 # -- presence -------------------------------------------------------------------------------------------------
 
 
-def test_agents_on_the_same_case_see_each_other_and_who_is_typing(visitor, agent, clock):
+def test_agents_on_the_same_case_see_each_other_and_who_is_typing(app, visitor, agent, clock, store):
     number, _ = visitor.log_case()
     ann, bob = agent("ann"), agent("bob")
     url = f"/agent/cases/{number}/presence"
@@ -296,6 +298,9 @@ def test_agents_on_the_same_case_see_each_other_and_who_is_typing(visitor, agent
     clock.advance(seconds=60)  # Bob closed the page
     assert ann.post(url, {}, headers={"X-CSRFToken": ann_token}).get_json()["others"] == []
     assert ann.post(url, {}).status_code == 400  # no CSRF token: refused
+    clock.advance(hours=2)
+    app.extensions["kb_portal"].desk.sweep()  # the sweep forgets pages closed long ago
+    assert store.count(case_presence) == 0
 
 
 # -- the conversation and its context ---------------------------------------------------------------------------

@@ -186,6 +186,8 @@ class AgentSide(Levels):
         def reopen(conn: Connection, row: Row, now: dt.datetime) -> None:
             if row.status != "resolved":
                 raise InvalidAction("only a resolved case can be reopened")
+            if row.merged_into_id is not None:
+                raise InvalidAction("the case was merged into another one; work on that case instead")
             self._reopen(conn, row, now, agent, reason)
 
         self._act(agent, row, reopen, version)

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from ..attachments import sweep_orphans
 from ..db import cases, reading, writing
 from ..mail import release_dead_claims
+from ..presence import forget_presence
 from ..sessions import Sessions
 from . import texts
 from .levels import Levels
@@ -22,6 +25,7 @@ class Timer(Levels):
         now = self.now()
         escalated, updated = [], []
         Sessions(self.engine, self.config.session_policy, self.now).delete_expired()
+        forget_presence(self.engine, now - dt.timedelta(hours=1))
         with reading(self.engine) as conn:
             overdue = (
                 conn.execute(
