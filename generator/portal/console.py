@@ -27,7 +27,7 @@ from .forms import (
     choices,
 )
 from .inbound.review import accept_held, held_mail, mail_events, original_mail, reject_held
-from .presence import others_present, record_presence
+from .presence import others_present
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
 # The agent's server-side session (sessions.py): a random token, not Flask's signed cookie, which stayed
@@ -126,7 +126,6 @@ def _case_page(row, status: int = 200, typed: dict | None = None, changed: list 
     query = request.args.get("q", "")[:200]
     knowledge = portal.knowledge
     history = desk.history(row)
-    record_presence(desk.engine, row.id, g.agent.id, desk.now(), typing=False)
     merged_into = desk.merged_into(row)
     return render_template(
         "agent/case.html",

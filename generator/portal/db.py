@@ -176,6 +176,7 @@ mail_queue = sa.Table(
     sa.Column("message_id", sa.String(255)),  # our Message-ID, so a reply can be matched to its case (0007)
     sa.Index("ix_mail_queue_sent_at", "sent_at"),
     sa.Index("ix_mail_queue_message_id", "message_id"),  # the mail worker looks for unsent mail every quarter second
+    sa.Index("ix_mail_queue_case_id", "case_id"),  # the agent's case page lists its undelivered mail (0009)
 )
 
 # Mail that came in (migration 0007): one row per message, claimed by its key (the Message-ID, or a hash of the

@@ -285,6 +285,8 @@ def test_agents_on_the_same_case_see_each_other_and_who_is_typing(app, visitor, 
     ann_token = find_form(ann.get(f"/agent/cases/{number}").text).fields["csrf_token"]
     bob_token = find_form(bob.get(f"/agent/cases/{number}").text).fields["csrf_token"]
 
+    ann.post(url, {}, headers={"X-CSRFToken": ann_token})  # each page's first heartbeat, as it loads
+    bob.post(url, {}, headers={"X-CSRFToken": bob_token})
     assert "Bob Builder has this case open" in ann.get(f"/agent/cases/{number}").text
     typing = bob.post(url, {"typing": "1"}, headers={"X-CSRFToken": bob_token}).get_json()
     seen = ann.post(url, {}, headers={"X-CSRFToken": ann_token}).get_json()

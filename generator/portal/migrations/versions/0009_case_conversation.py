@@ -1,5 +1,6 @@
 """The agent's case page: a version counter on cases (two agents cannot lose a change), the case's contacts
-(kept when duplicates are merged), where a merged case went, and who has a case open or is typing.
+(kept when duplicates are merged), where a merged case went, and who has a case open or is typing; and
+indexes for the page's side panel (the customer's other cases) and its list of undelivered mail.
 
 Revision ID: 0009
 Revises: 0007
@@ -24,6 +25,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("merged_into_id", sa.Integer))
         batch.create_foreign_key("fk_cases_merged_into_id", "cases", ["merged_into_id"], ["id"])
     op.create_index("ix_cases_customer_email_id", "cases", ["customer_email", "id"])
+    op.create_index("ix_mail_queue_case_id", "mail_queue", ["case_id"])
     op.create_table(
         "case_contacts",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -47,6 +49,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("case_presence")
     op.drop_table("case_contacts")
+    op.drop_index("ix_mail_queue_case_id", "mail_queue")
     op.drop_index("ix_cases_customer_email_id", "cases")
     with op.batch_alter_table("cases") as batch:
         batch.drop_constraint("fk_cases_merged_into_id", type_="foreignkey")
