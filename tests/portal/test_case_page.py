@@ -369,3 +369,17 @@ def test_saved_replies_come_from_portal_yml_and_a_bad_one_is_reported_at_its_lin
     (root / "portal.yml").write_text("saved_replies:\n  1:\n    - title: Version\n      text: Which version?\n")
     config = load_portal_config(root)
     assert [(r.title, r.text) for r in config.saved_replies[1]] == [("Version", "Which version?")]
+
+
+def test_the_side_panel_names_the_cases_client(make_app, store):
+    from .portal_helpers import Visitor
+
+    app = make_app(clients={"acme": "Acme Capital Projects"})
+    desk = app.extensions["kb_portal"].desk
+    number = desk.submit(NewCase("Gantt", "No bars.", "Zoe", CUSTOMER_EMAIL, "major", client="acme"), "c" * 32).number
+    bob = Visitor(app.test_client())
+    bob.sign_in("bob")
+
+    page = bob.get(f"/agent/cases/{number}").text
+
+    assert '<dd class="case-client">Acme Capital Projects <small>(acme)</small></dd>' in page
