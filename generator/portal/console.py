@@ -118,9 +118,10 @@ def _case_page(row, status: int = 200, typed: dict | None = None, changed: list 
     portal = current_portal()
     desk = portal.desk
     assign = AssignForm()
-    assign.assignee.choices = _assignees(row)
+    team = all_agents(desk.engine)  # once: the names in the thread and the assignees' list
+    assign.assignee.choices = _assignees(row, team)
     assign.assignee.data = row.assignee_id or 0
-    names = {a.id: a.display_name for a in all_agents(desk.engine)}
+    names = {a.id: a.display_name for a in team}
     from .knowledge_views import FlagForm, LinkForm, article_search
 
     query = request.args.get("q", "")[:200]
@@ -305,8 +306,9 @@ def _case(number: str):
         abort(403, str(exc))
 
 
-def _assignees(row) -> list:
-    people = [a for a in all_agents(current_portal().desk.engine) if a.active and a.level >= row.level]
+def _assignees(row, team: list | None = None) -> list:
+    team = all_agents(current_portal().desk.engine) if team is None else team
+    people = [a for a in team if a.active and a.level >= row.level]
     return choices([(0, "Nobody"), *((a.id, f"{a.display_name} (Level {a.level})") for a in people)])
 
 
