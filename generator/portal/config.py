@@ -129,6 +129,18 @@ def _port(value: Any) -> int:
     return value
 
 
+def _saved_replies_shape(value: Any) -> dict:
+    """`saved_replies`: a team (1, 2 or 3) to a list; each item is checked with its own line afterwards."""
+    if not isinstance(value, dict):
+        raise schema.Invalid(f"expected a mapping of teams (1, 2, 3) to lists of replies, got {value!r}")
+    for team, replies in value.items():
+        if team not in (1, 2, 3):
+            raise schema.Invalid(f"teams are 1, 2 and 3 (the levels), got {team!r}")
+        if not isinstance(replies, list):
+            raise schema.Invalid(f"team {team}: expected a list of replies, each with a title and a text")
+    return value
+
+
 PORTAL: dict[str, schema.Field] = {
     "timezone": schema.Field(_timezone, default="UTC", doc="The support team's time zone (IANA name)."),
     "working_hours": schema.Field(schema.mapping, default={}, doc="start, end (HH:MM) and days (mon..sun)."),
@@ -170,6 +182,11 @@ PORTAL: dict[str, schema.Field] = {
         _positive, default=30, doc="SQLite: how long a write waits for another's lock before a 503."
     ),
     "attachments": schema.Field(dict, default={}, doc="folder, max_file_mb, max_files: files on cases."),
+    "saved_replies": schema.Field(
+        _saved_replies_shape,
+        default={},
+        doc="Per team (1, 2, 3): a list of {title, text}, the replies its agents insert into the composer.",
+    ),
 }
 WORKING_HOURS: dict[str, schema.Field] = {
     "start": schema.Field(_clock, default=dt.time(9), doc="When the working day starts."),
@@ -235,6 +252,20 @@ ATTACHMENTS: dict[str, schema.Field] = {
     "max_file_mb": schema.Field(_positive, default=10, doc="The largest file accepted, in MB."),
     "max_files": schema.Field(_positive, default=10, doc="The most files on one message or reply."),
 }
+
+
+SAVED_REPLY: dict[str, schema.Field] = {
+    "title": schema.Field(schema.text, required=True, doc="What the agent picks it by."),
+    "text": schema.Field(schema.text, required=True, doc="What goes into the reply (plain text)."),
+}
+
+
+@dataclass(frozen=True)
+class SavedReply:
+    """A reply kept in portal.yml for one team, inserted into the composer by its agents."""
+
+    title: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -335,6 +366,10 @@ class PortalConfig:
     hsts_include_subdomains: bool = False
     busy_timeout_seconds: float = 30.0
     attachments: AttachmentSettings = AttachmentSettings()
+    # Saved replies per team (level): in portal.yml, not a table, because they are a handful of texts the
+    # team lead words once and reviews like the articles (in git), and portal.yml is validated at file:line
+    # when the portal starts; a table would need an admin page and would change unseen.
+    saved_replies: dict[int, tuple[SavedReply, ...]] = field(default_factory=dict)
 
     @property
     def outbox_dir(self) -> Path:
@@ -371,6 +406,14 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
             if values.get(key):
                 values[key], found = schema.validate(doc, fields, "portal.yml", (key,))
                 problems += found
+        for team, replies in (values.get("saved_replies") or {}).items():
+            checked = []
+            for index in range(len(replies)):
+                reply, found = schema.validate(doc, SAVED_REPLY, "portal.yml", ("saved_replies", team, index))
+                problems += found
+                if not found:
+                    checked.append(SavedReply(reply["title"], reply["text"]))
+            values["saved_replies"][team] = tuple(checked)
         if (values.get("mail") or {}).get("imap"):
             values["mail"]["imap"], found = schema.validate(doc, IMAP, "portal.yml", ("mail", "imap"))
             problems += found
@@ -431,6 +474,8 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
             )
         if values.get("rate_limits"):
             settings["rate_limits"] = dict(values["rate_limits"])
+        if values.get("saved_replies"):
+            settings["saved_replies"] = dict(values["saved_replies"])
         if files := values.get("attachments"):
             folder = root / files["folder"] if files["folder"] else None
             settings["attachments"] = AttachmentSettings(folder, files["max_file_mb"], files["max_files"])

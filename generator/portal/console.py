@@ -13,9 +13,21 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from .accounts import agent_by_id, all_agents, authenticate
 from .app import current_portal
 from .attachments import files_by_event
-from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, InvalidAction, NotAllowed, due
-from .forms import AgentTextForm, AssignForm, ContactForm, HeldMailForm, PortalForm, SignInForm, choices
+from .case_page import case_origins, changes_since, other_cases, thread_entry
+from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, InvalidAction, NotAllowed, StaleCase, due
+from .forms import (
+    AgentTextForm,
+    AssignForm,
+    ContactForm,
+    HeldMailForm,
+    MergeForm,
+    ReasonForm,
+    SignInForm,
+    VersionedForm,
+    choices,
+)
 from .inbound.review import accept_held, held_mail, mail_events, original_mail, reject_held
+from .presence import others_present
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
 # The agent's server-side session (sessions.py): a random token, not Flask's signed cookie, which stayed
@@ -97,16 +109,25 @@ def queue():
 @blueprint.route("/cases/<number>")
 @agent_required
 def case(number: str):
-    desk = current_portal().desk
-    row = _case(number)
+    return _case_page(_case(number))
+
+
+def _case_page(row, status: int = 200, typed: dict | None = None, changed: list | None = None):
+    """The case page: the thread, the composer under it, the side panel. After a stale action (status
+    409): what `typed` held back in its forms, and the events that `changed` meanwhile."""
+    portal = current_portal()
+    desk = portal.desk
     assign = AssignForm()
-    assign.assignee.choices = _assignees(row)
+    team = all_agents(desk.engine)  # once: the names in the thread and the assignees' list
+    assign.assignee.choices = _assignees(row, team)
     assign.assignee.data = row.assignee_id or 0
-    names = {a.id: a.display_name for a in all_agents(desk.engine)}
+    names = {a.id: a.display_name for a in team}
     from .knowledge_views import FlagForm, LinkForm, article_search
 
     query = request.args.get("q", "")[:200]
-    knowledge = current_portal().knowledge
+    knowledge = portal.knowledge
+    history = desk.history(row)
+    merged_into = desk.merged_into(row)
     return render_template(
         "agent/case.html",
         linked=knowledge.linked(row),
@@ -116,7 +137,9 @@ def case(number: str):
         flag_form=FlagForm(),
         draft=knowledge.draft_for(row),
         case=row,
-        history=desk.history(row),
+        history=history,
+        seen=max((event.id for event in history), default=0),
+        entry=thread_entry,
         files=files_by_event(desk.engine, row.id, customer_only=False),
         held=held_mail(desk, row),
         from_mail=mail_events(desk, row),
@@ -129,16 +152,35 @@ def case(number: str):
         statuses=STATUSES,
         levels=LEVELS,
         severities=SEVERITIES,
-    )
+        origins=case_origins(portal.config, row),
+        other_cases=other_cases(desk.engine, row, g.agent),
+        client_name=portal.config.clients.get(row.client) if row.client else None,
+        contacts=desk.contacts(row),
+        merged_into=merged_into,
+        present=others_present(desk.engine, row.id, g.agent.id, desk.now()),
+        saved_replies=portal.config.saved_replies.get(g.agent.level, ()),
+        typed=typed or {},
+        changed=changed or [],
+    ), status
 
 
+# The actions of the case page: what each does, given the desk, the agent, the case, its form and the
+# version the agent's page showed; and what the agent is told after it (a flash message, not "Saved.").
 ACTIONS = {
-    "reply": lambda desk, agent, row, form: desk.reply(agent, row, form.text.data, form.files.data),
-    "note": lambda desk, agent, row, form: desk.note(agent, row, form.text.data, form.files.data),
-    "wait": lambda desk, agent, row, form: desk.wait_on_customer(agent, row, form.text.data),
-    "escalate": lambda desk, agent, row, form: desk.escalate(agent, row, form.text.data),
-    "resolve": lambda desk, agent, row, form: desk.resolve(agent, row, form.text.data),
-    "reopen": lambda desk, agent, row, form: desk.reopen(agent, row, form.text.data),
+    "reply": lambda desk, agent, row, form: desk.reply(agent, row, form.text.data, form.files.data, form.version.data),
+    "note": lambda desk, agent, row, form: desk.note(agent, row, form.text.data, form.files.data, form.version.data),
+    "wait": lambda desk, agent, row, form: desk.wait_on_customer(agent, row, form.text.data, form.version.data),
+    "escalate": lambda desk, agent, row, form: desk.escalate(agent, row, form.text.data, form.version.data),
+    "resolve": lambda desk, agent, row, form: desk.resolve(agent, row, form.text.data, form.version.data),
+    "reopen": lambda desk, agent, row, form: desk.reopen(agent, row, form.text.data, form.version.data),
+}
+DONE = {
+    "reply": lambda row, form: f"Reply sent to {row.customer_email}.",
+    "note": lambda row, form: "Internal note added.",
+    "wait": lambda row, form: "Sent to the customer; the clocks are paused until they answer.",
+    "escalate": lambda row, form: f"Escalated to Level {row.level + 1}: {form.text.data}",
+    "resolve": lambda row, form: f"{row.number} resolved; the customer was told.",
+    "reopen": lambda row, form: f"{row.number} reopened.",
 }
 
 
@@ -147,6 +189,7 @@ ACTIONS = {
 def act(number: str, action: str):
     desk = current_portal().desk
     row = _case(number)
+    form = None
     try:
         if action in ACTIONS:
             form = AgentTextForm()
@@ -155,34 +198,92 @@ def act(number: str, action: str):
             if form.files.data and action not in ("reply", "note"):
                 return _back(number, "Files go with a reply or an internal note; nothing was saved.")
             ACTIONS[action](desk, g.agent, row, form)
+            done = DONE[action](row, form)
         elif action == "contact":
             form = ContactForm()
             if not form.validate_on_submit():
                 return _back(number, _first_error(form))
-            desk.record_contact(g.agent, row, form.channel.data, form.direction.data, form.text.data)
+            desk.record_contact(g.agent, row, form.channel.data, form.direction.data, form.text.data, form.version.data)
+            done = f"{'Phone call' if form.channel.data == 'phone' else 'Email'} recorded."
         elif action == "assign":
             form = AssignForm()
             form.assignee.choices = _assignees(row)
             if not form.validate_on_submit():
                 return _back(number, _first_error(form))
-            desk.assign(g.agent, row, form.assignee.data or None)
+            desk.assign(g.agent, row, form.assignee.data or None, form.version.data)
+            assignee = agent_by_id(desk.engine, form.assignee.data) if form.assignee.data else None
+            done = f"Assigned to {assignee.display_name}." if assignee else "Nobody is assigned now."
+        elif action in ("severity", "level"):
+            form = ReasonForm()
+            if not form.validate_on_submit():
+                return _back(number, _first_error(form))
+            done = _change_property(desk, row, action, form)
+        elif action == "merge":
+            form = MergeForm()
+            if not form.validate_on_submit():
+                return _back(number, _first_error(form))
+            target = desk.merge(g.agent, row, form.target.data, form.reason.data or "", form.version.data)
+            flash(f"{number} merged into {target.number}: its history and contacts are here now.", "ok")
+            return redirect(url_for(".case", number=target.number), code=303)
         elif action in ("accept-mail", "reject-mail"):
             form = HeldMailForm()
             if not form.validate_on_submit():
                 return _back(number, _first_error(form))
-            (accept_held if action == "accept-mail" else reject_held)(desk, g.agent, row, form.event.data)
+            (accept_held if action == "accept-mail" else reject_held)(
+                desk, g.agent, row, form.event.data, form.version.data
+            )
+            done = "Mail accepted as the customer's." if action == "accept-mail" else "Mail rejected."
         elif action == "resume":
-            if not PortalForm().validate_on_submit():  # nothing to fill in; CSRFProtect checked the token
-                return _back(number, "The form expired; try again.")
-            desk.resume(g.agent, row)
+            form = VersionedForm()
+            if not form.validate_on_submit():
+                return _back(number, _first_error(form))
+            desk.resume(g.agent, row, form.version.data)
+            done = "No longer waiting on the customer; the clocks run again."
         else:
             abort(404)
+    except StaleCase as exc:
+        flash(str(exc), "error")
+        fresh = _case(number)
+        typed = {name: field.data for name, field in form._fields.items() if isinstance(field.data, str)}
+        typed["action"] = action
+        return _case_page(fresh, 409, typed, changes_since(desk.engine, fresh, form.seen.data))
     except InvalidAction as exc:
         return _back(number, str(exc))
     except NotAllowed as exc:
-        return render_template("error.html", title="Not your level", message=str(exc)), 403
-    flash("Saved.", "ok")
+        # The case went beyond the agent's level meanwhile: back to the queue with a message, not a 403.
+        flash(f"{exc}. Nothing was saved.", "error")
+        return redirect(url_for(".queue"), code=303)
+    flash(done, "ok")
+    if not _can_see(number):
+        # A Level 1 agent who escalates no longer sees the case: their work on it is done, so the queue,
+        # saying where the case went, instead of a 403 on the page they came from.
+        level = current_portal().desk.case_level(number)
+        flash(f"{number} is now with Level {level}; it has left your queue.", "ok")
+        return redirect(url_for(".queue"), code=303)
     return redirect(url_for(".case", number=number), code=303)
+
+
+def _change_property(desk, row, action: str, form) -> str:
+    """Severity or level, from the side panel's forms: the change and the message saying what happened."""
+    reason = form.reason.data
+    if action == "severity":
+        desk.change_severity(g.agent, row, form.value.data, reason, form.version.data)
+        return f"Severity changed to {form.value.data}: {reason}"
+    try:
+        level = int(form.value.data)
+    except ValueError:
+        raise InvalidAction("a level is 1, 2 or 3") from None
+    desk.change_level(g.agent, row, level, reason, form.version.data)
+    verb = "Escalated to" if level > row.level else "Moved down to"
+    return f"{verb} Level {level}: {reason}"
+
+
+def _can_see(number: str) -> bool:
+    try:
+        current_portal().desk.case_for_agent(g.agent, number)
+    except (CaseNotFound, NotAllowed):
+        return False
+    return True
 
 
 @blueprint.route("/cases/<number>/mail/<int:event_id>")
@@ -205,8 +306,9 @@ def _case(number: str):
         abort(403, str(exc))
 
 
-def _assignees(row) -> list:
-    people = [a for a in all_agents(current_portal().desk.engine) if a.active and a.level >= row.level]
+def _assignees(row, team: list | None = None) -> list:
+    team = all_agents(current_portal().desk.engine) if team is None else team
+    people = [a for a in team if a.active and a.level >= row.level]
     return choices([(0, "Nobody"), *((a.id, f"{a.display_name} (Level {a.level})") for a in people)])
 
 

@@ -91,8 +91,39 @@ cases = sa.Table(
     sa.Column("paused_at", UtcDateTime),
     sa.Column("resolved_at", UtcDateTime),
     sa.Column("resolution", sa.Text),
+    # Migration 0009: a counter every change to the case adds one to, so an action sent from a page that no
+    # longer shows the case as it is can be refused; and, for a merged duplicate, the case it went into.
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("merged_into_id", sa.Integer, sa.ForeignKey("cases.id", name="fk_cases_merged_into_id")),
     sa.Index("ix_cases_status_level", "status", "level"),
     sa.Index("ix_cases_customer_email_created_at", "customer_email", "created_at"),  # acknowledgements an hour (0004)
+    sa.Index("ix_cases_customer_email_id", "customer_email", "id"),  # the customer's other cases (0009)
+)
+
+# Everyone a case's mail goes to besides its own `customer_email` (which is never copied here): the
+# customers of duplicates merged into it, among others (migration 0009).
+case_contacts = sa.Table(
+    "case_contacts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("name", sa.String(200)),
+    sa.Column("added_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("case_id", "email", name="uq_case_contacts_case_email"),
+)
+
+# Which agents have a case open, and when each last typed in its composer (migration 0009): the page's
+# heartbeat writes it every few seconds; a row older than a few heartbeats means the agent has gone.
+case_presence = sa.Table(
+    "case_presence",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("seen_at", UtcDateTime, nullable=False),
+    sa.Column("typing_at", UtcDateTime),
+    sa.UniqueConstraint("case_id", "agent_id", name="uq_case_presence_case_agent"),
 )
 
 events = sa.Table(
@@ -145,6 +176,7 @@ mail_queue = sa.Table(
     sa.Column("message_id", sa.String(255)),  # our Message-ID, so a reply can be matched to its case (0007)
     sa.Index("ix_mail_queue_sent_at", "sent_at"),
     sa.Index("ix_mail_queue_message_id", "message_id"),  # the mail worker looks for unsent mail every quarter second
+    sa.Index("ix_mail_queue_case_id", "case_id"),  # the agent's case page lists its undelivered mail (0009)
 )
 
 # Mail that came in (migration 0007): one row per message, claimed by its key (the Message-ID, or a hash of the
@@ -282,17 +314,6 @@ sign_in_links = sa.Table(
     sa.Column("code_attempts", sa.Integer, nullable=False, default=0),
 )
 
-# The people on a case besides its customer_email, which is always a contact and not copied here (0011).
-case_contacts = sa.Table(
-    "case_contacts",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, index=True),
-    sa.Column("email", sa.String(254), nullable=False),
-    sa.Column("name", sa.String(200)),
-    sa.Column("added_at", UtcDateTime, nullable=False),
-    sa.UniqueConstraint("case_id", "email", name="uq_case_contacts_case_email"),
-)
 # A signed-in customer's cases are found by their address in any case of letters (0011).
 sa.Index("ix_cases_lower_customer_email", sa.func.lower(cases.c.customer_email))
 sa.Index("ix_case_contacts_lower_email", sa.func.lower(case_contacts.c.email))

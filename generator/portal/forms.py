@@ -13,7 +13,7 @@ from flask import abort, request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from ..schema import CONTEXT_ID, PAGE_ID, Invalid
 from .attachments.uploads import FilesField
@@ -174,7 +174,15 @@ class SignInForm(PortalForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
 
-class AgentTextForm(PortalForm):
+class VersionedForm(PortalForm):
+    """Every action on an agent's case page carries the case's version as the page showed it (refused when
+    the case has moved on since) and the last event the page showed (to say what changed)."""
+
+    version = IntegerField(validators=[InputRequired("The form lacks the case's version; reload the page.")])
+    seen = IntegerField(validators=[Optional()])
+
+
+class AgentTextForm(VersionedForm):
     """Reply, note, waiting, resolve, reopen, escalate: one text and the action's button."""
 
     text = TextAreaField(
@@ -188,8 +196,22 @@ class ContactForm(AgentTextForm):
     direction = SelectField("Direction", choices=choices([("in", "From the customer"), ("out", "To the customer")]))
 
 
-class AssignForm(PortalForm):
+class AssignForm(VersionedForm):
     assignee = SelectField("Assign to", coerce=int, choices=[])
+
+
+class ReasonForm(VersionedForm):
+    """A change of severity or level: the new value and why (the reason goes into the history)."""
+
+    value = StringField("To", validators=[DataRequired("Choose the new value."), Length(max=20), one_line])
+    reason = TextAreaField("Why", filters=[_strip], validators=[DataRequired("Say why."), Length(max=2000), plain_text])
+
+
+class MergeForm(VersionedForm):
+    target = StringField(
+        "Merge into case", filters=[_strip], validators=[DataRequired("Which case?"), Length(max=30), one_line]
+    )
+    reason = TextAreaField("Why (optional)", filters=[_strip], validators=[Optional(), Length(max=2000), plain_text])
 
 
 class AvoidedForm(PortalForm):
@@ -199,7 +221,7 @@ class AvoidedForm(PortalForm):
     last_search = HiddenField()
 
 
-class HeldMailForm(PortalForm):
+class HeldMailForm(VersionedForm):
     """Accept or reject mail held as from an unverified sender: which one (its event)."""
 
     event = IntegerField("Mail", validators=[DataRequired("Which mail?")])

@@ -118,7 +118,7 @@ def test_an_agent_sees_mail_not_delivered_yet_and_then_given_up_in_the_case(down
     agent.sign_in("ann")  # three days on, the first session has timed out
     page = agent.get(f"/agent/cases/{number}").text
     assert "given up" in page and "Connection refused" in page and "not delivered yet" not in page
-    assert "mail given up" in page  # the history's entry
+    assert "Mail given up" in page  # the thread's entry
     attempts = mail.attempts
     clock.advance(days=1)
     desk.sweep()

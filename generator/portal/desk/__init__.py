@@ -7,13 +7,14 @@ updates: running the sweep twice, or in two processes at once, changes nothing t
 
 `Desk` is one service assembled from its sides, each building on the one before: core.py (the transaction,
 the history, customer updates), levels.py (escalation, Level 3 alerts), then customers.py (new cases, private
-links, the customer's replies), agents.py (the queue and agents' actions) and timer.py (the sweep). model.py
+links, the customer's replies), agents.py (the queue and agents' actions), properties.py (severity and
+level, up or down, with a reason), merging.py (duplicates) and timer.py (the sweep). model.py
 holds the vocabulary, texts.py the mail's words."""
 
 from __future__ import annotations
 
-from .agents import AgentSide
 from .customers import CustomerSide
+from .merging import MergingSide
 from .model import (
     ACTIVE,
     LEVELS,
@@ -21,11 +22,13 @@ from .model import (
     OPEN,
     SEVERITIES,
     STATUSES,
+    TEAMS,
     CaseNotFound,
     InvalidAction,
     NewCase,
     NotAllowed,
     Opened,
+    StaleCase,
     Submitted,
     SweepReport,
     case_number,
@@ -34,7 +37,7 @@ from .model import (
 from .timer import Timer
 
 
-class Desk(CustomerSide, AgentSide, Timer):
+class Desk(CustomerSide, MergingSide, Timer):
     """The desk every caller uses: the portal's views, the command line, mail in, the sweeper."""
 
 
@@ -45,12 +48,14 @@ __all__ = [
     "OPEN",
     "SEVERITIES",
     "STATUSES",
+    "TEAMS",
     "CaseNotFound",
     "Desk",
     "InvalidAction",
     "NewCase",
     "NotAllowed",
     "Opened",
+    "StaleCase",
     "Submitted",
     "SweepReport",
     "case_number",

@@ -51,16 +51,20 @@ class AgentSide(Levels):
                 sa.select(events).where(events.c.case_id == row.id).order_by(events.c.at, events.c.id)
             ).all()
 
-    def reply(self, agent: Row, row: Row, text: str, files: Sequence[IncomingFile] = ()) -> None:
+    def reply(
+        self, agent: Row, row: Row, text: str, files: Sequence[IncomingFile] = (), version: int | None = None
+    ) -> None:
         """A reply to the customer: the first response, and an update that restarts the 24-hour clock."""
 
         def reply(conn: Connection, row: Row, now: dt.datetime) -> None:
             event = self._customer_update(conn, row, now, agent, text, "web")
             save_files(conn, self.config, row.id, event, files)
 
-        self._act(agent, row, reply)
+        self._act(agent, row, reply, version)
 
-    def record_contact(self, agent: Row, row: Row, channel: str, direction: str, text: str) -> None:
+    def record_contact(
+        self, agent: Row, row: Row, channel: str, direction: str, text: str, version: int | None = None
+    ) -> None:
         """A phone call or an email, in or out. A contact out to the customer counts as an update."""
         if channel not in ("phone", "email") or direction not in ("in", "out"):
             raise InvalidAction("a contact is a phone call or an email, in or out")
@@ -71,14 +75,16 @@ class AgentSide(Levels):
             else:
                 self._event(conn, row, "contact_in", agent.username, agent=agent, body=text, channel=channel)
 
-        self._act(agent, row, record)
+        self._act(agent, row, record, version)
 
-    def note(self, agent: Row, row: Row, text: str, files: Sequence[IncomingFile] = ()) -> None:
+    def note(
+        self, agent: Row, row: Row, text: str, files: Sequence[IncomingFile] = (), version: int | None = None
+    ) -> None:
         def note(conn: Connection, row: Row, now: dt.datetime) -> None:
             event = self._event(conn, row, "note", agent.username, agent=agent, body=text)
             save_files(conn, self.config, row.id, event, files)
 
-        self._act(agent, row, note)
+        self._act(agent, row, note, version)
 
     def delete_attachments(self, agent: Row, row: Row, file_ids: Sequence[int]) -> None:
         """An admin removes files of the case: the rows and a history event saying which, then the bytes."""
@@ -97,7 +103,7 @@ class AgentSide(Levels):
         self._act(agent, row, delete)
         remove_files(self.config.attachments_dir, [file.storage_name for file in removed])
 
-    def assign(self, agent: Row, row: Row, assignee_id: int | None) -> None:
+    def assign(self, agent: Row, row: Row, assignee_id: int | None, version: int | None = None) -> None:
         def assign(conn: Connection, row: Row, now: dt.datetime) -> None:
             assignee = self._agent(conn, assignee_id) if assignee_id else None
             if assignee_id and (assignee is None or not assignee.active):
@@ -115,21 +121,21 @@ class AgentSide(Levels):
                     now,
                     assignee.email,
                     f"[{row.number}] Assigned to you: {row.subject}",
-                    texts.agent_mail(self.config, row),
+                    texts.agent_mail(self.config, row, assignee.display_name),
                     row.id,
                 )
 
-        self._act(agent, row, assign)
+        self._act(agent, row, assign, version)
 
-    def escalate(self, agent: Row, row: Row, reason: str) -> None:
+    def escalate(self, agent: Row, row: Row, reason: str, version: int | None = None) -> None:
         def escalate(conn: Connection, row: Row, now: dt.datetime) -> None:
             if row.level >= 3:
                 raise InvalidAction("the case is already with the Level 3 rapid-response team")
             self._raise_level(conn, row, now, row.level + 1, f"Escalated by {agent.display_name}: {reason}", agent)
 
-        self._act(agent, row, escalate)
+        self._act(agent, row, escalate, version)
 
-    def wait_on_customer(self, agent: Row, row: Row, text: str) -> None:
+    def wait_on_customer(self, agent: Row, row: Row, text: str, version: int | None = None) -> None:
         """Ask the customer for something; the clocks stop until they answer (or an agent resumes)."""
 
         def wait(conn: Connection, row: Row, now: dt.datetime) -> None:
@@ -139,17 +145,17 @@ class AgentSide(Levels):
             conn.execute(cases.update().where(cases.c.id == row.id).values(status="waiting", paused_at=now))
             self._event(conn, row, "status", agent.username, agent=agent, body="Waiting on the customer; clocks paused")
 
-        self._act(agent, row, wait)
+        self._act(agent, row, wait, version)
 
-    def resume(self, agent: Row, row: Row) -> None:
+    def resume(self, agent: Row, row: Row, version: int | None = None) -> None:
         def resume(conn: Connection, row: Row, now: dt.datetime) -> None:
             if row.status != "waiting":
                 raise InvalidAction("the case is not waiting on the customer")
             self._resume(conn, row, now, agent)
 
-        self._act(agent, row, resume)
+        self._act(agent, row, resume, version)
 
-    def resolve(self, agent: Row, row: Row, resolution: str) -> None:
+    def resolve(self, agent: Row, row: Row, resolution: str, version: int | None = None) -> None:
         def resolve(conn: Connection, row: Row, now: dt.datetime) -> None:
             if row.status == "resolved":
                 raise InvalidAction("the case is already resolved")
@@ -171,17 +177,19 @@ class AgentSide(Levels):
                 now,
                 row.customer_email,
                 f"[{row.number}] Resolved: {row.subject}",
-                self._update_mail(row, f"Your case is resolved.\n\n{resolution}", by_agent=True)
+                self._update_mail(row, texts.resolved_text(resolution), by_agent=True)
                 + csat_invitation(conn, self.config, row),
                 row.id,
             )
 
-        self._act(agent, row, resolve)
+        self._act(agent, row, resolve, version)
 
-    def reopen(self, agent: Row, row: Row, reason: str) -> None:
+    def reopen(self, agent: Row, row: Row, reason: str, version: int | None = None) -> None:
         def reopen(conn: Connection, row: Row, now: dt.datetime) -> None:
             if row.status != "resolved":
                 raise InvalidAction("only a resolved case can be reopened")
+            if row.merged_into_id is not None:
+                raise InvalidAction("the case was merged into another one; work on that case instead")
             self._reopen(conn, row, now, agent, reason)
 
-        self._act(agent, row, reopen)
+        self._act(agent, row, reopen, version)

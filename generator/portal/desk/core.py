@@ -16,7 +16,7 @@ from ..config import PortalConfig
 from ..db import agents, cases, events, writing
 from ..mail import MailSender, deliver_pending, queue_mail
 from . import texts
-from .model import NotAllowed
+from .model import NotAllowed, StaleCase
 
 
 class DeskCore:
@@ -33,9 +33,21 @@ class DeskCore:
 
     # -- for other services (mail in) ------------------------------------------------------------------------
 
-    def change(self, agent: Row, row: Row, change: Callable[[Connection, Row, dt.datetime], None]) -> None:
-        """An agent's change to a case: their level checked, one transaction, its mail sent after."""
-        self._act(agent, row, change)
+    def change(
+        self, agent: Row, row: Row, change: Callable[[Connection, Row, dt.datetime], None], version: int | None = None
+    ) -> None:
+        """An agent's change to a case: their level checked, one transaction, its mail sent after; with
+        `version`, refused (StaleCase) when the case has changed since the agent saw that version."""
+        self._act(agent, row, change, version)
+
+    def followed(self, conn: Connection, row: Row) -> Row:
+        """`row`, or for a merged duplicate the case it was merged into (locked, as `_fresh` reads it):
+        where the customer's word on it goes now."""
+        seen = {row.id}
+        while row.merged_into_id is not None and row.merged_into_id not in seen:
+            seen.add(row.merged_into_id)
+            row = self._fresh(conn, row.merged_into_id)
+        return row
 
     def add_event(self, conn: Connection, row: Row, kind: str, actor: str, **details) -> int:
         """An event in the case's history, in the caller's transaction; its id."""
@@ -43,15 +55,30 @@ class DeskCore:
 
     # -- the pieces -----------------------------------------------------------------------------------------
 
-    def _act(self, agent: Row, row: Row, change: Callable[[Connection, Row, dt.datetime], None]) -> None:
+    def _act(
+        self,
+        agent: Row,
+        row: Row,
+        change: Callable[[Connection, Row, dt.datetime], None],
+        version: int | None = None,
+    ) -> None:
         now = self.now()
         with writing(self.engine) as conn:
             row = self._fresh(conn, row.id)
             if row.level > agent.level and not agent.is_admin:
                 raise NotAllowed(f"{row.number} is at Level {row.level}; your level is {agent.level}")
+            # Checked on the locked row, in the change's own transaction: two agents sending at once from
+            # the same version, the second waits for the first and then finds the version moved on.
+            if version is not None and version != row.version:
+                raise StaleCase(row.number, version, row.version)
             change(conn, row, now)
-            conn.execute(cases.update().where(cases.c.id == row.id).values(updated_at=now))
+            conn.execute(cases.update().where(cases.c.id == row.id).values(updated_at=now, version=cases.c.version + 1))
         self.deliver(row.id)
+
+    def _bump(self, conn: Connection, row: Row) -> None:
+        """The case changed outside an agent's action (the customer wrote, the timer acted): a new version,
+        so a page drawn before it cannot act on the case as it was."""
+        conn.execute(cases.update().where(cases.c.id == row.id).values(version=cases.c.version + 1))
 
     def _fresh(self, conn: Connection, case_id: int) -> Row:
         # FOR UPDATE: every change is "read the case, decide, write". On PostgreSQL (READ COMMITTED) two

@@ -152,7 +152,8 @@ class CustomerSide(Levels):
     def customer_reply(self, row: Row, text: str, files: Sequence[IncomingFile] = ()) -> None:
         """The customer adds information (and files): waiting cases resume, resolved cases reopen."""
         with writing(self.engine) as conn:
-            event = self.add_customer_reply(conn, self._fresh(conn, row.id), text, "web", self.now())
+            row = self.followed(conn, self._fresh(conn, row.id))  # a merged duplicate's page writes to its target
+            event = self.add_customer_reply(conn, row, text, "web", self.now())
             save_files(conn, self.config, row.id, event, files)
         self.deliver(row.id)
 
@@ -163,6 +164,7 @@ class CustomerSide(Levels):
         cases resume, resolved ones reopen; the assignee is told, or with `tell_level` and nobody assigned,
         every active agent of the case's level."""
         event_id = self._event(conn, row, "customer_reply", "customer", body=text, channel=channel, visible=True)
+        self._bump(conn, row)
         if row.status == "waiting":
             self._resume(conn, row, now)
         elif row.status == "resolved":
@@ -178,7 +180,12 @@ class CustomerSide(Levels):
             if agent.email:
                 link = f"{self.config.base_url}/agent/cases/{row.number}"
                 queue_mail(
-                    conn, now, agent.email, f"[{row.number}] The customer replied", f"{text}\n\n{link}\n", row.id
+                    conn,
+                    now,
+                    agent.email,
+                    f"[{row.number}] The customer replied",
+                    texts.replied_mail(row, text, link, agent.display_name),
+                    row.id,
                 )
         return event_id
 

@@ -32,22 +32,15 @@ class Levels(DeskCore):
         conn.execute(cases.update().where(cases.c.id == row.id).values(**values))
         actor = agent.username if agent else "system"
         who = f"; assigned to {assignee.display_name}" if assignee else ""
-        self._event(conn, row, "escalated", actor, agent=agent, body=f"{why}. Now at Level {level}{who}.")
-        self._event(
-            conn,
-            row,
-            "level",
-            actor,
-            agent=agent,
-            visible=True,
-            body=f"Your case is now with our {LEVELS[level]} team.",
-        )
+        body = f"{texts.sentence(why)}. Now at Level {level}{who}."
+        self._event(conn, row, "escalated", actor, agent=agent, body=body)
+        self._event(conn, row, "level", actor, agent=agent, visible=True, body=texts.escalated_text(level))
         queue_mail(
             conn,
             now,
             row.customer_email,
             f"[{row.number}] Escalated to {LEVELS[level]}",
-            self._update_mail(row, f"Your case is now with our {LEVELS[level]} team.", agent is not None),
+            self._update_mail(row, texts.escalated_text(level), agent is not None),
             row.id,
         )
         if assignee and assignee.email:
@@ -56,7 +49,7 @@ class Levels(DeskCore):
                 now,
                 assignee.email,
                 f"[{row.number}] Escalated to you: {row.subject}",
-                texts.agent_mail(self.config, row),
+                texts.agent_mail(self.config, row, assignee.display_name),
                 row.id,
             )
         if level == 3:
@@ -71,7 +64,7 @@ class Levels(DeskCore):
                     self.now(),
                     engineer.email,
                     f"[{row.number}] RAPID RESPONSE: {row.subject}",
-                    f"{why}.\n\n{texts.agent_mail(self.config, row)}",
+                    texts.alert_mail(self.config, row, why, engineer.display_name),
                     row.id,
                 )
         names = ", ".join(e.display_name for e in team) or "nobody (no Level 3 engineers are set up)"

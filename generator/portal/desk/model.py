@@ -15,6 +15,9 @@ SEVERITIES = {
 }
 STATUSES = {"new": "New", "open": "In progress", "waiting": "Waiting on you", "resolved": "Resolved"}
 LEVELS = {1: "Level 1 support", 2: "Level 2: senior product engineers", 3: "Level 3: rapid-response team"}
+# The teams by name, for sentences ("with our Level 3 rapid-response team"): LEVELS' labels end in "team"
+# or name people, and "our {LEVELS[3]} team" read "rapid-response team team".
+TEAMS = {1: "Level 1 support team", 2: "Level 2 team of senior product engineers", 3: "Level 3 rapid-response team"}
 OPEN = ("new", "open")  # the clocks run
 ACTIVE = ("new", "open", "waiting")  # not resolved
 
@@ -67,6 +70,17 @@ class NotAllowed(PermissionError):
 
 class InvalidAction(ValueError):
     """An action that does not fit the case's state, with a message for the agent."""
+
+
+class StaleCase(InvalidAction):
+    """The case changed after the agent's page was drawn (its version moved on): nothing was saved."""
+
+    def __init__(self, number: str, seen: int, current: int):
+        super().__init__(
+            f"{number} changed while you were working on it; nothing was saved. "
+            "See what changed below, then send again."
+        )
+        self.number, self.seen, self.current = number, seen, current
 
 
 def case_number(case_id: int) -> str:

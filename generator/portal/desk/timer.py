@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from ..attachments import sweep_orphans
 from ..db import cases, reading, writing
 from ..mail import release_dead_claims
+from ..presence import forget_presence
 from ..sessions import Sessions
+from . import texts
 from .levels import Levels
-from .model import LEVELS, OPEN, SweepReport
+from .model import OPEN, SweepReport
 
 
 class Timer(Levels):
@@ -21,6 +25,7 @@ class Timer(Levels):
         now = self.now()
         escalated, updated = [], []
         Sessions(self.engine, self.config.session_policy, self.now).delete_expired()
+        forget_presence(self.engine, now - dt.timedelta(hours=1))
         with reading(self.engine) as conn:
             overdue = (
                 conn.execute(
@@ -42,17 +47,15 @@ class Timer(Levels):
                 hours = self.config.level1_hours
                 if row.level == 1 and row.status in OPEN and row.resolution_due <= now:
                     self._raise_level(conn, row, now, 2, f"Not resolved at Level 1 within {hours} hours", None)
+                    self._bump(conn, row)
                     escalated.append(row.number)
         for case_id in stale:
             with writing(self.engine) as conn:
                 row = self._fresh(conn, case_id)
                 if row.status in OPEN and row.next_update_due <= now:
-                    text = (
-                        f"Your case is with our {LEVELS[row.level]} team and is being worked on. "
-                        "We will write again as soon as we know more, and within "
-                        f"{self.config.update_every_hours} hours at the latest."
-                    )
+                    text = texts.status_update_text(self.config, row)
                     self._customer_update(conn, row, now, None, text, "system", kind="status_update")
+                    self._bump(conn, row)
                     updated.append(row.number)
         release_dead_claims(self.engine)  # mail a killed process had claimed goes now, not in five minutes
         sweep_orphans(self.engine, self.config)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from ..config import PortalConfig
-from ..db import cases, inbound_messages, mail_queue
+from ..db import case_contacts, cases, inbound_messages, mail_queue
 from ..desk import NUMBER
 from ..mail.thread import case_in_address
 from .parse import ParsedMail
@@ -62,7 +62,9 @@ def addresses_on_case(conn: Connection, row: Row) -> set[str]:
             inbound_messages.c.case_id == row.id, inbound_messages.c.state.in_(ON_THE_CASE)
         )
     ).scalars()
-    return {row.customer_email.lower(), *(s.lower() for s in senders if s)}
+    # The case's contacts (a merged duplicate's customer, among others) write to it too.
+    contacts = conn.execute(sa.select(case_contacts.c.email).where(case_contacts.c.case_id == row.id)).scalars()
+    return {row.customer_email.lower(), *(s.lower() for s in senders if s), *(c.lower() for c in contacts)}
 
 
 def _case(conn: Connection, *, case_id: int | None = None, number: str | None = None) -> Row | None:

@@ -158,7 +158,7 @@ def _handle(
     match = find_case(conn, desk.config, mail, recipients)
     if match is None:
         return _new_case(desk, conn, mail, now)
-    row = match.case
+    row = desk.followed(conn, match.case)  # a reply to a merged duplicate joins the case it went into
     if mail.sender.lower() not in addresses_on_case(conn, row):
         event_id = desk.add_event(
             conn,

@@ -51,7 +51,7 @@ def original_mail(desk: Desk, row: Row, event_id: int) -> bytes | None:
         ).scalar()
 
 
-def accept_held(desk: Desk, agent: Row, row: Row, event_id: int) -> None:
+def accept_held(desk: Desk, agent: Row, row: Row, event_id: int, version: int | None = None) -> None:
     """Make held mail the customer's word (a reply by email), and its sender an address on the case."""
 
     def accept(conn: Connection, row: Row, now: dt.datetime) -> None:
@@ -64,10 +64,10 @@ def accept_held(desk: Desk, agent: Row, row: Row, event_id: int) -> None:
             conn, row, "sender_accepted", agent.username, agent=agent, body=f"Mail from {held.sender} accepted."
         )
 
-    desk.change(agent, row, accept)
+    desk.change(agent, row, accept, version)
 
 
-def reject_held(desk: Desk, agent: Row, row: Row, event_id: int) -> None:
+def reject_held(desk: Desk, agent: Row, row: Row, event_id: int, version: int | None = None) -> None:
     """Keep held mail out of the customer's word for good."""
 
     def reject(conn: Connection, row: Row, now: dt.datetime) -> None:
@@ -77,7 +77,7 @@ def reject_held(desk: Desk, agent: Row, row: Row, event_id: int) -> None:
             conn, row, "sender_rejected", agent.username, agent=agent, body=f"Mail from {held.sender} rejected."
         )
 
-    desk.change(agent, row, reject)
+    desk.change(agent, row, reject, version)
 
 
 def _held(conn: Connection, row: Row, event_id: int) -> Row:
