@@ -322,6 +322,7 @@ class PortalConfig:
     hsts_include_subdomains: bool = False
     busy_timeout_seconds: float = 30.0
     attachments: AttachmentSettings = AttachmentSettings()
+    notification_poll_seconds: float = 15.0  # how often the console's header asks for the unread count
 
     @property
     def outbox_dir(self) -> Path:
