@@ -11,12 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from generator.portal.db import notifications, reading
+from generator.portal.db import notification_settings, notifications, reading
 from generator.portal.desk import Desk
 
 from .portal_helpers import MONDAY_10AM, Clock, Visitor
 from .test_portal_desk import submit
-
 
 READ = "/agent/notifications/read"
 SETTINGS = "/agent/notifications/settings"
@@ -120,10 +119,8 @@ def test_a_catastrophic_case_alerts_every_active_level3_engineer_whatever_they_c
         save_choices(engine, staff[name].id, {kind: Choice(False, False) for kind in ("customer_replied", "assigned")})
     with engine.begin() as conn:
         conn.execute(
-            sa.text(
-                "INSERT INTO notification_settings (agent_id, kind, by_mail, on_screen) VALUES (:a, 'catastrophic', :f, :f)"
-            ),
-            {"a": staff["dan"].id, "f": False},
+            notification_settings.insert(),
+            {"agent_id": staff["dan"].id, "kind": "catastrophic", "by_mail": False, "on_screen": False},
         )
     number = submit(desk, subject="Server down", severity="catastrophic")
 
