@@ -150,41 +150,9 @@ def create_app(config: PortalConfig) -> Flask:
             "the page and send it again; nothing was saved.",
         ), 400
 
-    @app.errorhandler(400)
-    def bad_request(error):
-        if request.path.startswith("/api/"):
-            return {"error": error.description}, 400
-        return render_template("error.html", title="Bad request", message=error.description), 400
+    from .error_pages import register_error_pages
 
-    @app.errorhandler(404)
-    def not_found(error):
-        if request.path.startswith("/api/"):
-            return {"error": "not found"}, 404
-        return render_template("error.html", title="Not found", message="There is nothing at this address."), 404
-
-    @app.errorhandler(413)
-    def too_large(error):
-        limit = request.max_content_length or MAX_BODY
-        files = config.attachments
-        advice = (
-            f"Attach at most {files.max_files} files of up to {files.max_file_mb} MB each"
-            if limit > MAX_BODY
-            else "Shorten the text"
-        )
-        return render_template(
-            "error.html",
-            title="Too large",
-            message=f"That was more than we accept in one go ({limit / MAX_BODY:g} MB); nothing was saved. "
-            f"{advice} and send it again.",
-        ), 413
-
-    @app.errorhandler(429)
-    def too_many(error):
-        if request.path.startswith("/api/"):
-            return {"error": "too many requests; slow down"}, 429
-        return render_template(
-            "error.html", title="Slow down", message="Too many requests from your address; wait a minute and try again."
-        ), 429
+    register_error_pages(app, config)
 
     if config.sweep_every_seconds > 0:
         _start_sweeper(portal)

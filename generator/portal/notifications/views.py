@@ -38,7 +38,7 @@ def settings_form(choices: dict[str, Choice]) -> SettingsForm:
 def unread_for_header():
     """The header's count, on every page an agent is signed in to (g.agent is set by agent_required)."""
     agent = g.get("agent")
-    if agent is None:
+    if agent is None or g.get("error_page"):  # an error page reads nothing from the database (error_pages.py)
         return {}
     return {
         "unread_notifications": unread_count(current_portal().desk.engine, agent.id),
