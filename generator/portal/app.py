@@ -57,6 +57,9 @@ def create_app(config: PortalConfig) -> Flask:
     engine = connect(config.database_url, config.busy_timeout_seconds)
     require_current(engine)
     check_folder(config.attachments_dir, config.site_dir)
+    from .internal_site import check_sites
+
+    check_sites(config)  # never the internal build as the public help centre
     sender = MailSender(engine, config, utcnow) if config.mail_in_background else None
     desk = Desk(engine, config, sender=sender)
     # The desk's clock, looked up on each call: tests set `desk.now` to move time for sessions too.
@@ -95,6 +98,9 @@ def create_app(config: PortalConfig) -> Flask:
     from .notifications import views as notification_views
 
     app.register_blueprint(notification_views.blueprint)
+    from . import internal_site
+
+    app.register_blueprint(internal_site.blueprint)
     limiter.limit(config.rate_limits["public"])(search_views.blueprint)
     limiter.limit(config.rate_limits["public"])(customer.blueprint)
     limiter.limit(config.rate_limits["public"])(attachment_views.blueprint)

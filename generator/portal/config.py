@@ -165,6 +165,11 @@ PORTAL: dict[str, schema.Field] = {
         _positive, default=30, doc="SQLite: how long a write waits for another's lock before a 503."
     ),
     "attachments": schema.Field(dict, default={}, doc="folder, max_file_mb, max_files: files on cases."),
+    "internal_site": schema.Field(
+        schema.text,
+        doc="The internal build (kb build --target internal, relative to the project) served to agents at "
+        "/internal/; the console's article search reads its index.",
+    ),
 }
 WORKING_HOURS: dict[str, schema.Field] = {
     "start": schema.Field(_clock, default=dt.time(9), doc="When the working day starts."),
@@ -297,6 +302,10 @@ class PortalConfig:
     clients: dict[str, str] = field(default_factory=dict)  # slug -> name: client builds' cases, personal data
     site_dir: Path | None = None  # the built help centre served at /, and its search index beside it
     index_dir: Path | None = None
+    # The internal build (kb build --target internal), served at /internal/ to agents; its index is what the
+    # console's article search reads (internal_site.py).
+    internal_site_dir: Path | None = None
+    internal_index_dir: Path | None = None
     instance_dir: Path = Path("instance")  # secret key, outbox
     secret_key: str = ""
     timezone: str = "UTC"
@@ -419,6 +428,11 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
             )
         if values.get("rate_limits"):
             settings["rate_limits"] = dict(values["rate_limits"])
+        if values.get("internal_site"):
+            from ..build import index_beside
+
+            internal = (root / values["internal_site"]).resolve()
+            settings |= {"internal_site_dir": internal, "internal_index_dir": index_beside(internal)}
         if files := values.get("attachments"):
             folder = root / files["folder"] if files["folder"] else None
             settings["attachments"] = AttachmentSettings(folder, files["max_file_mb"], files["max_files"])

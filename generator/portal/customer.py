@@ -12,6 +12,7 @@ from .attachments import files_by_event
 from .db import DatabaseBusy
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, NewCase
 from .forms import AvoidedForm, CaseForm, ReplyForm, choices, context_ref, page_ref, search_ref
+from .internal_site import internal_only
 
 blueprint = Blueprint("customer", __name__)
 
@@ -81,7 +82,7 @@ def _case_page(row, token: str, form: ReplyForm, new: bool) -> str:
         case=row,
         history=portal.desk.customer_history(row),
         files=files_by_event(portal.desk.engine, row.id, customer_only=True),
-        linked=portal.knowledge.linked(row),
+        linked=[article for article in portal.knowledge.linked(row) if not internal_only(article.article_id)],
         form=form,
         link=portal.desk.case_link(row, token),
         new=new,
