@@ -98,9 +98,10 @@ def create_app(config: PortalConfig) -> Flask:
     from .notifications import views as notification_views
 
     app.register_blueprint(notification_views.blueprint)
-    from . import internal_site
+    from . import internal_site, report_views
 
     app.register_blueprint(internal_site.blueprint)
+    app.register_blueprint(report_views.blueprint)
     limiter.limit(config.rate_limits["public"])(search_views.blueprint)
     limiter.limit(config.rate_limits["public"])(customer.blueprint)
     limiter.limit(config.rate_limits["public"])(attachment_views.blueprint)

@@ -178,7 +178,16 @@ def report_page():
         except KbError:
             articles = []
     figures = build_report(portal.desk.engine, articles, since, client)
-    return render_template("agent/report.html", report=figures, days=days, client=client, clients=portal.config.clients)
+    from .report_views import trends_for_request
+
+    return render_template(
+        "agent/report.html",
+        report=figures,
+        trends=trends_for_request(),
+        days=days,
+        client=client,
+        clients=portal.config.clients,
+    )
 
 
 @blueprint.route("/api/csrf")
