@@ -93,6 +93,7 @@ cases = sa.Table(
     sa.Column("resolution", sa.Text),
     sa.Index("ix_cases_status_level", "status", "level"),
     sa.Index("ix_cases_customer_email_created_at", "customer_email", "created_at"),  # acknowledgements an hour (0004)
+    sa.Index("ix_cases_created_at", "created_at"),  # the report's period (0010)
 )
 
 events = sa.Table(
@@ -107,6 +108,7 @@ events = sa.Table(
     sa.Column("actor", sa.String(200), nullable=False),  # customer, system, or an agent's username
     sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
     sa.Column("body", sa.Text, nullable=False, default=""),
+    sa.Index("ix_events_kind_at", "kind", "at"),  # the report's updates and escalations per week (0010)
 )
 
 # Files on a case's history events (migration 0006). The bytes live in the attachments folder under

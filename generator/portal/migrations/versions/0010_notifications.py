@@ -1,4 +1,5 @@
-"""Notifications for agents (on screen and by mail) and each agent's choice of which to receive.
+"""Notifications for agents (on screen and by mail) and each agent's choice of which to receive; indexes
+for the report's weekly trends.
 
 Revision ID: 0010
 Revises: 0007
@@ -18,6 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The report's trends read cases by creation time and events by kind and time, week by week.
+    op.create_index("ix_cases_created_at", "cases", ["created_at"])
+    op.create_index("ix_events_kind_at", "events", ["kind", "at"])
     op.create_table(
         "notifications",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -45,3 +49,5 @@ def downgrade() -> None:
     op.drop_table("notification_settings")
     op.drop_index("ix_notifications_agent_id_read_at", "notifications")
     op.drop_table("notifications")
+    op.drop_index("ix_events_kind_at", "events")
+    op.drop_index("ix_cases_created_at", "cases")
