@@ -96,9 +96,15 @@ def build_trends(engine: Engine, end: dt.datetime, days: int = 0, client: str | 
         start = period_start(end, days, earliest)
         count = (end - start).days // 7 + 1
         in_period = [cases.c.created_at >= start, cases.c.created_at < end]
-        created = _grouped(conn, start, cases.c.created_at, [*scope, *in_period], sa.func.count())
-        catastrophic = _grouped(
-            conn, start, cases.c.created_at, [*scope, *in_period, cases.c.severity == "catastrophic"], sa.func.count()
+        # One pass over each table per figure group: created and catastrophic together, the events' three
+        # counts together.
+        created = _grouped(
+            conn,
+            start,
+            cases.c.created_at,
+            [*scope, *in_period],
+            sa.func.count(),
+            sa.func.sum(sa.case((cases.c.severity == "catastrophic", 1), else_=0)),
         )
         resolved = _grouped(
             conn,
@@ -131,31 +137,29 @@ def build_trends(engine: Engine, end: dt.datetime, days: int = 0, client: str | 
             sa.func.sum(met),
             sa.func.count(),
         )
-        on_time = sa.case((events.c.kind.in_(("reply", "contact_out")), 1), else_=0)
-        event_scope = [events.c.at >= start, events.c.at < end]
+
+        def kinds(*names: str):
+            return sa.func.sum(sa.case((events.c.kind.in_(names), 1), else_=0))
+
         joined = events.join(cases, cases.c.id == events.c.case_id) if client else events
         week = _week_of(conn, events.c.at, start).label("week")
-        updates = {
-            row.week: (row.on_time, row.total)
-            for row in conn.execute(
-                sa.select(week, sa.func.sum(on_time).label("on_time"), sa.func.count().label("total"))
-                .select_from(joined)
-                .where(*scope, *event_scope, events.c.kind.in_(("reply", "contact_out", "status_update")))
-                .group_by(week)
+        counted = ("reply", "contact_out", "status_update", "escalated")
+        per_week = conn.execute(
+            sa.select(
+                week,
+                kinds("reply", "contact_out").label("on_time"),
+                kinds("status_update").label("late"),
+                kinds("escalated").label("escalated"),
             )
-        }
-        escalated = {
-            row.week: row.n
-            for row in conn.execute(
-                sa.select(week, sa.func.count().label("n"))
-                .select_from(joined)
-                .where(*scope, *event_scope, events.c.kind == "escalated")
-                .group_by(week)
-            )
-        }
+            .select_from(joined)
+            .where(*scope, events.c.kind.in_(counted), events.c.at >= start, events.c.at < end)
+            .group_by(week)
+        ).all()
+        updates = {row.week: (row.on_time, row.on_time + row.late) for row in per_week}
+        escalated = {row.week: row.escalated for row in per_week}
     weeks, backlog = [], backlog_before
     for index in range(count):
-        new = created.get(index, (0,))[0]
+        new, catastrophic = created.get(index, (0, 0))
         backlog += new - resolved.get(index, (0,))[0]
         due = first.get(index, (0, 0))
         sent = updates.get(index, (0, 0))
@@ -166,9 +170,9 @@ def build_trends(engine: Engine, end: dt.datetime, days: int = 0, client: str | 
                 first_response_met=int(due[0] or 0),
                 first_response_due=int(due[1]),
                 updates_on_time=int(sent[0] or 0),
-                updates=int(sent[1]),
+                updates=int(sent[1] or 0),
                 backlog=backlog,
-                escalations=escalated.get(index, 0) + catastrophic.get(index, (0,))[0],
+                escalations=int(escalated.get(index, 0) + (catastrophic or 0)),
             )
         )
     # CSAT: when the `csat` table exists (issue 15), one more grouped query here: answers and the average
