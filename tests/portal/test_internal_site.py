@@ -69,6 +69,8 @@ def test_internal_pages_are_refused_without_an_agent_session_and_served_with_one
     assert page.headers["Cache-Control"] == "private, no-cache"
     assert "MARKER-DRAFT-91bc" in agent.get("/internal/kb/scheduling/draft/").text
     assert agent.get("/internal/kb/scheduling/draft").status_code == 308
+    bare = agent.get("/internal")
+    assert bare.status_code in (301, 308) and bare.headers["Location"].endswith("/internal/")
     assert agent.get(f"/internal/{TARGET_FILE}").status_code == 404, "dot files are never served"
     assert agent.get("/internal/../portal.sqlite3").status_code in (404, 308)
     missing = agent.get("/internal/no/such/page/")
