@@ -81,3 +81,13 @@ def test_500_is_a_page_without_the_error_and_json_under_api(make_app, signed_in,
     api = browser.get("/api/boom")
     assert api.status_code == 500 and "secret detail" not in api.text and "error" in api.json
     assert "secret detail of the failure" in caplog.text, "logged for us, with the traceback"
+
+
+def test_unknown_portal_addresses_get_the_portals_404_even_with_a_site(site_app):
+    browser = Visitor(site_app.test_client())
+    browser.sign_in("ann")
+    assert_styled(browser.get("/agent/no-such-page"), 404, "Not found", "Back to the queue")
+    api = browser.get("/api/no-such-thing")
+    assert api.status_code == 404 and api.json == {"error": "not found"}
+    site = browser.get("/no/such/help/page/")
+    assert site.status_code == 404 and "Error 404" not in site.text, "the help centre keeps its own 404 page"
