@@ -148,16 +148,16 @@ def create_app(config: PortalConfig) -> Flask:
     def database_busy(error):
         return busy_response()
 
+    from .error_pages import error_page, register_error_pages
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        return render_template(
-            "error.html",
-            title="Please try again",
-            message="This form has expired or was not sent from this site. Go back, reload "
-            "the page and send it again; nothing was saved.",
-        ), 400
-
-    from .error_pages import register_error_pages
+        return error_page(
+            400,
+            "Please try again",
+            "This form has expired or was not sent from this site; nothing was saved.",
+            "Go back, reload the page and send it again.",
+        )
 
     register_error_pages(app, config)
 

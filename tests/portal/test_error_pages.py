@@ -91,3 +91,11 @@ def test_unknown_portal_addresses_get_the_portals_404_even_with_a_site(site_app)
     assert api.status_code == 404 and api.json == {"error": "not found"}
     site = browser.get("/no/such/help/page/")
     assert site.status_code == 404 and "Error 404" not in site.text, "the help centre keeps its own 404 page"
+
+
+def test_400_an_expired_or_missing_form_token_says_to_reload_and_send_again(visitor, store):
+    response = visitor.post("/cases/new", case_fields())  # no CSRF token
+    assert_styled(response, 400, "Please try again", "nothing was saved", "reload the page")
+    assert store.count_cases() == 0
+    api = visitor.post("/api/feedback", {"article": "KB-0001", "helpful": "y"})
+    assert api.status_code == 400 and "nothing was saved" in api.json["error"]
