@@ -87,7 +87,8 @@ def portal(
     threads: int,
 ) -> None:
     """Serve the help centre and the case portal together: the case form, customers' case pages, the agent
-    console (/agent/), search (/search, /api/search).
+    console (/agent/), search (/search, /api/search), and with --internal-site the internal build at /internal/
+    for signed-in agents only (the internal build is refused as --site).
 
     Brings the database schema up to date first (creating it on first use), then serves with gunicorn,
     fit for production as it is: --workers one per CPU core for the most throughput, a proxy that ends
