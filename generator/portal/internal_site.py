@@ -8,14 +8,20 @@ of site.page_csp, dot files never served; and `Cache-Control: private`, so no sh
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, send_file
+import dataclasses
+from pathlib import Path
+
+from flask import Blueprint, abort, redirect, render_template, request, send_file
 
 from ..errors import KbError
+from ..search import QueryError
+from ..stage import TYPE_TITLES
 from ..target_mark import load_target_mark
 from .app import current_portal
 from .config import PortalConfig
 from .console import agent_required
-from .site import _existing, page_csp
+from .search_views import MAX_QUERY, PAGE_SIZE, _facets, _run, _words
+from .site import PORTAL_COOKIE, _existing, page_csp
 
 blueprint = Blueprint("internal_site", __name__)
 PREFIX = "/internal/"
@@ -52,6 +58,53 @@ def internal_only(article_id: str) -> bool:
     return bool(mark and mark.label(article_id))
 
 
+# The internal pages' header search (kb-search.js) asks <site>/api/suggest and opens <site>/search: here,
+# over the internal build's index. Agents' searches are not recorded: the report's searches are customers'.
+@blueprint.route("/internal/api/suggest")
+@agent_required
+def internal_suggest():
+    query, _ = _words(request.args.get("q", ""))
+    try:
+        results = _run(query, 5, snippets=False, prefix=True, index_dir=_index())
+    except QueryError:
+        results = None
+    hits = results.hits if results else ()
+    return {"hits": [{**dataclasses.asdict(hit), "url": f"{PREFIX}{hit.url}"} for hit in hits]}
+
+
+@blueprint.route("/internal/search")
+@agent_required
+def internal_search():
+    query, shortened = _words(request.args.get("q", ""))
+    try:
+        results, problem = _run(query, PAGE_SIZE, index_dir=_index()), None
+    except QueryError as error:
+        results, problem = None, f"{str(error)[0].upper()}{str(error)[1:]}."
+    return render_template(
+        "search.html",
+        search_endpoint="internal_site.internal_search",
+        query=query,
+        shortened=shortened,
+        problem=problem,
+        max_query=MAX_QUERY,
+        page_size=PAGE_SIZE,
+        type_titles=TYPE_TITLES,
+        results=results,
+        links=[f"{PREFIX}{hit.url}" for hit in results.hits] if results else [],
+        facets=_facets(results),
+        module=request.args.get("module") or None,
+        type=request.args.get("type") or None,
+        available=True,
+    )
+
+
+def _index() -> Path:
+    config = current_portal().config
+    if config.internal_site_dir is None or config.internal_index_dir is None:
+        abort(404)
+    return config.internal_index_dir
+
+
 @blueprint.route("/internal/", defaults={"path": ""})
 @blueprint.route("/internal/<path:path>")
 @agent_required
@@ -74,5 +127,7 @@ def internal_help_centre(path: str):
         response = send_file(target, conditional=True, max_age=0)
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = page_csp(root)
+        # As on the public site (site.py): the pages' scripts use the portal (search, the article badges).
+        response.set_cookie(PORTAL_COOKIE, "1", samesite="Lax", secure=current_portal().config.secure_cookies)
     response.headers["Cache-Control"] = "private, no-cache"
     return response

@@ -13,6 +13,7 @@ import pytest
 from generator.build import index_beside
 from generator.errors import KbError
 from generator.portal.app import create_app
+from generator.portal.db import searches
 from generator.portal.site import page_csp
 from generator.target_mark import TARGET_FILE, load_target_mark
 
@@ -150,3 +151,22 @@ def test_the_consoles_article_search_covers_internal_articles_and_drafts_marked(
     assert agent.post(link[0].action, link[0].fields).status_code == 303
     assert "Internal database fix" in agent.get(f"/agent/cases/{number}").text
     assert "Internal database fix" not in customer.get(path).text
+
+
+def test_the_internal_pages_search_the_internal_index_for_agents_only(agents_app, store):
+    stranger = Visitor(agents_app.test_client())
+    assert stranger.get("/internal/api/suggest?q=fix").status_code == 302
+    assert stranger.get("/internal/search?q=fix+script").status_code == 302
+
+    agent = Visitor(agents_app.test_client())
+    agent.sign_in("ann")
+    suggested = agent.get("/internal/api/suggest?q=fix scr").json["hits"]
+    assert (suggested[0]["id"], suggested[0]["url"]) == ("KB-0002", INTERNAL_PAGE)
+    assert all(hit["url"].startswith("/internal/") for hit in suggested)
+    assert "go" not in suggested[0], "opened directly: agents' searches are not the customers' report"
+    page = agent.get("/internal/search?q=fix+script")
+    assert page.status_code == 200 and f'href="{INTERNAL_PAGE}"' in page.text
+    public = agent.get("/api/suggest?q=fix scr").json["hits"]
+    assert "KB-0002" not in [hit["id"] for hit in public], "the public suggestions never include it"
+    assert store.count(searches) == 0
+    assert "kb_portal=1" in agent.get(INTERNAL_PAGE).headers["Set-Cookie"]
