@@ -9,7 +9,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ..db import agents, cases, reading, writing
+from ..db import agents, cases, notifications, reading, writing
 from .store import Message, notify
 
 WARN_BEFORE = dt.timedelta(hours=1)
@@ -40,6 +40,11 @@ def _due_soon(now: dt.datetime):
     ]
 
 
+def _key(row) -> str:
+    """Once per case, clock and deadline (the agent is the other half of the unique constraint)."""
+    return f"breach:{row.id}:{row.clock}:{row.due:%Y%m%dT%H%M%S}"
+
+
 def warn_breaches(engine: Engine, base_url: str, now: dt.datetime) -> list[str]:
     """Warn each assignee of their cases' clocks that end within the hour; the numbers of the cases warned
     of this time (nothing for a warning raised before)."""
@@ -55,12 +60,26 @@ def warn_breaches(engine: Engine, base_url: str, now: dt.datetime) -> list[str]:
                 )
             )
         }
+        # Performance: a sweep a minute finds the same clocks again until they run out; those warned of
+        # already are left out here, so the write transaction (SQLite's one lock) holds only new ones. The
+        # insert's dedupe key still decides between sweeps running at once.
+        keys = [_key(row) for row in found]
+        done: set[tuple[int, str]] = set()
+        for first in range(0, len(keys), 500):
+            query = sa.select(notifications.c.agent_id, notifications.c.dedupe_key).where(
+                notifications.c.dedupe_key.in_(keys[first : first + 500])
+            )
+            done.update((agent_id, key) for agent_id, key in conn.execute(query))
+    fresh = [
+        (row, key)
+        for row, key in zip(found, keys, strict=True)
+        if row.assignee_id in assignees and (row.assignee_id, key) not in done
+    ]
+    if not fresh:
+        return []
     warned = []
     with writing(engine) as conn:
-        for row in sorted(found, key=lambda r: (r.due, r.id)):
-            agent = assignees.get(row.assignee_id)
-            if agent is None:
-                continue
+        for row, key in sorted(fresh, key=lambda pair: (pair[0].due, pair[0].id)):
             minutes = max(1, round((row.due - now).total_seconds() / 60))
             summary = f"{row.number}: the {CLOCKS[row.clock]} is due in {minutes} min ({row.subject})"
             body = (
@@ -68,7 +87,6 @@ def warn_breaches(engine: Engine, base_url: str, now: dt.datetime) -> list[str]:
                 f"{row.due:%Y-%m-%d %H:%M} UTC.\n\n{row.subject}\n\n{base_url}/agent/cases/{row.number}\n"
             )
             mail = Message(f"[{row.number}] Due in {minutes} min: {CLOCKS[row.clock]}", body)
-            key = f"breach:{row.id}:{row.clock}:{row.due:%Y%m%dT%H%M%S}"
-            if notify(conn, now, agent, "breach_soon", row, summary, mail, dedupe_key=key):
+            if notify(conn, now, assignees[row.assignee_id], "breach_soon", row, summary, mail, dedupe_key=key):
                 warned.append(row.number)
     return warned
