@@ -35,6 +35,7 @@ from .render import render_selection, render_titles
 from .search import IndexStats, documents_for, synonym_groups, write_index
 from .select import book_pages, select
 from .stage import stage_project
+from .target_mark import write_target_mark
 from .theme_scripts import write_script_manifest
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ def build_target(
             context_map = resolve_contexts(catalog, selection)
             write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
             write_script_manifest(site)  # the theme's inline scripts, for the portal's policy
+            write_target_mark(site, selection)  # which target this is, for the portal (never internal as public)
         if "pdf" in formats:
             from .pdf import write_pdfs  # WeasyPrint takes a second to import: only when printing
 

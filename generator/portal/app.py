@@ -57,6 +57,9 @@ def create_app(config: PortalConfig) -> Flask:
     engine = connect(config.database_url, config.busy_timeout_seconds)
     require_current(engine)
     check_folder(config.attachments_dir, config.site_dir)
+    from .internal_site import check_sites
+
+    check_sites(config)  # never the internal build as the public help centre
     sender = MailSender(engine, config, utcnow) if config.mail_in_background else None
     desk = Desk(engine, config, sender=sender)
     # The desk's clock, looked up on each call: tests set `desk.now` to move time for sessions too.
@@ -95,6 +98,13 @@ def create_app(config: PortalConfig) -> Flask:
     from . import case_tools
 
     app.register_blueprint(case_tools.blueprint)  # the agent's case page: presence, the composer's articles
+    from .notifications import views as notification_views
+
+    app.register_blueprint(notification_views.blueprint)
+    from . import internal_site, report_views
+
+    app.register_blueprint(internal_site.blueprint)
+    app.register_blueprint(report_views.blueprint)
     limiter.limit(config.rate_limits["public"])(search_views.blueprint)
     limiter.limit(config.rate_limits["public"])(customer.blueprint)
     limiter.limit(config.rate_limits["public"])(attachment_views.blueprint)
@@ -148,50 +158,18 @@ def create_app(config: PortalConfig) -> Flask:
     def database_busy(error):
         return busy_response()
 
+    from .error_pages import error_page, register_error_pages
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        return render_template(
-            "error.html",
-            title="Please try again",
-            message="This form has expired or was not sent from this site. Go back, reload "
-            "the page and send it again; nothing was saved.",
-        ), 400
-
-    @app.errorhandler(400)
-    def bad_request(error):
-        if request.path.startswith("/api/"):
-            return {"error": error.description}, 400
-        return render_template("error.html", title="Bad request", message=error.description), 400
-
-    @app.errorhandler(404)
-    def not_found(error):
-        if request.path.startswith("/api/"):
-            return {"error": "not found"}, 404
-        return render_template("error.html", title="Not found", message="There is nothing at this address."), 404
-
-    @app.errorhandler(413)
-    def too_large(error):
-        limit = request.max_content_length or MAX_BODY
-        files = config.attachments
-        advice = (
-            f"Attach at most {files.max_files} files of up to {files.max_file_mb} MB each"
-            if limit > MAX_BODY
-            else "Shorten the text"
+        return error_page(
+            400,
+            "Please try again",
+            "This form has expired or was not sent from this site; nothing was saved.",
+            "Go back, reload the page and send it again.",
         )
-        return render_template(
-            "error.html",
-            title="Too large",
-            message=f"That was more than we accept in one go ({limit / MAX_BODY:g} MB); nothing was saved. "
-            f"{advice} and send it again.",
-        ), 413
 
-    @app.errorhandler(429)
-    def too_many(error):
-        if request.path.startswith("/api/"):
-            return {"error": "too many requests; slow down"}, 429
-        return render_template(
-            "error.html", title="Slow down", message="Too many requests from your address; wait a minute and try again."
-        ), 429
+    register_error_pages(app, config)
 
     if config.sweep_every_seconds > 0:
         _start_sweeper(portal)

@@ -52,6 +52,14 @@ def _desk(ctx: click.Context, database_url: str | None):
     help="The built help centre to serve at / (its search index is beside it). [default: build/site]",
 )
 @click.option(
+    "--internal-site",
+    "internal_site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The internal build (kb build --target internal) to serve to signed-in agents at /internal/; the "
+    "console's article search reads its index. [default: portal.yml's internal_site, else none]",
+)
+@click.option(
     "--workers",
     default=1,
     show_default=True,
@@ -74,11 +82,13 @@ def portal(
     port: int,
     database_url: str | None,
     site_dir: Path | None,
+    internal_site_dir: Path | None,
     workers: int,
     threads: int,
 ) -> None:
     """Serve the help centre and the case portal together: the case form, customers' case pages, the agent
-    console (/agent/), search (/search, /api/search).
+    console (/agent/), search (/search, /api/search), and with --internal-site the internal build at /internal/
+    for signed-in agents only (the internal build is refused as --site).
 
     Brings the database schema up to date first (creating it on first use), then serves with gunicorn,
     fit for production as it is: --workers one per CPU core for the most throughput, a proxy that ends
@@ -93,13 +103,21 @@ def portal(
     site_dir = (site_dir or root / "build" / "site").resolve()
     if not (site_dir / "index.html").is_file():
         raise KbError(f"{site_dir}: no built help centre here; run `kb build` first (or pass --site)")
+    internal = {}
+    if internal_site_dir is not None:
+        internal_site_dir = internal_site_dir.resolve()
+        internal = {"internal_site_dir": internal_site_dir, "internal_index_dir": index_beside(internal_site_dir)}
     config = _config(
         ctx,
         database_url,
         site_dir=site_dir,
         index_dir=index_beside(site_dir),
         mail_in_background=True,
+        **internal,
     )
+    from .internal_site import check_sites
+
+    check_sites(config)  # before anything starts: never the internal build as the public help centre
     if not config.public_url:  # links in mail go where this serves, unless portal.yml says where customers are
         config = config.with_(base_url=f"http://{host}:{port}")
     if workers > 1 and config.rate_limit_storage.startswith("memory://"):

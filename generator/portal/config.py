@@ -187,6 +187,11 @@ PORTAL: dict[str, schema.Field] = {
         default={},
         doc="Per team (1, 2, 3): a list of {title, text}, the replies its agents insert into the composer.",
     ),
+    "internal_site": schema.Field(
+        schema.text,
+        doc="The internal build (kb build --target internal, relative to the project) served to agents at "
+        "/internal/; the console's article search reads its index.",
+    ),
 }
 WORKING_HOURS: dict[str, schema.Field] = {
     "start": schema.Field(_clock, default=dt.time(9), doc="When the working day starts."),
@@ -341,6 +346,10 @@ class PortalConfig:
     clients: dict[str, str] = field(default_factory=dict)  # slug -> name: client builds' cases, personal data
     site_dir: Path | None = None  # the built help centre served at /, and its search index beside it
     index_dir: Path | None = None
+    # The internal build (kb build --target internal), served at /internal/ to agents; its index is what the
+    # console's article search reads (internal_site.py).
+    internal_site_dir: Path | None = None
+    internal_index_dir: Path | None = None
     instance_dir: Path = Path("instance")  # secret key, outbox
     secret_key: str = ""
     timezone: str = "UTC"
@@ -370,6 +379,7 @@ class PortalConfig:
     # team lead words once and reviews like the articles (in git), and portal.yml is validated at file:line
     # when the portal starts; a table would need an admin page and would change unseen.
     saved_replies: dict[int, tuple[SavedReply, ...]] = field(default_factory=dict)
+    notification_poll_seconds: float = 15.0  # how often the console's header asks for the unread count
 
     @property
     def outbox_dir(self) -> Path:
@@ -476,6 +486,11 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
             settings["rate_limits"] = dict(values["rate_limits"])
         if values.get("saved_replies"):
             settings["saved_replies"] = dict(values["saved_replies"])
+        if values.get("internal_site"):
+            from ..build import index_beside
+
+            internal = (root / values["internal_site"]).resolve()
+            settings |= {"internal_site_dir": internal, "internal_index_dir": index_beside(internal)}
         if files := values.get("attachments"):
             folder = root / files["folder"] if files["folder"] else None
             settings["attachments"] = AttachmentSettings(folder, files["max_file_mb"], files["max_files"])

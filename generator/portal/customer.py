@@ -17,6 +17,7 @@ from .csat.forms import CsatForm
 from .db import DatabaseBusy
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, NewCase
 from .forms import AvoidedForm, CaseForm, ReplyForm, choices, context_ref, page_ref, search_ref
+from .internal_site import internal_only
 
 blueprint = Blueprint("customer", __name__)
 
@@ -123,7 +124,7 @@ def case_page(
         case=row,
         history=portal.desk.customer_history(row),
         files=files_by_event(portal.desk.engine, row.id, customer_only=True),
-        linked=portal.knowledge.linked(row),
+        linked=[article for article in portal.knowledge.linked(row) if not internal_only(article.article_id)],
         form=form,
         link=link,
         urls=urls,

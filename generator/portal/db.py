@@ -98,6 +98,7 @@ cases = sa.Table(
     sa.Index("ix_cases_status_level", "status", "level"),
     sa.Index("ix_cases_customer_email_created_at", "customer_email", "created_at"),  # acknowledgements an hour (0004)
     sa.Index("ix_cases_customer_email_id", "customer_email", "id"),  # the customer's other cases (0009)
+    sa.Index("ix_cases_created_at", "created_at"),  # the report's period (0010)
 )
 
 # Everyone a case's mail goes to besides its own `customer_email` (which is never copied here): the
@@ -138,6 +139,7 @@ events = sa.Table(
     sa.Column("actor", sa.String(200), nullable=False),  # customer, system, or an agent's username
     sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
     sa.Column("body", sa.Text, nullable=False, default=""),
+    sa.Index("ix_events_kind_at", "kind", "at"),  # the report's updates and escalations per week (0010)
 )
 
 # Files on a case's history events (migration 0006). The bytes live in the attachments folder under
@@ -350,6 +352,36 @@ search_clicks = sa.Table(
     sa.Column("page_id", sa.String(200), nullable=False),  # an article ID (KB-0042) or a manual page's ID
     sa.Column("position", sa.Integer),  # 1 for the first result of the first page; None when not known
     sa.Column("source", sa.String(20), nullable=False),  # search page, suggestions
+)
+
+
+# Notifications for agents (migration 0010): one row per thing an agent was told, on screen and/or by mail.
+# `dedupe_key` makes a notification the sweep raises (a clock about to breach) happen once per agent, case
+# and clock, however many sweeps run at once: the unique constraint turns the second insert into nothing.
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id")),
+    sa.Column("kind", sa.String(30), nullable=False),  # customer_replied, assigned, breach_soon, catastrophic
+    sa.Column("summary", sa.String(300), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("on_screen", sa.Boolean, nullable=False),  # False: mailed only (kept for its dedupe_key)
+    sa.Column("read_at", UtcDateTime),
+    sa.Column("dedupe_key", sa.String(120)),
+    sa.UniqueConstraint("agent_id", "dedupe_key", name="uq_notifications_agent_dedupe_key"),
+    sa.Index("ix_notifications_agent_id_read_at", "agent_id", "read_at"),
+)
+
+# Which notifications an agent turned off (0010): a row per agent and kind; no row means on.
+notification_settings = sa.Table(
+    "notification_settings",
+    metadata,
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), primary_key=True),
+    sa.Column("kind", sa.String(30), primary_key=True),
+    sa.Column("by_mail", sa.Boolean, nullable=False),
+    sa.Column("on_screen", sa.Boolean, nullable=False),
 )
 
 

@@ -3,6 +3,8 @@ helpful?" from the help centre (anyone, CSRF token fetched first); article stats
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
@@ -10,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..errors import KbError
 from ..search import search
+from ..target_mark import load_target_mark
 from .app import current_portal
 from .console import _case, agent_required
 from .forms import PortalForm, choices, int_arg, one_line, plain_text
@@ -49,15 +52,37 @@ class FeedbackForm(PortalForm):
     comment = StringField(validators=[Optional(), Length(max=2000), plain_text])
 
 
-def article_search(query: str) -> list:
-    """Articles an agent can link: the portal's search, by title, ID and text."""
-    index_dir = current_portal().index_dir
+@dataclass(frozen=True)
+class ArticleHit:
+    """An article the console's search found: `url` relative to the portal's root (the internal build's pages
+    under internal/), `mark` 'Internal', 'Draft (...)' or '' for a public, validated one."""
+
+    id: str
+    title: str
+    url: str
+    summary: str
+    mark: str = ""
+
+
+def article_search(query: str) -> list[ArticleHit]:
+    """Articles an agent can link: the portal's search, by title, ID and text, over the internal build when
+    the portal has one (internal articles and drafts too, marked as such), else over the public site."""
+    config = current_portal().config
+    internal = config.internal_site_dir is not None and config.internal_index_dir is not None
+    index_dir = config.internal_index_dir if internal else current_portal().index_dir
     if not query.strip() or index_dir is None:
         return []
     try:
-        return list(search(index_dir, query.strip()[:200], limit=8, snippets=False).hits)
+        hits = search(index_dir, query.strip()[:200], limit=8, snippets=False).hits
     except KbError:
         return []
+    if not internal:
+        return [ArticleHit(hit.id, hit.title, hit.url, hit.summary) for hit in hits]
+    mark = load_target_mark(config.internal_site_dir)
+    return [
+        ArticleHit(hit.id, hit.title, f"internal/{hit.url}", hit.summary, mark.label(hit.id) if mark else "")
+        for hit in hits
+    ]
 
 
 @blueprint.route("/agent/cases/<number>/articles/<action>", methods=["POST"])
@@ -153,7 +178,16 @@ def report_page():
         except KbError:
             articles = []
     figures = build_report(portal.desk.engine, articles, since, client)
-    return render_template("agent/report.html", report=figures, days=days, client=client, clients=portal.config.clients)
+    from .report_views import trends_for_request
+
+    return render_template(
+        "agent/report.html",
+        report=figures,
+        trends=trends_for_request(),
+        days=days,
+        client=client,
+        clients=portal.config.clients,
+    )
 
 
 @blueprint.route("/api/csrf")

@@ -5,6 +5,7 @@ which records the click for the report."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
@@ -30,10 +31,13 @@ def _words(query: str) -> tuple[str, bool]:
     return cut[:MAX_QUERY], True
 
 
-def _run(query: str, limit: int, snippets: bool = True, prefix: bool = False) -> SearchResults | None:
+def _run(
+    query: str, limit: int, snippets: bool = True, prefix: bool = False, index_dir: Path | None = None
+) -> SearchResults | None:
     """The results, or None without a query or an index; a QueryError (too long, too many prefixes) goes
-    up to the view, which shows its message."""
-    index_dir = current_portal().index_dir
+    up to the view, which shows its message. `index_dir`: another index than the public site's (the
+    internal build's, internal_site.py)."""
+    index_dir = index_dir or current_portal().index_dir
     if not query or index_dir is None:
         return None
     module = request.args.get("module") or None

@@ -17,6 +17,7 @@ from .app import current_portal
 
 blueprint = Blueprint("site", __name__)
 PORTAL_COOKIE = "kb_portal"
+PORTAL_AREAS = ("agent/", "api/", "cases/", "internal/", "_portal/")  # the portal's addresses, not the site's
 
 
 def page_csp(site: Path) -> str:
@@ -53,6 +54,8 @@ def _existing(root: Path, path: str) -> Path | None:
 @blueprint.route("/<path:path>")
 def help_centre(path: str):
     site_dir = current_portal().config.site_dir
+    if path.startswith(PORTAL_AREAS):
+        abort(404)  # the portal's own 404 (JSON under /api/), not the help centre's page
     if site_dir is None:
         if path:
             abort(404)

@@ -138,13 +138,17 @@ def test_the_internal_build_shows_the_confidence_badge_and_for_agents_the_case_c
     knowledge.flag(staff["ann"], case, "KB-0003", "incomplete", "Say which baseline is primary.")
     internal = built_basic("internal")
 
-    with serving(make_app(site_dir=internal, index_dir=index_beside(internal))) as base:
-        page.goto(f"{base}/kb/scheduling/draft/")
+    site = built_basic("site")  # the internal build is served at /internal/ (to agents), never as the site
+    app = make_app(
+        site_dir=site,
+        index_dir=index_beside(site),
+        internal_site_dir=internal,
+        internal_index_dir=index_beside(internal),
+    )
+    with serving(app) as base:
+        sign_in(page, base)
+        page.goto(f"{base}/internal/kb/scheduling/draft/")
         expect(page.locator(".kb-badge--not_validated")).to_have_text("not validated")
         stats = page.locator("[data-kb-stats=KB-0003]")
-        expect(stats).to_have_text("Sign in to the agent console to see case counts.")
-
-        sign_in(page, base)
-        page.goto(f"{base}/kb/scheduling/draft/")
         expect(stats).to_contain_text("Resolved 1 case · 1 open flag")
         expect(stats.locator(".kb-flag")).to_have_text("incomplete: Say which baseline is primary.")

@@ -92,7 +92,8 @@ def test_an_unresolved_level1_case_goes_after_24_hours_to_the_least_busy_level2_
     assert "within 24 hours" in escalated.body and "Cat Carter" in escalated.body
     (told,) = store.events(number, "level")
     assert told.visibility == "customer" and "Level 2" in told.body
-    (engineer_mail,) = store.mail("cat@example.com")
+    # (Cat's own cases' clocks near their end too: the sweep warns her of those as well, notifications/.)
+    (engineer_mail,) = [m for m in store.mail("cat@example.com") if "Escalated to you" in m.subject]
     assert engineer_mail.subject == f"[{number}] Escalated to you: Escalate me"
     assert engineer_mail.sent_at is not None
 

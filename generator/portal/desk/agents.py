@@ -13,6 +13,7 @@ from ..attachments.storage import remove_files
 from ..csat.links import csat_invitation
 from ..db import cases, events, reading
 from ..mail import queue_mail, undelivered
+from ..notifications import Message, notify
 from . import texts
 from .levels import Levels
 from .model import ACTIVE, NUMBER, OPEN, STATUSES, CaseNotFound, InvalidAction, NotAllowed, due
@@ -115,15 +116,13 @@ class AgentSide(Levels):
             conn.execute(cases.update().where(cases.c.id == row.id).values(assignee_id=assignee_id, updated_at=now))
             who = assignee.display_name if assignee else "nobody"
             self._event(conn, row, "assigned", agent.username, agent=agent, body=f"Assigned to {who}")
-            if assignee and assignee.email and assignee.id != agent.id:
-                queue_mail(
-                    conn,
-                    now,
-                    assignee.email,
+            if assignee and assignee.id != agent.id:
+                mail = Message(
                     f"[{row.number}] Assigned to you: {row.subject}",
                     texts.agent_mail(self.config, row, assignee.display_name),
-                    row.id,
                 )
+                summary = f"{row.number} was assigned to you by {agent.display_name} ({row.subject})"
+                notify(conn, now, assignee, "assigned", row, summary, mail)
 
         self._act(agent, row, assign, version)
 

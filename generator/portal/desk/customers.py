@@ -15,6 +15,7 @@ from ..attachments import IncomingFile, save_files
 from ..clock import clocks_for
 from ..db import agents, cases, deflections, events, reading, writing
 from ..mail import deliver_claimed, queue_mail
+from ..notifications import Message, notify
 from . import texts
 from .levels import Levels
 from .model import NUMBER, CaseNotFound, InvalidAction, NewCase, Opened, Submitted, case_number
@@ -176,17 +177,14 @@ class CustomerSide(Levels):
             told = conn.execute(sa.select(agents).where(agents.c.level == row.level, agents.c.active.is_(True))).all()
         else:
             told = []
+        link = f"{self.config.base_url}/agent/cases/{row.number}"
         for agent in told:
-            if agent.email:
-                link = f"{self.config.base_url}/agent/cases/{row.number}"
-                queue_mail(
-                    conn,
-                    now,
-                    agent.email,
-                    f"[{row.number}] The customer replied",
-                    texts.replied_mail(row, text, link, agent.display_name),
-                    row.id,
-                )
+            mail = Message(
+                f"[{row.number}] The customer replied", texts.replied_mail(row, text, link, agent.display_name)
+            )
+            notify(
+                conn, now, agent, "customer_replied", row, f"{row.number}: the customer replied ({row.subject})", mail
+            )
         return event_id
 
     def case_avoided(self, article_id: str, query: str | None, page_id: str | None, context_id: str | None) -> None:

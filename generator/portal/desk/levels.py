@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Row
 
 from ..db import agents, cases
 from ..mail import queue_mail
+from ..notifications import Message, notify
 from . import texts
 from .core import DeskCore
 from .model import ACTIVE, LEVELS
@@ -43,30 +44,26 @@ class Levels(DeskCore):
             self._update_mail(row, texts.escalated_text(level), agent is not None),
             row.id,
         )
-        if assignee and assignee.email:
-            queue_mail(
-                conn,
-                now,
-                assignee.email,
+        if assignee:
+            mail = Message(
                 f"[{row.number}] Escalated to you: {row.subject}",
                 texts.agent_mail(self.config, row, assignee.display_name),
-                row.id,
             )
+            summary = f"{row.number} was escalated to you at Level {level} ({row.subject})"
+            notify(conn, now, assignee, "assigned", row, summary, mail)
         if level == 3:
             self._alert_level3(conn, row, why)
 
     def _alert_level3(self, conn: Connection, row: Row, why: str) -> None:
         team = conn.execute(sa.select(agents).where(agents.c.level == 3, agents.c.active.is_(True))).all()
         for engineer in team:
-            if engineer.email:
-                queue_mail(
-                    conn,
-                    self.now(),
-                    engineer.email,
-                    f"[{row.number}] RAPID RESPONSE: {row.subject}",
-                    texts.alert_mail(self.config, row, why, engineer.display_name),
-                    row.id,
-                )
+            # Always on screen and by mail: notifications.ALWAYS_ON; nobody can turn these off.
+            mail = Message(
+                f"[{row.number}] RAPID RESPONSE: {row.subject}",
+                texts.alert_mail(self.config, row, why, engineer.display_name),
+            )
+            summary = f"Rapid response: {row.number} ({row.severity}): {row.subject}. {why}."
+            notify(conn, self.now(), engineer, "catastrophic", row, summary, mail)
         names = ", ".join(e.display_name for e in team) or "nobody (no Level 3 engineers are set up)"
         self._event(conn, row, "alerted", "system", body=f"Level 3 rapid-response team alerted: {names}")
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from ..attachments import sweep_orphans
 from ..db import cases, reading, writing
 from ..mail import release_dead_claims
+from ..notifications import warn_breaches
 from ..presence import forget_presence
 from ..sessions import Sessions
 from . import texts
@@ -57,6 +58,7 @@ class Timer(Levels):
                     self._customer_update(conn, row, now, None, text, "system", kind="status_update")
                     self._bump(conn, row)
                     updated.append(row.number)
+        warn_breaches(self.engine, self.config.base_url, now)  # before the mail goes: the warnings go with it
         release_dead_claims(self.engine)  # mail a killed process had claimed goes now, not in five minutes
         sweep_orphans(self.engine, self.config)
         return SweepReport(tuple(escalated), tuple(updated), self.deliver())

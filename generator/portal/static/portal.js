@@ -69,8 +69,40 @@
     });
   }
 
+  // The header's unread notifications, kept current by asking the small count endpoint now and then (and
+  // when the tab comes back into view); the tab's title shows the count too.
+  function notificationCount() {
+    var link = document.querySelector("[data-notification-count-url]");
+    if (!link) return;
+    var badge = link.querySelector("[data-notification-count]");
+    var number = link.querySelector("[data-notification-number]");
+    var every = parseInt(link.getAttribute("data-notification-poll"), 10) || 15000;
+    var title = document.title.replace(/^\(\d+\) /, "");
+
+    function show(count) {
+      number.textContent = String(count);
+      badge.hidden = count === 0;
+      document.title = (count ? "(" + count + ") " : "") + title;
+    }
+
+    function ask() {
+      if (document.hidden) return;
+      fetch(link.getAttribute("data-notification-count-url"), {
+        headers: { Accept: "application/json" }, credentials: "same-origin", redirect: "manual"
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) { if (data && typeof data.unread === "number") show(data.unread); })
+        .catch(function () { /* offline for a moment: the next round tries again */ });
+    }
+
+    show(parseInt(number.textContent, 10) || 0);
+    setInterval(ask, every);
+    document.addEventListener("visibilitychange", ask);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     suggestions();
     linkBoxes();
+    notificationCount();
   });
 })();

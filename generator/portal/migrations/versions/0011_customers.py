@@ -1,7 +1,7 @@
 """Customers who sign in by mail, their one-time links, lower() indexes for My cases, the customers' satisfaction.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07
 
 Nothing existing changes: a case's customer_email stays its first contact, private case links keep working."""
@@ -12,7 +12,7 @@ from alembic import op
 from generator.portal.db import UtcDateTime
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
