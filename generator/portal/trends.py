@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .db import cases, events, reading
+from .db import cases, csat, events, reading
 from .report import _SafeWriter
 
 WEEK = dt.timedelta(days=7)
@@ -39,7 +39,7 @@ class Week:
     updates: int = 0
     backlog: int = 0
     escalations: int = 0
-    csat_answers: int = 0  # the `csat` table (customer sign-in, issue 15) fills these; 0 until it exists
+    csat_answers: int = 0  # answers to the satisfaction question in the week, and their average score
     csat_score: float | None = None
 
     @property
@@ -57,7 +57,7 @@ class Trends:
     end: dt.datetime
     client: str | None
     weeks: tuple[Week, ...]
-    csat_collected: bool = False  # False: CSAT answers are not collected yet; the page says so
+    csat_collected: bool = False  # False: no customer has answered the satisfaction question yet; the page says so
 
 
 def period_start(end: dt.datetime, days: int, earliest: dt.datetime | None) -> dt.datetime:
@@ -157,12 +157,18 @@ def build_trends(engine: Engine, end: dt.datetime, days: int = 0, client: str | 
         ).all()
         updates = {row.week: (row.on_time, row.on_time + row.late) for row in per_week}
         escalated = {row.week: row.escalated for row in per_week}
+        # CSAT by the week the customer answered (a client's: through the answered case).
+        of_client = [csat.c.case_id == cases.c.id, *scope] if client else []
+        answered = [*of_client, csat.c.answered_at >= start, csat.c.answered_at < end]
+        satisfaction = _grouped(conn, start, csat.c.answered_at, answered, sa.func.count(), sa.func.avg(csat.c.score))
+        collected = conn.execute(sa.select(sa.func.count()).select_from(csat)).scalar_one() > 0
     weeks, backlog = [], backlog_before
     for index in range(count):
         new, catastrophic = created.get(index, (0, 0))
         backlog += new - resolved.get(index, (0,))[0]
         due = first.get(index, (0, 0))
         sent = updates.get(index, (0, 0))
+        answers, score = satisfaction.get(index, (0, None))
         weeks.append(
             Week(
                 start=(start + index * WEEK).date(),
@@ -173,11 +179,11 @@ def build_trends(engine: Engine, end: dt.datetime, days: int = 0, client: str | 
                 updates=int(sent[1] or 0),
                 backlog=backlog,
                 escalations=int(escalated.get(index, 0) + (catastrophic or 0)),
+                csat_answers=int(answers),
+                csat_score=None if score is None else float(score),
             )
         )
-    # CSAT: when the `csat` table exists (issue 15), one more grouped query here: answers and the average
-    # score per week of the answer, into Week.csat_answers / csat_score, and csat_collected=True.
-    return Trends(start, end, client, tuple(weeks))
+    return Trends(start, end, client, tuple(weeks), csat_collected=collected)
 
 
 CSV_COLUMNS = (

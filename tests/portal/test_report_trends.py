@@ -10,6 +10,7 @@ import io
 
 import pytest
 
+from generator.portal.csat import Answer, record_answer
 from generator.portal.trends import CSV_COLUMNS, build_trends
 
 from .portal_helpers import MONDAY_10AM, Visitor
@@ -98,7 +99,7 @@ def test_the_report_page_charts_each_figure_with_a_table_and_the_csv_matches(kno
         text = page.text
         assert text.count('<svg class="columns" role="img"') == 5  # cases, two SLAs, backlog, escalations
         assert text.count('<table class="queue trend-table">') == 5
-        assert "Not collected yet" in text  # CSAT's place
+        assert "No customer has answered the satisfaction question yet" in text  # CSAT's place
         row = f'<tr><th scope="row">{WEEK0}</th><td>{expected[WEEK0]["first_response_met"]}</td>'
         assert row + f"<td>{expected[WEEK0]['first_response_due']}</td>" in text
         assert f"/agent/report/trends.csv{query}" in text
@@ -119,3 +120,20 @@ def test_no_cases_no_weeks_to_speak_of(engine, clock):
     trends = build_trends(engine, clock())
     assert [w.cases for w in trends.weeks] == [0]
     assert trends.weeks[0].first_response_pct is None and trends.weeks[0].update_pct is None
+
+
+def test_csat_is_charted_by_the_week_the_customer_answered(known_cases, desk, engine, clock, store, staff):
+    a, b, c, d = known_cases
+    assert not build_trends(engine, clock.at).csat_collected  # nobody answered yet: the page says so
+    record_answer(desk, store.case(a), Answer(solved=True, score=4, comment="Quick"))
+    desk.resolve(staff["ann"], store.case(d), "Done.")
+    record_answer(desk, store.case(d), Answer(solved=False, score=1, comment=""))
+    clock.advance(minutes=5)  # the trends run up to now: the answers are a little in the past
+    trends = build_trends(engine, clock.at)
+    assert trends.csat_collected
+    assert [(w.start.isoformat(), w.csat_answers, w.csat_score) for w in trends.weeks] == [
+        (WEEK0, 0, None),
+        (WEEK1, 2, 2.5),
+    ]
+    acme = build_trends(engine, clock.at, client="acme")
+    assert [(w.csat_answers, w.csat_score) for w in acme.weeks] == [(0, None), (1, 1.0)]
