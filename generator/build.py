@@ -28,6 +28,7 @@ from .errors import KbError, Problem, SourceError
 from .leaks import check_client_outputs
 from .model import BOOKS, Catalog, Page, Selection, Target
 from .output import mark_output, new_folder_beside, swap_into_place
+from .pdf_parallel import printing_into
 from .permalinks import write_permalinks
 from .progress import Reporter, SilentReporter
 from .render import render_selection, render_titles
@@ -101,10 +102,13 @@ def build_target(
     warnings = list(rendered.warnings)
     stats, pdfs = None, []
 
-    with new_folder_beside(out) as scratch, _slow_pages_named(pages):
+    with new_folder_beside(out) as scratch, _slow_pages_named(pages), printing_into(scratch / "pdf") as printing:
         site = scratch / "site"
         printed = {book: target.pdf_name(book) for book in BOOKS if "pdf" in formats and book_pages(selection, book)}
         config = stage_project(catalog, selection, rendered.pages, scratch / "project", site, {"pdfs": printed})
+        if "pdf" in formats:  # the books print in child processes while the site builds (pdf_parallel.py)
+            day = today or dt.date.today()
+            printing.start(catalog, selection, rendered.pages, scratch / "project" / "docs", day, reporter.step)
         if "site" in formats:
             reporter.step("Building the site")
             with reporter.watch(site, expected=len(pages)):
@@ -118,17 +122,7 @@ def build_target(
             write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
             write_script_manifest(site)  # the theme's inline scripts, for the portal's policy
         if "pdf" in formats:
-            from .pdf import write_pdfs  # WeasyPrint takes a second to import: only when printing
-
-            pdfs = write_pdfs(
-                catalog,
-                selection,
-                rendered.pages,
-                scratch / "project" / "docs",
-                site / "pdf",
-                today or dt.date.today(),
-                reporter.step,
-            )
+            pdfs = printing.finish(site / "pdf")
         if target.is_client:
             reporter.step("Checking for other clients' private content")
             check_client_outputs(catalog, selection, rendered.pages, [site], site)

@@ -19,6 +19,7 @@ from typing import Any
 from .errors import KbError, SourceError
 from .model import Catalog, ClientProfile
 from .output import check_out_dir
+from .progress import Progress
 
 
 def resolve_client(catalog: Catalog, typed: str) -> ClientProfile:
@@ -84,13 +85,13 @@ def build_clients_in_parallel(
         messages = manager.Queue()
         with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(slugs))), mp_context=context) as pool:
             futures = {pool.submit(_run_one, build_one, slug, messages, kwargs): slug for slug in slugs}
-            started, reported = time.monotonic(), 0
+            progress, reported = Progress(len(slugs), time.monotonic, "clients done"), 0
             while any(not f.done() for f in futures):
                 _drain(messages, show, timeout=0.2)
-                done = sum(f.done() for f in futures)
-                if done != reported:
-                    reported = done
-                    show(f"[{time.monotonic() - started:6.1f}s] {done}/{len(slugs)} clients done")
+                progress.done = sum(f.done() for f in futures)
+                if progress.done != reported:
+                    reported = progress.done
+                    show(f"[{time.monotonic() - progress.started:6.1f}s]{progress.line()}")
             _drain(messages, show, timeout=0)
             return [future.result() for future in futures]
 
