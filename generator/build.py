@@ -92,10 +92,13 @@ def build_target(
     full_index: bool = False,
     formats: tuple[str, ...] = ("site",),
     today: dt.date | None = None,
+    pdf_links: bool = False,
 ) -> BuildResult:
     """Build one target into `out`: the site (with its search index beside it) and/or a PDF per book (in
     `out/pdf/`). A client's output is checked for other clients' private content before it is published;
-    each output is replaced whole, and only on success: `out` for a site build, `out/pdf` for PDFs only."""
+    each output is replaced whole, and only on success: `out` for a site build, `out/pdf` for PDFs only.
+    `pdf_links`: the site links to the handouts without printing them (`kb serve --client` prints them
+    when asked)."""
     reporter = reporter or SilentReporter()
     rendered = render_target(root, target, strict, reporter)
     catalog, selection, pages = rendered.catalog, rendered.selection, rendered.selection.pages
@@ -104,7 +107,8 @@ def build_target(
 
     with new_folder_beside(out) as scratch, _slow_pages_named(pages), printing_into(scratch / "pdf") as printing:
         site = scratch / "site"
-        printed = {book: target.pdf_name(book) for book in BOOKS if "pdf" in formats and book_pages(selection, book)}
+        linked = "pdf" in formats or pdf_links
+        printed = {book: target.pdf_name(book) for book in BOOKS if linked and book_pages(selection, book)}
         config = stage_project(catalog, selection, rendered.pages, scratch / "project", site, {"pdfs": printed})
         if "pdf" in formats:  # the books print in child processes while the site builds (pdf_parallel.py)
             day = today or dt.date.today()

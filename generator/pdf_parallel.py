@@ -19,6 +19,7 @@ import datetime as dt
 import multiprocessing
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -68,7 +69,9 @@ class Printing:
                 wanted = {page.src_uri for page in pages}
                 only = dataclasses.replace(selection, pages=tuple(p for p in selection.pages if p.src_uri in wanted))
                 self._books.append(_Book(book, only))
-        if "fork" not in multiprocessing.get_all_start_methods() or len(self._books) == 0:
+        # Forked only from a process with one thread: a child of a threaded process (`kb serve` printing
+        # a handout) could inherit a lock another thread held, and wait on it for ever.
+        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
             return
         context = multiprocessing.get_context("fork")  # the children share what this process has loaded
         for entry in self._books:
