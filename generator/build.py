@@ -64,13 +64,29 @@ class Rendered:
     warnings: tuple[str, ...]
 
 
-def render_target(root: Path, target: Target, strict: bool, reporter: Reporter) -> Rendered:
-    """Load, validate, select and render: every problem in the sources is found before anything is written."""
-    reporter.step("Loading sources")
+@dataclass(frozen=True)
+class Sources:
+    """A project's sources, loaded and checked: what every target of one run shares (`--all-clients`)."""
+
+    catalog: Catalog
+    problems: tuple[Problem, ...]
+
+
+def load_sources(root: Path) -> Sources:
     catalog = load_catalog(root)
-    problems = check_catalog(catalog)
+    return Sources(catalog, tuple(check_catalog(catalog)))
+
+
+def render_target(
+    root: Path, target: Target, strict: bool, reporter: Reporter, sources: Sources | None = None
+) -> Rendered:
+    """Load, validate, select and render: every problem in the sources is found before anything is written.
+    `sources`: already loaded and checked (by the caller, for several targets)."""
+    reporter.step("Loading sources")
+    sources = sources or load_sources(root)
+    catalog, problems = sources.catalog, sources.problems
     if any(p.is_error or strict for p in problems):
-        raise SourceError(problems)
+        raise SourceError(list(problems))
     selection, render_problems = render_titles(catalog, select(catalog, target))  # `title:` in this target's words
     reporter.step(f"Rendering {len(selection.pages)} of {len(catalog.pages)} pages for target '{target.name}'")
     rendered, body_problems = render_selection(catalog, selection, reporter.advance(len(selection.pages)))
@@ -93,14 +109,15 @@ def build_target(
     formats: tuple[str, ...] = ("site",),
     today: dt.date | None = None,
     pdf_links: bool = False,
+    sources: Sources | None = None,
 ) -> BuildResult:
     """Build one target into `out`: the site (with its search index beside it) and/or a PDF per book (in
     `out/pdf/`). A client's output is checked for other clients' private content before it is published;
     each output is replaced whole, and only on success: `out` for a site build, `out/pdf` for PDFs only.
     `pdf_links`: the site links to the handouts without printing them (`kb serve --client` prints them
-    when asked)."""
+    when asked). `sources`: the project's sources, already loaded and checked for several targets."""
     reporter = reporter or SilentReporter()
-    rendered = render_target(root, target, strict, reporter)
+    rendered = render_target(root, target, strict, reporter, sources)
     catalog, selection, pages = rendered.catalog, rendered.selection, rendered.selection.pages
     warnings = list(rendered.warnings)
     stats, pdfs = None, []

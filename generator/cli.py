@@ -344,23 +344,14 @@ def build(
 def _build_all_clients(
     root: Path, books: frozenset[str] | None, formats: tuple[str, ...], full_index: bool, jobs: int | None
 ) -> None:
-    from .client_builds import build_client, build_clients_in_parallel
+    from .client_builds import build_all_clients
 
     slugs = sorted(load_catalog(root).clients)
     if not slugs:
         raise KbError("no client profiles: add clients/<slug>.yml")
     jobs = jobs or min(len(slugs), os.cpu_count() or 1)
     click.echo(f"Building {len(slugs)} clients ({', '.join(slugs)}) in {jobs} processes", err=True)
-    outcomes = build_clients_in_parallel(
-        build_client,
-        slugs,
-        jobs,
-        lambda line: click.echo(line, err=True),
-        root=root,
-        books=books,
-        formats=formats,
-        full_index=full_index,
-    )
+    outcomes = build_all_clients(root, slugs, jobs, lambda line: click.echo(line, err=True), books, formats, full_index)
     failed = [o for o in outcomes if o.error]
     for outcome in outcomes:
         status = f"failed: {outcome.error}" if outcome.error else f"{outcome.pages} pages, {len(outcome.pdfs)} PDF(s)"

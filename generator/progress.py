@@ -69,7 +69,9 @@ class Progress:
         elapsed = self.clock() - self.started
         left = self.seconds_left()
         if left is not None and done < total:
-            text += f", {self.done / elapsed:,.1f} a second, about {format_duration(left)} left"
+            rate = self.done / elapsed
+            pace = f"{rate:,.1f} a second" if rate >= 1 else f"one every {format_duration(1 / rate)}"
+            text += f", {pace}, about {format_duration(left)} left"
         return text
 
 

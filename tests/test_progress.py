@@ -42,6 +42,14 @@ def test_no_estimate_before_there_is_a_rate():
     assert progress.seconds_left() is None
 
 
+def test_a_slow_phase_shows_its_pace_as_time_per_item():
+    clock = FakeClock()
+    progress = Progress(3, clock, "clients done")
+    clock.now += 70
+    progress.done = 1
+    assert progress.line() == "  1/3 clients done (33%), one every 1 min 10 s, about 2 min 20 s left"
+
+
 def test_a_finished_phase_shows_no_estimate():
     clock = FakeClock()
     progress = Progress(40, clock, "pages")
