@@ -134,13 +134,18 @@ class ConsoleReporter:
 
     @contextmanager
     def watch(self, site_dir: Path, expected: int) -> Iterator[None]:
-        """The engine gives no progress of its own: count the pages it has written so far."""
+        """For an engine that gives no progress of its own: count the pages it has written so far, in a
+        terminal only. A thread does the counting, and the engine may fork its workers meanwhile: a log's
+        build (CI) runs no thread, and an engine that reports its pages should be given `advance` instead."""
+        if not self.live:
+            yield
+            return
         progress = Progress(expected, self.clock, "pages written")
         show = self._shower(progress)
         stop = threading.Event()
 
-        def poll() -> None:  # counting the files costs: in a log, only when a line is due
-            while not stop.wait(0.5 if self.live else LOG_EVERY):
+        def poll() -> None:
+            while not stop.wait(0.5):
                 progress.done = sum(1 for _ in site_dir.rglob("index.html")) if site_dir.exists() else 0
                 show()
 
@@ -151,6 +156,5 @@ class ConsoleReporter:
         finally:
             stop.set()
             thread.join()
-            if self.live:
-                with self._lock:
-                    click.echo("\r\033[K", file=self.stream, nl=False)
+            with self._lock:
+                click.echo("\r\033[K", file=self.stream, nl=False)
