@@ -140,7 +140,8 @@ def main(slug: str, repeat: int, jobs: int | None, baseline: str, keep: bool) ->
         cpus = os.cpu_count() or 1
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         click.echo("")
-        click.echo(f"| build | before ({baseline}, {commit}) s | after (working tree) s | after/before |")
+        named = baseline if commit.startswith(baseline) else f"{baseline} = {commit}"
+        click.echo(f"| build | before ({named}) s | after (working tree) s | after/before |")
         click.echo("|---|---:|---:|---:|")
         for name in [*list(builds)[:3], leak_row, *list(builds)[3:]]:
             before, after = min(times[(name, "before")]), min(times[(name, "after")])
