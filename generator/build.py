@@ -73,6 +73,7 @@ class Sources:
 
 
 def load_sources(root: Path) -> Sources:
+    """The project's sources from disk, with every problem `kb check` finds in them."""
     catalog = load_catalog(root)
     return Sources(catalog, tuple(check_catalog(catalog)))
 
@@ -82,7 +83,7 @@ def render_target(
 ) -> Rendered:
     """Load, validate, select and render: every problem in the sources is found before anything is written.
     `sources`: already loaded and checked (by the caller, for several targets)."""
-    reporter.step("Loading sources")
+    reporter.step("Loading sources" if sources is None else "Sources: loaded and checked once for every target")
     sources = sources or load_sources(root)
     catalog, problems = sources.catalog, sources.problems
     if any(p.is_error or strict for p in problems):
