@@ -204,15 +204,16 @@ def _file_text(path: Path) -> str | None:
 
 def pdf_text(path: Path) -> str:
     """A PDF's words as a reader sees them, from PDFium (pypdfium2): its pages' text, its bookmarks and its
-    metadata. 25 times faster than pypdf on our handouts (0.15 s against 3.7 s for a client's two books,
-    bench/manuals.py), which was a third of a client build.
+    metadata. PDFium reads our handouts 10 to 25 times faster than pypdf (bench/pdf_text.py), which was a
+    third of a client's build; Poppler is about as fast but needs a system library and a compiled binding,
+    where pypdfium2 is a wheel, with the bookmarks and metadata in the same API.
 
     PDFium's page text joins a word broken after a hyphen at the end of a line (`start-to-` / `finish`)
     and marks the break with U+0002: read as the hyphen it stands for, and as nothing (a word broken by
-    hyphenation), so that MARKER-HARBOR-4a7b broken after `MARKER-` is still found; pypdf gave
-    `marker- harbor-4a7b`, which no needle matched. PDFium's page text also runs neighbouring text
-    together where the glyphs are close (table cells in a drawn picture: `DescriptionCurrent`), which would
-    hide a name's word boundary: the text of each text object (a run of one line), spaced, is read too."""
+    hyphenation), so that MARKER-HARBOR-4a7b broken after `MARKER-` is still found (pypdf gave
+    `marker- harbor-4a7b`, which no needle matched). PDFium's page text also runs the cells of a table
+    row together (`KB-0016Total`), which would hide an ID's word boundary: the text of each text object
+    (one run of a line), spaced, is read too."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_raw
 
@@ -233,10 +234,16 @@ def pdf_text(path: Path) -> str:
     finally:
         document.close()
     text = "\n".join(lines)
-    return " ".join((text.replace(_LINE_END_HYPHEN, "-"), text.replace(_LINE_END_HYPHEN, ""), *runs, *marks))
+    hyphens = text.replace(_LINE_END_HYPHEN, "-")
+    # Text drawn glyph by glyph (the words of an SVG picture) comes out of PDFium (and pypdf) without the
+    # gaps between neighbouring words: `DescriptionKB-0016`. Where a lower-case letter meets a capital,
+    # the words are read apart too, so that the ID's word boundary is there.
+    apart = _CASE_JOIN.sub(" ", hyphens)
+    return " ".join((hyphens, text.replace(_LINE_END_HYPHEN, ""), apart, *runs, *marks))
 
 
 _LINE_END_HYPHEN = "\x02"  # PDFium's mark for a hyphen at which a line breaks
+_CASE_JOIN = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 def _is_whoosh(path: Path) -> bool:

@@ -62,6 +62,16 @@ def test_table_cells_side_by_side_keep_their_word_boundaries(tmp_path):
     assert leaks_in(tmp_path, ID) == [ID.what]
 
 
+def test_an_id_drawn_right_after_a_word_in_a_picture_is_found(tmp_path):
+    # An SVG's text is drawn glyph by glyph: the PDF has no gap between "Description" and the ID.
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="40" font-size="12">'
+        '<text x="0" y="20">Description</text><text x="62" y="20">KB-0016</text></svg>'
+    )
+    write_pdf(tmp_path, f"<p>{svg}</p>")
+    assert leaks_in(tmp_path, ID) == [ID.what]
+
+
 @pytest.mark.parametrize("text", ["KB-00160 is public.", "Harbor City Transitway opens.", "XMARKER-HARBOR-4a7b"])
 def test_pdf_text_matches_whole_words_only(tmp_path, text):
     write_pdf(tmp_path, f"<p>{text}</p>")
