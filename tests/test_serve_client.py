@@ -19,7 +19,7 @@ from test_serve import fetch, free_port, wait_for
 def get(url: str) -> tuple[int, str, bytes]:
     """(status, content type, body) of a GET, errors included."""
     try:
-        with urllib.request.urlopen(url, timeout=120) as response:
+        with urllib.request.urlopen(url, timeout=300) as response:
             return response.status, response.headers.get("Content-Type", ""), response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get("Content-Type", ""), error.read()
@@ -51,7 +51,7 @@ def served_acme(tmp_path):
 
 def test_serve_client_previews_the_clients_branded_site_and_prints_a_handout_when_asked(served_acme):
     root, base = served_acme
-    assert wait_for(lambda: "Acme Water Authority" in (fetch(f"{base}/") or ""), 60), "kb serve --client did not start"
+    assert wait_for(lambda: "Acme Water Authority" in (fetch(f"{base}/") or ""), 180), "kb serve --client did not start"
     home = fetch(f"{base}/")
     assert "Acme Water Authority · " in home  # the client's name in the header
     assert "assets/client-brand.css" in home and "#0b5394" in fetch(f"{base}/assets/client-brand.css")
@@ -69,14 +69,14 @@ def test_serve_client_previews_the_clients_branded_site_and_prints_a_handout_whe
 
     chapter = root / "docs" / "user" / "01-gantt.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nPRINTED-AFTER-THE-EDIT\n", encoding="utf-8")
-    assert wait_for(lambda: "PRINTED-AFTER-THE-EDIT" in (fetch(f"{base}/user/gantt/") or ""), 60)
+    assert wait_for(lambda: "PRINTED-AFTER-THE-EDIT" in (fetch(f"{base}/user/gantt/") or ""), 180)
     status, _, data = get(f"{base}/pdf/acme-user.pdf")
     assert status == 200 and "PRINTED-AFTER-THE-EDIT" in pdf_words(data), "the handout is printed again"
 
 
 def test_serve_client_serves_no_other_clients_handout(served_acme):
     _, base = served_acme
-    assert wait_for(lambda: "Acme Water Authority" in (fetch(f"{base}/") or ""), 60), "kb serve --client did not start"
+    assert wait_for(lambda: "Acme Water Authority" in (fetch(f"{base}/") or ""), 180), "kb serve --client did not start"
     for name in ("harbor-user.pdf", "..%2Fharbor-user.pdf", "acme-nonsense.pdf"):
         status, kind, _ = get(f"{base}/pdf/{name}")
         assert status == 404 and kind != "application/pdf"
