@@ -1,35 +1,42 @@
-"""Benchmark: client manuals, as sites and PDF handouts, on a copy of the real sample project.
+"""Benchmark: client manuals, as sites and PDF handouts, on a copy of the real sample project, before and
+after: the code of a git revision (`--baseline`, default main) against the working tree, in the same run.
 
 Copies the repository's product.yml, contexts.yml, kb/, docs/, clients/, mkdocs.yml, overrides/ and demo/
-into a temporary folder, then times child processes of `kb`, each on an empty build/ (so every build is a
-full one, search index included):
+into a temporary folder, exports the baseline's generator package beside it (`git archive`), then times
+child processes of `python -m generator` (the baseline's through PYTHONPATH), each on an empty build/ (so
+every build is a full one, search index included), before and after taking turns in each run:
 
-- one client (default acme), all three books: `--format site`, `--format pdf`, then both (the default);
-- every client one after another (`kb build --client X` for each, site and PDFs), against
-  `kb build --all-clients` (the same builds in parallel processes); the ratio is the speed-up.
+- one client (default acme), all its books: `--format site`, `--format pdf`, then both (the default,
+  the issue's target: <= 12 s); and, from that build's own step times, its leak check;
+- every client: `kb build --all-clients`.
 
-    .venv/bin/python bench/manuals.py [--client acme] [--repeat N] [--jobs N] [--keep]
+    .venv/bin/python bench/manuals.py [--client acme] [--repeat N] [--jobs N] [--baseline REV] [--keep]
 
-Parallel builds cannot go faster than the machine's CPUs allow: the CPU count and the load average are
-printed with the table (on a shared machine, other work slows both columns).
+The table has the best of N runs of each, and the ratio after/before (below 1: faster). Parallel builds
+cannot go faster than the machine's CPUs allow, and other work on a shared machine slows both columns: the
+CPU count and the load average are printed with the table.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+from io import BytesIO
 from pathlib import Path
 
 import click
 
 REPO = Path(__file__).resolve().parent.parent
 COPIED = ("product.yml", "contexts.yml", "kb", "docs", "clients", "mkdocs.yml", "overrides", "demo")
-BIN = Path(sys.executable).parent
 CHILD_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # MkDocs' banner about its next version: noise here
+_STEP = re.compile(r"^\[\s*([0-9.]+)s\] (.*)$", re.MULTILINE)
+LEAK_STEP = "Checking for other clients' private content"
 
 
 def copy_project(folder: Path) -> Path:
@@ -42,25 +49,38 @@ def copy_project(folder: Path) -> Path:
     return root
 
 
-def kb(root: Path, *args: str) -> list[str]:
-    script = BIN / "kb"
-    head = [str(script)] if script.exists() else [sys.executable, "-m", "generator"]
-    return [*head, "--root", str(root), *args]
+def export_generator(revision: str, folder: Path) -> str:
+    """The generator package as it is at `revision`, under `folder`; the revision's short hash."""
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", revision], capture_output=True, text=True, check=False
+    )
+    if commit.returncode != 0:
+        raise click.ClickException(f"--baseline {revision!r}: not a revision of this repository")
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", revision, "generator"], capture_output=True, check=True
+    )
+    folder.mkdir(parents=True)
+    with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+        tar.extractall(folder, filter="data")
+    return commit.stdout.strip()
 
 
-def timed(argv: list[str], root: Path, log: Path, fresh: bool = True) -> float:
-    """Run one build (from an empty build/ folder when `fresh`); its wall-clock seconds (it must succeed)."""
-    if fresh:
-        shutil.rmtree(root / "build", ignore_errors=True)
+def timed(argv: list[str], root: Path, log: Path, env: dict[str, str]) -> tuple[float, float | None]:
+    """Run one build from an empty build/ folder: its wall-clock seconds (it must succeed) and its leak
+    check's seconds (from its own step times: until the step after it), when it ran one alone."""
+    shutil.rmtree(root / "build", ignore_errors=True)
     with log.open("wb") as sink:
         started = time.perf_counter()
-        code = subprocess.call(argv, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=CHILD_ENV)
-        seconds = time.perf_counter() - started
-    if code != 0:
-        raise click.ClickException(
-            f"{' '.join(argv)} exited with {code}:\n" + log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        code = subprocess.call(
+            argv, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=root.parent
         )
-    return seconds
+        seconds = time.perf_counter() - started
+    output = log.read_text(encoding="utf-8", errors="replace")
+    if code != 0:
+        raise click.ClickException(f"{' '.join(argv)} exited with {code}:\n" + output[-3000:])
+    steps = [(float(at), what) for at, what in _STEP.findall(output)]
+    leak = next((after[0] - at for (at, what), after in zip(steps, steps[1:], strict=False) if what == LEAK_STEP), None)
+    return seconds, leak
 
 
 def pages_of(root: Path, slug: str) -> tuple[int, int]:
@@ -77,67 +97,64 @@ def pages_of(root: Path, slug: str) -> tuple[int, int]:
 @click.option("--client", "slug", default="acme", show_default=True, help="The client timed alone.")
 @click.option("--repeat", default=1, show_default=True, type=click.IntRange(1, 20), help="Best of N runs.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Processes for --all-clients [kb's default].")
+@click.option("--baseline", default="main", show_default=True, help="The git revision timed as 'before'.")
 @click.option("--keep", is_flag=True, help="Keep the copied project and the logs; print where they are.")
-def main(slug: str, repeat: int, jobs: int | None, keep: bool) -> None:
-    """Time one client's manuals (site, PDF, both), and every client in parallel against one by one."""
+def main(slug: str, repeat: int, jobs: int | None, baseline: str, keep: bool) -> None:
+    """Time one client's manuals (site, PDF, both) and every client, before and after."""
     folder = Path(tempfile.mkdtemp(prefix="kb-bench-manuals-"))
     try:
         root = copy_project(folder)
+        commit = export_generator(baseline, folder / "before")
         clients = sorted(p.stem for p in (root / "clients").glob("*.yml"))
         if slug not in clients:
             raise click.ClickException(f"--client {slug!r}: expected one of {', '.join(clients)}")
-        log = folder / "kb.log"
-        single = {
-            "site": [kb(root, "build", "--client", slug, "--format", "site")],
-            "pdf": [kb(root, "build", "--client", slug, "--format", "pdf")],
-            "site,pdf": [kb(root, "build", "--client", slug)],
+        versions = {
+            "before": {**CHILD_ENV, "PYTHONPATH": str(folder / "before")},
+            "after": {**CHILD_ENV, "PYTHONPATH": ""},  # the installed (editable) working tree
         }
-        times: dict[str, list[float]] = {name: [] for name in (*single, "one by one", "parallel")}
-        per_client: dict[str, list[float]] = {c: [] for c in clients}
-        parallel = kb(root, "build", "--all-clients", *(["--jobs", str(jobs)] if jobs else []))
+        head = [sys.executable, "-m", "generator", "--root", str(root), "build"]
+        builds = {
+            f"{slug}: site only (`--format site`)": [*head, "--client", slug, "--format", "site"],
+            f"{slug}: PDF handouts only (`--format pdf`)": [*head, "--client", slug, "--format", "pdf"],
+            f"{slug}: site + PDFs (`kb build --client {slug}`; target <= 12 s)": [*head, "--client", slug],
+            f"all {len(clients)} clients (`kb build --all-clients`)": [
+                *head,
+                "--all-clients",
+                *(["--jobs", str(jobs)] if jobs else []),
+            ],
+        }
+        both = list(builds)[2]
+        leak_row = f"{slug}: its leak check (within site + PDFs)"
+        times: dict[tuple[str, str], list[float]] = {}
+        sizes = (0, 0)
+        log = folder / "kb.log"
         for number in range(1, repeat + 1):
-            for name, (argv,) in single.items():
-                times[name].append(timed(argv, root, log))
-            sizes = pages_of(root, slug)  # after the site,pdf build
-            one_by_one = 0.0
-            shutil.rmtree(root / "build", ignore_errors=True)
-            for client in clients:  # as a trainer would, one command after another, into the same build/
-                per_client[client].append(timed(kb(root, "build", "--client", client), root, log, fresh=False))
-                one_by_one += per_client[client][-1]
-            times["one by one"].append(one_by_one)
-            times["parallel"].append(timed(parallel, root, log))
-            click.echo(
-                f"run {number}/{repeat}: {slug} site {times['site'][-1]:.1f}s, pdf {times['pdf'][-1]:.1f}s, "
-                f"both {times['site,pdf'][-1]:.1f}s; {len(clients)} clients one by one {one_by_one:.1f}s, "
-                f"in parallel {times['parallel'][-1]:.1f}s"
-            )
-        best = {name: min(values) for name, values in times.items()}
+            for name, argv in builds.items():
+                for version, env in versions.items():
+                    seconds, leak = timed(argv, root, log, env)
+                    times.setdefault((name, version), []).append(seconds)
+                    if name == both:
+                        times.setdefault((leak_row, version), []).append(leak if leak is not None else float("nan"))
+                        sizes = pages_of(root, slug) if version == "after" else sizes
+                    click.echo(f"run {number}/{repeat}: {version:6} {name}: {seconds:.1f}s", err=True)
         cpus = os.cpu_count() or 1
-        processes = jobs or min(len(clients), cpus)
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        speedup = best["one by one"] / best["parallel"]
         click.echo("")
-        click.echo("| build | seconds |")
-        click.echo("|---|---:|")
-        click.echo(f"| {slug}: site only (`--format site`, 3 books + articles) | {best['site']:.1f} |")
-        click.echo(f"| {slug}: PDF handouts only (`--format pdf`) | {best['pdf']:.1f} |")
-        click.echo(f"| {slug}: site + PDFs (`kb build --client {slug}`) | {best['site,pdf']:.1f} |")
-        for client in clients:
-            click.echo(f"| one by one: {client} (site + PDFs) | {min(per_client[client]):.1f} |")
-        click.echo(f"| {len(clients)} clients one after another (sum) | {best['one by one']:.1f} |")
-        click.echo(
-            f"| {len(clients)} clients in parallel (`--all-clients`, {processes} processes) | {best['parallel']:.1f} |"
-        )
+        named = baseline if commit.startswith(baseline) else f"{baseline} = {commit}"
+        click.echo(f"| build | before ({named}) s | after (working tree) s | after/before |")
+        click.echo("|---|---:|---:|---:|")
+        for name in [*list(builds)[:3], leak_row, *list(builds)[3:]]:
+            before, after = min(times[(name, "before")]), min(times[(name, "after")])
+            click.echo(f"| {name} | {before:.1f} | {after:.1f} | {after / before:.2f} |")
         click.echo("")
         click.echo(
             f"{slug}'s build: {sizes[0]} HTML pages (permanent links, context pages), {sizes[1]} PDF pages. "
             f"Machine: {cpus} CPU{'s' * (cpus != 1)}, load average {load} (1, 5, 15 min) at the end"
             f"{'' if repeat == 1 else f'; best of {repeat} runs'}."
         )
-        click.echo(
-            f"\n==> parallel speed-up (one after another / parallel) = {speedup:.2f} "
-            f"(at most {min(processes, len(clients), cpus)} with {processes} processes on {cpus} CPUs)"
-        )
+        one = min(times[(both, "after")]) / min(times[(both, "before")])
+        every = min(times[(list(builds)[3], "after")]) / min(times[(list(builds)[3], "before")])
+        click.echo(f"\n==> after/before: one client {one:.2f}, all clients {every:.2f}")
     finally:
         if keep:
             click.echo(f"Kept {folder}")

@@ -29,6 +29,7 @@ from .errors import KbError, Problem, SourceError
 from .leaks import check_client_outputs
 from .model import BOOKS, Catalog, Page, Selection, Target
 from .output import mark_output, new_folder_beside, swap_into_place
+from .pdf_parallel import printing_into
 from .permalinks import write_permalinks
 from .progress import Reporter, SilentReporter
 from .render import render_selection, render_titles
@@ -65,13 +66,30 @@ class Rendered:
     warnings: tuple[str, ...]
 
 
-def render_target(root: Path, target: Target, strict: bool, reporter: Reporter) -> Rendered:
-    """Load, validate, select and render: every problem in the sources is found before anything is written."""
-    reporter.step("Loading sources")
+@dataclass(frozen=True)
+class Sources:
+    """A project's sources, loaded and checked: what every target of one run shares (`--all-clients`)."""
+
+    catalog: Catalog
+    problems: tuple[Problem, ...]
+
+
+def load_sources(root: Path) -> Sources:
+    """The project's sources from disk, with every problem `kb check` finds in them."""
     catalog = load_catalog(root)
-    problems = check_catalog(catalog)
+    return Sources(catalog, tuple(check_catalog(catalog)))
+
+
+def render_target(
+    root: Path, target: Target, strict: bool, reporter: Reporter, sources: Sources | None = None
+) -> Rendered:
+    """Load, validate, select and render: every problem in the sources is found before anything is written.
+    `sources`: already loaded and checked (by the caller, for several targets)."""
+    reporter.step("Loading sources" if sources is None else "Sources: loaded and checked once for every target")
+    sources = sources or load_sources(root)
+    catalog, problems = sources.catalog, sources.problems
     if any(p.is_error or strict for p in problems):
-        raise SourceError(problems)
+        raise SourceError(list(problems))
     catalog = target_catalog(catalog, target.client)  # the labels kb writes (modules, screens) in a client's words
     selection, render_problems = render_titles(catalog, select(catalog, target))  # `title:` in this target's words
     reporter.step(f"Rendering {len(selection.pages)} of {len(catalog.pages)} pages for target '{target.name}'")
@@ -94,12 +112,16 @@ def build_target(
     full_index: bool = False,
     formats: tuple[str, ...] = ("site",),
     today: dt.date | None = None,
+    pdf_links: bool = False,
+    sources: Sources | None = None,
 ) -> BuildResult:
     """Build one target into `out`: the site (with its search index beside it) and/or a PDF per book (in
     `out/pdf/`). A client's output is checked for other clients' private content before it is published;
-    each output is replaced whole, and only on success: `out` for a site build, `out/pdf` for PDFs only."""
+    each output is replaced whole, and only on success: `out` for a site build, `out/pdf` for PDFs only.
+    `pdf_links`: the site links to the handouts without printing them (`kb serve --client` prints them
+    when asked). `sources`: the project's sources, already loaded and checked for several targets."""
     reporter = reporter or SilentReporter()
-    rendered = render_target(root, target, strict, reporter)
+    rendered = render_target(root, target, strict, reporter, sources)
     catalog, selection, pages = rendered.catalog, rendered.selection, rendered.selection.pages
     warnings = list(rendered.warnings)
     stats, pdfs = None, []
@@ -111,10 +133,14 @@ def build_target(
                 f"`kb check --client {target.client}` lists them"
             )
 
-    with new_folder_beside(out) as scratch, _slow_pages_named(pages):
+    with new_folder_beside(out) as scratch, _slow_pages_named(pages), printing_into(scratch / "pdf") as printing:
         site = scratch / "site"
-        printed = {book: target.pdf_name(book) for book in BOOKS if "pdf" in formats and book_pages(selection, book)}
+        linked = "pdf" in formats or pdf_links
+        printed = {book: target.pdf_name(book) for book in BOOKS if linked and book_pages(selection, book)}
         config = stage_project(catalog, selection, rendered.pages, scratch / "project", site, {"pdfs": printed})
+        if "pdf" in formats:  # the books print in child processes while the site builds (pdf_parallel.py)
+            day = today or dt.date.today()
+            printing.start(catalog, selection, rendered.pages, scratch / "project" / "docs", day, reporter.step)
         if "site" in formats:
             reporter.step("Building the site")
             with reporter.watch(site, expected=len(pages)):
@@ -129,17 +155,7 @@ def build_target(
             write_script_manifest(site)  # the theme's inline scripts, for the portal's policy
             write_target_mark(site, selection)  # which target this is, for the portal (never internal as public)
         if "pdf" in formats:
-            from .pdf import write_pdfs  # WeasyPrint takes a second to import: only when printing
-
-            pdfs = write_pdfs(
-                catalog,
-                selection,
-                rendered.pages,
-                scratch / "project" / "docs",
-                site / "pdf",
-                today or dt.date.today(),
-                reporter.step,
-            )
+            pdfs = printing.finish(site / "pdf")
         if target.is_client:
             reporter.step("Checking for other clients' private content")
             check_client_outputs(catalog, selection, rendered.pages, [site], site)

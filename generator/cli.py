@@ -375,23 +375,14 @@ def build(
 def _build_all_clients(
     root: Path, books: frozenset[str] | None, formats: tuple[str, ...], full_index: bool, jobs: int | None
 ) -> None:
-    from .client_builds import build_client, build_clients_in_parallel
+    from .client_builds import build_all_clients
 
     slugs = sorted(load_catalog(root).clients)
     if not slugs:
         raise KbError("no client profiles: add clients/<slug>.yml")
     jobs = jobs or min(len(slugs), os.cpu_count() or 1)
     click.echo(f"Building {len(slugs)} clients ({', '.join(slugs)}) in {jobs} processes", err=True)
-    outcomes = build_clients_in_parallel(
-        build_client,
-        slugs,
-        jobs,
-        lambda line: click.echo(line, err=True),
-        root=root,
-        books=books,
-        formats=formats,
-        full_index=full_index,
-    )
+    outcomes = build_all_clients(root, slugs, jobs, lambda line: click.echo(line, err=True), books, formats, full_index)
     failed = [o for o in outcomes if o.error]
     for outcome in outcomes:
         status = f"failed: {outcome.error}" if outcome.error else f"{outcome.pages} pages, {len(outcome.pdfs)} PDF(s)"
@@ -402,15 +393,33 @@ def _build_all_clients(
 
 @cli.command()
 @target_option("internal")
+@click.option(
+    "--client",
+    metavar="SLUG",
+    help="Preview this client's help centre (clients/SLUG.yml); its handouts are printed when opened.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.pass_context
-def serve(ctx: click.Context, target: str, host: str, port: int) -> None:
+def serve(ctx: click.Context, target: str, client: str | None, host: str, port: int) -> None:
     """Live preview for writers: rebuilds on every change under kb/, docs/ and the project files,
-    and reloads the open page."""
+    and reloads the open page.
+
+    \b
+    kb serve                     the agents' help centre (every page, drafts with their badge)
+    kb serve --client acme       Acme's help centre as Acme sees it; a book's "Download the handout"
+                                 link prints that client's PDFs when clicked"""
     from .serve import serve_preview
 
-    serve_preview(project_root(ctx), TARGETS[target], host, port, ConsoleReporter())
+    root = project_root(ctx)
+    preview = TARGETS[target]
+    if client is not None:
+        from .client_builds import resolve_client
+
+        if ctx.get_parameter_source("target") is not click.core.ParameterSource.DEFAULT:
+            raise KbError("--client and --target: choose one")
+        preview = client_target(resolve_client(load_catalog(root), client))
+    serve_preview(root, preview, host, port, ConsoleReporter())
 
 
 @cli.command("search")

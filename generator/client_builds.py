@@ -1,4 +1,5 @@
-"""Client builds: which client a command line means, and every client at once, in parallel processes.
+"""Client builds: which client a command line means, and every client at once, in parallel processes that
+share the loaded sources and the imported pipeline.
 
 A client ID from the command line is only ever compared with the registered profiles' slugs; paths are
 made from the profile's slug (which comes from a validated file name), never from what was typed. So
@@ -6,19 +7,23 @@ made from the profile's slug (which comes from a validated file name), never fro
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
-import queue as queue_module
+import multiprocessing.connection
+import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from .catalog import load_catalog
 from .errors import KbError, SourceError
 from .model import Catalog, ClientProfile
 from .output import check_out_dir
+from .progress import Progress
 
 
 def resolve_client(catalog: Catalog, typed: str) -> ClientProfile:
@@ -44,14 +49,14 @@ def resolve_client(catalog: Catalog, typed: str) -> ClientProfile:
     raise KbError(f"--client {shown}: no such client profile; expected one of {known}{note}")
 
 
-class QueueReporter:
-    """A build's steps, sent from a worker process to the parent, which shows them with the client's name."""
+class PipeReporter:
+    """A client build's steps, sent from its process to the parent, which shows them with the client's name."""
 
-    def __init__(self, name: str, messages):
-        self.name, self.messages = name, messages
+    def __init__(self, name: str, connection: Connection):
+        self.name, self.connection = name, connection
 
     def step(self, message: str) -> None:
-        self.messages.put((self.name, message))
+        self.connection.send(("step", message))
 
     def advance(self, total: int) -> Callable[[Any], None]:
         return lambda item: None
@@ -70,61 +75,129 @@ class ClientOutcome:
     pdfs: tuple[str, ...] = ()
 
 
-def build_clients_in_parallel(
-    build_one: Callable[..., ClientOutcome],
+def build_all_clients(
+    root: Path,
     slugs: list[str],
     jobs: int,
     show: Callable[[str], None],
-    **kwargs: Any,
+    books: frozenset[str] | None,
+    formats: tuple[str, ...],
+    full_index: bool,
 ) -> list[ClientOutcome]:
-    """Run `build_one(slug, reporter=..., **kwargs)` for every client in up to `jobs` processes, showing
-    each client's steps as they happen. One client's failure does not stop the others."""
-    context = multiprocessing.get_context("spawn")  # no forked copies of locks or threads from this process
-    with context.Manager() as manager:
-        messages = manager.Queue()
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(slugs))), mp_context=context) as pool:
-            futures = {pool.submit(_run_one, build_one, slug, messages, kwargs): slug for slug in slugs}
-            started, reported = time.monotonic(), 0
-            while any(not f.done() for f in futures):
-                _drain(messages, show, timeout=0.2)
-                done = sum(f.done() for f in futures)
-                if done != reported:
-                    reported = done
-                    show(f"[{time.monotonic() - started:6.1f}s] {done}/{len(slugs)} clients done")
-            _drain(messages, show, timeout=0)
-            return [future.result() for future in futures]
+    """Every client's build, in up to `jobs` processes, sharing what the clients share: the sources are
+    loaded and checked once (a mistake in them is reported once, not once per client), and the site
+    engine, the printer and the search index are imported once, here; each client is then built in a
+    process forked from this one, which starts with all of that in memory instead of from nothing.
+
+    Each client's build is the one `kb build --client` makes: its selection, rendering, output, leak check
+    and index are its own; only the loaded sources (read-only) are shared. One client's failure does not
+    stop the others. Without `fork` (not Linux), the clients are built here, one after another."""
+    from .build import load_sources
+
+    sources = load_sources(root)
+    if any(problem.is_error for problem in sources.problems):
+        raise SourceError([problem for problem in sources.problems if problem.is_error])
+    _import_the_pipeline(formats)
+    build = functools.partial(
+        build_client, root=root, books=books, formats=formats, full_index=full_index, sources=sources
+    )
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return [_outcome(slug, build, _ShowReporter(slug, show)) for slug in slugs]
+    context = multiprocessing.get_context("fork")
+    progress = Progress(len(slugs), time.monotonic, "clients done")
+    waiting, running, outcomes = list(slugs), {}, {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < max(1, jobs):
+                slug = waiting.pop(0)
+                receive, send = context.Pipe(duplex=False)
+                process = context.Process(target=_build_in_child, args=(send, slug, build))
+                process.start()
+                send.close()
+                running[receive] = (slug, process, time.monotonic())
+            for connection in multiprocessing.connection.wait(list(running)):
+                slug, process, started = running[connection]
+                try:
+                    kind, payload = connection.recv()
+                except EOFError:  # it died without a word: a bug (its traceback is above) or a signal
+                    process.join()
+                    kind, payload = (
+                        "done",
+                        ClientOutcome(
+                            slug, time.monotonic() - started, f"the build stopped (exit code {process.exitcode})"
+                        ),
+                    )
+                if kind == "step":
+                    show(f"[{slug}] {payload}")
+                    continue
+                connection.close()
+                process.join()
+                del running[connection]
+                outcomes[slug] = payload
+                progress.done = len(outcomes)
+                show(f"[{time.monotonic() - progress.started:6.1f}s]{progress.line()}")
+    finally:
+        for _, process, _ in running.values():  # interrupted: no client build outlives the command
+            process.terminate()
+            process.join()
+    return [outcomes[slug] for slug in slugs]
 
 
 def build_client(
-    slug: str, reporter, root: Path, books: frozenset[str] | None, formats: tuple[str, ...], full_index: bool
+    slug: str,
+    reporter,
+    root: Path,
+    books: frozenset[str] | None,
+    formats: tuple[str, ...],
+    full_index: bool,
+    sources=None,
 ) -> ClientOutcome:
-    """One client's build, as a worker process runs it: into build/client-<slug>."""
+    """One client's build into build/client-<slug>, from `sources` when they are loaded already."""
     from .build import build_target
-    from .catalog import load_catalog
     from .model import client_target
 
     started = time.monotonic()
-    profile = resolve_client(load_catalog(root), slug)
+    catalog = sources.catalog if sources else load_catalog(root)
+    profile = resolve_client(catalog, slug)
     target = client_target(profile, books)
     out = check_out_dir(root / "build" / target.name, root)
-    result = build_target(root, target, out, reporter=reporter, full_index=full_index, formats=formats)
+    result = build_target(root, target, out, reporter=reporter, full_index=full_index, formats=formats, sources=sources)
     pdfs = tuple(pdf.path.relative_to(root).as_posix() for pdf in result.pdfs)
     return ClientOutcome(slug, time.monotonic() - started, None, result.pages, pdfs)
 
 
-def _run_one(build_one: Callable[..., ClientOutcome], slug: str, messages, kwargs: dict) -> ClientOutcome:
+def _import_the_pipeline(formats: tuple[str, ...]) -> None:
+    """Import what every client build uses, so that each forked build has it already (a second or two of
+    imports per process, on two cores, was a fifth of a client's build)."""
+    import mkdocs.commands.build  # noqa: F401
+    import whoosh.index  # noqa: F401
+
+    from . import engine, search  # noqa: F401
+
+    if "pdf" in formats:
+        from . import pdf  # noqa: F401 - WeasyPrint, and the fonts it loads on import
+
+
+def _build_in_child(send: Connection, slug: str, build: Callable[..., ClientOutcome]) -> None:
+    """In the forked process: build, sending the steps and then the outcome to the parent."""
+    outcome = _outcome(slug, build, PipeReporter(slug, send))
+    send.send(("done", outcome))
+    send.close()
+
+
+def _outcome(slug: str, build: Callable[..., ClientOutcome], reporter) -> ClientOutcome:
     started = time.monotonic()
     try:
-        return build_one(slug, reporter=QueueReporter(slug, messages), **kwargs)
+        return build(slug, reporter)
     except KbError as exc:
         return ClientOutcome(slug, time.monotonic() - started, exc.format_message())
 
 
-def _drain(messages, show: Callable[[str], None], timeout: float) -> None:
-    try:
-        while True:
-            name, message = messages.get(timeout=timeout)
-            show(f"[{name}] {message}")
-            timeout = 0
-    except queue_module.Empty:
-        pass
+class _ShowReporter(PipeReporter):
+    """The steps of a client built in this process, shown as the forked builds' are."""
+
+    def __init__(self, name: str, show: Callable[[str], None]):
+        self.name, self.show = name, show
+
+    def step(self, message: str) -> None:
+        self.show(f"[{self.name}] {message}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import signal
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from .build import build_target
 from .errors import KbError
 from .model import Target
 from .ports import check_free
+from .preview_handouts import Handouts, handout_server
 from .progress import Reporter
 
 WATCHED = ("kb", "docs", "clients", "overrides", "demo", "product.yml", "contexts.yml", "mkdocs.yml")
@@ -31,15 +33,20 @@ def serve_preview(root: Path, target: Target, host: str, port: int, reporter: Re
 def _serve(root: Path, target: Target, host: str, port: int, reporter: Reporter, site_dir: Path) -> None:
     from mkdocs.livereload import LiveReloadServer
 
+    # A client's handouts: linked from its pages, printed when asked for (preview_handouts.py).
+    handouts = Handouts(root, target, site_dir.with_name("handouts"), reporter) if target.is_client else None
+
     def rebuild() -> None:
         try:
-            build_target(root, target, site_dir, reporter=reporter)
+            with handouts.rebuilding() if handouts else nullcontext():
+                build_target(root, target, site_dir, reporter=reporter, pdf_links=handouts is not None)
         except KbError as exc:
             exc.show()
             click.echo("Keeping the last good build; fix the problem and save again.", err=True)
 
     rebuild()
-    server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir), polling_interval=0.2)
+    server_class = handout_server(handouts) if handouts else LiveReloadServer
+    server = server_class(builder=rebuild, host=host, port=port, root=str(site_dir), polling_interval=0.2)
     server.error_handler = lambda code: _error_page(site_dir, code)
     for name in WATCHED:
         if (root / name).exists():
