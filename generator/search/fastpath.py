@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from collections import Counter, OrderedDict, deque
+from collections import OrderedDict, deque
 
+import numpy as np
 from whoosh import highlight, searching
 from whoosh import query as whoosh_query
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
@@ -31,7 +32,7 @@ from whoosh.scoring import WeightLengthScorer
 # every matching document through its matcher tree, a few Python calls per posting per field, which took
 # 100-300 ms a query at 10,000 articles; and a searcher opened per query rebuilt the facet arrays each time.
 # So an index is opened once per version of its folder (`Opened`), and a query's matches are computed
-# from the very matcher tree Whoosh builds for it, walked once with dictionaries (`_scores`), its leaves
+# from the very matcher tree Whoosh builds for it, walked once with arrays (`_dense`), its leaves
 # being each term's postings as scored by Whoosh once and then kept (`SegmentSearcher`). Each node adds
 # its children's scores in the order Whoosh's matchers do, so scores, ranking, totals and facet counts come
 # out bit for bit the same. A query holding anything else (phrases, NOT, wildcards, ...) goes through
@@ -50,7 +51,7 @@ _PLAIN_QUERIES = {
 
 
 class Unsupported(Exception):
-    """A query or matcher tree that `_scores` does not reproduce: Whoosh's collector answers it."""
+    """A query or matcher tree that `_dense` does not reproduce: Whoosh's collector answers it."""
 
 
 class _ScoresOnly(Matcher):
@@ -70,8 +71,8 @@ class _ScoresOnly(Matcher):
 class _Postings(_ScoresOnly):
     """One term's postings in one segment: document numbers and Whoosh's scores for them, in arrays."""
 
-    def __init__(self, term, ids, scores, position=0):
-        self._term, self._ids, self._scores, self._i = term, ids, scores, position
+    def __init__(self, term, ids, scores, size, position=0):
+        self._term, self._ids, self._scores, self._size, self._i = term, ids, scores, size, position
 
     def term(self):
         return self._term
@@ -100,7 +101,7 @@ class _Postings(_ScoresOnly):
         self._i = 0
 
     def copy(self):
-        return _Postings(self._term, self._ids, self._scores, self._i)
+        return _Postings(self._term, self._ids, self._scores, self._size, self._i)
 
 
 class PostingsCache:
@@ -189,24 +190,24 @@ class SegmentSearcher(searching.Searcher):
         # Without its deleted documents already, rather than in the FilterMatcher the segment reader would
         # wrap it in (which would filter them again on every query): a leaf either way, with the same scores
         # (FilterMatcher multiplies by its boost, 1.0), and the tree built around it is the same.
-        return _Postings((fieldname, text), *entry)
+        return _Postings((fieldname, text), *entry, self._doccount)
 
 
 class _Preloaded(_ScoresOnly):
     """Stands for the ArrayUnionMatcher that Whoosh's Or uses in small segments: same sub-matchers, same
-    scores (see `_scores`), but without building it, since an ArrayUnionMatcher reads its sub-matchers 2,048
+    scores (see `_dense`), but without building it, since an ArrayUnionMatcher reads its sub-matchers 2,048
     documents ahead into an array of zeros it makes one by one: most of the time of a query once
     incremental builds have added small segments. Only walked at construction (by an IntersectionMatcher
     finding its first match), so it finds its documents then."""
 
-    def __init__(self, submatchers, boost=1.0, scored=True):
-        self._submatchers, self._boost, self._scored = submatchers, boost, scored
+    def __init__(self, submatchers, size, boost=1.0, scored=True):
+        self._submatchers, self._size, self._boost, self._scored = submatchers, size, boost, scored
         self._ids: list | None = None
         self._i = 0
 
     def _docs(self) -> list:
         if self._ids is None:
-            self._ids = sorted(_scores(self))
+            self._ids = np.flatnonzero(_dense(self, self._size, {}).mask).tolist()
         return self._ids
 
     def children(self):
@@ -234,7 +235,7 @@ class _Preloaded(_ScoresOnly):
         self._i = 0
 
     def copy(self):
-        return _Preloaded(self._submatchers, self._boost, self._scored)
+        return _Preloaded(self._submatchers, self._size, self._boost, self._scored)
 
 
 class _Or(whoosh_query.Or):
@@ -247,7 +248,8 @@ class _Or(whoosh_query.Or):
             dc = searcher.doc_count_all()
             if len(subs) >= self.TOO_MANY_CLAUSES or not (needs_current or self.scale or len(subs) == 2 or dc > 5000):
                 scored = context.weighting is not None if context else True
-                return _Preloaded([sub.matcher(searcher, context) for sub in subs], boost=self.boost, scored=scored)
+                subms = [sub.matcher(searcher, context) for sub in subs]
+                return _Preloaded(subms, searcher.doc_count_all(), boost=self.boost, scored=scored)
         return super()._matcher(subs, searcher, context)
 
 
@@ -279,89 +281,125 @@ def _standing_in(q):
     return q
 
 
-def _scores(m) -> dict[int, float]:
-    """Every match of the matcher tree `m` with the score Whoosh's collector gives it: each node adds its
-    children's scores as that matcher class does (same operands, same order), so the floats are equal."""
+class Dense:
+    """A node's matches in one segment as two arrays over its documents: which match, and their scores (0.0
+    where they do not, so that adding a node that does not match a document leaves the sum as it was)."""
+
+    __slots__ = ("mask", "values")
+
+    def __init__(self, mask, values):
+        self.mask, self.values = mask, values
+
+
+def _dense(m, size: int, memo: dict) -> Dense:
+    """Every match of the matcher tree `m` (a segment of `size` documents) with the score Whoosh's collector
+    gives it: each node adds its children's scores as that matcher class does (same operands, same order),
+    a whole array at a time; IEEE additions and products of the same operands give the same floats, and
+    adding 0.0 (no match) changes none. `memo` keeps each node's arrays for the query (by node)."""
+    key = id(m)
+    found = memo.get(key)
+    if found is not None:
+        return found[1]
     kind = type(m)
     if kind is _Postings:
-        return dict(zip(m._ids, m._scores, strict=True))
-    if kind is UnionMatcher:
-        a, b = _scores(m.a), _scores(m.b)
-        union = {**a, **b}
-        for docnum in a.keys() & b.keys():
-            union[docnum] = a[docnum] + b[docnum]
-        return union
-    if kind is IntersectionMatcher:
-        a, b = _scores(m.a), _scores(m.b)
-        return {docnum: a[docnum] + b[docnum] for docnum in a.keys() & b.keys()}
-    if kind is FilterMatcher:
-        child, boost = _scores(m.child), m.boost
-        kept = child.keys() - m._ids if m._exclude else child.keys() & m._ids
-        return {docnum: child[docnum] * boost for docnum in kept}
-    if kind is WrappingMatcher:
-        boost = m.boost
-        return {docnum: score * boost for docnum, score in _scores(m.child).items()}
-    if kind is ArrayUnionMatcher or kind is _Preloaded:
+        ids = np.frombuffer(m._ids, dtype=np.int32)
+        mask, values = np.zeros(size, dtype=bool), np.zeros(size)
+        mask[ids] = True
+        values[ids] = np.frombuffer(m._scores, dtype=np.float64)
+        found = Dense(mask, values)
+    elif kind is UnionMatcher:
+        a, b = _dense(m.a, size, memo), _dense(m.b, size, memo)
+        found = Dense(a.mask | b.mask, a.values + b.values)
+    elif kind is IntersectionMatcher:
+        a, b = _dense(m.a, size, memo), _dense(m.b, size, memo)
+        mask = a.mask & b.mask
+        found = Dense(mask, np.where(mask, a.values + b.values, 0.0))
+    elif kind is FilterMatcher:
+        child = _dense(m.child, size, memo)
+        listed = np.zeros(size, dtype=bool)
+        listed[np.fromiter(m._ids, dtype=np.int64, count=len(m._ids))] = True
+        mask = child.mask & ~listed if m._exclude else child.mask & listed
+        found = Dense(mask, np.where(mask, child.values * m.boost, 0.0))
+    elif kind is WrappingMatcher:
+        child = _dense(m.child, size, memo)
+        found = Dense(child.mask, child.values * m.boost)
+    elif kind is ArrayUnionMatcher or kind is _Preloaded:
         # Scores are summed into an array of zeros, sub-matcher by sub-matcher; only positive sums match.
-        boost, summed = m._boost, {}
+        boost, mask, summed = m._boost, np.zeros(size, dtype=bool), np.zeros(size)
         for sub in m._submatchers:
+            part = _dense(sub, size, memo)
+            mask |= part.mask
             if m._scored:
-                for docnum, score in _scores(sub).items():
-                    summed[docnum] = summed.get(docnum, 0.0) + score * boost
-            else:
-                summed.update(dict.fromkeys(_scores(sub), 1.0))
-        return {docnum: score for docnum, score in summed.items() if score > 0}
-    if kind is NullMatcherClass:
-        return {}
-    raise Unsupported(kind.__name__)
+                summed += part.values * boost
+        if m._scored:
+            mask &= summed > 0
+            found = Dense(mask, np.where(mask, summed, 0.0))
+        else:
+            found = Dense(mask, mask.astype(np.float64))
+    elif kind is NullMatcherClass:
+        found = Dense(np.zeros(size, dtype=bool), np.zeros(size))
+    else:
+        raise Unsupported(kind.__name__)
+    memo[key] = (m, found)  # the node too: its id stays its own while the query runs
+    return found
 
 
-def _coord_units(m, units: list) -> None:
+def _coord_units(m, units: list, size: int, memo: dict) -> None:
     """The parts of an any-word tree that the collector's pruning keeps or drops whole: (last document,
     term matchers, documents it matches or None when it never reports matching terms)."""
     kind = type(m)
     if kind is UnionMatcher:
-        _coord_units(m.a, units)
-        _coord_units(m.b, units)
+        _coord_units(m.a, units, size, memo)
+        _coord_units(m.b, units, size, memo)
     elif kind is WrappingMatcher:
-        _coord_units(m.child, units)
+        _coord_units(m.child, units, size, memo)
     elif kind is _Postings or (kind is FilterMatcher and type(m.child) is _Postings):
-        docs = _scores(m)
-        if docs:
-            units.append((max(docs), 1, docs))
+        docs = _dense(m, size, memo).mask
+        matched = np.flatnonzero(docs)
+        if len(matched):
+            units.append((int(matched[-1]), 1, docs))
     elif kind is ArrayUnionMatcher or kind is _Preloaded:
         # It preloads its sub-matchers a block ahead, so they never sit on the current document: it adds
         # to the term count but never to a document's matching terms.
-        docs = _scores(m)
-        if docs:
-            units.append((max(docs), len(list(m.term_matchers())), None))
+        matched = np.flatnonzero(_dense(m, size, memo).mask)
+        if len(matched):
+            units.append((int(matched[-1]), len(list(m.term_matchers())), None))
     elif kind is not NullMatcherClass:
         raise Unsupported(kind.__name__)
 
 
-def _coordinated(m: CoordMatcher) -> dict[int, float]:
+def _coordinated(m: CoordMatcher, size: int) -> Dense:
     """Scores under Whoosh's CoordMatcher (the any-word fallback's "coordination"): each score is rescaled by
     how many term matchers match the document out of how many the tree holds. The collector prunes
     exhausted matchers every `_REPLACE_EVERY` matches and the CoordMatcher then recounts its terms, so the
     count shrinks along the scan: this replays that schedule to give the same numbers."""
-    scores = _scores(m.child)
+    memo: dict = {}
+    scores = _dense(m.child, size, memo)
     units: list = []
-    _coord_units(m.child, units)
-    matching: Counter = Counter()
+    _coord_units(m.child, units, size, memo)
+    matching = np.zeros(size, dtype=np.int64)
     for _, _, docs in units:
         if docs is not None:
-            matching.update(docs.keys())
-    termcount, scale, coordinated = 0, m._scale, {}
-    for position, docnum in enumerate(sorted(scores)):
-        if position % _REPLACE_EVERY == 0:
-            termcount = sum(count for last, count, _ in units if last >= docnum)
-        if termcount == 0 or termcount == scale:  # CoordMatcher._sqr, verbatim
-            coordinated[docnum] = 0
-        else:
-            coordinated[docnum] = (scores[docnum] + ((matching[docnum] - 1) / (termcount - scale) ** 2)) * (
-                (termcount - 1) / termcount
-            )
-    return coordinated
+            matching += docs
+    docs = np.flatnonzero(scores.mask)
+    # The term count at each scan position: recounted at every _REPLACE_EVERY-th match.
+    recounts = docs[::_REPLACE_EVERY]
+    termcounts = np.zeros(len(recounts), dtype=np.int64)
+    for last, count, _ in units:
+        termcounts += (last >= recounts) * count
+    termcount = np.repeat(termcounts, _REPLACE_EVERY)[: len(docs)]
+    scale = m._scale
+    # CoordMatcher._sqr, with its two factors of the term count computed in Python, as it does
+    # (the square through float.__pow__): the few distinct counts, looked up.
+    distinct = np.unique(termcount).tolist()
+    divisor = np.array([(count - scale) ** 2 if count else 1.0 for count in distinct])
+    factor = np.array([(count - 1) / count if count else 0.0 for count in distinct])
+    where = np.searchsorted(distinct, termcount)
+    coordinated = (scores.values[docs] + (matching[docs] - 1) / divisor[where]) * factor[where]
+    coordinated[termcount == 0] = 0.0
+    values = np.zeros(size)
+    values[docs] = coordinated
+    return Dense(scores.mask, values)
 
 
 def _plain(q) -> bool:
@@ -381,19 +419,21 @@ def fast_any_match(searcher, segments, parsed) -> bool:
     return any(standing_in.matcher(segment, context).is_active() for segment, _ in segments)
 
 
-def fast_matches(searcher, segments, parsed, needs_current: bool) -> dict[int, float]:
-    """Global document number -> score for every document matching `parsed`, as Whoosh's collector scores
-    them; raises Unsupported for what it does not reproduce (then the collector answers)."""
+def fast_matches(searcher, segments, parsed, needs_current: bool) -> Dense:
+    """Every document matching `parsed`, over the whole index (global document numbers), as Whoosh's
+    collector scores them; raises Unsupported for what it does not reproduce (then the collector answers)."""
     if not _USE_SCORED_POSTINGS or searcher.weighting.use_final or not _plain(parsed):
         raise Unsupported("query")
     context = searcher.context(needs_current=needs_current)
     standing_in = _standing_in(parsed)
-    found: dict[int, float] = {}
-    for segment, offset in segments:
+    parts = []
+    for segment, _ in segments:
         m = standing_in.matcher(segment, context)
-        scores = _coordinated(m) if type(m) is CoordMatcher else _scores(m)
-        found.update(((docnum + offset, score) for docnum, score in scores.items()) if offset else scores)
-    return found
+        size = segment.doc_count_all()
+        parts.append(_coordinated(m, size) if type(m) is CoordMatcher else _dense(m, size, {}))
+    if len(parts) == 1:
+        return parts[0]
+    return Dense(np.concatenate([p.mask for p in parts]), np.concatenate([p.values for p in parts]))
 
 
 def _context_fragments(items: list, fragmenter: highlight.ContextFragmenter, text: str, words: frozenset):
