@@ -406,17 +406,57 @@ def _plain(q) -> bool:
     return type(q) in _PLAIN_QUERIES and all(_plain(child) for child in q.children())
 
 
-def fast_any_match(searcher, segments, parsed) -> bool:
-    """True when some document matches `parsed`: Whoosh's own matchers over the kept postings, which stop at
-    the first match (an intersection skips from one word's documents to the next's); no scores."""
+def _term_ids(q, segment):
+    """The documents of a segment holding the term of `q` (a Term), from the kept postings."""
+    if q.fieldname not in segment.schema:
+        return None
+    try:
+        text = segment.schema[q.fieldname].to_bytes(q.text)
+    except ValueError:
+        return None
+    if (q.fieldname, text) not in segment.reader():
+        return None
+    return np.frombuffer(segment.postings(q.fieldname, text)._ids, dtype=np.int32)
+
+
+def _matching(q, segment, size: int) -> np.ndarray:
+    """Which documents of a segment match the plain query `q`, from the kept postings: a term's documents,
+    or and and of them (every score is positive, so a sum that matches is one that Whoosh keeps)."""
+    kind = type(q)
+    if kind is whoosh_query.Prefix or kind is _Prefix:
+        q = whoosh_query.Or([whoosh_query.Term(q.fieldname, word) for word in q._btexts(segment.reader()) if word])
+        kind = whoosh_query.Or
+    mask = np.zeros(size, dtype=bool)
+    if kind is whoosh_query.Term:
+        ids = _term_ids(q, segment)
+        if ids is not None:
+            mask[ids] = True
+        return mask
+    if kind is whoosh_query.Or:
+        terms = [_term_ids(sub, segment) for sub in q.subqueries if type(sub) is whoosh_query.Term]
+        terms = [ids for ids in terms if ids is not None]
+        if terms:
+            mask[np.concatenate(terms)] = True
+        for sub in q.subqueries:
+            if type(sub) is not whoosh_query.Term:
+                mask |= _matching(sub, segment, size)
+        return mask
+    if kind is whoosh_query.And:
+        mask[:] = bool(q.subqueries)
+        for sub in q.subqueries:
+            mask &= _matching(sub, segment, size)
+        return mask
+    if q is whoosh_query.NullQuery:
+        return mask
+    raise Unsupported(kind.__name__)
+
+
+def fast_match_mask(segments, parsed) -> np.ndarray:
+    """Which documents of the index (global numbers) match `parsed`, without scores: no matcher tree is
+    built, each word's documents are read from the kept postings."""
     if not _USE_SCORED_POSTINGS or not _plain(parsed):
         raise Unsupported("query")
-    context = searcher.context(needs_current=False)
-    # With its Ors standing in as `_Preloaded`: an ArrayUnionMatcher per Or (one per word over the fields)
-    # filled a 2,048-document array of zeros one by one, most of the cost of asking "does any page hold all
-    # the words"; the stand-in matches the same documents from the kept postings.
-    standing_in = _standing_in(parsed)
-    return any(standing_in.matcher(segment, context).is_active() for segment, _ in segments)
+    return np.concatenate([_matching(parsed, segment, segment.doc_count_all()) for segment, _ in segments])
 
 
 def fast_matches(searcher, segments, parsed, needs_current: bool) -> Dense:

@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from whoosh import index, qparser
+from whoosh import index
 
 from ..errors import KbError
-from .fastpath import POSTINGS_BUDGET, Dense, PostingsCache, SegmentSearcher, Unsupported, fast_any_match, fast_matches
-from .parsing import GROUPS, make_parser
+from .fastpath import POSTINGS_BUDGET, Dense, PostingsCache, SegmentSearcher, Unsupported, fast_match_mask, fast_matches
+from .parsing import GROUPS, WordParser
 from .spelling import Speller, load_words, suggest_spelling
 from .synonyms import Synonyms, load_synonyms
 
@@ -30,7 +30,7 @@ class Opened:
             (SegmentSearcher(leaf.reader(), self.searcher, number, cache), offset)
             for number, (leaf, offset) in enumerate(self.searcher.leaf_searchers())
         ]
-        self._parsers: dict[str, qparser.QueryParser] = {}
+        self._parsers: dict[str, WordParser] = {}
         self._facet_keys: dict[str, list] = {}
         self._allowed: dict[str, np.ndarray] = {}
         self._suggestions: dict[str, str | None] = {}
@@ -39,9 +39,9 @@ class Opened:
         self._facet_codes: dict[str, tuple[np.ndarray, list]] = {}
         self._sections: dict[int, list[int]] | None = None
 
-    def parser(self, group: str) -> qparser.QueryParser:
+    def parser(self, group: str) -> WordParser:
         if group not in self._parsers:
-            self._parsers[group] = make_parser(self.searcher.schema, GROUPS[group]())
+            self._parsers[group] = WordParser(self.searcher.schema, GROUPS[group]())
         return self._parsers[group]
 
     def suggestion(self, query: str) -> str | None:
@@ -107,9 +107,12 @@ class Opened:
                     self._sections.setdefault(owner, []).append(docnum)
         return self._sections.get(page, [])
 
-    def any_match(self, parsed) -> bool:
-        """True when some document matches `parsed` (no filter)."""
-        return fast_any_match(self.searcher, self.segments, parsed)
+    def any_match(self, parsed, restrict) -> bool:
+        """True when some document matches `parsed` and the filter."""
+        found = fast_match_mask(self.segments, parsed)
+        if restrict is not None:
+            found &= self.allowed(restrict)
+        return bool(found.any())
 
     def matches(self, parsed, restrict, needs_current: bool) -> Dense:
         """Every document matching `parsed` and the filter, with its score (global document numbers)."""

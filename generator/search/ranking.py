@@ -35,9 +35,7 @@ def scores_by_whoosh(opened: Opened, parsed, restrict, snippets: bool) -> Dense:
 def matches_any(opened: Opened, parsed, restrict) -> bool:
     """True when some document matches `parsed` and the filter: no ranking, no page of hits, no counts."""
     try:
-        if restrict is None:
-            return opened.any_match(parsed)
-        return bool(opened.matches(parsed, restrict, needs_current=False).mask.any())
+        return opened.any_match(parsed, restrict)
     except Unsupported:
         return bool(scores_by_whoosh(opened, parsed, restrict, False).mask.any())
 
@@ -93,4 +91,3 @@ def collect(opened: Opened, parsed, restrict, page: int, limit: int, snippets: b
         others = [d for d in opened.sections_of(int(page_of[hit.docnum])) if d != hit.docnum and found.mask[d]]
         sections[hit.docnum] = sorted(others, key=lambda d: (-found.values[d], d))
     return Found(total, results, hits, counts, sections)
-
