@@ -16,15 +16,10 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFil
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import (
-    ArrayUnionMatcher,
-    CoordMatcher,
     FilterMatcher,
-    IntersectionMatcher,
     Matcher,
     NullMatcher,
     NullMatcherClass,
-    UnionMatcher,
-    WrappingMatcher,
 )
 from whoosh.scoring import WeightLengthScorer
 
@@ -40,6 +35,7 @@ from whoosh.scoring import WeightLengthScorer
 
 _USE_SCORED_POSTINGS = True  # False: always Whoosh's collector (the tests compare the two)
 POSTINGS_BUDGET = 4_000_000  # scored postings kept per open index, 12 bytes each: at most ~50 MB
+_KEPT_TERMS = 200_000  # terms and prefixes looked up, kept per segment
 _REPLACE_EVERY = 10  # whoosh.collectors.ScoredCollector(replace=10): the collector prunes its tree that often
 _PLAIN_QUERIES = {
     whoosh_query.Term,
@@ -136,6 +132,39 @@ class SegmentSearcher(searching.Searcher):
         self._number = number
         self._cache = cache
         self._lengths: dict[str, list] = {}
+        self._terms: dict = {}
+        self._prefixes: dict = {}
+
+    def lookup_term(self, fieldname: str, text) -> tuple[bytes | None, int]:
+        """A term as Term.matcher and Term.estimate_size look it up: its bytes when the segment has it (None
+        when the field or the term is not there), and its document frequency; kept, since a term is looked
+        up for every query that holds its word, in each of the fields."""
+        key = (fieldname, text)
+        found = self._terms.get(key)
+        if found is None:
+            if len(self._terms) >= _KEPT_TERMS:
+                self._terms.clear()
+            found = (None, 0)
+            if fieldname in self.schema:
+                try:
+                    btext = self.schema[fieldname].to_bytes(text)
+                except ValueError:
+                    btext = None
+                if btext is not None:
+                    frequency = self.ixreader.doc_frequency(fieldname, btext)
+                    found = (btext if (fieldname, btext) in self.ixreader else None, frequency)
+            self._terms[key] = found
+        return found
+
+    def prefix_words(self, fieldname: str, prefix: str) -> tuple[bytes, ...]:
+        """The segment's words of the field that start with `prefix` (Prefix._btexts), kept."""
+        key = (fieldname, prefix)
+        found = self._prefixes.get(key)
+        if found is None:
+            if len(self._prefixes) >= _KEPT_TERMS:
+                self._prefixes.clear()
+            found = self._prefixes[key] = tuple(self.ixreader.expand_prefix(fieldname, prefix))
+        return found
 
     def _field_lengths(self, fieldname: str) -> list:
         """Each document's length in a field, as the scorers read it (doc_field_length(docnum, field, 1)):
@@ -193,92 +222,150 @@ class SegmentSearcher(searching.Searcher):
         return _Postings((fieldname, text), *entry, self._doccount)
 
 
-class _Preloaded(_ScoresOnly):
-    """Stands for the ArrayUnionMatcher that Whoosh's Or uses in small segments: same sub-matchers, same
-    scores (see `_dense`), but without building it, since an ArrayUnionMatcher reads its sub-matchers 2,048
-    documents ahead into an array of zeros it makes one by one: most of the time of a query once
-    incremental builds have added small segments. Only walked at construction (by an IntersectionMatcher
-    finding its first match), so it finds its documents then."""
-
-    def __init__(self, submatchers, size, boost=1.0, scored=True):
-        self._submatchers, self._size, self._boost, self._scored = submatchers, size, boost, scored
-        self._ids: list | None = None
-        self._i = 0
-
-    def _docs(self) -> list:
-        if self._ids is None:
-            self._ids = np.flatnonzero(_dense(self, self._size, {}).mask).tolist()
-        return self._ids
-
-    def children(self):
-        return list(self._submatchers)
-
-    def is_active(self):
-        return self._i < len(self._docs())
-
-    def id(self):
-        return self._docs()[self._i]
-
-    def next(self):
-        self._i += 1
-        return False
-
-    def skip_to(self, id):
-        docs = self._docs()
-        if self._i < len(docs) and docs[self._i] < id:
-            self._i = bisect.bisect_left(docs, id, self._i)
-
-    def score(self):
-        raise Unsupported("score of a stand-in")
-
-    def reset(self):
-        self._i = 0
-
-    def copy(self):
-        return _Preloaded(self._submatchers, self._size, self._boost, self._scored)
+# The matcher tree Whoosh builds for a plain query (Term, Prefix, Or, And), as nodes that only say how scores
+# add up: `_build` makes the tree Whoosh's `Query.matcher` would (same shape, same decisions, same leaves), but
+# without Whoosh's matchers, whose construction (term look-ups, estimated sizes, an intersection finding its
+# first match) had become most of a query's time once scores were added up as arrays.
 
 
-class _Or(whoosh_query.Or):
-    """An Or that builds a `_Preloaded` where Or builds an ArrayUnionMatcher (PreloadedOr), and otherwise
-    exactly what Or builds: Or._matcher's own choice, verbatim."""
+class _Union:
+    """UnionMatcher: a's score plus b's, where both match."""
 
-    def _matcher(self, subs, searcher, context):
-        needs_current = context.needs_current if context else True
-        if self.matcher_type == self.AUTO_MATCHER:
-            dc = searcher.doc_count_all()
-            if len(subs) >= self.TOO_MANY_CLAUSES or not (needs_current or self.scale or len(subs) == 2 or dc > 5000):
-                scored = context.weighting is not None if context else True
-                subms = [sub.matcher(searcher, context) for sub in subs]
-                return _Preloaded(subms, searcher.doc_count_all(), boost=self.boost, scored=scored)
-        return super()._matcher(subs, searcher, context)
+    __slots__ = ("a", "b")
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
 
 
-class _Prefix(whoosh_query.Prefix):
-    """A Prefix whose Or of the words it expands to is an `_Or`: MultiTerm.matcher, verbatim otherwise (the
-    type-ahead's last word expands to many words, and its ArrayUnionMatcher was most of a suggestion's time)."""
+class _Intersection(_Union):
+    """IntersectionMatcher: a's score plus b's, where both match."""
 
-    def matcher(self, searcher, context=None):
-        if self.text == "":
-            return super().matcher(searcher, context)
-        qs = [whoosh_query.Term(self.fieldname, word) for word in self._btexts(searcher.reader()) if word]
-        if not qs:
-            return NullMatcher()
-        if len(qs) == 1:
-            return qs[0].matcher(searcher, context)
-        if self.constantscore:
-            context = context.set(weighting=None) if context else searching.SearchContext(weighting=None)
-        return _Or(qs, boost=self.boost).matcher(searcher, context)
+    __slots__ = ()
 
 
-def _standing_in(q):
-    """`q` with each Or an `_Or` and each Prefix a `_Prefix` (the same query otherwise)."""
-    if type(q) is whoosh_query.Prefix:
-        return _Prefix(q.fieldname, q.text, boost=q.boost, constantscore=q.constantscore)
-    if type(q) is whoosh_query.Or:
-        return _Or([_standing_in(sub) for sub in q.subqueries], boost=q.boost, minmatch=q.minmatch, scale=q.scale)
-    if type(q) is whoosh_query.And:
-        return whoosh_query.And([_standing_in(sub) for sub in q.subqueries], boost=q.boost)
-    return q
+class _Wrapping:
+    """WrappingMatcher: the child's scores times a boost."""
+
+    __slots__ = ("child", "boost")
+
+    def __init__(self, child, boost):
+        self.child, self.boost = child, boost
+
+
+class _Coord(_Wrapping):
+    """CoordMatcher around the child (the any-word group's "coordination"); see `_coordinated`."""
+
+    __slots__ = ("_scale",)
+
+    def __init__(self, child, scale):
+        super().__init__(child, 1.0)
+        self._scale = scale
+
+
+class _Preloaded:
+    """The ArrayUnionMatcher that Whoosh's Or uses in small segments (PreloadedOr): its sub-matchers' scores
+    summed into an array of zeros, times its boost; without weighting, 1.0 for every match."""
+
+    __slots__ = ("_submatchers", "_boost", "_scored")
+
+    def __init__(self, submatchers, boost, scored):
+        self._submatchers, self._boost, self._scored = submatchers, boost, scored
+
+
+_NULL = NullMatcher()
+
+
+def _term_count(m) -> int:
+    """len(list(m.term_matchers())) of the matcher `m` stands for."""
+    kind = type(m)
+    if kind is _Postings:
+        return 1
+    if kind is _Union or kind is _Intersection:
+        return _term_count(m.a) + _term_count(m.b)
+    if kind is _Wrapping or kind is _Coord:
+        return _term_count(m.child)
+    if kind is _Preloaded:
+        return sum(map(_term_count, m._submatchers))
+    return 0
+
+
+def _weighted_tree(node, weighted: list):
+    """whoosh.util.make_weighted_tree: its sort and insort compare (weight, matcher) pairs, and matchers never
+    compare as less than one another, so pairs of equal weight keep their order: a stable sort by weight."""
+    weighted.sort(key=lambda pair: pair[0])
+    while len(weighted) > 1:
+        (wa, a), (wb, b) = weighted.pop(0), weighted.pop(0)
+        bisect.insort_right(weighted, (wa + wb, node(a, b)), key=lambda pair: pair[0])
+    return weighted[0][1]
+
+
+def _estimate(q, segment) -> int:
+    """Query.estimate_size(segment reader) of a plain query."""
+    kind = type(q)
+    if kind is whoosh_query.Term:
+        return segment.lookup_term(q.fieldname, q.text)[1]
+    if kind is whoosh_query.Prefix:
+        return sum(segment.lookup_term(q.fieldname, word)[1] for word in segment.prefix_words(q.fieldname, q.text))
+    if kind is whoosh_query.Or:
+        return min(sum(_estimate(sub, segment) for sub in q.subqueries), segment.doc_count())
+    if kind is whoosh_query.And:
+        return min(_estimate(sub, segment) for sub in q.subqueries)
+    return 0  # NullQuery
+
+
+def _build(q, segment, context):
+    """What `q.matcher(segment, context)` builds, in nodes (see above)."""
+    kind = type(q)
+    if kind is whoosh_query.Term:
+        if q.minquality:
+            raise Unsupported("minimum quality")
+        btext = segment.lookup_term(q.fieldname, q.text)[0]
+        if btext is None:
+            return _NULL
+        leaf = segment.postings(q.fieldname, btext, weighting=context.weighting)
+        return _Wrapping(leaf, q.boost) if q.boost != 1.0 else leaf
+    if kind is whoosh_query.Prefix:  # MultiTerm.matcher
+        if q.text == "":
+            raise Unsupported("empty prefix")
+        terms = [whoosh_query.Term(q.fieldname, word) for word in segment.prefix_words(q.fieldname, q.text) if word]
+        if not terms:
+            return _NULL
+        if len(terms) == 1:
+            return _build(terms[0], segment, context)
+        if q.constantscore:
+            context = context.set(weighting=None)
+        return _build_or(terms, q.boost, None, segment, context)
+    if kind is whoosh_query.Or or kind is whoosh_query.And:  # CompoundQuery.matcher
+        subs = q.subqueries
+        if not subs:
+            return _NULL
+        if len(subs) == 1:
+            return _build(subs[0], segment, context)
+        if kind is whoosh_query.Or:
+            return _build_or(subs, q.boost, q.scale, segment, context)
+        weighted = [(0 - _estimate(sub, segment), _build(sub, segment, context)) for sub in subs]
+        m = _weighted_tree(_Intersection, weighted)
+        return _Wrapping(m, q.boost) if q.boost != 1.0 else m
+    if q is whoosh_query.NullQuery:
+        return _NULL
+    raise Unsupported(kind.__name__)
+
+
+def _build_or(subs, boost, scale, segment, context):
+    """Or._matcher with its automatic choice: an array of scores (PreloadedOr) for many clauses, or in a
+    small segment when nothing needs the current match; else DefaultOr, a weighted tree of unions,
+    coordinated when the Or has a scale."""
+    if len(subs) >= whoosh_query.Or.TOO_MANY_CLAUSES or not (
+        context.needs_current or scale or len(subs) == 2 or segment.doc_count_all() > 5000
+    ):
+        return _Preloaded([_build(sub, segment, context) for sub in subs], boost, context.weighting is not None)
+    weighted = [(_estimate(sub, segment), _build(sub, segment, context)) for sub in subs]
+    m = _weighted_tree(_Union, weighted)
+    if boost != 1.0:
+        m = _Wrapping(m, boost)
+    if scale and _term_count(m):
+        m = _Coord(m, scale)
+    return m
 
 
 class Dense:
@@ -307,23 +394,17 @@ def _dense(m, size: int, memo: dict) -> Dense:
         mask[ids] = True
         values[ids] = np.frombuffer(m._scores, dtype=np.float64)
         found = Dense(mask, values)
-    elif kind is UnionMatcher:
+    elif kind is _Union:
         a, b = _dense(m.a, size, memo), _dense(m.b, size, memo)
         found = Dense(a.mask | b.mask, a.values + b.values)
-    elif kind is IntersectionMatcher:
+    elif kind is _Intersection:
         a, b = _dense(m.a, size, memo), _dense(m.b, size, memo)
         mask = a.mask & b.mask
         found = Dense(mask, np.where(mask, a.values + b.values, 0.0))
-    elif kind is FilterMatcher:
-        child = _dense(m.child, size, memo)
-        listed = np.zeros(size, dtype=bool)
-        listed[np.fromiter(m._ids, dtype=np.int64, count=len(m._ids))] = True
-        mask = child.mask & ~listed if m._exclude else child.mask & listed
-        found = Dense(mask, np.where(mask, child.values * m.boost, 0.0))
-    elif kind is WrappingMatcher:
+    elif kind is _Wrapping:
         child = _dense(m.child, size, memo)
         found = Dense(child.mask, child.values * m.boost)
-    elif kind is ArrayUnionMatcher or kind is _Preloaded:
+    elif kind is _Preloaded:
         # Scores are summed into an array of zeros, sub-matcher by sub-matcher; only positive sums match.
         boost, mask, summed = m._boost, np.zeros(size, dtype=bool), np.zeros(size)
         for sub in m._submatchers:
@@ -348,27 +429,27 @@ def _coord_units(m, units: list, size: int, memo: dict) -> None:
     """The parts of an any-word tree that the collector's pruning keeps or drops whole: (last document,
     term matchers, documents it matches or None when it never reports matching terms)."""
     kind = type(m)
-    if kind is UnionMatcher:
+    if kind is _Union:
         _coord_units(m.a, units, size, memo)
         _coord_units(m.b, units, size, memo)
-    elif kind is WrappingMatcher:
+    elif kind is _Wrapping:
         _coord_units(m.child, units, size, memo)
-    elif kind is _Postings or (kind is FilterMatcher and type(m.child) is _Postings):
+    elif kind is _Postings:
         docs = _dense(m, size, memo).mask
         matched = np.flatnonzero(docs)
         if len(matched):
             units.append((int(matched[-1]), 1, docs))
-    elif kind is ArrayUnionMatcher or kind is _Preloaded:
+    elif kind is _Preloaded:
         # It preloads its sub-matchers a block ahead, so they never sit on the current document: it adds
         # to the term count but never to a document's matching terms.
         matched = np.flatnonzero(_dense(m, size, memo).mask)
         if len(matched):
-            units.append((int(matched[-1]), len(list(m.term_matchers())), None))
+            units.append((int(matched[-1]), _term_count(m), None))
     elif kind is not NullMatcherClass:
         raise Unsupported(kind.__name__)
 
 
-def _coordinated(m: CoordMatcher, size: int) -> Dense:
+def _coordinated(m: _Coord, size: int) -> Dense:
     """Scores under Whoosh's CoordMatcher (the any-word fallback's "coordination"): each score is rescaled by
     how many term matchers match the document out of how many the tree holds. The collector prunes
     exhausted matchers every `_REPLACE_EVERY` matches and the CoordMatcher then recounts its terms, so the
@@ -408,23 +489,20 @@ def _plain(q) -> bool:
 
 def _term_ids(q, segment):
     """The documents of a segment holding the term of `q` (a Term), from the kept postings."""
-    if q.fieldname not in segment.schema:
+    btext = segment.lookup_term(q.fieldname, q.text)[0]
+    if btext is None:
         return None
-    try:
-        text = segment.schema[q.fieldname].to_bytes(q.text)
-    except ValueError:
-        return None
-    if (q.fieldname, text) not in segment.reader():
-        return None
-    return np.frombuffer(segment.postings(q.fieldname, text)._ids, dtype=np.int32)
+    return np.frombuffer(segment.postings(q.fieldname, btext)._ids, dtype=np.int32)
 
 
 def _matching(q, segment, size: int) -> np.ndarray:
     """Which documents of a segment match the plain query `q`, from the kept postings: a term's documents,
     or and and of them (every score is positive, so a sum that matches is one that Whoosh keeps)."""
     kind = type(q)
-    if kind is whoosh_query.Prefix or kind is _Prefix:
-        q = whoosh_query.Or([whoosh_query.Term(q.fieldname, word) for word in q._btexts(segment.reader()) if word])
+    if kind is whoosh_query.Prefix:
+        q = whoosh_query.Or(
+            [whoosh_query.Term(q.fieldname, word) for word in segment.prefix_words(q.fieldname, q.text) if word]
+        )
         kind = whoosh_query.Or
     mask = np.zeros(size, dtype=bool)
     if kind is whoosh_query.Term:
@@ -465,12 +543,11 @@ def fast_matches(searcher, segments, parsed, needs_current: bool) -> Dense:
     if not _USE_SCORED_POSTINGS or searcher.weighting.use_final or not _plain(parsed):
         raise Unsupported("query")
     context = searcher.context(needs_current=needs_current)
-    standing_in = _standing_in(parsed)
     parts = []
     for segment, _ in segments:
-        m = standing_in.matcher(segment, context)
+        m = _build(parsed, segment, context)
         size = segment.doc_count_all()
-        parts.append(_coordinated(m, size) if type(m) is CoordMatcher else _dense(m, size, {}))
+        parts.append(_coordinated(m, size) if type(m) is _Coord else _dense(m, size, {}))
     if len(parts) == 1:
         return parts[0]
     return Dense(np.concatenate([p.mask for p in parts]), np.concatenate([p.values for p in parts]))
