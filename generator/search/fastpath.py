@@ -650,6 +650,21 @@ def _inlined(analyzer, fragmenter) -> bool:
     )
 
 
+def highlight_words(results, fieldname: str) -> frozenset[str]:
+    """The words Highlighter.highlight_hit marks in a field: the matched terms, or the query's terms (its
+    prefixes expanded), worked out once per page of results rather than once per hit as Whoosh does (the
+    expansion copies the query tree)."""
+    kept = results.__dict__.setdefault("_highlight_words", {})
+    if fieldname not in kept:
+        if results.has_matched_terms():
+            bterms = (term for term in results.matched_terms() if term[0] == fieldname)
+        else:
+            bterms = results.query_terms(expand=True, fieldname=fieldname)
+        from_bytes = results.searcher.schema[fieldname].from_bytes
+        kept[fieldname] = frozenset(from_bytes(term[1]) for term in bterms)
+    return kept[fieldname]
+
+
 class Highlighter(highlight.Highlighter):
     """Whoosh's Highlighter, with `_context_fragments` making the fragments when it can (same output)."""
 
@@ -664,11 +679,7 @@ class Highlighter(highlight.Highlighter):
             if fieldname not in hitobj:
                 raise KeyError(f"Field {fieldname!r} is not stored.")
             text = hitobj[fieldname]
-        if results.has_matched_terms():
-            bterms = (term for term in results.matched_terms() if term[0] == fieldname)
-        else:
-            bterms = results.query_terms(expand=True, fieldname=fieldname)
-        words = frozenset(field_type.from_bytes(term[1]) for term in bterms)
+        words = highlight_words(results, fieldname)
         fragments = _context_fragments(analyzer.items, self.fragmenter, text, words)
         fragments = highlight.top_fragments(fragments, top, self.scorer, self.order, minscore=minscore)
         return self.formatter.format(fragments)
