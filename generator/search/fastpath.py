@@ -10,7 +10,7 @@ from array import array
 from collections import OrderedDict, deque
 
 import numpy as np
-from whoosh import highlight, searching, writing
+from whoosh import formats, highlight, searching, writing
 from whoosh import query as whoosh_query
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
 from whoosh.analysis.tokenizers import default_pattern
@@ -706,9 +706,63 @@ class _Lengths:
         return lengths[docnum]
 
 
+def _indexed(field, value):
+    """field.index(value): (term bytes, frequency, weight, encoded positions) of each word. For a text field
+    with positions whose analyzer gathers them itself (analysis.IndexingAnalyzer.positions), from those,
+    as Positions.word_values makes them (weight: a boost of 1.0 per occurrence, times the field boost);
+    else through the field."""
+    positions = getattr(field.analyzer, "positions", None)
+    if type(field.format) is not formats.Positions or positions is None or not isinstance(value, str):
+        return field.index(value)
+    found = positions(value)
+    if found is None:
+        return field.index(value)
+    boost, encode = field.format.field_boost, field.format.encode
+    return [(word.encode("utf-8"), len(at), float(len(at)) * boost, encode(at)) for word, at in found.items()]
+
+
 class SegmentWriter(writing.SegmentWriter):
-    """whoosh.writing.SegmentWriter whose _flush_segment reads the field lengths as `_Lengths` (verbatim
-    otherwise)."""
+    """whoosh.writing.SegmentWriter whose add_document indexes text fields through `_indexed` and whose
+    _flush_segment reads the field lengths as `_Lengths` (verbatim otherwise)."""
+
+    def add_document(self, **fields):
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        add_post = self.pool.add
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted([name for name in fields.keys() if not name.startswith("_")])
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    fieldboost = self._field_boost(fields, fieldname, docboost)
+                    scorable = field.scorable
+                    for tbytes, freq, weight, vbytes in _indexed(field, value):
+                        weight *= fieldboost
+                        if scorable:
+                            length += freq
+                        add_post((fieldname, tbytes, docnum, weight, vbytes))
+                if field.separate_spelling() or field.vector:
+                    raise Unsupported("spelling or vector fields")  # not in the index's schema
+                customval = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+                column = field.column_type
+                if column and customval is not None:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self):
         self.perdocwriter.close()
