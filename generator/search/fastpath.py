@@ -18,7 +18,6 @@ from whoosh.analysis.tokenizers import default_pattern
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import (
     FilterMatcher,
-    Matcher,
     NullMatcher,
     NullMatcherClass,
 )
@@ -52,54 +51,14 @@ class Unsupported(Exception):
     """A query or matcher tree that `_dense` does not reproduce: Whoosh's collector answers it."""
 
 
-class _ScoresOnly(Matcher):
-    """A matcher of ids and scores: anything asking for posting values (positions, highlights) is told it
-    cannot have them, and falls back to Whoosh's own matchers."""
+class _Postings:
+    """One term's postings in one segment (a leaf of the tree): document numbers and Whoosh's scores for
+    them, in arrays, and the segment's number of documents."""
 
-    def supports(self, astype):
-        return False
+    __slots__ = ("_term", "_ids", "_scores", "_size")
 
-    def value(self):
-        raise Unsupported("posting values")
-
-    def value_as(self, astype):
-        raise Unsupported("posting values")
-
-
-class _Postings(_ScoresOnly):
-    """One term's postings in one segment: document numbers and Whoosh's scores for them, in arrays."""
-
-    def __init__(self, term, ids, scores, size, position=0):
-        self._term, self._ids, self._scores, self._size, self._i = term, ids, scores, size, position
-
-    def term(self):
-        return self._term
-
-    def is_active(self):
-        return self._i < len(self._ids)
-
-    def id(self):
-        return self._ids[self._i]
-
-    def next(self):
-        self._i += 1
-        return False
-
-    def skip_to(self, id):
-        if self._i < len(self._ids) and self._ids[self._i] < id:
-            self._i = bisect.bisect_left(self._ids, id, self._i)
-
-    def score(self):
-        return self._scores[self._i]
-
-    def all_ids(self):
-        return iter(self._ids[self._i :])
-
-    def reset(self):
-        self._i = 0
-
-    def copy(self):
-        return _Postings(self._term, self._ids, self._scores, self._size, self._i)
+    def __init__(self, term, ids, scores, size):
+        self._term, self._ids, self._scores, self._size = term, ids, scores, size
 
 
 class PostingsCache:
