@@ -682,6 +682,22 @@ def _indexed(field, value):
     return [(word.encode("utf-8"), len(at), float(len(at)) * boost, encode(at)) for word, at in found.items()]
 
 
+def _pool_postings(pool, fieldname: str, postings: list) -> None:
+    """PostingPool.add of each posting, at once: the same estimate of their size in memory, summed, and
+    the same spill to a temporary file past the pool's limit (before these postings rather than amid them:
+    the runs are merged in order either way)."""
+    if not postings:
+        return
+    pool.fieldnames.add(fieldname)
+    # PostingPool.add's estimate of a posting: tuple, field name, text, number, weight, encoded value.
+    size = (28 + 20 + 21 + len(fieldname) + 26 + 18 + 16 + 21) * len(postings)
+    size += sum(len(item[1]) * 2 + len(item[4] or "") for item in postings)
+    if pool.currentsize + size > pool.limit and pool.current:
+        pool.save()
+    pool.currentsize += size
+    pool.current.extend(postings)
+
+
 class SegmentWriter(writing.SegmentWriter):
     """whoosh.writing.SegmentWriter whose add_document indexes text fields through `_indexed` and whose
     _flush_segment reads the field lengths as `_Lengths` (verbatim otherwise)."""
@@ -691,7 +707,7 @@ class SegmentWriter(writing.SegmentWriter):
         perdocwriter = self.perdocwriter
         schema = self.schema
         docnum = self.docnum
-        add_post = self.pool.add
+        pool = self.pool
         docboost = self._doc_boost(fields)
         fieldnames = sorted([name for name in fields.keys() if not name.startswith("_")])
         self._check_fields(schema, fieldnames)
@@ -705,12 +721,13 @@ class SegmentWriter(writing.SegmentWriter):
                 length = 0
                 if field.indexed:
                     fieldboost = self._field_boost(fields, fieldname, docboost)
-                    scorable = field.scorable
-                    for tbytes, freq, weight, vbytes in _indexed(field, value):
-                        weight *= fieldboost
-                        if scorable:
-                            length += freq
-                        add_post((fieldname, tbytes, docnum, weight, vbytes))
+                    items = list(_indexed(field, value))
+                    postings = [
+                        (fieldname, tbytes, docnum, weight * fieldboost, vbytes) for tbytes, _, weight, vbytes in items
+                    ]
+                    if field.scorable:
+                        length = sum(item[1] for item in items)
+                    _pool_postings(pool, fieldname, postings)
                 if field.separate_spelling() or field.vector:
                     raise Unsupported("spelling or vector fields")  # not in the index's schema
                 customval = fields.get(f"_stored_{fieldname}", value)
