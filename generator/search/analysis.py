@@ -21,13 +21,32 @@ class IndexingAnalyzer(CompositeAnalyzer):
         return self._indexing_tokens(value)
 
     def _indexing_tokens(self, value):
+        token = Token(positions=True, removestops=True, mode="index", boosts=True)
+        token.boost, token.stopped = 1.0, False
+        for token.text, token.pos in self._stemmed_words(value):
+            yield token
+
+    def positions(self, value: str) -> dict[str, list[int]] | None:
+        """Each word of `value` as indexed (its stem) -> its positions, in the order words first occur: what
+        Whoosh's Positions format gathers from the tokens; None when this analyzer is not the plain chain."""
+        if [type(item) for item in self.items] != _STEPS or self.items[0].gaps:
+            return None
+        found: dict[str, list[int]] = {}
+        for word, position in self._stemmed_words(value):
+            at = found.get(word)
+            if at is None:
+                found[word] = [position]
+            else:
+                at.append(position)
+        return found
+
+    def _stemmed_words(self, value):
+        """(stem, position) of each word of `value` that is not a stop word: the tokens of indexing."""
         tokenizer, _, stop, stem = self.items
         stops, minsize, maxsize, ignore = stop.stops, stop.min, stop.max, stem.ignore
         stems = self.__dict__.setdefault("_stems", {})
         if len(stems) > 200_000:
             stems.clear()
-        token = Token(positions=True, removestops=True, mode="index", boosts=True)
-        token.boost, token.stopped = 1.0, False
         renumbered = None
         for position, match in enumerate(tokenizer.expression.finditer(value)):
             word = match.group(0).lower()
@@ -39,8 +58,7 @@ class IndexingAnalyzer(CompositeAnalyzer):
                 if stemmed is None:
                     stemmed = stems[word] = stem._stem(word)
                 word = stemmed
-            token.text, token.pos = word, renumbered
-            yield token
+            yield word, renumbered
 
     def __getstate__(self):
         state = dict(self.__dict__)

@@ -1,29 +1,25 @@
-"""The fast path: a query's matches and snippets computed from Whoosh's own matcher tree and analyzer, exactly as
-Whoosh's collector and highlighter give them, but without their per-posting cost. It reaches into whoosh-reloaded's
-private matcher and highlighter internals, so it lives here alone; tests/test_search_exact.py is its guard on
-every upgrade (it compares each answer with Whoosh's own)."""
+"""The fast path: a query's matches and snippets computed as Whoosh's collector and highlighter give them, and a
+full index written as Whoosh's writer writes it, but without their per-posting cost. It reaches into
+whoosh-reloaded's private matcher, highlighter and writer internals, so it lives here alone; its guards on every
+upgrade are tests/test_search_exact.py (each answer compared with Whoosh's own, fixed and random queries) and
+tests/test_search_writer.py (every term, posting and length compared with what Whoosh's writer writes)."""
 
 from __future__ import annotations
 
 import bisect
 from array import array
-from collections import Counter, OrderedDict, deque
+from collections import OrderedDict, deque
 
-from whoosh import highlight, searching
+import numpy as np
+from whoosh import formats, highlight, searching, writing
 from whoosh import query as whoosh_query
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import (
-    ArrayUnionMatcher,
-    CoordMatcher,
     FilterMatcher,
-    IntersectionMatcher,
-    Matcher,
     NullMatcher,
     NullMatcherClass,
-    UnionMatcher,
-    WrappingMatcher,
 )
 from whoosh.scoring import WeightLengthScorer
 
@@ -31,14 +27,16 @@ from whoosh.scoring import WeightLengthScorer
 # every matching document through its matcher tree, a few Python calls per posting per field, which took
 # 100-300 ms a query at 10,000 articles; and a searcher opened per query rebuilt the facet arrays each time.
 # So an index is opened once per version of its folder (`Opened`), and a query's matches are computed
-# from the very matcher tree Whoosh builds for it, walked once with dictionaries (`_scores`), its leaves
-# being each term's postings as scored by Whoosh once and then kept (`SegmentSearcher`). Each node adds
-# its children's scores in the order Whoosh's matchers do, so scores, ranking, totals and facet counts come
-# out bit for bit the same. A query holding anything else (phrases, NOT, wildcards, ...) goes through
-# Whoosh's collector as before, on the kept searcher.
+# from the matcher tree Whoosh would build for it (`_build`: same shape, same choices, as plain nodes),
+# added up a whole array of documents at a time (`_dense`, numpy), its leaves being each term's postings as
+# scored by Whoosh once and then kept (`SegmentSearcher`). Each node adds its children's scores in the
+# order Whoosh's matchers do, so scores, ranking, totals and facet counts come out the same (to the bit on
+# one segment; see tests/test_search_exact.py for the last bit on several). A query holding anything else
+# (phrases, NOT, wildcards, ...) goes through Whoosh's collector as before, on the kept searcher.
 
 _USE_SCORED_POSTINGS = True  # False: always Whoosh's collector (the tests compare the two)
 POSTINGS_BUDGET = 4_000_000  # scored postings kept per open index, 12 bytes each: at most ~50 MB
+_KEPT_TERMS = 200_000  # terms and prefixes looked up, kept per segment
 _REPLACE_EVERY = 10  # whoosh.collectors.ScoredCollector(replace=10): the collector prunes its tree that often
 _PLAIN_QUERIES = {
     whoosh_query.Term,
@@ -50,57 +48,17 @@ _PLAIN_QUERIES = {
 
 
 class Unsupported(Exception):
-    """A query or matcher tree that `_scores` does not reproduce: Whoosh's collector answers it."""
+    """A query or matcher tree that `_dense` does not reproduce: Whoosh's collector answers it."""
 
 
-class _ScoresOnly(Matcher):
-    """A matcher of ids and scores: anything asking for posting values (positions, highlights) is told it
-    cannot have them, and falls back to Whoosh's own matchers."""
+class _Postings:
+    """One term's postings in one segment (a leaf of the tree): document numbers and Whoosh's scores for
+    them, in arrays, and the segment's number of documents."""
 
-    def supports(self, astype):
-        return False
+    __slots__ = ("_term", "_ids", "_scores", "_size")
 
-    def value(self):
-        raise Unsupported("posting values")
-
-    def value_as(self, astype):
-        raise Unsupported("posting values")
-
-
-class _Postings(_ScoresOnly):
-    """One term's postings in one segment: document numbers and Whoosh's scores for them, in arrays."""
-
-    def __init__(self, term, ids, scores, position=0):
-        self._term, self._ids, self._scores, self._i = term, ids, scores, position
-
-    def term(self):
-        return self._term
-
-    def is_active(self):
-        return self._i < len(self._ids)
-
-    def id(self):
-        return self._ids[self._i]
-
-    def next(self):
-        self._i += 1
-        return False
-
-    def skip_to(self, id):
-        if self._i < len(self._ids) and self._ids[self._i] < id:
-            self._i = bisect.bisect_left(self._ids, id, self._i)
-
-    def score(self):
-        return self._scores[self._i]
-
-    def all_ids(self):
-        return iter(self._ids[self._i :])
-
-    def reset(self):
-        self._i = 0
-
-    def copy(self):
-        return _Postings(self._term, self._ids, self._scores, self._i)
+    def __init__(self, term, ids, scores, size):
+        self._term, self._ids, self._scores, self._size = term, ids, scores, size
 
 
 class PostingsCache:
@@ -135,6 +93,39 @@ class SegmentSearcher(searching.Searcher):
         self._number = number
         self._cache = cache
         self._lengths: dict[str, list] = {}
+        self._terms: dict = {}
+        self._prefixes: dict = {}
+
+    def lookup_term(self, fieldname: str, text) -> tuple[bytes | None, int]:
+        """A term as Term.matcher and Term.estimate_size look it up: its bytes when the segment has it (None
+        when the field or the term is not there), and its document frequency; kept, since a term is looked
+        up for every query that holds its word, in each of the fields."""
+        key = (fieldname, text)
+        found = self._terms.get(key)
+        if found is None:
+            if len(self._terms) >= _KEPT_TERMS:
+                self._terms.clear()
+            found = (None, 0)
+            if fieldname in self.schema:
+                try:
+                    btext = self.schema[fieldname].to_bytes(text)
+                except ValueError:
+                    btext = None
+                if btext is not None:
+                    frequency = self.ixreader.doc_frequency(fieldname, btext)
+                    found = (btext if (fieldname, btext) in self.ixreader else None, frequency)
+            self._terms[key] = found
+        return found
+
+    def prefix_words(self, fieldname: str, prefix: str) -> tuple[bytes, ...]:
+        """The segment's words of the field that start with `prefix` (Prefix._btexts), kept."""
+        key = (fieldname, prefix)
+        found = self._prefixes.get(key)
+        if found is None:
+            if len(self._prefixes) >= _KEPT_TERMS:
+                self._prefixes.clear()
+            found = self._prefixes[key] = tuple(self.ixreader.expand_prefix(fieldname, prefix))
+        return found
 
     def _field_lengths(self, fieldname: str) -> list:
         """Each document's length in a field, as the scorers read it (doc_field_length(docnum, field, 1)):
@@ -189,211 +180,338 @@ class SegmentSearcher(searching.Searcher):
         # Without its deleted documents already, rather than in the FilterMatcher the segment reader would
         # wrap it in (which would filter them again on every query): a leaf either way, with the same scores
         # (FilterMatcher multiplies by its boost, 1.0), and the tree built around it is the same.
-        return _Postings((fieldname, text), *entry)
+        return _Postings((fieldname, text), *entry, self._doccount)
 
 
-class _Preloaded(_ScoresOnly):
-    """Stands for the ArrayUnionMatcher that Whoosh's Or uses in small segments: same sub-matchers, same
-    scores (see `_scores`), but without building it, since an ArrayUnionMatcher reads its sub-matchers 2,048
-    documents ahead into an array of zeros it makes one by one: most of the time of a query once
-    incremental builds have added small segments. Only walked at construction (by an IntersectionMatcher
-    finding its first match), so it finds its documents then."""
+# The matcher tree Whoosh builds for a plain query (Term, Prefix, Or, And), as nodes that only say how scores
+# add up: `_build` makes the tree Whoosh's `Query.matcher` would (same shape, same decisions, same leaves), but
+# without Whoosh's matchers, whose construction (term look-ups, estimated sizes, an intersection finding its
+# first match) had become most of a query's time once scores were added up as arrays.
 
-    def __init__(self, submatchers, boost=1.0, scored=True):
+
+class _Union:
+    """UnionMatcher: a's score plus b's, where both match."""
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+
+class _Intersection(_Union):
+    """IntersectionMatcher: a's score plus b's, where both match."""
+
+    __slots__ = ()
+
+
+class _Wrapping:
+    """WrappingMatcher: the child's scores times a boost."""
+
+    __slots__ = ("child", "boost")
+
+    def __init__(self, child, boost):
+        self.child, self.boost = child, boost
+
+
+class _Coord(_Wrapping):
+    """CoordMatcher around the child (the any-word group's "coordination"); see `_coordinated`."""
+
+    __slots__ = ("_scale",)
+
+    def __init__(self, child, scale):
+        super().__init__(child, 1.0)
+        self._scale = scale
+
+
+class _Preloaded:
+    """The ArrayUnionMatcher that Whoosh's Or uses in small segments (PreloadedOr): its sub-matchers' scores
+    summed into an array of zeros, times its boost; without weighting, 1.0 for every match."""
+
+    __slots__ = ("_submatchers", "_boost", "_scored")
+
+    def __init__(self, submatchers, boost, scored):
         self._submatchers, self._boost, self._scored = submatchers, boost, scored
-        self._ids: list | None = None
-        self._i = 0
-
-    def _docs(self) -> list:
-        if self._ids is None:
-            self._ids = sorted(_scores(self))
-        return self._ids
-
-    def children(self):
-        return list(self._submatchers)
-
-    def is_active(self):
-        return self._i < len(self._docs())
-
-    def id(self):
-        return self._docs()[self._i]
-
-    def next(self):
-        self._i += 1
-        return False
-
-    def skip_to(self, id):
-        docs = self._docs()
-        if self._i < len(docs) and docs[self._i] < id:
-            self._i = bisect.bisect_left(docs, id, self._i)
-
-    def score(self):
-        raise Unsupported("score of a stand-in")
-
-    def reset(self):
-        self._i = 0
-
-    def copy(self):
-        return _Preloaded(self._submatchers, self._boost, self._scored)
 
 
-class _Or(whoosh_query.Or):
-    """An Or that builds a `_Preloaded` where Or builds an ArrayUnionMatcher (PreloadedOr), and otherwise
-    exactly what Or builds: Or._matcher's own choice, verbatim."""
-
-    def _matcher(self, subs, searcher, context):
-        needs_current = context.needs_current if context else True
-        if self.matcher_type == self.AUTO_MATCHER:
-            dc = searcher.doc_count_all()
-            if len(subs) >= self.TOO_MANY_CLAUSES or not (needs_current or self.scale or len(subs) == 2 or dc > 5000):
-                scored = context.weighting is not None if context else True
-                return _Preloaded([sub.matcher(searcher, context) for sub in subs], boost=self.boost, scored=scored)
-        return super()._matcher(subs, searcher, context)
+_NULL = NullMatcher()
 
 
-class _Prefix(whoosh_query.Prefix):
-    """A Prefix whose Or of the words it expands to is an `_Or`: MultiTerm.matcher, verbatim otherwise (the
-    type-ahead's last word expands to many words, and its ArrayUnionMatcher was most of a suggestion's time)."""
-
-    def matcher(self, searcher, context=None):
-        if self.text == "":
-            return super().matcher(searcher, context)
-        qs = [whoosh_query.Term(self.fieldname, word) for word in self._btexts(searcher.reader()) if word]
-        if not qs:
-            return NullMatcher()
-        if len(qs) == 1:
-            return qs[0].matcher(searcher, context)
-        if self.constantscore:
-            context = context.set(weighting=None) if context else searching.SearchContext(weighting=None)
-        return _Or(qs, boost=self.boost).matcher(searcher, context)
-
-
-def _standing_in(q):
-    """`q` with each Or an `_Or` and each Prefix a `_Prefix` (the same query otherwise)."""
-    if type(q) is whoosh_query.Prefix:
-        return _Prefix(q.fieldname, q.text, boost=q.boost, constantscore=q.constantscore)
-    if type(q) is whoosh_query.Or:
-        return _Or([_standing_in(sub) for sub in q.subqueries], boost=q.boost, minmatch=q.minmatch, scale=q.scale)
-    if type(q) is whoosh_query.And:
-        return whoosh_query.And([_standing_in(sub) for sub in q.subqueries], boost=q.boost)
-    return q
-
-
-def _scores(m) -> dict[int, float]:
-    """Every match of the matcher tree `m` with the score Whoosh's collector gives it: each node adds its
-    children's scores as that matcher class does (same operands, same order), so the floats are equal."""
+def _term_count(m) -> int:
+    """len(list(m.term_matchers())) of the matcher `m` stands for."""
     kind = type(m)
     if kind is _Postings:
-        return dict(zip(m._ids, m._scores, strict=True))
-    if kind is UnionMatcher:
-        a, b = _scores(m.a), _scores(m.b)
-        union = {**a, **b}
-        for docnum in a.keys() & b.keys():
-            union[docnum] = a[docnum] + b[docnum]
-        return union
-    if kind is IntersectionMatcher:
-        a, b = _scores(m.a), _scores(m.b)
-        return {docnum: a[docnum] + b[docnum] for docnum in a.keys() & b.keys()}
-    if kind is FilterMatcher:
-        child, boost = _scores(m.child), m.boost
-        kept = child.keys() - m._ids if m._exclude else child.keys() & m._ids
-        return {docnum: child[docnum] * boost for docnum in kept}
-    if kind is WrappingMatcher:
-        boost = m.boost
-        return {docnum: score * boost for docnum, score in _scores(m.child).items()}
-    if kind is ArrayUnionMatcher or kind is _Preloaded:
-        # Scores are summed into an array of zeros, sub-matcher by sub-matcher; only positive sums match.
-        boost, summed = m._boost, {}
-        for sub in m._submatchers:
-            if m._scored:
-                for docnum, score in _scores(sub).items():
-                    summed[docnum] = summed.get(docnum, 0.0) + score * boost
-            else:
-                summed.update(dict.fromkeys(_scores(sub), 1.0))
-        return {docnum: score for docnum, score in summed.items() if score > 0}
-    if kind is NullMatcherClass:
-        return {}
+        return 1
+    if kind is _Union or kind is _Intersection:
+        return _term_count(m.a) + _term_count(m.b)
+    if kind is _Wrapping or kind is _Coord:
+        return _term_count(m.child)
+    if kind is _Preloaded:
+        return sum(map(_term_count, m._submatchers))
+    return 0
+
+
+def _weighted_tree(node, weighted: list):
+    """whoosh.util.make_weighted_tree: its sort and insort compare (weight, matcher) pairs, and matchers never
+    compare as less than one another, so pairs of equal weight keep their order: a stable sort by weight."""
+    weighted.sort(key=lambda pair: pair[0])
+    while len(weighted) > 1:
+        (wa, a), (wb, b) = weighted.pop(0), weighted.pop(0)
+        bisect.insort_right(weighted, (wa + wb, node(a, b)), key=lambda pair: pair[0])
+    return weighted[0][1]
+
+
+def _estimate(q, segment) -> int:
+    """Query.estimate_size(segment reader) of a plain query."""
+    kind = type(q)
+    if kind is whoosh_query.Term:
+        return segment.lookup_term(q.fieldname, q.text)[1]
+    if kind is whoosh_query.Prefix:
+        return sum(segment.lookup_term(q.fieldname, word)[1] for word in segment.prefix_words(q.fieldname, q.text))
+    if kind is whoosh_query.Or:
+        return min(sum(_estimate(sub, segment) for sub in q.subqueries), segment.doc_count())
+    if kind is whoosh_query.And:
+        return min(_estimate(sub, segment) for sub in q.subqueries)
+    return 0  # NullQuery
+
+
+def _build(q, segment, context):
+    """What `q.matcher(segment, context)` builds, in nodes (see above)."""
+    kind = type(q)
+    if kind is whoosh_query.Term:
+        if q.minquality:
+            raise Unsupported("minimum quality")
+        btext = segment.lookup_term(q.fieldname, q.text)[0]
+        if btext is None:
+            return _NULL
+        leaf = segment.postings(q.fieldname, btext, weighting=context.weighting)
+        return _Wrapping(leaf, q.boost) if q.boost != 1.0 else leaf
+    if kind is whoosh_query.Prefix:  # MultiTerm.matcher
+        if q.text == "":
+            raise Unsupported("empty prefix")
+        terms = [whoosh_query.Term(q.fieldname, word) for word in segment.prefix_words(q.fieldname, q.text) if word]
+        if not terms:
+            return _NULL
+        if len(terms) == 1:
+            return _build(terms[0], segment, context)
+        if q.constantscore:
+            context = context.set(weighting=None)
+        return _build_or(terms, q.boost, None, segment, context)
+    if kind is whoosh_query.Or or kind is whoosh_query.And:  # CompoundQuery.matcher
+        subs = q.subqueries
+        if not subs:
+            return _NULL
+        if len(subs) == 1:
+            return _build(subs[0], segment, context)
+        if kind is whoosh_query.Or:
+            return _build_or(subs, q.boost, q.scale, segment, context)
+        weighted = [(0 - _estimate(sub, segment), _build(sub, segment, context)) for sub in subs]
+        m = _weighted_tree(_Intersection, weighted)
+        return _Wrapping(m, q.boost) if q.boost != 1.0 else m
+    if q is whoosh_query.NullQuery:
+        return _NULL
     raise Unsupported(kind.__name__)
 
 
-def _coord_units(m, units: list) -> None:
+def _build_or(subs, boost, scale, segment, context):
+    """Or._matcher with its automatic choice: an array of scores (PreloadedOr) for many clauses, or in a
+    small segment when nothing needs the current match; else DefaultOr, a weighted tree of unions,
+    coordinated when the Or has a scale."""
+    if len(subs) >= whoosh_query.Or.TOO_MANY_CLAUSES or not (
+        context.needs_current or scale or len(subs) == 2 or segment.doc_count_all() > 5000
+    ):
+        return _Preloaded([_build(sub, segment, context) for sub in subs], boost, context.weighting is not None)
+    weighted = [(_estimate(sub, segment), _build(sub, segment, context)) for sub in subs]
+    m = _weighted_tree(_Union, weighted)
+    if boost != 1.0:
+        m = _Wrapping(m, boost)
+    if scale and _term_count(m):
+        m = _Coord(m, scale)
+    return m
+
+
+class Dense:
+    """A node's matches in one segment as two arrays over its documents: which match, and their scores (0.0
+    where they do not, so that adding a node that does not match a document leaves the sum as it was)."""
+
+    __slots__ = ("mask", "values")
+
+    def __init__(self, mask, values):
+        self.mask, self.values = mask, values
+
+
+def _dense(m, size: int, memo: dict) -> Dense:
+    """Every match of the matcher tree `m` (a segment of `size` documents) with the score Whoosh's collector
+    gives it: each node adds its children's scores as that matcher class does (same operands, same order),
+    a whole array at a time; IEEE additions and products of the same operands give the same floats, and
+    adding 0.0 (no match) changes none. `memo` keeps each node's arrays for the query (by node)."""
+    key = id(m)
+    found = memo.get(key)
+    if found is not None:
+        return found[1]
+    kind = type(m)
+    if kind is _Postings:
+        ids = np.frombuffer(m._ids, dtype=np.int32)
+        mask, values = np.zeros(size, dtype=bool), np.zeros(size)
+        mask[ids] = True
+        values[ids] = np.frombuffer(m._scores, dtype=np.float64)
+        found = Dense(mask, values)
+    elif kind is _Union:
+        a, b = _dense(m.a, size, memo), _dense(m.b, size, memo)
+        found = Dense(a.mask | b.mask, a.values + b.values)
+    elif kind is _Intersection:
+        a, b = _dense(m.a, size, memo), _dense(m.b, size, memo)
+        mask = a.mask & b.mask
+        found = Dense(mask, np.where(mask, a.values + b.values, 0.0))
+    elif kind is _Wrapping:
+        child = _dense(m.child, size, memo)
+        found = Dense(child.mask, child.values * m.boost)
+    elif kind is _Preloaded:
+        # Scores are summed into an array of zeros, sub-matcher by sub-matcher; only positive sums match.
+        boost, mask, summed = m._boost, np.zeros(size, dtype=bool), np.zeros(size)
+        for sub in m._submatchers:
+            part = _dense(sub, size, memo)
+            mask |= part.mask
+            if m._scored:
+                summed += part.values * boost
+        if m._scored:
+            mask &= summed > 0
+            found = Dense(mask, np.where(mask, summed, 0.0))
+        else:
+            found = Dense(mask, mask.astype(np.float64))
+    elif kind is NullMatcherClass:
+        found = Dense(np.zeros(size, dtype=bool), np.zeros(size))
+    else:
+        raise Unsupported(kind.__name__)
+    memo[key] = (m, found)  # the node too: its id stays its own while the query runs
+    return found
+
+
+def _coord_units(m, units: list, size: int, memo: dict) -> None:
     """The parts of an any-word tree that the collector's pruning keeps or drops whole: (last document,
     term matchers, documents it matches or None when it never reports matching terms)."""
     kind = type(m)
-    if kind is UnionMatcher:
-        _coord_units(m.a, units)
-        _coord_units(m.b, units)
-    elif kind is WrappingMatcher:
-        _coord_units(m.child, units)
-    elif kind is _Postings or (kind is FilterMatcher and type(m.child) is _Postings):
-        docs = _scores(m)
-        if docs:
-            units.append((max(docs), 1, docs))
-    elif kind is ArrayUnionMatcher or kind is _Preloaded:
+    if kind is _Union:
+        _coord_units(m.a, units, size, memo)
+        _coord_units(m.b, units, size, memo)
+    elif kind is _Wrapping:
+        _coord_units(m.child, units, size, memo)
+    elif kind is _Postings:
+        docs = _dense(m, size, memo).mask
+        matched = np.flatnonzero(docs)
+        if len(matched):
+            units.append((int(matched[-1]), 1, docs))
+    elif kind is _Preloaded:
         # It preloads its sub-matchers a block ahead, so they never sit on the current document: it adds
         # to the term count but never to a document's matching terms.
-        docs = _scores(m)
-        if docs:
-            units.append((max(docs), len(list(m.term_matchers())), None))
+        matched = np.flatnonzero(_dense(m, size, memo).mask)
+        if len(matched):
+            units.append((int(matched[-1]), _term_count(m), None))
     elif kind is not NullMatcherClass:
         raise Unsupported(kind.__name__)
 
 
-def _coordinated(m: CoordMatcher) -> dict[int, float]:
+def _coordinated(m: _Coord, size: int) -> Dense:
     """Scores under Whoosh's CoordMatcher (the any-word fallback's "coordination"): each score is rescaled by
     how many term matchers match the document out of how many the tree holds. The collector prunes
     exhausted matchers every `_REPLACE_EVERY` matches and the CoordMatcher then recounts its terms, so the
     count shrinks along the scan: this replays that schedule to give the same numbers."""
-    scores = _scores(m.child)
+    memo: dict = {}
+    scores = _dense(m.child, size, memo)
     units: list = []
-    _coord_units(m.child, units)
-    matching: Counter = Counter()
+    _coord_units(m.child, units, size, memo)
+    matching = np.zeros(size, dtype=np.int64)
     for _, _, docs in units:
         if docs is not None:
-            matching.update(docs.keys())
-    termcount, scale, coordinated = 0, m._scale, {}
-    for position, docnum in enumerate(sorted(scores)):
-        if position % _REPLACE_EVERY == 0:
-            termcount = sum(count for last, count, _ in units if last >= docnum)
-        if termcount == 0 or termcount == scale:  # CoordMatcher._sqr, verbatim
-            coordinated[docnum] = 0
-        else:
-            coordinated[docnum] = (scores[docnum] + ((matching[docnum] - 1) / (termcount - scale) ** 2)) * (
-                (termcount - 1) / termcount
-            )
-    return coordinated
+            matching += docs
+    docs = np.flatnonzero(scores.mask)
+    # The term count at each scan position: recounted at every _REPLACE_EVERY-th match.
+    recounts = docs[::_REPLACE_EVERY]
+    termcounts = np.zeros(len(recounts), dtype=np.int64)
+    for last, count, _ in units:
+        termcounts += (last >= recounts) * count
+    termcount = np.repeat(termcounts, _REPLACE_EVERY)[: len(docs)]
+    scale = m._scale
+    # CoordMatcher._sqr, with its two factors of the term count computed in Python, as it does
+    # (the square through float.__pow__): the few distinct counts, looked up.
+    distinct = np.unique(termcount).tolist()
+    divisor = np.array([(count - scale) ** 2 if count else 1.0 for count in distinct])
+    factor = np.array([(count - 1) / count if count else 0.0 for count in distinct])
+    where = np.searchsorted(distinct, termcount)
+    coordinated = (scores.values[docs] + (matching[docs] - 1) / divisor[where]) * factor[where]
+    coordinated[termcount == 0] = 0.0
+    values = np.zeros(size)
+    values[docs] = coordinated
+    return Dense(scores.mask, values)
 
 
 def _plain(q) -> bool:
     return type(q) in _PLAIN_QUERIES and all(_plain(child) for child in q.children())
 
 
-def fast_any_match(searcher, segments, parsed) -> bool:
-    """True when some document matches `parsed`: Whoosh's own matchers over the kept postings, which stop at
-    the first match (an intersection skips from one word's documents to the next's); no scores."""
+def _term_ids(q, segment):
+    """The documents of a segment holding the term of `q` (a Term), from the kept postings."""
+    btext = segment.lookup_term(q.fieldname, q.text)[0]
+    if btext is None:
+        return None
+    return np.frombuffer(segment.postings(q.fieldname, btext)._ids, dtype=np.int32)
+
+
+def _matching(q, segment, size: int) -> np.ndarray:
+    """Which documents of a segment match the plain query `q`, from the kept postings: a term's documents,
+    or and and of them (every score is positive, so a sum that matches is one that Whoosh keeps)."""
+    kind = type(q)
+    if kind is whoosh_query.Prefix:
+        q = whoosh_query.Or(
+            [whoosh_query.Term(q.fieldname, word) for word in segment.prefix_words(q.fieldname, q.text) if word]
+        )
+        kind = whoosh_query.Or
+    mask = np.zeros(size, dtype=bool)
+    if kind is whoosh_query.Term:
+        ids = _term_ids(q, segment)
+        if ids is not None:
+            mask[ids] = True
+        return mask
+    if kind is whoosh_query.Or:
+        terms = [_term_ids(sub, segment) for sub in q.subqueries if type(sub) is whoosh_query.Term]
+        terms = [ids for ids in terms if ids is not None]
+        if terms:
+            mask[np.concatenate(terms)] = True
+        for sub in q.subqueries:
+            if type(sub) is not whoosh_query.Term:
+                mask |= _matching(sub, segment, size)
+        return mask
+    if kind is whoosh_query.And:
+        mask[:] = bool(q.subqueries)
+        for sub in q.subqueries:
+            mask &= _matching(sub, segment, size)
+        return mask
+    if q is whoosh_query.NullQuery:
+        return mask
+    raise Unsupported(kind.__name__)
+
+
+def fast_match_mask(segments, parsed) -> np.ndarray:
+    """Which documents of the index (global numbers) match `parsed`, without scores: no matcher tree is
+    built, each word's documents are read from the kept postings."""
     if not _USE_SCORED_POSTINGS or not _plain(parsed):
         raise Unsupported("query")
-    context = searcher.context(needs_current=False)
-    # With its Ors standing in as `_Preloaded`: an ArrayUnionMatcher per Or (one per word over the fields)
-    # filled a 2,048-document array of zeros one by one, most of the cost of asking "does any page hold all
-    # the words"; the stand-in matches the same documents from the kept postings.
-    standing_in = _standing_in(parsed)
-    return any(standing_in.matcher(segment, context).is_active() for segment, _ in segments)
+    return np.concatenate([_matching(parsed, segment, segment.doc_count_all()) for segment, _ in segments])
 
 
-def fast_matches(searcher, segments, parsed, needs_current: bool) -> dict[int, float]:
-    """Global document number -> score for every document matching `parsed`, as Whoosh's collector scores
-    them; raises Unsupported for what it does not reproduce (then the collector answers)."""
+def fast_matches(searcher, segments, parsed, needs_current: bool) -> Dense:
+    """Every document matching `parsed`, over the whole index (global document numbers), as Whoosh's
+    collector scores them; raises Unsupported for what it does not reproduce (then the collector answers)."""
     if not _USE_SCORED_POSTINGS or searcher.weighting.use_final or not _plain(parsed):
         raise Unsupported("query")
     context = searcher.context(needs_current=needs_current)
-    standing_in = _standing_in(parsed)
-    found: dict[int, float] = {}
-    for segment, offset in segments:
-        m = standing_in.matcher(segment, context)
-        scores = _coordinated(m) if type(m) is CoordMatcher else _scores(m)
-        found.update(((docnum + offset, score) for docnum, score in scores.items()) if offset else scores)
-    return found
+    parts = []
+    for segment, _ in segments:
+        m = _build(parsed, segment, context)
+        size = segment.doc_count_all()
+        parts.append(_coordinated(m, size) if type(m) is _Coord else _dense(m, size, {}))
+    if len(parts) == 1:
+        return parts[0]
+    return Dense(np.concatenate([p.mask for p in parts]), np.concatenate([p.values for p in parts]))
 
 
 def _context_fragments(items: list, fragmenter: highlight.ContextFragmenter, text: str, words: frozenset):
@@ -493,6 +611,21 @@ def _inlined(analyzer, fragmenter) -> bool:
     )
 
 
+def highlight_words(results, fieldname: str) -> frozenset[str]:
+    """The words Highlighter.highlight_hit marks in a field: the matched terms, or the query's terms (its
+    prefixes expanded), worked out once per page of results rather than once per hit as Whoosh does (the
+    expansion copies the query tree)."""
+    kept = results.__dict__.setdefault("_highlight_words", {})
+    if fieldname not in kept:
+        if results.has_matched_terms():
+            bterms = (term for term in results.matched_terms() if term[0] == fieldname)
+        else:
+            bterms = results.query_terms(expand=True, fieldname=fieldname)
+        from_bytes = results.searcher.schema[fieldname].from_bytes
+        kept[fieldname] = frozenset(from_bytes(term[1]) for term in bterms)
+    return kept[fieldname]
+
+
 class Highlighter(highlight.Highlighter):
     """Whoosh's Highlighter, with `_context_fragments` making the fragments when it can (same output)."""
 
@@ -507,11 +640,113 @@ class Highlighter(highlight.Highlighter):
             if fieldname not in hitobj:
                 raise KeyError(f"Field {fieldname!r} is not stored.")
             text = hitobj[fieldname]
-        if results.has_matched_terms():
-            bterms = (term for term in results.matched_terms() if term[0] == fieldname)
-        else:
-            bterms = results.query_terms(expand=True, fieldname=fieldname)
-        words = frozenset(field_type.from_bytes(term[1]) for term in bterms)
+        words = highlight_words(results, fieldname)
         fragments = _context_fragments(analyzer.items, self.fragmenter, text, words)
         fragments = highlight.top_fragments(fragments, top, self.scorer, self.order, minscore=minscore)
         return self.formatter.format(fragments)
+
+
+# Writing. Whoosh's segment writer, with the postings written at commit given each document's field lengths
+# from lists read once, rather than from the lengths column again for every posting (FieldWriter.add_postings
+# asks for the length of each posting's document; that look-up was a sixth of a full index's time). Same
+# calls, same values, same files.
+
+
+class _Lengths:
+    """A per-document reader's doc_field_length, from lists read once per field."""
+
+    def __init__(self, reader):
+        self._reader, self._lists = reader, {}
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        lengths = self._lists.get(fieldname)
+        if lengths is None:
+            length = self._reader.doc_field_length
+            lengths = [length(number, fieldname, default) for number in range(self._reader.doc_count_all())]
+            self._lists[fieldname] = lengths
+        return lengths[docnum]
+
+
+def _indexed(field, value):
+    """field.index(value): (term bytes, frequency, weight, encoded positions) of each word. For a text field
+    with positions whose analyzer gathers them itself (analysis.IndexingAnalyzer.positions), from those,
+    as Positions.word_values makes them (weight: a boost of 1.0 per occurrence, times the field boost);
+    else through the field."""
+    positions = getattr(field.analyzer, "positions", None)
+    if type(field.format) is not formats.Positions or positions is None or not isinstance(value, str):
+        return field.index(value)
+    found = positions(value)
+    if found is None:
+        return field.index(value)
+    boost, encode = field.format.field_boost, field.format.encode
+    return [(word.encode("utf-8"), len(at), float(len(at)) * boost, encode(at)) for word, at in found.items()]
+
+
+def _pool_postings(pool, fieldname: str, postings: list) -> None:
+    """PostingPool.add of each posting, at once: the same estimate of their size in memory, summed, and
+    the same spill to a temporary file past the pool's limit (before these postings rather than amid them:
+    the runs are merged in order either way)."""
+    if not postings:
+        return
+    pool.fieldnames.add(fieldname)
+    # PostingPool.add's estimate of a posting: tuple, field name, text, number, weight, encoded value.
+    size = (28 + 20 + 21 + len(fieldname) + 26 + 18 + 16 + 21) * len(postings)
+    size += sum(len(item[1]) * 2 + len(item[4] or "") for item in postings)
+    if pool.currentsize + size > pool.limit and pool.current:
+        pool.save()
+    pool.currentsize += size
+    pool.current.extend(postings)
+
+
+class SegmentWriter(writing.SegmentWriter):
+    """whoosh.writing.SegmentWriter whose add_document indexes text fields through `_indexed` and whose
+    _flush_segment reads the field lengths as `_Lengths` (verbatim otherwise)."""
+
+    def add_document(self, **fields):
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        pool = self.pool
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted([name for name in fields.keys() if not name.startswith("_")])
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    fieldboost = self._field_boost(fields, fieldname, docboost)
+                    items = list(_indexed(field, value))
+                    postings = [
+                        (fieldname, tbytes, docnum, weight * fieldboost, vbytes) for tbytes, _, weight, vbytes in items
+                    ]
+                    if field.scorable:
+                        length = sum(item[1] for item in items)
+                    _pool_postings(pool, fieldname, postings)
+                if field.separate_spelling() or field.vector:
+                    raise Unsupported("spelling or vector fields")  # not in the index's schema
+                customval = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+                column = field.column_type
+                if column and customval is not None:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        postings = self.pool.iter_postings()
+        self.fieldwriter.add_postings(self.schema, _Lengths(pdr) if pdr else None, postings)
+        self.fieldwriter.close()
+        if pdr:
+            pdr.close()

@@ -6,11 +6,12 @@ import threading
 import time
 from pathlib import Path
 
-from whoosh import index, qparser
+import numpy as np
+from whoosh import index
 
 from ..errors import KbError
-from .fastpath import POSTINGS_BUDGET, PostingsCache, SegmentSearcher, Unsupported, fast_any_match, fast_matches
-from .parsing import GROUPS, make_parser
+from .fastpath import POSTINGS_BUDGET, Dense, PostingsCache, SegmentSearcher, Unsupported, fast_match_mask, fast_matches
+from .parsing import GROUPS, WordParser
 from .spelling import Speller, load_words, suggest_spelling
 from .synonyms import Synonyms, load_synonyms
 
@@ -29,15 +30,18 @@ class Opened:
             (SegmentSearcher(leaf.reader(), self.searcher, number, cache), offset)
             for number, (leaf, offset) in enumerate(self.searcher.leaf_searchers())
         ]
-        self._parsers: dict[str, qparser.QueryParser] = {}
+        self._parsers: dict[str, WordParser] = {}
         self._facet_keys: dict[str, list] = {}
-        self._allowed: dict[str, frozenset[int]] = {}
+        self._allowed: dict[str, np.ndarray] = {}
         self._suggestions: dict[str, str | None] = {}
         self._page_of: list[int] | None = None
+        self._page_array: np.ndarray | None = None
+        self._facet_codes: dict[str, tuple[np.ndarray, list]] = {}
+        self._sections: dict[int, list[int]] | None = None
 
-    def parser(self, group: str) -> qparser.QueryParser:
+    def parser(self, group: str) -> WordParser:
         if group not in self._parsers:
-            self._parsers[group] = make_parser(self.searcher.schema, GROUPS[group]())
+            self._parsers[group] = WordParser(self.searcher.schema, GROUPS[group]())
         return self._parsers[group]
 
     def suggestion(self, query: str) -> str | None:
@@ -47,12 +51,22 @@ class Opened:
             self._suggestions[query] = suggest_spelling(self.searcher, self.speller, query, self.synonyms.words)
         return self._suggestions[query]
 
-    def allowed(self, restrict) -> frozenset[int]:
-        """The documents a module/type filter lets through (what Whoosh's FilterCollector computes)."""
+    def allowed(self, restrict) -> np.ndarray:
+        """Which documents a module/type filter lets through (what Whoosh's FilterCollector computes)."""
         key = repr(restrict)
         if key not in self._allowed:
-            self._allowed[key] = frozenset(self.searcher.docs_for_query(restrict))
+            mask = np.zeros(self.searcher.doc_count_all(), dtype=bool)
+            mask[np.fromiter(self.searcher.docs_for_query(restrict), dtype=np.int64)] = True
+            self._allowed[key] = mask
         return self._allowed[key]
+
+    def facet_codes(self, name: str) -> tuple[np.ndarray, list]:
+        """`facet_keys` as a number per document and the values the numbers stand for."""
+        if name not in self._facet_codes:
+            number: dict = {}
+            codes = [number.setdefault(key, len(number)) for key in self.facet_keys(name)]
+            self._facet_codes[name] = (np.array(codes, dtype=np.int64), list(number))
+        return self._facet_codes[name]
 
     def facet_keys(self, name: str) -> list:
         """Each document's value of a facet field, None when it has none, as Whoosh's PostingCategorizer
@@ -78,16 +92,33 @@ class Opened:
             self._page_of = [pages.get(parent, docnum) if parent else docnum for docnum, parent in enumerate(parents)]
         return self._page_of
 
-    def any_match(self, parsed) -> bool:
-        """True when some document matches `parsed` (no filter)."""
-        return fast_any_match(self.searcher, self.segments, parsed)
+    def page_array(self) -> np.ndarray:
+        """`page_numbers` as an array."""
+        if self._page_array is None:
+            self._page_array = np.array(self.page_numbers(), dtype=np.int64)
+        return self._page_array
 
-    def matches(self, parsed, restrict, needs_current: bool) -> dict[int, float]:
-        """Global document number -> score for every document matching `parsed` and the filter."""
+    def sections_of(self, page: int) -> list[int]:
+        """The document numbers of a page's sections."""
+        if self._sections is None:
+            self._sections = {}
+            for docnum, owner in enumerate(self.page_numbers()):
+                if owner != docnum:
+                    self._sections.setdefault(owner, []).append(docnum)
+        return self._sections.get(page, [])
+
+    def any_match(self, parsed, restrict) -> bool:
+        """True when some document matches `parsed` and the filter."""
+        found = fast_match_mask(self.segments, parsed)
+        if restrict is not None:
+            found &= self.allowed(restrict)
+        return bool(found.any())
+
+    def matches(self, parsed, restrict, needs_current: bool) -> Dense:
+        """Every document matching `parsed` and the filter, with its score (global document numbers)."""
         found = fast_matches(self.searcher, self.segments, parsed, needs_current)
         if restrict is not None:
-            allowed = self.allowed(restrict)
-            found = {docnum: found[docnum] for docnum in found.keys() & allowed}
+            found = Dense(found.mask & self.allowed(restrict), found.values)
         return found
 
 

@@ -15,7 +15,7 @@ from ..errors import KbError
 from .opened import open_index
 from .parsing import with_prefix, without_stop_words
 from .ranking import collect, matches_any
-from .snippets import make_highlighter, snippet_text
+from .snippets import highlight_words, make_highlighter, snippet_text
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,7 @@ def search(
             suggestion = f"{corrected_head} {last}" if corrected_head else None
         if snippets:
             found.results.highlighter = make_highlighter()
-            body_terms = found.results.query_terms(expand=True, fieldname="body") if found.hits else ()
-            words = frozenset(text.decode("utf-8") for _, text in body_terms)
+            words = highlight_words(found.results, "body") if found.hits else frozenset()
         hits = []
         stored = opened.searcher.stored_fields
         for hit in found.hits:

@@ -6,7 +6,9 @@ import html
 
 from whoosh import highlight
 
-from .fastpath import Highlighter
+from .fastpath import Highlighter, highlight_words
+
+__all__ = ["highlight_words", "make_highlighter", "snippet_text"]
 
 
 class _Snippet(highlight.Formatter):
