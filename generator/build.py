@@ -87,7 +87,9 @@ def render_target(
     `sources`: already loaded and checked (by the caller, for several targets)."""
     reporter.step("Loading sources" if sources is None else "Sources: loaded and checked once for every target")
     sources = sources or load_sources(root)
-    catalog, problems = sources.catalog, sources.problems
+    catalog = sources.catalog
+    # Errors anywhere stop every build; another client's warnings (a colour's contrast) are not this build's.
+    problems = [p for p in sources.problems if p.is_error or not _another_clients(p.path, target.client)]
     if any(p.is_error or strict for p in problems):
         raise SourceError(list(problems))
     catalog = target_catalog(catalog, target.client)  # the labels kb writes (modules, screens) in a client's words
@@ -98,6 +100,14 @@ def render_target(
     if render_problems:
         raise SourceError(render_problems)
     return Rendered(catalog, selection, rendered, tuple(str(p) for p in problems))
+
+
+def _another_clients(path: str, client: str | None) -> bool:
+    """Whether `path` (clients/acme.yml, clients/acme/training/05-sap.md) belongs to a client other than `client`."""
+    parts = path.split("/")
+    if parts[0] != "clients" or len(parts) < 2:
+        return False
+    return parts[1].removesuffix(".yml") != client
 
 
 FORMATS = ("site", "pdf")

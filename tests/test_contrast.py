@@ -66,3 +66,20 @@ def test_the_sample_themes_text_on_its_accent_reaches_aa():
     on_accent = re.search(r"--md-accent-bg-color: (#[0-9a-f]{6})", css).group(1)
     assert ratio(accent, on_accent) >= 4.5
     assert ".kb-hero__search .md-button { margin: 0; color: var(--md-accent-bg-color);" in css
+
+
+def test_a_build_shows_only_its_own_clients_warnings(make_project):
+    from generator.build import render_target
+    from generator.model import TARGETS, client_target
+    from generator.progress import SilentReporter
+
+    root = make_project("clients")
+    catalog = load_catalog(root)
+    public = render_target(root, TARGETS["site"], False, SilentReporter())
+    assert not [warning for warning in public.warnings if warning.startswith("clients/")]
+    acme = render_target(root, client_target(catalog.clients["acme"]), False, SilentReporter())
+    assert [warning.split(":")[0] for warning in acme.warnings if warning.startswith("clients/")] == [
+        "clients/acme.yml"
+    ]
+    # --strict: another client's warning does not fail this build
+    render_target(root, TARGETS["site"], True, SilentReporter())
