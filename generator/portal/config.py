@@ -18,7 +18,7 @@ from typing import Any
 from .. import schema
 from ..catalog import load_clients, load_product, load_yaml_file
 from ..errors import Problem, SourceError
-from ..model import Product
+from ..model import ClientProfile, Product
 from .sessions import SessionPolicy
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -117,6 +117,15 @@ def _env_name(value: Any) -> str:
     return value
 
 
+def _host_name(value: Any) -> str:
+    """A host name the portal answers to (no scheme, port or path), lower case."""
+    value = schema.text(value).lower()
+    try:
+        return schema.mail_domain(value)
+    except schema.Invalid:
+        raise schema.Invalid(f"expected a host name such as help.acme.example.com, got {value!r}") from None
+
+
 def _mapping(value: Any) -> dict:
     if not isinstance(value, dict):
         raise schema.Invalid(f"expected a mapping of keys to values, got {value!r}")
@@ -165,6 +174,11 @@ PORTAL: dict[str, schema.Field] = {
         _positive, default=30, doc="SQLite: how long a write waits for another's lock before a 503."
     ),
     "attachments": schema.Field(dict, default={}, doc="folder, max_file_mb, max_files: files on cases."),
+    "client_hosts": schema.Field(
+        schema.mapping_of(_host_name),
+        default={},
+        doc="A host name per client (slug: help.acme.example.com) that serves that client's help centre at /.",
+    ),
 }
 WORKING_HOURS: dict[str, schema.Field] = {
     "start": schema.Field(_clock, default=dt.time(9), doc="When the working day starts."),
@@ -322,6 +336,10 @@ class PortalConfig:
     hsts_include_subdomains: bool = False
     busy_timeout_seconds: float = 30.0
     attachments: AttachmentSettings = AttachmentSettings()
+    # Clients as organisations (clients/<slug>.yml): their people, contracts and own help centres.
+    client_profiles: dict[str, ClientProfile] = field(default_factory=dict)
+    client_builds_dir: Path | None = None  # where `kb build --client SLUG` writes client-SLUG/ (build/)
+    client_hosts: dict[str, str] = field(default_factory=dict)  # host name -> client slug
 
     @property
     def outbox_dir(self) -> Path:
@@ -361,6 +379,8 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
         if (values.get("mail") or {}).get("imap"):
             values["mail"]["imap"], found = schema.validate(doc, IMAP, "portal.yml", ("mail", "imap"))
             problems += found
+        if values.get("client_hosts"):
+            values["client_hosts"] = _client_hosts(doc, values["client_hosts"], clients, problems)
     if problems:
         raise SourceError(problems)
     instance = overrides.pop("instance_dir", None) or root / "instance"
@@ -372,6 +392,8 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
         "support_phone": product.support_phone,
         "modules": {slug: module.title for slug, module in product.modules.items()},
         "clients": {slug: profile.name for slug, profile in clients.items()},
+        "client_profiles": clients,
+        "client_builds_dir": root / "build",
     }
     if values:
         hours = values.get("working_hours") or {}
@@ -418,10 +440,29 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
             )
         if values.get("rate_limits"):
             settings["rate_limits"] = dict(values["rate_limits"])
+        settings["client_hosts"] = values.get("client_hosts") or {}
         if files := values.get("attachments"):
             folder = root / files["folder"] if files["folder"] else None
             settings["attachments"] = AttachmentSettings(folder, files["max_file_mb"], files["max_files"])
     return PortalConfig(**(settings | overrides))
+
+
+def _client_hosts(doc, given: dict[str, str], clients: dict[str, ClientProfile], problems: list[Problem]) -> dict:
+    """portal.yml's `client_hosts` (slug: host) as host -> slug; a slug that is no client's profile, or a
+    host given twice, is a problem at its line."""
+    hosts: dict[str, str] = {}
+    for slug, host in given.items():
+        line = doc.line_of("client_hosts", slug)
+        if slug not in clients:
+            known = ", ".join(clients) or "none"
+            message = f"'client_hosts': {slug!r} is not a client (clients/<slug>.yml); expected one of {known}"
+        elif host in hosts:
+            message = f"'client_hosts': {host!r} is given to {hosts[host]!r} already; expected one host per client"
+        else:
+            hosts[host] = slug
+            continue
+        problems.append(Problem("portal.yml", line, message))
+    return hosts
 
 
 def _instance_secret(instance: Path) -> str:

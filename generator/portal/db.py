@@ -91,7 +91,10 @@ cases = sa.Table(
     sa.Column("paused_at", UtcDateTime),
     sa.Column("resolved_at", UtcDateTime),
     sa.Column("resolution", sa.Text),
+    # True: the case came in when its client's support contract was not in force (0012); flagged, never refused.
+    sa.Column("contract_ended", sa.Boolean),
     sa.Index("ix_cases_status_level", "status", "level"),
+    sa.Index("ix_cases_client_status", "client", "status"),  # an organisation's cases (0012)
     sa.Index("ix_cases_customer_email_created_at", "customer_email", "created_at"),  # acknowledgements an hour (0004)
 )
 

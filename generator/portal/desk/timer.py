@@ -39,7 +39,7 @@ class Timer(Levels):
         for case_id in overdue:
             with writing(self.engine) as conn:
                 row = self._fresh(conn, case_id)
-                hours = self.config.level1_hours
+                hours = self.level1_hours(row)
                 if row.level == 1 and row.status in OPEN and row.resolution_due <= now:
                     self._raise_level(conn, row, now, 2, f"Not resolved at Level 1 within {hours} hours", None)
                     escalated.append(row.number)
@@ -50,7 +50,7 @@ class Timer(Levels):
                     text = (
                         f"Your case is with our {LEVELS[row.level]} team and is being worked on. "
                         "We will write again as soon as we know more, and within "
-                        f"{self.config.update_every_hours} hours at the latest."
+                        f"{self.update_hours(row)} hours at the latest."
                     )
                     self._customer_update(conn, row, now, None, text, "system", kind="status_update")
                     updated.append(row.number)
