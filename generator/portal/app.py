@@ -104,6 +104,13 @@ def create_app(config: PortalConfig) -> Flask:
         app.view_functions[endpoint] = limiter.limit(config.rate_limits[rate], methods=["POST"])(
             app.view_functions[endpoint]
         )
+    from .clients import centre as client_centres
+
+    app.register_blueprint(client_centres.blueprint)  # /c/<slug>/: before the public site's catch-all
+    limiter.limit(config.rate_limits["public"])(client_centres.blueprint)
+    app.view_functions["clients.new_case"] = limiter.limit(config.rate_limits["submit"], methods=["POST"])(
+        app.view_functions["clients.new_case"]
+    )
     app.register_blueprint(site.blueprint)
 
     @app.context_processor
