@@ -117,6 +117,12 @@ def create_app(config: PortalConfig) -> Flask:
     def globals_for_templates():
         return {"portal": config, "agent": g.get("agent"), "now": utcnow()}
 
+    from .clients.labels import case_client
+    from .clients.people import local_day
+
+    # The agent pages' client facts and badges (agent/_case_client.html, agent/_queue_client.html).
+    app.jinja_env.globals["case_client"] = lambda row: case_client(config, row, local_day(config, desk.now()))
+
     hsts = None
     if config.public_url and config.public_url.startswith("https://"):
         # Only for an https public_url: over plain http browsers ignore it, and a portal reached only by http
