@@ -1,4 +1,5 @@
-"""`kb portal`, `kb agents`, `kb cases`, `kb db`: the case portal from the terminal.
+"""`kb portal`, `kb agents`, `kb cases`, `kb db` (and `kb clients`, clients/cli.py): the case portal from
+the terminal.
 
 The heavy imports (Flask, SQLAlchemy) happen inside the commands, so `kb build` does not pay for them."""
 
@@ -413,5 +414,7 @@ def _when(moment: dt.datetime) -> str:
 
 
 def register(cli: click.Group) -> None:
-    for command in (portal, db, agents, cases, review, report, mail):
+    from .clients.cli import clients
+
+    for command in (portal, db, agents, cases, review, report, mail, clients):
         cli.add_command(command)

@@ -124,3 +124,41 @@ def test_agents_see_the_client_and_its_contract_on_the_case_the_queue_and_the_re
     assert "client-badge contract--in-force" in queue
     report = agent.get("/agent/report").text
     assert "cases outside their client's contract" in report and "Cases per client" in report
+
+
+def test_kb_clients_lists_contracts_people_open_cases_and_sla_figures(run_kb, tmp_path, database_url, engine, clock):
+    from conftest import copy_root
+
+    from generator.portal.config import load_portal_config
+
+    root = copy_root("clients", tmp_path / "project")
+    config = load_portal_config(root, database_url, instance_dir=tmp_path / "instance", sweep_every_seconds=0)
+    desk = Desk(engine, config.with_(mail=MAIL_SETTINGS), now=clock)
+    ended = log(desk, "harbor", "hal@harbor.example")
+    log(desk, "acme", "pat@acme.example")
+    resolved = log(desk, "acme", "kim@acme.example")
+    ann = Store(engine).agent("ann")
+    desk.resolve(ann, desk.case_for_agent(ann, resolved), "Fixed.")
+
+    listed = run_kb(root, "clients", "list", "--database-url", database_url)
+    assert listed.exit_code == 0, listed.output
+    assert "acme  Acme Water Authority\n  contract: Gold, 2026-01-01 to 2027-12-31: in force" in listed.output
+    assert "harbor  Harbor City Transit\n  contract: Standard, 2025-07-01 to 2026-06-30: ended" in listed.output
+    assert "northwind  Northwind Health\n  contract: no support contract on file" in listed.output
+    assert "people: @acme.example; admins boss@acme.example" in listed.output
+    assert "open cases: 1 · first responses on time 1/1" in listed.output  # acme: one open, one resolved in time
+    assert "outside the contract 1" in listed.output  # harbor's
+
+    shown = run_kb(root, "clients", "show", "harbor", "--database-url", database_url)
+    assert shown.exit_code == 0, shown.output
+    assert "Harbor City Transit (harbor)" in shown.output and "domains: harbor.example" in shown.output
+    assert "clocks: first response by the end of the working day, updates every 24 hours" in shown.output
+    assert "Open cases: 1" in shown.output and f"{ended}  L1  new" in shown.output
+    assert "[outside contract]" in shown.output
+    acme = run_kb(root, "clients", "show", "acme", "--database-url", database_url).output
+    assert "first response within 4 hours, updates every 12 hours, Level 1 resolution within 8 hours" in acme
+
+    unknown = run_kb(root, "clients", "show", "nope", "--database-url", database_url)
+    assert (
+        unknown.exit_code == 1 and "'nope': no such client; expected one of acme, harbor, northwind" in unknown.output
+    )
