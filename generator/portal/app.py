@@ -104,8 +104,18 @@ def create_app(config: PortalConfig) -> Flask:
         app.view_functions[endpoint] = limiter.limit(config.rate_limits[rate], methods=["POST"])(
             app.view_functions[endpoint]
         )
-    from .clients import centre as client_centres
+    from .customers import register as register_customers
 
+    register_customers(app, limiter, config)
+    from .csat.views import blueprint as csat_blueprint
+
+    app.register_blueprint(csat_blueprint)
+    limiter.limit(config.rate_limits["public"])(csat_blueprint)
+    from .clients import centre as client_centres
+    from .clients import our_cases
+
+    app.register_blueprint(our_cases.blueprint)
+    limiter.limit(config.rate_limits["public"])(our_cases.blueprint)
     app.register_blueprint(client_centres.blueprint)  # /c/<slug>/: before the public site's catch-all
     limiter.limit(config.rate_limits["public"])(client_centres.blueprint)
     app.view_functions["clients.new_case"] = limiter.limit(config.rate_limits["submit"], methods=["POST"])(

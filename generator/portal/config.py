@@ -150,7 +150,10 @@ PORTAL: dict[str, schema.Field] = {
         doc="from, smtp_host, smtp_port, starttls, username, password_env, acknowledgements_per_hour.",
     ),
     "rate_limits": schema.Field(
-        schema.mapping, default={}, doc="submit, public: Flask-Limiter rates per client address."
+        schema.mapping,
+        default={},
+        doc="submit, public, sign_in, sign_in_link: Flask-Limiter rates per client address; sign_in_address: "
+        "per address a sign-in link is asked for.",
     ),
     "frame_ancestors": schema.Field(
         schema.list_of(schema.text), default=(), doc="Origins allowed to frame help pages (the application)."
@@ -164,7 +167,9 @@ PORTAL: dict[str, schema.Field] = {
     "rate_limit_storage": schema.Field(
         _storage, default="memory://", doc="memory:// (one process) or redis://HOST:PORT/DB, shared by all workers."
     ),
-    "session_idle_hours": schema.Field(_positive, default=8, doc="An agent's session ends after this idle."),
+    "session_idle_hours": schema.Field(
+        _positive, default=8, doc="An agent's or a customer's session ends after this idle."
+    ),
     "session_lifetime_days": schema.Field(_positive, default=7, doc="...and after this, however busy."),
     "form_expiry_hours": schema.Field(_positive, default=8, doc="A form (its CSRF token) expires after this."),
     "hsts_include_subdomains": schema.Field(
@@ -225,7 +230,15 @@ IMAP: dict[str, schema.Field] = {
 RATE_LIMITS: dict[str, schema.Field] = {
     "submit": schema.Field(_limit, default="20 per hour;5 per minute", doc="New cases per client address."),
     "public": schema.Field(_limit, default="300 per minute", doc="Other public endpoints per client address."),
-    "sign_in": schema.Field(_limit, default="10 per minute", doc="Agent sign-in attempts per client address."),
+    "sign_in": schema.Field(
+        _limit, default="10 per minute", doc="Agent sign-in and customers' sign-in code attempts per client address."
+    ),
+    "sign_in_link": schema.Field(
+        _limit, default="10 per hour;3 per minute", doc="Customers' requests for a sign-in link per client address."
+    ),
+    "sign_in_address": schema.Field(
+        _limit, default="5 per hour", doc="Requests for a sign-in link to one address, from anywhere."
+    ),
 }
 ATTACHMENTS: dict[str, schema.Field] = {
     "folder": schema.Field(

@@ -6,11 +6,17 @@ of either gives the same 404 as a case that does not exist."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
 from .app import busy_response, current_portal
 from .attachments import files_by_event
+from .clients import client_of
+from .csat import answer_for
+from .csat.forms import CsatForm
+from .customers import signed_in_customer
 from .db import DatabaseBusy
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, NewCase
 from .forms import AvoidedForm, CaseForm, ReplyForm, choices, context_ref, page_ref, search_ref
@@ -32,7 +38,8 @@ def new_case():
 
 def case_form(modules: dict[str, str], client: str | None):
     """The case form, GET and POST: `modules` offered, the case then `client`'s (a client's centre decides
-    that; the public form never takes a client from what the browser sends)."""
+    that). Without one, a case from a signed-in person of a client, sent from their own address, is that
+    client's; the form never takes a client from what the browser sends."""
     portal = current_portal()
     form = CaseForm()
     form.module.choices = choices([("", "Not sure"), *modules.items()])
@@ -43,6 +50,7 @@ def case_form(modules: dict[str, str], client: str | None):
         if form.last_search.data and not form.subject.data:
             form.subject.data = form.last_search.data
     if form.validate_on_submit():
+        client = client or _signed_in_client(form.customer_email.data)
         try:
             submitted = portal.desk.submit(_new_case(form, client), form.idempotency_key.data, form.files.data)
         except DatabaseBusy:
@@ -54,6 +62,15 @@ def case_form(modules: dict[str, str], client: str | None):
         return redirect(target, code=303)
     status = 400 if form.is_submitted() else 200
     return render_template("case_new.html", form=form, severities=SEVERITIES), status
+
+
+def _signed_in_client(typed_email: str) -> str | None:
+    """The client of the signed-in customer, when the case is sent from their own (verified) address."""
+    customer = signed_in_customer()
+    if customer is None or typed_email.strip().lower() != customer.email.lower():
+        return None
+    profile = client_of(current_portal().config, customer.email)
+    return profile.slug if profile else None
 
 
 def _new_case(form: CaseForm, client: str | None) -> NewCase:
@@ -90,15 +107,53 @@ def reply(number: str, token: str):
 
 
 def _case_page(row, token: str, form: ReplyForm, new: bool) -> str:
+    return case_page(
+        row, form, private_urls(row.number, token), new=new, link=current_portal().desk.case_link(row, token)
+    )
+
+
+@dataclass(frozen=True)
+class CaseUrls:
+    """Where a customer's case page sends its forms and file links: under its private link, or under "My
+    cases" for a signed-in customer (customers/); the page is the same."""
+
+    reply: str
+    file: Callable[[int], str]  # a file's id -> its download address
+    close: str
+    reopen: str
+    csat: str
+
+
+def private_urls(number: str, token: str) -> CaseUrls:
+    def action(name: str) -> str:
+        return url_for("customers.private_action", number=number, token=token, action=name)
+
+    return CaseUrls(
+        reply=url_for("customer.reply", number=number, token=token),
+        file=lambda file_id: url_for("attachments.customer_file", number=number, token=token, file_id=file_id),
+        close=action("close"),
+        reopen=action("reopen"),
+        csat=action("csat"),
+    )
+
+
+def case_page(
+    row, form: ReplyForm, urls: CaseUrls, new: bool = False, link: str | None = None, csat_form: CsatForm | None = None
+) -> str:
+    """The customer's page of case `row`: its facts, what they may see of its history and files, the reply form,
+    closing or reopening it, and once it is resolved the satisfaction question."""
     portal = current_portal()
     return render_template(
         "case_view.html",
+        csat_answer=answer_for(portal.desk.engine, row.id) if row.status == "resolved" else None,
+        csat_form=csat_form or CsatForm(formdata=None),
         case=row,
         history=portal.desk.customer_history(row),
         files=files_by_event(portal.desk.engine, row.id, customer_only=True),
         linked=portal.knowledge.linked(row),
         form=form,
-        link=portal.desk.case_link(row, token),
+        link=link,
+        urls=urls,
         new=new,
         statuses=STATUSES,
         levels=LEVELS,

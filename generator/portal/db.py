@@ -258,6 +258,58 @@ sessions = sa.Table(
     sa.Index("ix_sessions_expires_at", "expires_at"),
 )
 
+# Customers who signed in by a mailed link (migration 0011). `email` is lower-cased: one address, one customer.
+# The row is made on the first successful sign-in, never on a request for a link.
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("name", sa.String(200)),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_signed_in_at", UtcDateTime),
+)
+
+# One-time sign-in links (0011): the mailed token and its 6-digit code are stored only as hashes (the code as an
+# HMAC under the portal's key: a million codes are no work to hash, so a plain hash would give them away).
+sign_in_links = sa.Table(
+    "sign_in_links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("used_at", UtcDateTime),
+    sa.Column("code_attempts", sa.Integer, nullable=False, default=0),
+)
+
+# The people on a case besides its customer_email, which is always a contact and not copied here (0011).
+case_contacts = sa.Table(
+    "case_contacts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("name", sa.String(200)),
+    sa.Column("added_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("case_id", "email", name="uq_case_contacts_case_email"),
+)
+
+# The customer's satisfaction with a resolved case (0011): asked once, so one row a case at most.
+csat = sa.Table(
+    "csat",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, unique=True),
+    sa.Column("solved", sa.Boolean, nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, default=""),
+    sa.Column("answered_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("score BETWEEN 1 AND 5", name="ck_csat_score"),
+)
+
 searches = sa.Table(
     "searches",
     metadata,

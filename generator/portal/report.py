@@ -14,7 +14,19 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .db import article_links, cases, deflections, drafts, events, feedback, reading, search_clicks, searches
+from .db import (
+    agents,
+    article_links,
+    cases,
+    csat,
+    deflections,
+    drafts,
+    events,
+    feedback,
+    reading,
+    search_clicks,
+    searches,
+)
 
 _LEVEL = re.compile(r"Now at Level (\d)")
 
@@ -44,6 +56,8 @@ class Report:
     click_positions: dict[int, int] = field(default_factory=dict)  # place in the results (1 = first) -> clicks
     per_client: list[tuple[str, int]] = field(default_factory=list)  # client slug (or "(none)"), cases
     outside_contract: int = 0  # cases logged while their client's support contract was not in force
+    # Customer satisfaction (issue 15); left out of comparisons: the figures above compare as they always did.
+    csat: CsatFigures | None = field(default=None, compare=False)
 
     @property
     def link_rate(self) -> float:
@@ -148,6 +162,7 @@ def build_report(
         click_positions=dict(sorted(positions.items())),
         per_client=_ranked(Counter(row.client or "(none)" for row in rows)),
         outside_contract=sum(1 for row in rows if row.contract_ended),
+        csat=csat_figures(engine, since, client),
     )
 
 
@@ -193,6 +208,8 @@ def report_lines(report: Report) -> list[str]:
         + (", ".join(f"Level {level}: {n}" for level, n in report.escalations.items()) or "none"),
         f"  Cases logged outside their client's support contract: {report.outside_contract}",
     ]
+    if report.csat is not None:
+        lines += ["", *csat_lines(report.csat)]
     return lines
 
 
@@ -260,4 +277,102 @@ def report_csv(report: Report) -> str:
     for article, (yes, no) in report.feedback.items():
         writer.writerow(["feedback_yes", article, yes])
         writer.writerow(["feedback_no", article, no])
+    if report.csat is not None and report.csat.overall.answers:  # like reuse: rows only for what there is
+        for by, groups in (("all", {"all": report.csat.overall}), *report.csat.by.items()):
+            for key, group in groups.items():
+                writer.writerow([f"csat_{by}_answers", key, group.answers])
+                writer.writerow([f"csat_{by}_solved", key, group.solved])
+                writer.writerow([f"csat_{by}_mean_score", key, f"{group.mean_score:.2f}"])
     return out.getvalue()
+
+
+# -- customer satisfaction (CSAT, issue 15) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsatGroup:
+    """The answers of one group of cases: how many, how many said solved, the sum of their scores (1-5)."""
+
+    answers: int = 0
+    solved: int = 0
+    score_total: int = 0
+
+    @property
+    def mean_score(self) -> float:
+        return self.score_total / self.answers if self.answers else 0.0
+
+    def add(self, solved: bool, score: int) -> CsatGroup:
+        return CsatGroup(self.answers + 1, self.solved + int(solved), self.score_total + score)
+
+
+@dataclass(frozen=True)
+class CsatFigures:
+    """CSAT over the answered cases: overall, and by level, module, client and agent (`by`: dimension ->
+    group -> figures, groups sorted by name)."""
+
+    overall: CsatGroup
+    by: dict[str, dict[str, CsatGroup]]
+
+
+CSAT_DIMENSIONS = ("level", "module", "client", "agent")
+
+
+def csat_figures(engine: Engine, since: dt.datetime | None = None, client: str | None = None) -> CsatFigures:
+    """CSAT of the cases created since `since` (all when None), of one client's when `client`: the console's
+    report charts them, `kb report` prints them. A case's agent is who resolved it (else its assignee): the
+    answer is about that resolution. The level is the case's when answered."""
+    scope = [cases.c.created_at >= since] if since else []
+    if client:
+        scope.append(cases.c.client == client)
+    with reading(engine) as conn:
+        answered = conn.execute(
+            sa.select(csat.c.case_id, csat.c.solved, csat.c.score, cases.c.level, cases.c.module, cases.c.client)
+            .join(cases, cases.c.id == csat.c.case_id)
+            .where(*scope)
+        ).all()
+        ids = [row.case_id for row in answered]
+        resolvers = conn.execute(
+            sa.select(events.c.case_id, agents.c.username)
+            .join(agents, agents.c.id == events.c.agent_id)
+            .where(events.c.kind == "resolved", events.c.case_id.in_(ids))
+            .order_by(events.c.at, events.c.id)
+        ).all()
+        assignees = dict(
+            conn.execute(
+                sa.select(cases.c.id, agents.c.username)
+                .join(agents, agents.c.id == cases.c.assignee_id)
+                .where(cases.c.id.in_(ids))
+            ).all()
+        )
+    resolved_by = dict(resolvers)  # in time order: the last resolution wins
+    overall = CsatGroup()
+    by: dict[str, dict[str, CsatGroup]] = {dimension: {} for dimension in CSAT_DIMENSIONS}
+    for row in answered:
+        overall = overall.add(row.solved, row.score)
+        keys = {
+            "level": f"Level {row.level}",
+            "module": row.module or "(not given)",
+            "client": row.client or "(public help centre)",
+            "agent": resolved_by.get(row.case_id) or assignees.get(row.case_id) or "(nobody)",
+        }
+        for dimension, key in keys.items():
+            by[dimension][key] = by[dimension].get(key, CsatGroup()).add(row.solved, row.score)
+    return CsatFigures(overall, {dimension: dict(sorted(groups.items())) for dimension, groups in by.items()})
+
+
+def csat_lines(figures: CsatFigures) -> list[str]:
+    """The CSAT section of the terminal report."""
+
+    def line(name: str, group: CsatGroup) -> str:
+        return (
+            f"{name}: {group.mean_score:.1f} of 5 from {group.answers} answer{'s' if group.answers != 1 else ''}, "
+            f"solved {_share(group.solved, group.answers)}"
+        )
+
+    if not figures.overall.answers:
+        return ["Customer satisfaction (CSAT)", "  (no answers yet)"]
+    lines = ["Customer satisfaction (CSAT)", f"  {line('All answers', figures.overall)}"]
+    for dimension, groups in figures.by.items():
+        lines.append(f"  By {dimension}")
+        lines += [f"    {line(name, group)}" for name, group in groups.items()]
+    return lines

@@ -31,7 +31,7 @@ from generator.build import index_beside
 from generator.portal import accounts
 from generator.portal.accounts import add_agent
 from generator.portal.app import create_app
-from generator.portal.config import PortalConfig, WorkingHours
+from generator.portal.config import MailSettings, PortalConfig, WorkingHours
 from generator.portal.db import agents, connect, metadata, writing
 from generator.portal.desk import Desk
 from generator.portal.migrate import upgrade
@@ -373,6 +373,12 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink().start()
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def mailing_app(make_app, smtp_sink: SmtpSink) -> Flask:
+    """The portal sending its mail to the `smtp_sink` (sign-in links are read from there)."""
+    return make_app(mail=MailSettings(smtp_host="127.0.0.1", smtp_port=smtp_sink.port))
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import datetime as dt
 import email
 import email.policy
 import http.client
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,7 +41,13 @@ STAFF = {
 }
 CUSTOMER_EMAIL = "zoe@example.com"
 # High enough never to get in a test's way; the rate-limit test sets its own.
-GENEROUS_LIMITS = {"submit": "1000 per minute", "public": "10000 per minute", "sign_in": "1000 per minute"}
+GENEROUS_LIMITS = {
+    "submit": "1000 per minute",
+    "public": "10000 per minute",
+    "sign_in": "1000 per minute",
+    "sign_in_link": "1000 per minute",
+    "sign_in_address": "1000 per minute",
+}
 # Monday 23 November 2026, 10:00 in New York (EST, UTC-5): inside the test desk's working hours.
 MONDAY_10AM = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
@@ -217,6 +224,29 @@ class Visitor:
     def act(self, number: str, action: str, data: dict[str, str]):
         """An action on the agent's case page, through the form (or button) that posts to it."""
         return self.submit(f"/agent/cases/{number}", data, action=f"/agent/cases/{number}/{action}")
+
+
+SIGN_IN_LINK = re.compile(r"https?://[^/\s]+(/sign-in/link/[A-Za-z0-9_-]+)")
+SIGN_IN_CODE = re.compile(r"\b([0-9]{6})\b")
+
+
+def sign_in_mail(mail_sink: SmtpSink, email: str) -> tuple[str, str]:
+    """(path of the link, code) from the newest sign-in mail the sink holds for `email`."""
+    mails = [m for m in mail_sink.to(email) if "sign-in link" in m.subject]
+    assert mails, f"no sign-in mail to {email}; the sink has {[m.subject for m in mail_sink]}"
+    body = mails[-1].body
+    return SIGN_IN_LINK.search(body).group(1), SIGN_IN_CODE.search(body).group(1)
+
+
+def sign_in_customer(visitor: Visitor, email: str, mail_sink: SmtpSink) -> None:
+    """Sign `visitor` in as the customer `email`, as a person would: ask for a link, read it from the SMTP
+    sink, open it and press "Sign in". The app must mail to the sink: make_app(mail=MailSettings(
+    smtp_host="127.0.0.1", smtp_port=smtp_sink.port)), or the `mailing_app` fixture."""
+    asked = visitor.submit("/sign-in", {"email": email}, action="/sign-in")
+    assert asked.status_code == 303, asked.text
+    path, _code = sign_in_mail(mail_sink, email)
+    signed_in = visitor.submit(path, {}, action=path)
+    assert signed_in.status_code == 303 and signed_in.headers["Location"].endswith("/my/cases"), signed_in.text
 
 
 def case_link(location: str) -> tuple[str, str]:

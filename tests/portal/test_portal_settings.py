@@ -38,7 +38,13 @@ def test_every_portal_yml_setting_reaches_the_portal(make_project):
     assert config.holidays == (dt.date(2026, 12, 25), dt.date(2026, 12, 28))
     assert (config.update_every_hours, config.level1_hours) == (12, 8)
     assert config.mail == MailSettings("Support <support@example.com>", "smtp.example.com", 587, True, None, None)
-    assert config.rate_limits == {"submit": "10 per hour", "public": "100 per minute", "sign_in": "5 per minute"}
+    assert config.rate_limits == {
+        "submit": "10 per hour",
+        "public": "100 per minute",
+        "sign_in": "5 per minute",
+        "sign_in_link": "10 per hour;3 per minute",  # not in the file: the defaults
+        "sign_in_address": "5 per hour",
+    }
     assert config.frame_ancestors == ("https://app.example.com",)
     # Links in mail go to where customers are, and an https address makes the cookies Secure.
     assert (config.public_url, config.base_url, config.secure_cookies) == (

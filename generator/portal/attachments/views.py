@@ -18,7 +18,16 @@ blueprint = Blueprint("attachments", __name__)
 # A file id in a URL is bounded like the column: a larger number is simply no file (SQLite cannot even bind it).
 FILE_ID = "<int(min=1, max=2147483647):file_id>"
 # The forms that carry files: only their requests may be larger than the portal's usual 1 MB.
-UPLOAD_ENDPOINTS = frozenset({"customer.new_case", "customer.reply", "console.act"})
+UPLOAD_ENDPOINTS = frozenset(
+    {
+        "customer.new_case",
+        "customer.reply",
+        "console.act",
+        "customers.my_reply",  # a signed-in customer's reply, and reopening (with files) from either page
+        "customers.my_action",
+        "customers.private_action",
+    }
+)
 
 
 def allow_uploads() -> None:
@@ -31,7 +40,7 @@ def allow_uploads() -> None:
 @blueprint.route(f"/cases/<number>/<token>/files/{FILE_ID}")
 def customer_file(number: str, token: str, file_id: int):
     row = case_or_404(number, token)
-    return _serve(file_for_case(current_portal().desk.engine, row.id, file_id, customer_only=True))
+    return serve_file(file_for_case(current_portal().desk.engine, row.id, file_id, customer_only=True))
 
 
 @blueprint.route(f"/agent/cases/<number>/files/{FILE_ID}")
@@ -42,7 +51,7 @@ def agent_file(number: str, file_id: int):
         row = desk.case_for_agent(g.agent, number)
     except (CaseNotFound, NotAllowed):
         abort(404)
-    return _serve(file_for_case(desk.engine, row.id, file_id, customer_only=False))
+    return serve_file(file_for_case(desk.engine, row.id, file_id, customer_only=False))
 
 
 @blueprint.route("/agent/cases/<number>/files/delete", methods=["POST"])
@@ -66,7 +75,7 @@ def delete(number: str):
     return redirect(url_for("console.case", number=number), code=303)
 
 
-def _serve(found):
+def serve_file(found):
     """The file as data: its sniffed type, inline only for raster images, never sniffed or run by the browser."""
     if found is None:
         abort(404)

@@ -9,11 +9,7 @@ from flask import g
 from ...model import ClientProfile
 from ..app import current_portal
 from ..console import signed_in_agent
-
-
-def signed_in_address() -> str | None:
-    """The address of the customer signed in on this request, else None."""
-    return None  # customer sign-in (i15-signin's signed_in_customer) is merged in below
+from ..customers import signed_in_customer
 
 
 def visible_client(slug: str) -> ClientProfile | None:
@@ -25,5 +21,5 @@ def visible_client(slug: str) -> ClientProfile | None:
         g.agent = signed_in_agent()  # the page header shows the agent's links too
     if g.agent is not None:
         return profile
-    address = signed_in_address()
-    return profile if address and profile.has_person(address) else None
+    customer = signed_in_customer()
+    return profile if customer is not None and profile.has_person(customer.email) else None

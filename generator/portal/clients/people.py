@@ -21,6 +21,13 @@ def client_of(config: PortalConfig, address: str | None) -> ClientProfile | None
     return next((p for p in config.client_profiles.values() if p.has_person(address)), None)
 
 
+def admin_of(config: PortalConfig, address: str | None) -> ClientProfile | None:
+    """The client `address` is an admin of (it sees all that client's cases), or None."""
+    if not address:
+        return None
+    return next((p for p in config.client_profiles.values() if p.is_admin(address)), None)
+
+
 def profile_of(config: PortalConfig, slug: str | None) -> ClientProfile | None:
     """The profile of a case's client (`cases.client`), or None: no client, or one no longer registered."""
     return config.client_profiles.get(slug) if slug else None

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Row
 
 from ..attachments import IncomingFile, delete_files, save_files
 from ..attachments.storage import remove_files
+from ..csat.links import csat_invitation
 from ..db import cases, events, reading
 from ..mail import queue_mail, undelivered
 from . import texts
@@ -170,7 +171,8 @@ class AgentSide(Levels):
                 now,
                 row.customer_email,
                 f"[{row.number}] Resolved: {row.subject}",
-                self._update_mail(row, f"Your case is resolved.\n\n{resolution}", by_agent=True),
+                self._update_mail(row, f"Your case is resolved.\n\n{resolution}", by_agent=True)
+                + csat_invitation(self.config, row),
                 row.id,
             )
 

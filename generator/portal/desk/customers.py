@@ -18,7 +18,7 @@ from ..db import agents, cases, deflections, events, reading, writing
 from ..mail import deliver_claimed, queue_mail
 from . import texts
 from .levels import Levels
-from .model import NUMBER, CaseNotFound, NewCase, Opened, Submitted, case_number
+from .model import NUMBER, CaseNotFound, InvalidAction, NewCase, Opened, Submitted, case_number
 
 # A new case, unless its idempotency key is taken (then no row comes back); SQLite >= 3.35 and PostgreSQL.
 # On PostgreSQL a form sent again still draws an id from the sequence, so case numbers can skip one, as they
@@ -193,3 +193,40 @@ class CustomerSide(Levels):
                     at=self.now(), article_id=article_id, query=query, page_id=page_id, context_id=context_id
                 )
             )
+
+    # -- a signed-in customer (or the private link) closes or reopens the case (issue 15) ----------------------
+
+    def customer_close(self, row: Row) -> None:
+        """The customer says the case is solved: it is resolved in their name, the assignee told."""
+        now = self.now()
+        with writing(self.engine) as conn:
+            row = self._fresh(conn, row.id)
+            if row.status == "resolved":
+                raise InvalidAction("The case is already resolved.")
+            words = "Closed by the customer as solved."
+            conn.execute(
+                cases.update()
+                .where(cases.c.id == row.id)
+                .values(status="resolved", resolved_at=now, resolution=words, paused_at=None, updated_at=now)
+            )
+            self._event(conn, row, "closed", "customer", body=words, channel="web", visible=True)
+            assignee = self._agent(conn, row.assignee_id) if row.assignee_id else None
+            if assignee and assignee.email:
+                link = f"{self.config.base_url}/agent/cases/{row.number}"
+                queue_mail(
+                    conn, now, assignee.email, f"[{row.number}] Closed by the customer", f"{words}\n\n{link}\n", row.id
+                )
+        self.deliver(row.id)
+
+    def customer_reopen(self, row: Row, text: str, files: Sequence[IncomingFile] = ()) -> None:
+        """The customer reopens a resolved case, saying why: their reply, which reopens it and tells the
+        assignee, or with nobody assigned every agent of its level."""
+        now = self.now()
+        with writing(self.engine) as conn:
+            row = self._fresh(conn, row.id)
+            if row.status != "resolved":
+                raise InvalidAction("Only a resolved case can be reopened; it is open already.")
+            event = self.add_customer_reply(conn, row, text, "web", now, tell_level=True)
+            conn.execute(cases.update().where(cases.c.id == row.id).values(updated_at=now))
+            save_files(conn, self.config, row.id, event, files)
+        self.deliver(row.id)

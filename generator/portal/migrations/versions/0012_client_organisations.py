@@ -2,7 +2,7 @@
 found by client (an organisation's cases, the queue's client column, `kb clients`).
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-07
 
 Existing cases keep their client (the build they were logged from) and are not flagged: nobody knows
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0011"  # 0007 on its own branch; after i15-signin's 0011 once merged
 branch_labels = None
 depends_on = None
 
