@@ -493,10 +493,12 @@ def client_builds(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
-def centre_app(make_app, client_builds) -> Flask:
-    """The portal serving every client's own help centre at /c/<slug>/ (and no public site)."""
+def centre_app(make_app, client_builds, smtp_sink: SmtpSink) -> Flask:
+    """The portal serving every client's own help centre at /c/<slug>/ (and no public site), its mail (sign-in
+    links) going to the `smtp_sink`."""
     root, profiles = client_builds
     return make_app(
+        mail=MailSettings(smtp_host="127.0.0.1", smtp_port=smtp_sink.port),
         modules={"scheduling": "Scheduling", "budgets": "Budgets", "documents": "Documents"},
         clients={slug: profile.name for slug, profile in profiles.items()},
         client_profiles=profiles,
