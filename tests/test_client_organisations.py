@@ -81,3 +81,19 @@ def test_a_domain_or_admin_belongs_to_one_client_only(run_kb, tmp_path):
     line = harbor.splitlines().index("domains: [harbor.example, acme-water.example]") + 1
     assert checked.exit_code == 1
     assert f"clients/harbor.yml:{line}: 'domains': 'acme-water.example' is already clients/acme.yml's" in checked.output
+
+
+def test_client_host_names_in_portal_yml_are_checked_at_their_line(tmp_path):
+    from generator.errors import SourceError
+    from generator.portal.config import load_portal_config
+
+    portal_yml = "client_hosts:\n  acme: Help.Acme.example\n  nope: help.nope.example\n  harbor: 'not a host'\n"
+    root = copy_root("clients", tmp_path / "project", {"portal.yml": portal_yml})
+    with pytest.raises(SourceError) as raised:
+        load_portal_config(root, instance_dir=tmp_path / "instance")
+    message = str(raised.value)
+    assert "portal.yml:3: 'client_hosts': 'nope' is not a client (clients/<slug>.yml)" in message
+    assert "portal.yml:4: 'client_hosts': harbor: expected a host name such as help.acme.example.com" in message
+    fixed = copy_root("clients", tmp_path / "fixed", {"portal.yml": "client_hosts: {acme: Help.Acme.example}\n"})
+    config = load_portal_config(fixed, instance_dir=tmp_path / "instance")
+    assert config.client_hosts == {"help.acme.example": "acme"} and config.client_profiles["acme"].domains

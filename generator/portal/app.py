@@ -49,6 +49,11 @@ def create_app(config: PortalConfig) -> Flask:
         WTF_CSRF_TIME_LIMIT=config.form_expiry_hours * 3600,
         RATELIMIT_ENABLED=config.rate_limits_enabled,
     )
+    if config.client_hosts:
+        from .clients.hosts import ClientHosts
+
+        # Inside ProxyFix (wrapped next), so that a proxy's X-Forwarded-Host names the client's host.
+        app.wsgi_app = ClientHosts(app, app.wsgi_app, config.client_hosts)
     if config.proxies:
         # Behind N proxies the client's address is in X-Forwarded-For: without this, rate limits would count
         # every customer as the proxy. Only as many hops as are configured are believed, so a client cannot

@@ -180,7 +180,7 @@ PORTAL: dict[str, schema.Field] = {
     ),
     "attachments": schema.Field(dict, default={}, doc="folder, max_file_mb, max_files: files on cases."),
     "client_hosts": schema.Field(
-        schema.mapping_of(_host_name),
+        schema.mapping,
         default={},
         doc="A host name per client (slug: help.acme.example.com) that serves that client's help centre at /.",
     ),
@@ -464,8 +464,13 @@ def _client_hosts(doc, given: dict[str, str], clients: dict[str, ClientProfile],
     """portal.yml's `client_hosts` (slug: host) as host -> slug; a slug that is no client's profile, or a
     host given twice, is a problem at its line."""
     hosts: dict[str, str] = {}
-    for slug, host in given.items():
+    for slug, value in given.items():
         line = doc.line_of("client_hosts", slug)
+        try:
+            host = _host_name(value)
+        except schema.Invalid as exc:
+            problems.append(Problem("portal.yml", line, f"'client_hosts': {slug}: {exc}"))
+            continue
         if slug not in clients:
             known = ", ".join(clients) or "none"
             message = f"'client_hosts': {slug!r} is not a client (clients/<slug>.yml); expected one of {known}"

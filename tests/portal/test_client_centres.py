@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from flask import Flask
 
-from .portal_helpers import Store, Visitor, case_fields, case_link
+from .portal_helpers import PASSWORD, Store, Visitor, case_fields, case_link
 
 MARKERS = {"acme": "MARKER-ACME-c0de", "harbor": "MARKER-HARBOR-4a7b", "northwind": "MARKER-NORTHWIND-9e2f"}
 PRIVATE_IDS = {"acme": "KB-0014", "harbor": "KB-0016", "northwind": "KB-0019"}
@@ -148,3 +148,31 @@ def test_the_public_form_never_takes_a_client_from_the_browser(visitor, store: S
     assert response.status_code == 303
     row = store.case(case_link(response.headers["Location"])[0])
     assert row.client is None and row.contract_ended is None
+
+
+def test_a_clients_own_host_name_serves_its_centre_at_the_root(make_app, client_builds):
+    root, profiles = client_builds
+    app = make_app(
+        modules={"scheduling": "Scheduling", "budgets": "Budgets", "documents": "Documents"},
+        client_profiles=profiles,
+        client_builds_dir=root / "build",
+        client_hosts={"help.acme.example": "acme"},
+    )
+    acme_host = Visitor(app.test_client())
+    on = "http://help.acme.example"
+    # A stranger on the client's host: the same 404 as anywhere under a client.
+    assert acme_host.get(f"{on}/").status_code == 404 and acme_host.get(f"{on}/search?q=x").status_code == 404
+    # The portal's own pages answer on the client's host as anywhere: an agent signs in there.
+    form = acme_host.form(f"{on}/agent/sign-in")
+    signed = acme_host.post(f"{on}/agent/sign-in", form.fields | {"username": "ann", "password": PASSWORD})
+    assert signed.status_code == 303
+    home = acme_host.get(f"{on}/")
+    assert home.status_code == 200 and "Acme Water Authority" in home.text
+    assert MARKERS["acme"] in acme_host.get(f"{on}/{PRIVATE_PAGES['acme']}").text
+    assert PRIVATE_IDS["acme"] in acme_host.get(f"{on}/api/search?q=integration steps").text
+    assert 'value="documents"' not in acme_host.get(f"{on}/cases/new").text  # the client's own case form
+    assert acme_host.get(f"{on}/agent/").status_code == 200
+    # The portal's own host still serves the public side at /.
+    public = Visitor(app.test_client())
+    public.sign_in("ann")
+    assert MARKERS["acme"] not in public.get("/").text and 'value="documents"' in public.get("/cases/new").text
