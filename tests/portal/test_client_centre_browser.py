@@ -46,6 +46,21 @@ def test_a_clients_person_signs_in_by_mail_and_logs_a_case_from_their_own_centre
         expect(page).to_have_url(re.compile(f"/c/acme/{PRIVATE_PAGES['acme']}$"))
         expect(page.get_by_text(MARKERS["acme"])).to_be_visible()
 
+        # Their context help: help.js from their centre opens their topic, and its "Log a case" their form.
+        page.evaluate(
+            """() => new Promise((done) => {
+                const script = document.createElement("script");
+                script.src = "../../../assets/help.js";
+                script.onload = done;
+                document.head.appendChild(script);
+            })"""
+        )
+        page.evaluate("KBHelp.open('schedule.gantt')")
+        panel_case = page.locator(f'a[href^="{base}/c/acme/cases/new?"]')
+        expect(panel_case).to_have_attribute("href", re.compile(r"context=schedule\.gantt"))
+        expect(page.locator(f'iframe[src^="{base}/c/acme/user/"]')).to_have_count(1)
+        page.evaluate("KBHelp.close()")
+
         # "Log a case" on the client's page: the case form in its branding, only its licensed modules.
         page.locator(".kb-help__case").click()
         expect(page).to_have_url(re.compile(r"/c/acme/cases/new\?"))
