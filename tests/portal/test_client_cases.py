@@ -72,8 +72,10 @@ def test_mail_from_a_clients_domain_is_the_clients_case(client_desk, store: Stor
     assert store.case(outcome.number).client == client
 
 
-def test_the_clocks_run_on_the_clients_contract_hours(client_desk, store: Store, clock):
-    acme, plain = log(client_desk, "acme"), log(client_desk, None)
+def test_the_clocks_run_on_the_clients_contract_hours(client_desk, store: Store, clock, outbox):
+    acme, plain = log(client_desk, "acme", "pat@acme.example"), log(client_desk, None)
+    [acknowledged] = [m for m in outbox() if m["To"] == "pat@acme.example"]
+    assert "You will hear from us within 12 hours." in acknowledged.get_body(("plain",)).get_content()
     acme_row, plain_row = store.case(acme), store.case(plain)
     assert acme_row.first_response_due == clock() + dt.timedelta(hours=4)
     assert plain_row.first_response_due == dt.datetime(2026, 11, 23, 23, 0, tzinfo=dt.UTC)  # 18:00 in New York

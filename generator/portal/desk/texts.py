@@ -10,12 +10,16 @@ from .model import LEVELS
 
 
 def received_mail(config: PortalConfig, row: Row, link: str) -> str:
+    # The case's own update clock: a client's contract may set it shorter than portal.yml's.
+    hours = config.update_every_hours
+    if row.next_update_due and row.created_at:
+        hours = round((row.next_update_due - row.created_at).total_seconds() / 3600)
     return (
         f"Hello,\n\nWe have logged your case {row.number}.\n\n"
         "Reply to this mail to add information, or follow the case here (keep this link private):\n"
         f"{link}\n\n"
         f"It is with our {LEVELS[row.level]} team. You will hear from us within "
-        f"{config.update_every_hours} hours.\n\n"
+        f"{hours} hours.\n\n"
         "If you did not log this case, someone else gave your address; you need not do anything.\n"
     )
 
