@@ -329,7 +329,7 @@ def load_catalog_checked(root: Path):
 
 @click.command()
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Only cases since this day.")
-@click.option("--client", default=None, metavar="SLUG", help="Only cases logged from this client's build.")
+@click.option("--client", default=None, metavar="SLUG", help="Only this client's cases (clients/<slug>.yml).")
 @click.option("--csv", "as_csv", is_flag=True, help="Every figure as CSV on standard output.")
 @database_option
 @click.pass_context

@@ -113,7 +113,7 @@ def test_agents_see_the_client_and_its_contract_on_the_case_the_queue_and_the_re
     agent = Visitor(app.test_client())
     agent.sign_in("dan")
     page = agent.get(f"/agent/cases/{current}").text
-    assert "Acme Water Authority" in page and "Gold plan" in page
+    assert "Acme Water Authority" in page and "Gold plan" in page and 'href="/c/acme/"' in page
     assert "contract 2026-01-01 to 2027-12-31" in page and "contract--in-force" in page
     assert "outside the client" not in page
     page = agent.get(f"/agent/cases/{ended}").text
