@@ -110,9 +110,12 @@ def test_a_customer_logs_a_case_and_an_agent_works_it_to_resolution(browser, por
     assert "P6 importer drops the data date" not in customer.content()
 
     # The customer answers from the private page (a POST whose Origin the portal checks: the page's
-    # Referrer-Policy must leave the browser sending its real origin, not "null").
-    customer.fill("textarea[name=text]", "Thank you, that fixed it.")
-    customer.get_by_role("button", name="Send").click()
+    # Referrer-Policy must leave the browser sending its real origin, not "null"): the satisfaction question
+    # a resolved case asks (issue 15).
+    customer.get_by_label("Yes").check()
+    customer.get_by_label("5: Very satisfied").check()
+    customer.fill("textarea[name=comment]", "Thank you, that fixed it.")
+    customer.get_by_role("button", name="Send my answer").click()
     expect(customer.locator(".history")).to_contain_text("Thank you, that fixed it.")
 
 def test_help_pages_run_under_the_portals_policy_without_a_violation_and_search_works(browser, portal_url):

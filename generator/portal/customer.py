@@ -93,7 +93,7 @@ def _new_case(form: CaseForm, client: str | None) -> NewCase:
 @blueprint.route("/cases/<number>/<token>", methods=["GET"])
 def view_case(number: str, token: str):
     row = case_or_404(number, token)
-    return _private(_case_page(row, token, ReplyForm(), new=request.args.get("new") == "1"))
+    return private_page(_case_page(row, token, ReplyForm(), new=request.args.get("new") == "1"))
 
 
 @blueprint.route("/cases/<number>/<token>/reply", methods=["POST"])
@@ -101,7 +101,7 @@ def reply(number: str, token: str):
     row = case_or_404(number, token)
     form = ReplyForm()
     if not form.validate_on_submit():
-        return _private(_case_page(row, token, form, new=False)), 400
+        return private_page(_case_page(row, token, form, new=False)), 400
     current_portal().desk.customer_reply(row, form.text.data, form.files.data)
     return redirect(url_for(".view_case", number=number, token=token), code=303)
 
@@ -181,11 +181,12 @@ def case_or_404(number: str, token: str):
         abort(404)
 
 
-def _private(body):
-    """The case page's address is its key: keep it out of Referer headers, caches and search engines.
-    same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the page's own reply
-    form, which the Origin check (origin.py) must refuse; other sites still never see the address."""
-    response = make_response(body)
+def private_page(body, status: int = 200):
+    """The case page's address is its key: keep it out of Referer headers, caches and search engines (the
+    signed-in customer's pages and the sign-in link's too, customers/). same-origin, not no-referrer: under
+    no-referrer a browser sends `Origin: null` with the page's own reply form, which the Origin check
+    (origin.py) must refuse; other sites still never see the address."""
+    response = make_response(body, status)
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"

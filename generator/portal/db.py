@@ -296,6 +296,9 @@ case_contacts = sa.Table(
     sa.Column("added_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("case_id", "email", name="uq_case_contacts_case_email"),
 )
+# A signed-in customer's cases are found by their address in any case of letters (0011).
+sa.Index("ix_cases_lower_customer_email", sa.func.lower(cases.c.customer_email))
+sa.Index("ix_case_contacts_lower_email", sa.func.lower(case_contacts.c.email))
 
 # The customer's satisfaction with a resolved case (0011): asked once, so one row a case at most.
 csat = sa.Table(

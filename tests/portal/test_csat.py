@@ -98,6 +98,18 @@ def test_the_resolution_mail_links_to_the_question_for_that_case_only(app, app_d
     assert again.status_code == 409 and [a.score for a in answers(store)] == [2]
 
 
+def test_a_case_resolved_again_after_an_answer_is_not_asked_again(app, app_desk, staff, smtp_sink):
+    visitor = Visitor(app.test_client())
+    number, _ = visitor.log_case()
+    resolve(app_desk, staff, number)
+    record_answer(app_desk, app_desk.case_for_agent(staff["ann"], number), Answer(True, 5))
+    app_desk.reopen(staff["ann"], app_desk.case_for_agent(staff["ann"], number), "one more thing")
+    resolve(app_desk, staff, number, text="Done again")
+
+    first, second = [m for m in smtp_sink.to(CUSTOMER_EMAIL) if "Resolved" in m.subject]
+    assert CSAT_LINK.search(first.body) and not CSAT_LINK.search(second.body)
+
+
 def test_a_wrong_csat_link_is_404(app, app_desk, staff, smtp_sink):
     visitor = Visitor(app.test_client())
     number, _ = visitor.log_case()

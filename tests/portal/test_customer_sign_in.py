@@ -246,6 +246,18 @@ def test_a_customer_session_expires_when_idle(app, browser, smtp_sink, clock):
     assert browser.get("/my/cases").status_code == 303
 
 
+def test_a_customer_session_ends_after_its_lifetime_however_busy(make_app, smtp_sink, clock):
+    app = make_app(**mailing(smtp_sink), session_idle_hours=8, session_lifetime_days=1)
+    app.extensions["kb_portal"].desk.now = clock
+    browser = Visitor(app.test_client())
+    sign_in_customer(browser, PAT, smtp_sink)
+    for _ in range(3):  # busy: never idle for 8 hours
+        clock.advance(hours=7)
+        assert browser.get("/my/cases").status_code == 200
+    clock.advance(hours=3, seconds=1)  # 24 hours after signing in
+    assert browser.get("/my/cases").status_code == 303
+
+
 def test_sign_in_forms_need_their_csrf_token(browser, smtp_sink):
     refused = browser.post("/sign-in", {"email": PAT})
     assert refused.status_code == 400 and smtp_sink.to(PAT) == []
@@ -256,3 +268,21 @@ def test_the_header_offers_sign_in_and_then_my_cases(browser, smtp_sink):
     sign_in_customer(browser, PAT, smtp_sink)
     page = browser.get("/cases/new").text
     assert 'href="/my/cases"' in page and 'action="/sign-out"' in page and 'href="/sign-in"' not in page
+
+
+def test_two_workers_sharing_redis_count_one_address_once_and_store_no_address(
+    make_app, smtp_sink, redis_url, redis_prefix
+):
+    import redis
+
+    settings = mailing(smtp_sink, sign_in_address="2 per hour") | {
+        "rate_limit_storage": redis_url,
+        "rate_limit_prefix": redis_prefix,
+    }
+    workers = [make_app(**settings) for _ in range(2)]
+
+    answers = [ask_for_link(Visitor(workers[i % 2].test_client()), PAT).status_code for i in range(3)]
+
+    assert answers == [303, 303, 429]
+    keys = [key.decode() for key in redis.Redis.from_url(redis_url).scan_iter(f"*{redis_prefix}*")]
+    assert any("sign-in-address" in key for key in keys) and not any("pat" in key.lower() for key in keys)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, render_template
 
 from ..app import current_portal
+from ..customer import private_page
 from ..db import cases, reading
 from ..desk import NUMBER, InvalidAction
 from .answers import answer_for, record_answer
@@ -54,4 +55,4 @@ def question(number: str, token: str):
         ok=ok,
         resolved=row.status == "resolved",
     )
-    return page, status, {"Cache-Control": "no-store", "Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex"}
+    return private_page(page, status)  # its address is a key to the question, as a case link is to the case

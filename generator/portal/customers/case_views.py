@@ -12,12 +12,12 @@ from ..attachments.views import FILE_ID, serve_file
 from ..clients import admin_of
 from ..csat import record_answer
 from ..csat.forms import CsatForm
-from ..customer import CaseUrls, case_or_404, case_page, private_urls
+from ..customer import CaseUrls, case_or_404, case_page, private_page, private_urls
 from ..desk import CaseNotFound, InvalidAction
 from ..forms import ReplyForm
 from .cases import case_of
 from .session import customer_required, signed_in_customer
-from .views import blueprint, private_page
+from .views import blueprint
 
 
 def my_case_or_404(number: str):

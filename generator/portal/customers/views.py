@@ -5,9 +5,10 @@ a GET that used the link up would leave the customer holding a dead one."""
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from ..app import current_portal
+from ..customer import private_page
 from ..db import writing
 from ..desk import STATUSES
 from ..forms import PortalForm
@@ -33,7 +34,7 @@ def sign_in():
 
 @blueprint.route("/sign-in/code", methods=["GET", "POST"])
 def enter_code():
-    """ "Check your mail": the same page whatever the address was, with the form for the mailed code."""
+    """The "Check your mail" page, the same whatever the address was, with the form for the mailed code."""
     form = CodeForm()
     error = None
     if form.validate_on_submit():
@@ -89,13 +90,3 @@ def _welcome(customer):
     session in its cookie."""
     session.clear()
     return start_session(redirect(url_for(".my_cases"), code=303), customer)
-
-
-def private_page(body, status: int = 200):
-    """Sign-in pages and a customer's own pages: not cached, not indexed, their address kept out of other
-    sites' Referer (same-origin: under no-referrer the page's own form would send `Origin: null`)."""
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response

@@ -172,7 +172,7 @@ class AgentSide(Levels):
                 row.customer_email,
                 f"[{row.number}] Resolved: {row.subject}",
                 self._update_mail(row, f"Your case is resolved.\n\n{resolution}", by_agent=True)
-                + csat_invitation(self.config, row),
+                + csat_invitation(conn, self.config, row),
                 row.id,
             )
 

@@ -48,6 +48,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_id", "email", name="uq_case_contacts_case_email"),
     )
     op.create_index("ix_case_contacts_case_id", "case_contacts", ["case_id"])
+    # My cases looks a customer up by address in any case of letters: lower() indexes for both ways in.
+    op.create_index("ix_case_contacts_lower_email", "case_contacts", [sa.text("lower(email)")])
+    op.create_index("ix_cases_lower_customer_email", "cases", [sa.text("lower(customer_email)")])
     op.create_table(
         "csat",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -62,6 +65,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("csat")
+    op.drop_index("ix_cases_lower_customer_email", "cases")
+    op.drop_index("ix_case_contacts_lower_email", "case_contacts")
     op.drop_index("ix_case_contacts_case_id", "case_contacts")
     op.drop_table("case_contacts")
     op.drop_index("ix_sign_in_links_expires_at", "sign_in_links")
