@@ -10,8 +10,8 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy.engine import Engine, Row
 
 from ..app import current_portal
+from ..customer import private_page
 from ..customers import customer_required, signed_in_customer
-from ..customers.views import private_page
 from ..db import cases, reading
 from ..desk import STATUSES
 from .people import admin_of
