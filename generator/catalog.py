@@ -13,7 +13,18 @@ from .contrast import contrast_warning
 from .errors import Problem, rel
 from .mkdocs_file import NAME as MKDOCS_YML
 from .mkdocs_file import check_mkdocs_file, python_tag_problem
-from .model import BOOKS, Catalog, ClientProfile, Context, ContextClaim, Module, Page, Product
+from .model import (
+    BOOKS,
+    Catalog,
+    ClientProfile,
+    Context,
+    ContextClaim,
+    Module,
+    Page,
+    Product,
+    SupportContract,
+    SupportHours,
+)
 from .pictures import SUFFIXES as LOGO_KINDS
 from .pictures import check_logo, check_svg
 from .yamlfile import YamlDoc, YamlProblems, parse_yaml
@@ -218,6 +229,7 @@ def _load_contexts(root: Path, problems: list[Problem]) -> dict[str, Context]:
 
 def load_clients(root: Path, problems: list[Problem], product: Product) -> dict[str, ClientProfile]:
     clients = {}
+    claimed: dict[str, str] = {}  # a domain or admin address -> the client file that claimed it first
     folder = root / "clients"
     for path in sorted(folder.glob("*.yml")) if folder.is_dir() else ():
         name = rel(path, root)
@@ -231,6 +243,8 @@ def load_clients(root: Path, problems: list[Problem], product: Product) -> dict[
             continue
         values, found = schema.validate(doc, schema.CLIENT, name)
         found += _client_problems(root, name, doc, values, product)
+        support, support_problems = _load_support(doc, name, values.get("support"))
+        found += support_problems + _claim_people(doc, name, values, claimed)
         problems += found
         if not any(problem.is_error for problem in found):  # a warning (a colour's contrast) keeps the client
             clients[slug] = ClientProfile(
@@ -241,8 +255,52 @@ def load_clients(root: Path, problems: list[Problem], product: Product) -> dict[
                 values["modules"],
                 values["terms"],
                 values["contact"],
+                values["domains"],
+                values["admins"],
+                support,
             )
     return clients
+
+
+def _load_support(doc: YamlDoc, name: str, given: dict | None) -> tuple[SupportContract | None, list[Problem]]:
+    """The profile's `support:` contract: dates in order, hours per clock; None without one."""
+    if given is None:
+        return None, []
+    values, problems = schema.validate(doc, schema.SUPPORT, name, ("support",))
+    hours = SupportHours()
+    if values.get("hours") is not None:
+        spent, found = schema.validate(doc, schema.SUPPORT_HOURS, name, ("support", "hours"))
+        problems += found
+        hours = SupportHours(**spent)
+    start, end = values.get("start"), values.get("end")
+    if start and end and end < start:
+        problems.append(
+            Problem(
+                name,
+                doc.line_of("support", "end"),
+                f"'support.end': {end} is before the start, {start}; expected the contract's last day after its first",
+            )
+        )
+    if problems or not (start and end):
+        return None, problems
+    return SupportContract(start, end, values.get("plan"), hours), []
+
+
+def _claim_people(doc: YamlDoc, name: str, values: dict, claimed: dict[str, str]) -> list[Problem]:
+    """A domain or an admin belongs to one client: the portal decides a case's client by them."""
+    problems = []
+    for key in ("domains", "admins"):
+        for index, value in enumerate(values.get(key) or ()):
+            owner = claimed.setdefault(value, name)
+            if owner != name:
+                problems.append(
+                    Problem(
+                        name,
+                        doc.line_of(key, index),
+                        f"'{key}': {value!r} is already {owner}'s; expected each domain and admin in one client only",
+                    )
+                )
+    return problems
 
 
 LOGO_SUFFIXES = tuple(LOGO_KINDS)

@@ -114,6 +114,28 @@ class Product:
 
 
 @dataclass(frozen=True)
+class SupportHours:
+    """A contract's own clocks, in hours; None: the portal's default for that clock."""
+
+    first_response: int | None = None
+    updates: int | None = None
+    resolution: int | None = None
+
+
+@dataclass(frozen=True)
+class SupportContract:
+    """A client's "Support and Maintenance" contract: in force from `start` to `end`, both days included."""
+
+    start: dt.date
+    end: dt.date
+    plan: str | None = None
+    hours: SupportHours = SupportHours()
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
 class ClientProfile:
     slug: str
     name: str
@@ -122,6 +144,17 @@ class ClientProfile:
     modules: tuple[str, ...]
     terms: dict[str, str]
     contact: dict[str, str]
+    domains: tuple[str, ...] = ()  # mail domains of its people, lower case
+    admins: tuple[str, ...] = ()  # addresses that see all the client's cases, lower case
+    support: SupportContract | None = None
+
+    def has_person(self, address: str) -> bool:
+        """Whether `address` (any case) is one of the client's people: an admin, or at one of its domains."""
+        address = address.strip().lower()
+        return address in self.admins or address.rpartition("@")[2] in self.domains
+
+    def is_admin(self, address: str) -> bool:
+        return address.strip().lower() in self.admins
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,35 @@ def date(value: Any) -> dt.date:
     raise Invalid(f"expected a date as YYYY-MM-DD, got {value!r}")
 
 
+def positive_hours(value: Any) -> int:
+    """A number of hours on a clock: a whole number from 1 to a year's."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 24 * 366:
+        raise Invalid(f"expected a whole number of hours from 1 to {24 * 366}, got {value!r}")
+    return value
+
+
+_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def mail_domain(value: Any) -> str:
+    """A mail domain such as example.com, lower-cased (no @, no scheme, no wildcard)."""
+    value = text(value).lower()
+    if not _DOMAIN.fullmatch(value):
+        raise Invalid(f"expected a mail domain such as example.com, got {value!r}")
+    return value
+
+
+def mail_address(value: Any) -> str:
+    """A mail address such as dana@example.com, lower-cased: addresses are compared without case."""
+    from email_validator import EmailNotValidError, validate_email
+
+    value = text(value)
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise Invalid(f"expected a mail address such as dana@example.com, got {value!r}: {exc}") from None
+
+
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"expected true or false, got {value!r}")
@@ -202,6 +231,27 @@ CLIENT: dict[str, Field] = {
     "modules": Field(list_of(SLUG), required=True, doc="Licensed modules."),
     "terms": Field(mapping_of(text), default={}, doc="The client's own words for product terms."),
     "contact": Field(mapping_of(text), default={}, doc="The trainer's name, email and role, for covers."),
+    "domains": Field(list_of(mail_domain), default=(), doc="Mail domains of the client's people: example.com."),
+    "admins": Field(
+        list_of(mail_address), default=(), doc="Addresses that may see all the client's cases in the portal."
+    ),
+    "support": Field(mapping, doc="The support contract: start, end (YYYY-MM-DD), plan, hours."),
+}
+
+SUPPORT: dict[str, Field] = {
+    "start": Field(date, required=True, doc="The first day the contract covers."),
+    "end": Field(date, required=True, doc="The last day it covers."),
+    "plan": Field(text, doc="The plan's name, as agents see it: Gold, Standard."),
+    "hours": Field(mapping, doc="first_response, updates, resolution: hours replacing portal.yml's clocks."),
+}
+
+SUPPORT_HOURS: dict[str, Field] = {
+    "first_response": Field(
+        positive_hours,
+        doc="The first response is due this many hours after the case arrives (default: the end of the working day).",
+    ),
+    "updates": Field(positive_hours, doc="A customer update at least this often (default update_every_hours)."),
+    "resolution": Field(positive_hours, doc="Level 1 resolves within this, else escalates (default level1_hours)."),
 }
 
 CONTEXT: dict[str, Field] = {

@@ -13,7 +13,7 @@
  *
  * Options, as attributes of this script tag or KBHelp.configure({...}):
  *   data-base      the help centre's root (default: the folder above this script's assets/)
- *   data-case-url  the case form (default: /cases/new on the help centre's origin)
+ *   data-case-url  the case form (default: cases/new beside the help centre, <base>cases/new)
  */
 (function () {
   "use strict";
@@ -69,7 +69,8 @@
   }
 
   function caseUrl() {
-    return settings.caseUrl || new URL("/cases/new", settings.base).href;
+    // Beside the help centre, not at the origin's root: a client's centre at /c/<slug>/ has its own case form.
+    return settings.caseUrl || new URL("cases/new", settings.base).href;
   }
 
   // ---- The map: loaded once, as a script (no CORS needed), from <base>context/kb-map.js

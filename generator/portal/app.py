@@ -49,6 +49,11 @@ def create_app(config: PortalConfig) -> Flask:
         WTF_CSRF_TIME_LIMIT=config.form_expiry_hours * 3600,
         RATELIMIT_ENABLED=config.rate_limits_enabled,
     )
+    if config.client_hosts:
+        from .clients.hosts import ClientHosts
+
+        # Inside ProxyFix (wrapped next), so that a proxy's X-Forwarded-Host names the client's host.
+        app.wsgi_app = ClientHosts(app, app.wsgi_app, config.client_hosts)
     if config.proxies:
         # Behind N proxies the client's address is in X-Forwarded-For: without this, rate limits would count
         # every customer as the proxy. Only as many hops as are configured are believed, so a client cannot
@@ -124,11 +129,27 @@ def create_app(config: PortalConfig) -> Flask:
 
     app.register_blueprint(csat_blueprint)
     limiter.limit(config.rate_limits["public"])(csat_blueprint)
+    from .clients import centre as client_centres
+    from .clients import our_cases
+
+    app.register_blueprint(our_cases.blueprint)
+    limiter.limit(config.rate_limits["public"])(our_cases.blueprint)
+    app.register_blueprint(client_centres.blueprint)  # /c/<slug>/: before the public site's catch-all
+    limiter.limit(config.rate_limits["public"])(client_centres.blueprint)
+    app.view_functions["clients.new_case"] = limiter.limit(config.rate_limits["submit"], methods=["POST"])(
+        app.view_functions["clients.new_case"]
+    )
     app.register_blueprint(site.blueprint)
 
     @app.context_processor
     def globals_for_templates():
         return {"portal": config, "agent": g.get("agent"), "now": utcnow()}
+
+    from .clients.labels import case_client
+    from .clients.people import local_day
+
+    # The agent pages' client facts and badges (agent/_case_client.html, agent/_queue_client.html).
+    app.jinja_env.globals["case_client"] = lambda row: case_client(config, row, local_day(config, desk.now()))
 
     hsts = None
     if config.public_url and config.public_url.startswith("https://"):

@@ -1,4 +1,5 @@
-"""`kb portal`, `kb agents`, `kb cases`, `kb db`: the case portal from the terminal.
+"""`kb portal`, `kb agents`, `kb cases`, `kb db` (and `kb clients`, clients/cli.py): the case portal from
+the terminal.
 
 The heavy imports (Flask, SQLAlchemy) happen inside the commands, so `kb build` does not pay for them."""
 
@@ -346,7 +347,7 @@ def load_catalog_checked(root: Path):
 
 @click.command()
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Only cases since this day.")
-@click.option("--client", default=None, metavar="SLUG", help="Only cases logged from this client's build.")
+@click.option("--client", default=None, metavar="SLUG", help="Only this client's cases (clients/<slug>.yml).")
 @click.option("--csv", "as_csv", is_flag=True, help="Every figure as CSV on standard output.")
 @database_option
 @click.pass_context
@@ -431,5 +432,7 @@ def _when(moment: dt.datetime) -> str:
 
 
 def register(cli: click.Group) -> None:
-    for command in (portal, db, agents, cases, review, report, mail):
+    from .clients.cli import clients
+
+    for command in (portal, db, agents, cases, review, report, mail, clients):
         cli.add_command(command)

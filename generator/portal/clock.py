@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..model import SupportHours
 from .config import WEEKDAYS, PortalConfig
 
 
@@ -42,9 +43,16 @@ def first_response_due(received: dt.datetime, config: PortalConfig) -> dt.dateti
     raise ValueError("no working day within 400 days; check working_hours.days and holidays in portal.yml")
 
 
-def clocks_for(received: dt.datetime, config: PortalConfig) -> Clocks:
+def clocks_for(received: dt.datetime, config: PortalConfig, hours: SupportHours | None = None) -> Clocks:
+    """The clocks of a case received at `received`; `hours`: its client's contract hours, where set."""
+    hours = hours or SupportHours()
+    first = (
+        received + dt.timedelta(hours=hours.first_response)
+        if hours.first_response
+        else first_response_due(received, config)
+    )
     return Clocks(
-        first_response_due(received, config),
-        received + dt.timedelta(hours=config.update_every_hours),
-        received + dt.timedelta(hours=config.level1_hours),
+        first,
+        received + dt.timedelta(hours=hours.updates or config.update_every_hours),
+        received + dt.timedelta(hours=hours.resolution or config.level1_hours),
     )

@@ -18,7 +18,7 @@ from typing import Any
 from .. import schema
 from ..catalog import load_clients, load_product, load_yaml_file
 from ..errors import Problem, SourceError
-from ..model import Product
+from ..model import ClientProfile, Product
 from .sessions import SessionPolicy
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -117,6 +117,15 @@ def _env_name(value: Any) -> str:
     return value
 
 
+def _host_name(value: Any) -> str:
+    """A host name the portal answers to (no scheme, port or path), lower case."""
+    value = schema.text(value).lower()
+    try:
+        return schema.mail_domain(value)
+    except schema.Invalid:
+        raise schema.Invalid(f"expected a host name such as help.acme.example.com, got {value!r}") from None
+
+
 def _mapping(value: Any) -> dict:
     if not isinstance(value, dict):
         raise schema.Invalid(f"expected a mapping of keys to values, got {value!r}")
@@ -191,6 +200,11 @@ PORTAL: dict[str, schema.Field] = {
         schema.text,
         doc="The internal build (kb build --target internal, relative to the project) served to agents at "
         "/internal/; the console's article search reads its index.",
+    ),
+    "client_hosts": schema.Field(
+        schema.mapping,
+        default={},
+        doc="A host name per client (slug: help.acme.example.com) that serves that client's help centre at /.",
     ),
 }
 WORKING_HOURS: dict[str, schema.Field] = {
@@ -380,6 +394,10 @@ class PortalConfig:
     # when the portal starts; a table would need an admin page and would change unseen.
     saved_replies: dict[int, tuple[SavedReply, ...]] = field(default_factory=dict)
     notification_poll_seconds: float = 15.0  # how often the console's header asks for the unread count
+    # Clients as organisations (clients/<slug>.yml): their people, contracts and own help centres.
+    client_profiles: dict[str, ClientProfile] = field(default_factory=dict)
+    client_builds_dir: Path | None = None  # where `kb build --client SLUG` writes client-SLUG/ (build/)
+    client_hosts: dict[str, str] = field(default_factory=dict)  # host name -> client slug
 
     @property
     def outbox_dir(self) -> Path:
@@ -427,8 +445,11 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
         if (values.get("mail") or {}).get("imap"):
             values["mail"]["imap"], found = schema.validate(doc, IMAP, "portal.yml", ("mail", "imap"))
             problems += found
-    if problems:
-        raise SourceError(problems)
+        if values.get("client_hosts"):
+            values["client_hosts"] = _client_hosts(doc, values["client_hosts"], clients, problems)
+    errors = [problem for problem in problems if problem.is_error]  # a warning (a colour's contrast) is kb check's
+    if errors:
+        raise SourceError(errors)
     instance = overrides.pop("instance_dir", None) or root / "instance"
     settings: dict[str, Any] = {
         "database_url": database_url or f"sqlite:///{instance / 'portal.sqlite3'}",
@@ -438,6 +459,8 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
         "support_phone": product.support_phone,
         "modules": {slug: module.title for slug, module in product.modules.items()},
         "clients": {slug: profile.name for slug, profile in clients.items()},
+        "client_profiles": clients,
+        "client_builds_dir": root / "build",
     }
     if values:
         hours = values.get("working_hours") or {}
@@ -491,10 +514,34 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
 
             internal = (root / values["internal_site"]).resolve()
             settings |= {"internal_site_dir": internal, "internal_index_dir": index_beside(internal)}
+        settings["client_hosts"] = values.get("client_hosts") or {}
         if files := values.get("attachments"):
             folder = root / files["folder"] if files["folder"] else None
             settings["attachments"] = AttachmentSettings(folder, files["max_file_mb"], files["max_files"])
     return PortalConfig(**(settings | overrides))
+
+
+def _client_hosts(doc, given: dict[str, str], clients: dict[str, ClientProfile], problems: list[Problem]) -> dict:
+    """portal.yml's `client_hosts` (slug: host) as host -> slug; a slug that is no client's profile, or a
+    host given twice, is a problem at its line."""
+    hosts: dict[str, str] = {}
+    for slug, value in given.items():
+        line = doc.line_of("client_hosts", slug)
+        try:
+            host = _host_name(value)
+        except schema.Invalid as exc:
+            problems.append(Problem("portal.yml", line, f"'client_hosts': {slug}: {exc}"))
+            continue
+        if slug not in clients:
+            known = ", ".join(clients) or "none"
+            message = f"'client_hosts': {slug!r} is not a client (clients/<slug>.yml); expected one of {known}"
+        elif host in hosts:
+            message = f"'client_hosts': {host!r} is given to {hosts[host]!r} already; expected one host per client"
+        else:
+            hosts[host] = slug
+            continue
+        problems.append(Problem("portal.yml", line, message))
+    return hosts
 
 
 def _instance_secret(instance: Path) -> str:

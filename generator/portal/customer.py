@@ -5,6 +5,7 @@ of either gives the same 404 as a case that does not exist."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,42 +13,68 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 
 from .app import busy_response, current_portal
 from .attachments import files_by_event
+from .clients import client_of
 from .csat import answer_for
 from .csat.forms import CsatForm
+from .customers import signed_in_customer
 from .db import DatabaseBusy
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, NewCase
 from .forms import AvoidedForm, CaseForm, ReplyForm, choices, context_ref, page_ref, search_ref
 from .internal_site import internal_only
 
 blueprint = Blueprint("customer", __name__)
+_SLUG = re.compile(r"[a-z][a-z0-9_-]{0,63}")  # schema.SLUG's shape
 
 
 @blueprint.route("/cases/new", methods=["GET", "POST"])
 def new_case():
+    wanted = request.args.get("client")
+    if request.method == "GET" and wanted and _SLUG.fullmatch(wanted):
+        # A client's build links here with ?client=<slug>: its case form is in its own centre, behind its
+        # sign-in. Any slug-shaped value is sent on, so this answer says nothing about which clients exist.
+        carried = {k: v for k in ("page", "context", "q") if (v := request.args.get(k))}
+        return redirect(url_for("clients.new_case", slug=wanted, **carried), code=303)
+    return case_form(current_portal().config.modules, client=None)
+
+
+def case_form(modules: dict[str, str], client: str | None):
+    """The case form, GET and POST: `modules` offered, the case then `client`'s (a client's centre decides
+    that). Without one, a case from a signed-in person of a client, sent from their own address, is that
+    client's; the form never takes a client from what the browser sends."""
     portal = current_portal()
     form = CaseForm()
-    form.module.choices = choices([("", "Not sure"), *portal.config.modules.items()])
+    form.module.choices = choices([("", "Not sure"), *modules.items()])
     if request.method == "GET":
         form.page.data = page_ref(request.args.get("page"))
         form.context.data = context_ref(request.args.get("context"))
         form.last_search.data = search_ref(request.args.get("q"))
-        form.client.data = _client_ref(request.args.get("client"))
         if form.last_search.data and not form.subject.data:
             form.subject.data = form.last_search.data
     if form.validate_on_submit():
+        client = client or _signed_in_client(form.customer_email.data)
         try:
-            submitted = portal.desk.submit(_new_case(form), form.idempotency_key.data, form.files.data)
+            submitted = portal.desk.submit(_new_case(form, client), form.idempotency_key.data, form.files.data)
         except DatabaseBusy:
             # The form again, with everything the customer typed (and the same idempotency key: a retry that
             # did get through once is not a second case).
             page = render_template("case_new.html", form=form, severities=SEVERITIES, busy=True)
             return busy_response(page)
-        return redirect(url_for(".view_case", number=submitted.number, token=submitted.token, new=1), code=303)
+        target = url_for("customer.view_case", number=submitted.number, token=submitted.token, new=1)
+        return redirect(target, code=303)
     status = 400 if form.is_submitted() else 200
     return render_template("case_new.html", form=form, severities=SEVERITIES), status
 
 
-def _new_case(form: CaseForm) -> NewCase:
+def _signed_in_client(typed_email: str) -> str | None:
+    """The client of the signed-in customer, when the case is sent from their own (verified) address."""
+    customer = signed_in_customer()
+    if customer is None or typed_email.strip().lower() != customer.email.lower():
+        return None
+    profile = client_of(current_portal().config, customer.email)
+    return profile.slug if profile else None
+
+
+def _new_case(form: CaseForm, client: str | None) -> NewCase:
     return NewCase(
         subject=form.subject.data,
         description=form.description.data,
@@ -60,7 +87,7 @@ def _new_case(form: CaseForm) -> NewCase:
         page_id=page_ref(form.page.data),
         context_id=context_ref(form.context.data),
         last_search=search_ref(form.last_search.data),
-        client=_client_ref(form.client.data),
+        client=client,
     )
 
 
@@ -144,11 +171,6 @@ def case_avoided():
             article, search_ref(form.last_search.data), page_ref(form.page.data), context_ref(form.context.data)
         )
     return render_template("case_avoided.html")
-
-
-def _client_ref(value: str | None) -> str | None:
-    """A client build's slug, if it names a registered client; anything else is dropped."""
-    return value if value in current_portal().config.clients else None
 
 
 def case_or_404(number: str, token: str):

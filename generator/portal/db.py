@@ -95,7 +95,10 @@ cases = sa.Table(
     # longer shows the case as it is can be refused; and, for a merged duplicate, the case it went into.
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("merged_into_id", sa.Integer, sa.ForeignKey("cases.id", name="fk_cases_merged_into_id")),
+    # True: the case came in when its client's support contract was not in force (0012); flagged, never refused.
+    sa.Column("contract_ended", sa.Boolean),
     sa.Index("ix_cases_status_level", "status", "level"),
+    sa.Index("ix_cases_client_status", "client", "status"),  # an organisation's cases (0012)
     sa.Index("ix_cases_customer_email_created_at", "customer_email", "created_at"),  # acknowledgements an hour (0004)
     sa.Index("ix_cases_customer_email_id", "customer_email", "id"),  # the customer's other cases (0009)
     sa.Index("ix_cases_created_at", "created_at"),  # the report's period (0010)

@@ -151,7 +151,6 @@ class CaseForm(PortalForm):
     page = HiddenField()
     context = HiddenField()
     last_search = HiddenField()
-    client = HiddenField()
     files = FilesField(description="Screenshots, logs or exports that show the problem.")
     idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex)
 

@@ -54,6 +54,8 @@ class Report:
     avoided: int = 0
     search_clicks: list[tuple[str, int]] = field(default_factory=list)  # page opened from search, clicks
     click_positions: dict[int, int] = field(default_factory=dict)  # place in the results (1 = first) -> clicks
+    per_client: list[tuple[str, int]] = field(default_factory=list)  # client slug (or "(none)"), cases
+    outside_contract: int = 0  # cases logged while their client's support contract was not in force
     # Customer satisfaction (issue 15); left out of comparisons: the figures above compare as they always did.
     csat: CsatFigures | None = field(default=None, compare=False)
 
@@ -158,6 +160,8 @@ def build_report(
         avoided=avoided,
         search_clicks=_ranked(clicked_pages, 20),
         click_positions=dict(sorted(positions.items())),
+        per_client=_ranked(Counter(row.client or "(none)" for row in rows)),
+        outside_contract=sum(1 for row in rows if row.contract_ended),
         csat=csat_figures(engine, since, client),
     )
 
@@ -186,6 +190,7 @@ def report_lines(report: Report) -> list[str]:
         ("Searches followed by a case", [f"{q!r}: {n}" for q, n in report.searches_then_case]),
         ("Cases per context ID", [f"{c}: {n}" for c, n in report.per_context]),
         ("Cases per module", [f"{m}: {n}" for m, n in report.per_module]),
+        ("Cases per client", [f"{c}: {n}" for c, n in report.per_client]),
         ("Articles never reused", [", ".join(report.never_reused)] if report.never_reused else []),
         ("Was this helpful? (yes / no)", [f"{a}: {y} / {n}" for a, (y, n) in report.feedback.items()]),
         ("Search results opened", [f"{p}: {n}" for p, n in report.search_clicks]),
@@ -201,6 +206,7 @@ def report_lines(report: Report) -> list[str]:
         f"  Customer updates on time: {_share(report.updates_on_time, report.updates)}",
         "  Escalations by level: "
         + (", ".join(f"Level {level}: {n}" for level, n in report.escalations.items()) or "none"),
+        f"  Cases logged outside their client's support contract: {report.outside_contract}",
     ]
     if report.csat is not None:
         lines += ["", *csat_lines(report.csat)]
@@ -251,6 +257,7 @@ def report_csv(report: Report) -> str:
     writer.writerow(["sla", "first_responses", report.first_responses])
     writer.writerow(["sla", "updates_on_time", report.updates_on_time])
     writer.writerow(["sla", "updates", report.updates])
+    writer.writerow(["sla", "outside_contract", report.outside_contract])
     for level, count in report.escalations.items():
         writer.writerow(["escalations", f"level_{level}", count])
     for section, pairs in (
@@ -259,6 +266,7 @@ def report_csv(report: Report) -> str:
         ("searches_then_case", report.searches_then_case),
         ("per_context", report.per_context),
         ("per_module", report.per_module),
+        ("per_client", report.per_client),
         ("search_clicks", report.search_clicks),
         ("click_positions", list(report.click_positions.items())),
     ):

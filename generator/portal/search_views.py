@@ -13,7 +13,7 @@ from ..errors import KbError
 from ..search import QueryError, SearchResults, search
 from ..stage import TYPE_TITLES
 from .app import current_portal
-from .site import site_page
+from .site import served_site, site_page
 
 blueprint = Blueprint("search", __name__)
 MAX_QUERY = 200
@@ -35,9 +35,10 @@ def _run(
     query: str, limit: int, snippets: bool = True, prefix: bool = False, index_dir: Path | None = None
 ) -> SearchResults | None:
     """The results, or None without a query or an index; a QueryError (too long, too many prefixes) goes
-    up to the view, which shows its message. `index_dir`: another index than the public site's (the
-    internal build's, internal_site.py)."""
-    index_dir = index_dir or current_portal().index_dir
+    up to the view, which shows its message. `index_dir`: another index than the served site's (the
+    internal build's, internal_site.py); else the site this request is served (a client's centre's, or the
+    public one)."""
+    index_dir = index_dir or served_site()[1]
     if not query or index_dir is None:
         return None
     module = request.args.get("module") or None
@@ -73,7 +74,8 @@ def _log(query: str, results: SearchResults | None, source: str) -> None:
 
 def _go(hit, query: str | None, position: int, source: str) -> str:
     """The address of a result: through /search/go, which records the click and redirects to `hit.url`."""
-    return url_for("search.go", to="/" + hit.url, q=query or None, id=hit.id, pos=position, src=source)
+    # ".go": this blueprint's, so a client's centre (/c/<slug>/search/go) records and redirects within itself.
+    return url_for(".go", to=f"{served_site()[2]}/{hit.url}", q=query or None, id=hit.id, pos=position, src=source)
 
 
 def _facets(results: SearchResults | None) -> dict[str, list[tuple[str, str, int]]]:
@@ -115,7 +117,7 @@ def search_page():
         facets=_facets(results),
         module=request.args.get("module") or None,
         type=request.args.get("type") or None,
-        available=current_portal().index_dir is not None,
+        available=served_site()[1] is not None,
     )
 
 
@@ -147,7 +149,7 @@ def suggest_api():
     hits = results.hits if results else ()
     return {
         "hits": [
-            {**dataclasses.asdict(h), "url": "/" + h.url, "go": _go(h, None, n, "suggestions")}
+            {**dataclasses.asdict(h), "url": f"{served_site()[2]}/{h.url}", "go": _go(h, None, n, "suggestions")}
             for n, h in enumerate(hits, 1)
         ],
     }

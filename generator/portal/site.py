@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file
+from flask import Blueprint, abort, g, redirect, render_template, request, send_file
 
 from ..theme_scripts import load_script_hashes
 from .app import current_portal
@@ -87,13 +87,21 @@ def help_centre(path: str):
     return response
 
 
+def served_site() -> tuple[Path | None, Path | None, str]:
+    """The help centre this request is about, as (site folder, its search index, its address prefix): the
+    public one at /, or a client's at /c/<slug>/ once clients/centre.py has let the visitor in (it sets
+    `g.kb_site`)."""
+    config = current_portal().config
+    return g.get("kb_site") or (config.site_dir, config.index_dir, "")
+
+
 def site_page(path: str) -> str | None:
-    """`path` ('/kb/x/#cause') as a link to a page of the help centre this portal serves, or None when it
+    """`path` ('/kb/x/#cause') as a link to a page of the help centre this request is about, or None when it
     names no file of it (or anything elsewhere): redirects that take a destination go only to these."""
-    site_dir = current_portal().config.site_dir
+    site_dir, _, prefix = served_site()
     parts = urlsplit(path)
-    if site_dir is None or parts.scheme or parts.netloc or not parts.path.startswith("/") or "\\" in path:
+    if site_dir is None or parts.scheme or parts.netloc or not parts.path.startswith(prefix + "/") or "\\" in path:
         return None
-    if _existing(site_dir.resolve(), parts.path.removeprefix("/")) is None:
+    if _existing(site_dir.resolve(), parts.path.removeprefix(prefix + "/")) is None:
         return None
     return parts.path + (f"#{quote(parts.fragment, safe='-_.~')}" if parts.fragment else "")

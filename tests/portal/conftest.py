@@ -470,3 +470,37 @@ def imap_mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[ImapMailbox]:
     monkeypatch.setenv("KB_TEST_IMAP_PASSWORD", mailbox.password)
     yield mailbox
     mailbox.delete_folders()
+
+
+# -- clients' own help centres (issue 15) ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def client_builds(tmp_path_factory: pytest.TempPathFactory):
+    """tests/roots/clients with each client's site built for real (build/client-<slug> and its index beside
+    it), once per worker: (project root, the catalog's client profiles)."""
+    from conftest import copy_root
+
+    from generator.build import build_target
+    from generator.catalog import load_catalog
+    from generator.model import client_target
+
+    root = copy_root("clients", tmp_path_factory.mktemp("client-centres") / "project")
+    catalog = load_catalog(root)
+    for profile in catalog.clients.values():
+        build_target(root, client_target(profile), root / "build" / f"client-{profile.slug}")
+    return root, catalog.clients
+
+
+@pytest.fixture
+def centre_app(make_app, client_builds, smtp_sink: SmtpSink) -> Flask:
+    """The portal serving every client's own help centre at /c/<slug>/ (and no public site), its mail (sign-in
+    links) going to the `smtp_sink`."""
+    root, profiles = client_builds
+    return make_app(
+        mail=MailSettings(smtp_host="127.0.0.1", smtp_port=smtp_sink.port),
+        modules={"scheduling": "Scheduling", "budgets": "Budgets", "documents": "Documents"},
+        clients={slug: profile.name for slug, profile in profiles.items()},
+        client_profiles=profiles,
+        client_builds_dir=root / "build",
+    )

@@ -332,7 +332,7 @@ def test_the_side_panel_names_where_the_case_came_from_and_the_customers_other_c
 
     customer, bob = Visitor(site_app.test_client()), Visitor(site_app.test_client())
     response = customer.submit(
-        "/cases/new?page=KB-0001&context=schedule.gantt&q=gantt+bars&client=acme",
+        "/cases/new?page=KB-0001&context=schedule.gantt&q=gantt+bars",
         {
             "subject": "Gantt chart is empty",
             "description": "No bars.",
@@ -382,4 +382,7 @@ def test_the_side_panel_names_the_cases_client(make_app, store):
 
     page = bob.get(f"/agent/cases/{number}").text
 
-    assert '<dd class="case-client">Acme Capital Projects <small>(acme)</small></dd>' in page
+    assert (
+        "<dt>Client</dt>" in page
+        and '<strong>Acme Capital Projects</strong> (<a href="/c/acme/">their help centre</a>)' in page
+    )

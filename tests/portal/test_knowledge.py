@@ -727,6 +727,7 @@ ALL_TIME = Report(
     escalations={2: 2, 3: 1},  # c5 by Ann, c2 by the sweep; c4 catastrophic
     feedback={"KB-0001": (2, 1), "KB-0004": (1, 1)},
     avoided=2,
+    per_client=[("acme", 3), ("(none)", 2), ("harbor", 1)],  # c2, c3, c6 acme's; c5 harbor's
 )
 
 
@@ -760,6 +761,7 @@ def test_report_since_a_day_counts_only_what_happened_since(engine, history):
         escalations={},
         feedback={"KB-0004": (1, 0)},
         avoided=1,
+        per_client=[("acme", 1)],
     )
 
 
@@ -787,6 +789,7 @@ def test_report_for_a_client_counts_only_the_cases_from_its_build(engine, histor
         escalations={2: 1},
         feedback=ALL_TIME.feedback,
         avoided=ALL_TIME.avoided,
+        per_client=[("acme", 3)],
     )
 
 
@@ -838,6 +841,7 @@ def test_kb_report_csv_holds_every_figure_and_no_formula(run_kb, project, databa
         ("sla", "first_responses"): "6",
         ("sla", "updates_on_time"): "5",
         ("sla", "updates"): "6",
+        ("sla", "outside_contract"): "0",
         ("escalations", "level_2"): "2",
         ("escalations", "level_3"): "1",
         ("reuse", "KB-0001"): "3",
@@ -854,6 +858,9 @@ def test_kb_report_csv_holds_every_figure_and_no_formula(run_kb, project, databa
         ("per_module", "scheduling"): "3",
         ("per_module", "budgets"): "2",
         ("per_module", "(not given)"): "1",
+        ("per_client", "acme"): "3",
+        ("per_client", "(none)"): "2",
+        ("per_client", "harbor"): "1",
         ("never_reused", "KB-0002"): "0",
         ("never_reused", "KB-0003"): "0",
         ("never_reused", "KB-0005"): "0",

@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, url_for
 from ..app import current_portal
 from ..attachments import file_for_case
 from ..attachments.views import FILE_ID, serve_file
+from ..clients import admin_of
 from ..csat import record_answer
 from ..csat.forms import CsatForm
 from ..customer import CaseUrls, case_or_404, case_page, private_page, private_urls
@@ -22,8 +23,10 @@ from .views import blueprint
 def my_case_or_404(number: str):
     if len(number) > 20:
         abort(404)
+    portal, customer = current_portal(), signed_in_customer()
+    organisation = admin_of(portal.config, customer.email)  # a client admin opens all its cases (Our cases)
     try:
-        return case_of(current_portal().desk.engine, signed_in_customer(), number)
+        return case_of(portal.desk.engine, customer, number, organisation.slug if organisation else None)
     except CaseNotFound:
         abort(404)
 

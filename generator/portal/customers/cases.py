@@ -22,12 +22,16 @@ def cases_of(engine: Engine, customer: Row) -> list[Row]:
     return sorted(rows, key=lambda row: (row.status == "resolved", -row.updated_at.timestamp(), row.id))
 
 
-def case_of(engine: Engine, customer: Row, number: str) -> Row:
-    """Case `number` if the customer is one of its contacts; CaseNotFound otherwise."""
+def case_of(engine: Engine, customer: Row, number: str, organisation: str | None = None) -> Row:
+    """Case `number` if the customer is one of its contacts, or it is a case of the client `organisation`
+    they are an admin of (clients/our_cases.py); CaseNotFound otherwise."""
     if not NUMBER.fullmatch(number or ""):
         raise CaseNotFound(number)
+    theirs = _is_contact(customer.email)
+    if organisation:
+        theirs = sa.or_(theirs, cases.c.client == organisation)
     with reading(engine) as conn:
-        row = conn.execute(sa.select(cases).where(cases.c.number == number, _is_contact(customer.email))).first()
+        row = conn.execute(sa.select(cases).where(cases.c.number == number, theirs)).first()
     if row is None:
         raise CaseNotFound(number)
     return row

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
+from ..clients import profile_of, support_hours
 from ..clock import utcnow
 from ..config import PortalConfig
 from ..db import agents, cases, events, writing
@@ -52,6 +53,16 @@ class DeskCore:
     def add_event(self, conn: Connection, row: Row, kind: str, actor: str, **details) -> int:
         """An event in the case's history, in the caller's transaction; its id."""
         return self._event(conn, row, kind, actor, **details)
+
+    # -- a client's contract hours ----------------------------------------------------------------------------
+
+    def update_hours(self, row: Row) -> int:
+        """How often the customer of `row` hears from us: their client's contract hours, else portal.yml's."""
+        return support_hours(profile_of(self.config, row.client)).updates or self.config.update_every_hours
+
+    def level1_hours(self, row: Row) -> int:
+        """How long `row` may stay at Level 1: their client's contract hours, else portal.yml's."""
+        return support_hours(profile_of(self.config, row.client)).resolution or self.config.level1_hours
 
     # -- the pieces -----------------------------------------------------------------------------------------
 
@@ -132,7 +143,7 @@ class DeskCore:
         24-hour update clock. The id of its history event."""
         actor = agent.username if agent else "system"
         event = self._event(conn, row, kind, actor, agent=agent, body=text, channel=channel, visible=True)
-        values = {"next_update_due": now + dt.timedelta(hours=self.config.update_every_hours)}
+        values = {"next_update_due": now + dt.timedelta(hours=self.update_hours(row))}
         if agent is not None:
             values["first_responded_at"] = row.first_responded_at or now
             if row.status == "new":
@@ -160,10 +171,10 @@ class DeskCore:
             "status": "open",
             "resolved_at": None,
             "paused_at": None,
-            "next_update_due": now + dt.timedelta(hours=self.config.update_every_hours),
+            "next_update_due": now + dt.timedelta(hours=self.update_hours(row)),
         }
         if row.level == 1:
-            values["resolution_due"] = now + dt.timedelta(hours=self.config.level1_hours)
+            values["resolution_due"] = now + dt.timedelta(hours=self.level1_hours(row))
         conn.execute(cases.update().where(cases.c.id == row.id).values(**values))
         actor = agent.username if agent else "customer"
         self._event(

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
 from ..attachments import IncomingFile, save_files
+from ..clients import local_day, outside_contract, profile_of, support_hours
 from ..clock import clocks_for
 from ..db import agents, cases, deflections, events, reading, writing
 from ..mail import deliver_claimed, queue_mail
@@ -85,8 +86,10 @@ class CustomerSide(Levels):
         return Opened(row, token, acknowledgement, event_id)
 
     def case_values(self, new: NewCase, idempotency_key: str, now: dt.datetime) -> dict:
-        """The cases row of a new case (but its number): clocks started, Level 3 if catastrophic."""
-        clocks = clocks_for(now, self.config)
+        """The cases row of a new case (but its number): clocks started (on its client's contract hours, where
+        it sets them), Level 3 if catastrophic, flagged when its client's contract is not in force."""
+        client = profile_of(self.config, new.client)
+        clocks = clocks_for(now, self.config, support_hours(client))
         catastrophic = new.severity == "catastrophic"
         return {
             "idempotency_key": idempotency_key,
@@ -98,6 +101,7 @@ class CustomerSide(Levels):
             "first_response_due": clocks.first_response_due,
             "next_update_due": clocks.next_update_due,
             "resolution_due": None if catastrophic else clocks.resolution_due,
+            "contract_ended": outside_contract(client, local_day(self.config, now)),
             **new.__dict__,
         }
 

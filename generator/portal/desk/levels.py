@@ -26,7 +26,7 @@ class Levels(DeskCore):
         values: dict = {
             "level": level,
             "updated_at": now,
-            "next_update_due": now + dt.timedelta(hours=self.config.update_every_hours),
+            "next_update_due": now + dt.timedelta(hours=self.update_hours(row)),
         }
         assignee = self._least_busy(conn, level) if level == 2 else None
         values["assignee_id"] = assignee.id if assignee else None

@@ -34,12 +34,16 @@ def _greeted(text: str, name: str | None = None) -> str:
 
 
 def received_mail(config: PortalConfig, row: Row, link: str) -> str:
+    # The case's own update clock: a client's contract may set it shorter than portal.yml's.
+    hours = config.update_every_hours
+    if row.next_update_due and row.created_at:
+        hours = round((row.next_update_due - row.created_at).total_seconds() / 3600)
     return (
         f"Hello,\n\nWe have logged your case {row.number}.\n\n"
         "Reply to this mail to add information, or follow the case here (keep this link private):\n"
         f"{link}\n\n"
         f"It is with our {TEAMS[row.level]}. You will hear from us within "
-        f"{config.update_every_hours} hours.\n\n"
+        f"{hours} hours.\n\n"
         "If you did not log this case, someone else gave your address; you need not do anything.\n"
     )
 
@@ -58,11 +62,12 @@ def escalated_text(level: int) -> str:
     return f"Your case is now with our {TEAMS[level]}."
 
 
-def status_update_text(config: PortalConfig, row: Row) -> str:
+def status_update_text(row: Row, hours: int) -> str:
+    """The automatic status update; `hours`: the case's own update clock (a client's contract may set it)."""
     return (
         f"Your case is with our {TEAMS[row.level]} and is being worked on. "
         "We will write again as soon as we know more, and within "
-        f"{config.update_every_hours} hours at the latest."
+        f"{hours} hours at the latest."
     )
 
 

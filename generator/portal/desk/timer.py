@@ -45,7 +45,7 @@ class Timer(Levels):
         for case_id in overdue:
             with writing(self.engine) as conn:
                 row = self._fresh(conn, case_id)
-                hours = self.config.level1_hours
+                hours = self.level1_hours(row)
                 if row.level == 1 and row.status in OPEN and row.resolution_due <= now:
                     self._raise_level(conn, row, now, 2, f"Not resolved at Level 1 within {hours} hours", None)
                     self._bump(conn, row)
@@ -54,7 +54,7 @@ class Timer(Levels):
             with writing(self.engine) as conn:
                 row = self._fresh(conn, case_id)
                 if row.status in OPEN and row.next_update_due <= now:
-                    text = texts.status_update_text(self.config, row)
+                    text = texts.status_update_text(row, self.update_hours(row))
                     self._customer_update(conn, row, now, None, text, "system", kind="status_update")
                     self._bump(conn, row)
                     updated.append(row.number)

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from ..attachments import AttachmentRejected, IncomingFile, save_files
+from ..clients import client_of
 from ..config import PortalConfig
 from ..db import cases, events, inbound_messages, mail_queue, writing
 from ..desk import Desk, NewCase
@@ -178,6 +179,12 @@ def _handle(
     return Outcome("reply", row.number, f"matched by {match.how}"), row.id, event_id
 
 
+def _client_slug(desk: Desk, sender: str) -> str | None:
+    """Mail from one of a client's domains (or admins) is that client's case."""
+    profile = client_of(desk.config, sender)
+    return profile.slug if profile else None
+
+
 def _new_case(
     desk: Desk, conn: Connection, mail: ParsedMail, now: dt.datetime, follows: Row | None = None
 ) -> tuple[Outcome, int | None, int | None]:
@@ -188,6 +195,7 @@ def _new_case(
         customer_name=mail.sender_name or mail.sender,
         customer_email=mail.sender,
         severity=DEFAULT_SEVERITY,
+        client=_client_slug(desk, mail.sender),
     )
     key = "mail:" + hashlib.sha256(mail.message_key.encode()).hexdigest()[:59]
     opened = desk.open_case(conn, desk.case_values(new, key, now), now, "email")

@@ -1,0 +1,137 @@
+"""Each client's own help centre, served by the portal at /c/<slug>/ (or at / of a host name of its own,
+portal.yml's `client_hosts`): the client's build (`kb build --client SLUG`, build/client-SLUG) with its
+branding, modules, terms and private articles, its own search index, its context map and help.js, and
+"Log a case" in its branding with only its licensed modules, the case then the client's.
+
+Only the client's signed-in people and agents get in (access.py); anyone else gets the portal's one 404,
+the same as for a client that does not exist, on every address under /c/<slug>/. The pages get the same
+Content-Security-Policy as the public help centre's (site.py) and are never stored by shared caches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, g, redirect, request, send_file, url_for
+
+from ...build import index_beside
+from ..app import current_portal
+from ..customer import case_form
+from ..search_views import go, search_api, search_page, suggest_api
+from ..site import PORTAL_COOKIE, _existing, page_csp
+from .access import visible_client
+
+blueprint = Blueprint("clients", __name__, url_prefix="/c/<slug>")
+
+
+def client_site(slug: str) -> Path | None:
+    """Where the client's build is (build/client-<slug>), or None when the portal has no builds folder.
+    `slug` is a registered client's: no path is ever made from what a browser sent."""
+    builds = current_portal().config.client_builds_dir
+    return (builds / f"client-{slug}").resolve() if builds else None
+
+
+@blueprint.url_value_preprocessor
+def _let_in(endpoint, values) -> None:
+    slug = values.pop("slug")
+    profile = visible_client(slug)
+    if profile is None:
+        abort(404)
+    g.kb_client = profile
+    site = client_site(profile.slug)
+    g.kb_site = (site, index_beside(site) if site else None, f"/c/{profile.slug}")
+
+
+@blueprint.url_defaults
+def _same_client(endpoint, values) -> None:
+    if "slug" not in values and g.get("kb_client") is not None:
+        values["slug"] = g.kb_client.slug
+
+
+@blueprint.after_request
+def _private(response: Response) -> Response:
+    # One client's pages must never be served from a shared cache to someone else.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    return response
+
+
+@blueprint.route("/", defaults={"path": ""})
+@blueprint.route("/<path:path>")
+def help_centre(path: str):
+    site, _, prefix = g.kb_site
+    if site is None or not site.is_dir():
+        abort(404)
+    target = _existing(site, path)
+    if path.startswith("context/") and target is None:
+        wanted = path.removeprefix("context/").strip("/")[:100]  # as site.py: a search, never a 404
+        return redirect(f"{prefix}/context/?id={quote(wanted, safe='')}", 302)
+    if target is None:
+        missing = site / "404.html"
+        if not missing.is_file():
+            abort(404)
+        response = send_file(missing, mimetype="text/html")
+        response.status_code = 404
+        response.headers["Content-Security-Policy"] = page_csp(site)
+        return response
+    if target.is_dir():
+        query = f"?{request.query_string.decode()}" if request.query_string else ""
+        return redirect(f"{prefix}/{path}/{query}", 308)
+    response = send_file(target, conditional=True)
+    if target.suffix == ".html":
+        response.headers["Content-Security-Policy"] = page_csp(site)
+        response.set_cookie(PORTAL_COOKIE, "1", samesite="Lax", secure=current_portal().config.secure_cookies)
+    return response
+
+
+@blueprint.route("/search", endpoint="search_page")
+def client_search_page():
+    return search_page()
+
+
+@blueprint.route("/search/go", endpoint="go")  # search_views' url_for(".go") finds it
+def client_go():
+    return go()
+
+
+@blueprint.route("/api/search", endpoint="search_api")
+def client_search_api():
+    return search_api()
+
+
+@blueprint.route("/api/suggest", endpoint="suggest_api")
+def client_suggest_api():
+    return suggest_api()
+
+
+@blueprint.route("/cases/new", methods=["GET", "POST"])
+def new_case():
+    """The case form in the client's branding, offering only its licensed modules; the case is the client's."""
+    modules = current_portal().config.modules
+    licensed = {slug: title for slug, title in modules.items() if slug in g.kb_client.modules}
+    return case_form(licensed, client=g.kb_client.slug)
+
+
+@blueprint.route("/_portal/brand.css")
+def brand_css():
+    """The portal's own pages (search, case form) in the client's colours; values checked as #rrggbb."""
+    colors = g.kb_client.colors
+    lines = [f"  --kb-primary: {colors['primary']};"] if "primary" in colors else []
+    lines += [f"  --kb-accent: {colors['accent']};"] if "accent" in colors else []
+    return Response(":root {\n" + "\n".join(lines) + "\n}\n", mimetype="text/css")
+
+
+def centre_url(name: str, **params) -> str:
+    """A portal page of the help centre this request is about: 'search' or 'new_case', the client's own
+    inside /c/<slug>/, else the public one's."""
+    if g.get("kb_client") is not None:
+        endpoint = {"search": "clients.search_page", "new_case": "clients.new_case"}[name]
+    else:
+        endpoint = {"search": "search.search_page", "new_case": "customer.new_case"}[name]
+    return url_for(endpoint, **params)
+
+
+@blueprint.app_context_processor
+def centre_for_templates() -> dict:
+    """For base.html: whose help centre the page belongs to (branding, the header's search and links)."""
+    return {"centre_url": centre_url, "client_centre": g.get("kb_client")}
