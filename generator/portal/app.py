@@ -92,6 +92,9 @@ def create_app(config: PortalConfig) -> Flask:
     app.register_blueprint(search_views.blueprint)
     app.register_blueprint(knowledge_views.blueprint)
     app.register_blueprint(attachment_views.blueprint)
+    from .queue import views as queue_views
+
+    app.register_blueprint(queue_views.blueprint)
     limiter.limit(config.rate_limits["public"])(search_views.blueprint)
     limiter.limit(config.rate_limits["public"])(customer.blueprint)
     limiter.limit(config.rate_limits["public"])(attachment_views.blueprint)

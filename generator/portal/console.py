@@ -16,6 +16,7 @@ from .attachments import files_by_event
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, InvalidAction, NotAllowed, due
 from .forms import AgentTextForm, AssignForm, ContactForm, HeldMailForm, PortalForm, SignInForm, choices
 from .inbound.review import accept_held, held_mail, mail_events, original_mail, reject_held
+from .queue.page import render_queue
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
 # The agent's server-side session (sessions.py): a random token, not Flask's signed cookie, which stayed
@@ -89,9 +90,8 @@ def _with_cookie(response: Response, token: str) -> Response:
 @blueprint.route("/")
 @agent_required
 def queue():
-    show_resolved = request.args.get("resolved") == "1"
-    rows = current_portal().desk.queue(g.agent, include_resolved=show_resolved)
-    return render_template("agent/queue.html", cases=rows, due=due, statuses=STATUSES, show_resolved=show_resolved)
+    """The queue: views, filters, search, paging, bulk actions (the queue package)."""
+    return render_queue(g.agent)
 
 
 @blueprint.route("/cases/<number>")

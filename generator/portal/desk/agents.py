@@ -14,19 +14,20 @@ from ..db import cases, events, reading
 from ..mail import queue_mail, undelivered
 from . import texts
 from .levels import Levels
-from .model import ACTIVE, NUMBER, OPEN, STATUSES, CaseNotFound, InvalidAction, NotAllowed, due
+from .model import ACTIVE, NUMBER, OPEN, STATUSES, CaseNotFound, InvalidAction, NotAllowed
 
 
 class AgentSide(Levels):
     def queue(self, agent: Row, include_resolved: bool = False) -> list[Row]:
-        """The cases this agent can work, what is due first at the top; paused cases after running ones."""
+        """The cases this agent can work in the queue's order (db.QUEUE_PRIORITY_SQL): catastrophic and Level 3
+        first, then what is due first; paused cases after running ones, resolved last."""
         statuses = tuple(STATUSES) if include_resolved else ACTIVE
         with reading(self.engine) as conn:
-            rows = conn.execute(
-                sa.select(cases).where(cases.c.status.in_(statuses), cases.c.level <= agent.level)
+            return conn.execute(
+                sa.select(cases)
+                .where(cases.c.status.in_(statuses), cases.c.level <= agent.level)
+                .order_by(cases.c.queue_priority, cases.c.due_at, cases.c.id)
             ).all()
-        far = dt.datetime.max.replace(tzinfo=dt.UTC)
-        return sorted(rows, key=lambda row: (row.status == "resolved", row.paused_at is not None, due(row) or far))
 
     def case_for_agent(self, agent: Row, number: str) -> Row:
         if not NUMBER.fullmatch(number):
