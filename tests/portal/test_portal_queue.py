@@ -183,6 +183,9 @@ def test_each_filter_narrows_the_queue(queue_app, qdesk):
     assert order(agent.get("/agent/?client=globex").text) == [globex]
     assert order(agent.get("/agent/?severity=major&module=scheduling").text) == [acme]
     assert sorted(order(agent.get("/agent/?client=nobody&view=nonsense&assignee=x").text)) == [acme, globex, plain]
+    html = agent.get("/agent/?q=gantt").text
+    assert 'id="queue-q" name="q" value="gantt"' in html
+    assert 'id="top-q" type="search" name="q" value=""' in html  # the help centre's search box stays its own
 
 
 # -- full-text search ------------------------------------------------------------------------------------------

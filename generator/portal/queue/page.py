@@ -59,7 +59,7 @@ def _context(agent: Row, state: QueueState) -> dict:
     bulk.set_choices(portal.desk.engine)
     return {
         "page": state.page,
-        "query": state.page.query,
+        "queue_query": state.page.query,  # not "query": base.html fills its search box from that
         "counts": state.counts,
         "latest": state.latest,
         "views": VIEWS,
