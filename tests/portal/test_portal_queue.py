@@ -4,6 +4,7 @@ endpoint the open queue polls."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -13,7 +14,7 @@ from generator.portal.db import reading
 from generator.portal.desk import Desk, NewCase
 from generator.portal.queue.listing import QueueQuery, count_views, load_page
 
-from .portal_helpers import CUSTOMER_EMAIL, Visitor
+from .portal_helpers import CUSTOMER_EMAIL, MONDAY_10AM, Visitor
 
 ROW = re.compile(r'data-number="(CASE-\d+)"')
 _keys = iter(range(10**9))
@@ -401,3 +402,31 @@ def test_the_live_endpoint_answers_304_until_something_changes_and_names_catastr
     # Ann (Level 1) is not told of a case she cannot work.
     ann = signed_in(queue_app, "ann")
     assert json.loads(ann.get(f"/agent/queue/live?since={since}").text)["arrived"] == []
+
+
+def test_the_migration_indexes_the_cases_that_were_already_there(empty_database_url):
+    from generator.portal.db import connect
+    from generator.portal.migrate import upgrade
+
+    engine = connect(empty_database_url)
+    try:
+        upgrade(engine, "0007")
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO cases (id, number, idempotency_key, link_salt, subject, description, customer_name, "
+                "customer_email, severity, status, level, created_at, updated_at, first_response_due) VALUES "
+                "(1, 'CASE-000001', 'k', 's', 'Old case', 'd', 'Old Customer', 'old@example.com', 'catastrophic', "
+                "'new', 3, '2026-11-23 15:00:00.000000', '2026-11-23 15:00:00.000000', '2026-11-23 23:00:00.000000')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO events (case_id, at, kind, channel, visibility, actor, body) VALUES "
+                "(1, '2026-11-23 15:00:00.000000', 'customer_reply', 'web', 'customer', 'customer', 'quokka')"
+            )
+        upgrade(engine)
+        agent = type("Agent", (), {"id": 99, "level": 3, "is_admin": False})
+        with reading(engine) as conn:
+            found = load_page(conn, agent, QueueQuery(words="quokka"), MONDAY_10AM).rows
+        assert [(r.number, r.queue_priority) for r in found] == [("CASE-000001", 0)]
+        assert found[0].due_at == dt.datetime(2026, 11, 23, 23, tzinfo=dt.UTC)
+    finally:
+        engine.dispose()
