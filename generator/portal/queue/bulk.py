@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Row
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..accounts import all_agents
 from ..desk import NUMBER, CaseNotFound, Desk, InvalidAction, NotAllowed
 from ..forms import PortalForm, choices, plain_text
 
@@ -30,8 +29,8 @@ class BulkForm(PortalForm):
     action = SelectField("Do", validators=[DataRequired("Choose what to do.")], choices=[])
     text = TextAreaField("Message or resolution", filters=[_strip], validators=[Length(max=20000), plain_text])
 
-    def set_choices(self, engine: Engine) -> None:
-        people = [a for a in all_agents(engine) if a.active]
+    def set_choices(self, people: list[Row]) -> None:
+        """The actions: assign to me, to nobody, to each of `people` (the active agents), or a status."""
         self.action.choices = choices(
             [
                 ("", "Choose…"),

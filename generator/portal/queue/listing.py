@@ -169,14 +169,15 @@ def _order(view: str) -> tuple:
     return (cases.c.queue_priority, cases.c.due_at, cases.c.id)
 
 
-def _after(conn: Connection, view: str, case_id: int) -> ColumnElement[bool] | None:
-    """Cases after `case_id` in `view`'s order (where that case is now); None when it is gone."""
+def _after(conn: Connection, agent: Row, view: str, case_id: int) -> ColumnElement[bool] | None:
+    """Cases after `case_id` in `view`'s order (where that case is now); None when it is gone or not the
+    agent's to see (its place in the queue is not theirs to learn either)."""
     keys = (
         (cases.c.resolved_at, cases.c.id)
         if view == "resolved"
         else (cases.c.queue_priority, cases.c.due_at, cases.c.id)
     )
-    last = conn.execute(sa.select(*keys).where(cases.c.id == case_id)).first()
+    last = conn.execute(sa.select(*keys).where(cases.c.id == case_id, visible_to(agent))).first()
     if last is None or any(value is None for value in last):
         return None
     if view == "resolved":
@@ -197,7 +198,7 @@ def load_page(
     """One page of the agent's queue: the view's cases that pass the filters and the search, in order."""
     conditions = [visible_to(agent), view_condition(query.view, agent, now), *_filters(query, conn.dialect.name)]
     if query.after is not None:
-        after = _after(conn, query.view, query.after)
+        after = _after(conn, agent, query.view, query.after)
         if after is not None:
             conditions.append(after)
     rows = conn.execute(

@@ -55,8 +55,9 @@ def load_state(agent: Row, query: QueueQuery) -> QueueState:
 def _context(agent: Row, state: QueueState) -> dict:
     portal = current_portal()
     now = portal.desk.now()
+    people = [a for a in all_agents(portal.desk.engine) if a.active]
     bulk = BulkForm()
-    bulk.set_choices(portal.desk.engine)
+    bulk.set_choices(people)
     return {
         "page": state.page,
         "queue_query": state.page.query,  # not "query": base.html fills its search box from that
@@ -69,7 +70,7 @@ def _context(agent: Row, state: QueueState) -> dict:
         "levels": LEVELS,
         "clients": portal.config.clients,
         "modules": portal.config.modules,
-        "people": [a for a in all_agents(portal.desk.engine) if a.active],
+        "people": people,
         "poll_seconds": POLL_SECONDS,
         "bulk": bulk,
     }

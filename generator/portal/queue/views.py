@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 
 from flask import Blueprint, abort, flash, g, jsonify, make_response, redirect, request, url_for
 
+from ..accounts import all_agents
 from ..app import current_portal
 from ..console import agent_required
 from ..desk import CaseNotFound, InvalidAction, NotAllowed
@@ -60,7 +61,7 @@ def take():
 def bulk():
     """One action on the chosen cases; each is checked on its own, and the refused ones are listed."""
     form = BulkForm()
-    form.set_choices(current_portal().desk.engine)
+    form.set_choices([a for a in all_agents(current_portal().desk.engine) if a.active])
     numbers = request.form.getlist("case")
     if not form.validate_on_submit():
         flash(form.first_error(), "error")

@@ -76,7 +76,6 @@
     arrivals += list.length;
     var words = list.map(function (c) { return c.number + ": " + c.subject; }).join("; ");
     announce.textContent = (list.length === 1 ? "New catastrophic case " : "New catastrophic cases ") + words;
-    announce.hidden = false;
     document.title = "(" + arrivals + ") Catastrophic case · " + baseTitle;
   }
 
