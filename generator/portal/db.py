@@ -111,8 +111,8 @@ cases = sa.Table(
     # indexes) on SQLite, which can add only virtual generated columns to a table.
     sa.Column("queue_priority", sa.Integer, sa.Computed(QUEUE_PRIORITY_SQL)),
     sa.Column("due_at", UtcDateTime, sa.Computed(DUE_AT_SQL)),
-    sa.Index("ix_cases_queue", "queue_priority", "due_at", "id"),
-    sa.Index("ix_cases_assignee_queue", "assignee_id", "queue_priority", "due_at", "id"),
+    sa.Index("ix_cases_queue", "queue_priority", "due_at", "id", "level", "assignee_id"),
+    sa.Index("ix_cases_assignee_queue", "assignee_id", "queue_priority", "due_at", "id", "level"),
     sa.Index("ix_cases_status_resolved_at", "status", "resolved_at", "id"),
 )
 

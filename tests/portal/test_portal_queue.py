@@ -379,7 +379,7 @@ def test_the_live_endpoint_answers_304_until_something_changes_and_names_catastr
     first = dan.get(url)
     assert first.status_code == 200 and first.headers["ETag"]
     body = json.loads(first.text)
-    assert body["arrived"] == [] and body["counts"]["open"] == 1 and order(body["list"]) == ["CASE-000001"]
+    assert body["arrived"] == [] and body["counts"]["open"] == "1" and order(body["list"]) == ["CASE-000001"]
     again = dan.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
 
@@ -391,7 +391,7 @@ def test_the_live_endpoint_answers_304_until_something_changes_and_names_catastr
     assert body["arrived"] == [{"number": down, "subject": "Server <b>down</b>"}]  # text, for textContent
     assert order(body["list"]) == [down, "CASE-000001"]
     assert "Server &lt;b&gt;down&lt;/b&gt;" in body["list"]
-    assert body["counts"]["open"] == 2 and body["latest"] == 2
+    assert body["counts"]["open"] == "2" and body["latest"] == 2
     # A change to a case (an event in its history) and the minute turning are changes too.
     tag = changed.headers["ETag"]
     qdesk.note(who(qdesk, "dan"), case(qdesk, down), "Looking.")
@@ -430,3 +430,19 @@ def test_the_migration_indexes_the_cases_that_were_already_there(empty_database_
         assert found[0].due_at == dt.datetime(2026, 11, 23, 23, tzinfo=dt.UTC)
     finally:
         engine.dispose()
+
+
+def test_a_views_count_stops_at_the_cap_and_says_so(queue_app, qdesk, monkeypatch):
+    from generator.portal.queue import listing
+
+    for _ in range(4):
+        log(qdesk)
+    monkeypatch.setattr(listing, "COUNT_CAP", 2)
+
+    with reading(qdesk.engine) as conn:
+        counts = count_views(conn, who(qdesk, "ann"), qdesk.now())
+
+    assert counts["open"] == 3 and counts["waiting"] == 0
+    html = signed_in(queue_app, "ann").get("/agent/").text
+    assert 'data-count="open">2+</span>' in html
+    assert len(order(html)) == 4  # the cap is the count's, not the list's

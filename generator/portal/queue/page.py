@@ -22,6 +22,7 @@ from .listing import (
     QueueQuery,
     arrived_catastrophic,
     change_stamp,
+    count_label,
     count_views,
     latest_case,
     load_page,
@@ -62,6 +63,7 @@ def _context(agent: Row, state: QueueState) -> dict:
         "page": state.page,
         "queue_query": state.page.query,  # not "query": base.html fills its search box from that
         "counts": state.counts,
+        "count_label": count_label,
         "latest": state.latest,
         "views": VIEWS,
         "urgency": lambda row: urgency(row, now),
@@ -105,7 +107,7 @@ def render_live(agent: Row, since: int) -> dict:
         arrived = arrived_catastrophic(conn, agent, since) if since else []
     return {
         "list": render_template("agent/_queue_list.html", **_context(agent, state)),
-        "counts": state.counts,
+        "counts": {view: count_label(n) for view, n in state.counts.items()},
         "next": state.page.next_after,
         "latest": state.latest,
         "arrived": [{"number": row.number, "subject": row.subject} for row in arrived],

@@ -40,7 +40,10 @@ def matching(dialect: str, query: str) -> ColumnElement[bool] | None:
         return None
     if dialect == "sqlite":
         found = sa.text("SELECT rowid FROM case_search WHERE case_search MATCH :fts").bindparams(fts=fts5_query(words))
-        return cases.c.id.in_(found.columns(sa.column("rowid", sa.Integer)))
+        # `id + 0`: not the primary key's index for this test, so SQLite walks the queue's index in order and
+        # checks each case against the matches (gathered once), stopping at a page, instead of reading
+        # every matching case and sorting them: a word in a third of 100,000 cases took a third of a second.
+        return (cases.c.id + 0).in_(found.columns(sa.column("rowid", sa.Integer)))
     # The expression the GIN index is built on, exactly, so PostgreSQL uses it.
     found = sa.text(
         "SELECT case_id FROM case_search WHERE (about || messages) @@ plainto_tsquery('simple', :words)"

@@ -144,8 +144,11 @@ def upgrade() -> None:
     for statement in SQLITE if dialect == "sqlite" else POSTGRES:
         op.execute(statement)
     # The queue's views: everything open in order, one agent's cases in order, the resolved newest first.
-    op.create_index("ix_cases_queue", "cases", ["queue_priority", "due_at", "id"])
-    op.create_index("ix_cases_assignee_queue", "cases", ["assignee_id", "queue_priority", "due_at", "id"])
+    # `level` and `assignee_id` ride along at the end, so the agent's level and the views' tests are checked
+    # in the index and a case is read only when it is shown (an empty view of 15,000 open cases read them
+    # all: half a second).
+    op.create_index("ix_cases_queue", "cases", ["queue_priority", "due_at", "id", "level", "assignee_id"])
+    op.create_index("ix_cases_assignee_queue", "cases", ["assignee_id", "queue_priority", "due_at", "id", "level"])
     op.create_index("ix_cases_status_resolved_at", "cases", ["status", "resolved_at", "id"])
 
 
