@@ -79,21 +79,22 @@ def _context(agent: Row, state: QueueState) -> dict:
 
 
 def render_queue(agent: Row) -> str:
-    """The whole queue page."""
+    """The whole queue page, with the live endpoint's tag for what it shows: its first poll is a 304 unless
+    something changed since (taken before the page is read, so a change in between is not missed)."""
     query = current_query()
-    return render_template("agent/queue.html", **_context(agent, load_state(agent, query)))
+    tag = f'"{live_etag(agent, query)}"'  # as the ETag header quotes it
+    return render_template("agent/queue.html", live_tag=tag, **_context(agent, load_state(agent, query)))
 
 
-def live_etag(agent: Row, args) -> str:
+def live_etag(agent: Row, query: QueueQuery) -> str:
     """A tag that changes when anything the live fragment shows may have: a case or its history changed,
-    the minute turned (the time left is in minutes), or the agent or the question is another."""
+    the minute turned (the time left is in minutes), or the agent or the question is another. Not the
+    catastrophic arrivals' starting point: with the stamp unchanged, none arrived."""
     desk = current_portal().desk
     with reading(desk.engine) as conn:
         stamp = change_stamp(conn)
     minute = desk.now().replace(second=0, microsecond=0).isoformat()
-    # Not `since`: with the stamp unchanged no case arrived, whichever case the browser last saw.
-    asked = sorted((key, value) for key, value in args.items(multi=True) if key != "since")
-    seed = repr((agent.id, agent.level, agent.is_admin, stamp, minute, asked))
+    seed = repr((agent.id, agent.level, agent.is_admin, stamp, minute, sorted(query.args().items())))
     return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 

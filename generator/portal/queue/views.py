@@ -28,7 +28,7 @@ def live():
     """What the open queue shows now, as JSON; 304 when nothing changed since the tag the browser holds."""
     since = request.args.get("since", "")
     since_case = int(since) if since.isascii() and since.isdigit() and len(since) < 10 else 0
-    tag = live_etag(g.agent, request.args)
+    tag = live_etag(g.agent, current_query())
     if tag in request.if_none_match:
         response = make_response("", 304)
     else:

@@ -78,7 +78,9 @@
   function hide() {
     if (!overlay || overlay.hidden) return;
     overlay.hidden = true;
-    if (returnFocus && returnFocus.focus) returnFocus.focus();
+    // The element may have been replaced meanwhile (a live update): then the page decides where focus goes.
+    if (returnFocus && returnFocus.focus && document.contains(returnFocus)) returnFocus.focus();
+    else document.dispatchEvent(new CustomEvent("console-keys:closed"));
   }
 
   document.addEventListener("keydown", function (event) {

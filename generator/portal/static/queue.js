@@ -110,7 +110,12 @@
     announce = document.getElementById("queue-announce");
     if (!box) return;
     baseTitle = document.title;
+    etag = box.getAttribute("data-etag") || null;
     register();
+    document.addEventListener("console-keys:closed", function () {
+      var row = currentRow();
+      if (row) focusRow(row);
+    });
     // Back to the plain title once the agent is here to see it.
     document.addEventListener("click", function () { if (arrivals) { arrivals = 0; document.title = baseTitle; } });
     schedule();
