@@ -134,19 +134,23 @@ def visible_to(agent: Row) -> ColumnElement[bool]:
     return sa.true() if agent.is_admin else cases.c.level <= agent.level
 
 
+_VIEW_CONDITIONS = {
+    "mine": lambda agent, now: sa.and_(cases.c.assignee_id == agent.id, cases.c.queue_priority < RESOLVED),
+    "unassigned": lambda agent, now: sa.and_(cases.c.assignee_id.is_(None), cases.c.queue_priority < RESOLVED),
+    "level": lambda agent, now: sa.and_(cases.c.level == agent.level, cases.c.queue_priority < RESOLVED),
+    "escalated": lambda agent, now: sa.and_(cases.c.level >= 2, cases.c.queue_priority < RESOLVED),
+    "waiting": lambda agent, now: cases.c.queue_priority == WAITING,
+    "breaching": lambda agent, now: sa.and_(
+        cases.c.queue_priority.in_(RUNNING), cases.c.due_at <= now + BREACHING_WITHIN
+    ),
+    "open": lambda agent, now: cases.c.queue_priority < RESOLVED,
+    "resolved": lambda agent, now: cases.c.queue_priority == RESOLVED,
+}
+
+
 def view_condition(view: str, agent: Row, now: dt.datetime) -> ColumnElement[bool]:
     """Which cases `view` holds, for `agent` at `now`."""
-    active = cases.c.queue_priority < RESOLVED
-    return {
-        "mine": sa.and_(cases.c.assignee_id == agent.id, active),
-        "unassigned": sa.and_(cases.c.assignee_id.is_(None), active),
-        "level": sa.and_(cases.c.level == agent.level, active),
-        "escalated": sa.and_(cases.c.level >= 2, active),
-        "waiting": cases.c.queue_priority == WAITING,
-        "breaching": sa.and_(cases.c.queue_priority.in_(RUNNING), cases.c.due_at <= now + BREACHING_WITHIN),
-        "open": active,
-        "resolved": cases.c.queue_priority == RESOLVED,
-    }[view]
+    return _VIEW_CONDITIONS[view](agent, now)
 
 
 def _filters(query: QueueQuery, dialect: str) -> list[ColumnElement[bool]]:
