@@ -113,7 +113,7 @@ cases = sa.Table(
     sa.Column("due_at", UtcDateTime, sa.Computed(DUE_AT_SQL)),
     sa.Index("ix_cases_queue", "queue_priority", "due_at", "id", "level", "assignee_id"),
     sa.Index("ix_cases_assignee_queue", "assignee_id", "queue_priority", "due_at", "id", "level"),
-    sa.Index("ix_cases_status_resolved_at", "status", "resolved_at", "id"),
+    sa.Index("ix_cases_status_resolved_at", "status", "resolved_at", "id", "level"),
 )
 
 events = sa.Table(

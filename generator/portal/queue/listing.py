@@ -144,7 +144,8 @@ _VIEW_CONDITIONS = {
         cases.c.queue_priority.in_(RUNNING), cases.c.due_at <= now + BREACHING_WITHIN
     ),
     "open": lambda agent, now: cases.c.queue_priority < RESOLVED,
-    "resolved": lambda agent, now: cases.c.queue_priority == RESOLVED,
+    # status, not queue_priority: the resolved list is ordered by when, on the index that starts with status.
+    "resolved": lambda agent, now: cases.c.status == "resolved",
 }
 
 

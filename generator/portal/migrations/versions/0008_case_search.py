@@ -149,7 +149,7 @@ def upgrade() -> None:
     # all: half a second).
     op.create_index("ix_cases_queue", "cases", ["queue_priority", "due_at", "id", "level", "assignee_id"])
     op.create_index("ix_cases_assignee_queue", "cases", ["assignee_id", "queue_priority", "due_at", "id", "level"])
-    op.create_index("ix_cases_status_resolved_at", "cases", ["status", "resolved_at", "id"])
+    op.create_index("ix_cases_status_resolved_at", "cases", ["status", "resolved_at", "id", "level"])
 
 
 def downgrade() -> None:
