@@ -225,9 +225,10 @@ COUNT_CAP = 999  # a view's count stops here ("999+"): past it the number tells 
 def count_views(conn: Connection, agent: Row, now: dt.datetime) -> dict[str, int]:
     """How many cases each view holds for `agent` (filters and search aside), each counted up to
     COUNT_CAP + 1. Capped, so a count costs at most that many index entries whatever the number of cases:
-    counting every resolved case of 100,000 took longer than the rest of the page."""
-    counts = {}
-    for view in VIEWS:
+    counting every resolved case of 100,000 took longer than the rest of the page. One statement (a
+    subquery a view), so one round trip to the database."""
+
+    def counted(view: str):
         found = (
             sa.select(sa.literal(1))
             .select_from(cases)
@@ -235,8 +236,9 @@ def count_views(conn: Connection, agent: Row, now: dt.datetime) -> dict[str, int
             .limit(COUNT_CAP + 1)
             .subquery()
         )
-        counts[view] = conn.execute(sa.select(sa.func.count()).select_from(found)).scalar_one()
-    return counts
+        return sa.select(sa.func.count()).select_from(found).scalar_subquery().label(view)
+
+    return conn.execute(sa.select(*(counted(view) for view in VIEWS))).one()._asdict()
 
 
 def count_label(count: int) -> str:
