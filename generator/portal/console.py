@@ -24,10 +24,11 @@ blueprint = Blueprint("console", __name__, url_prefix="/agent")
 AGENT_COOKIE = "kb_agent"
 
 
-def signed_in_agent():
-    """The agent whose live session this request's cookie holds, else None."""
+def signed_in_agent(touch: bool = True):
+    """The agent whose live session this request's cookie holds, else None; `touch`: the request counts as
+    the agent's activity (the session's idle clock starts again)."""
     portal = current_portal()
-    found = portal.sessions.find("agent", request.cookies.get(AGENT_COOKIE))
+    found = portal.sessions.find("agent", request.cookies.get(AGENT_COOKIE), touch)
     return agent_by_id(portal.desk.engine, found.subject_id) if found else None
 
 

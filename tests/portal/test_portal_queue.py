@@ -362,7 +362,7 @@ def test_bulk_and_take_need_the_csrf_token_and_a_signed_in_agent(queue_app, qdes
     assert agent.client.post("/agent/queue/bulk", data={"action": "assign:me", "case": number}).status_code == 400
     assert agent.client.post("/agent/queue/take", data={"take": number}).status_code == 400
     stranger = Visitor(queue_app.test_client())
-    assert stranger.get("/agent/queue/live").status_code == 302
+    assert stranger.get("/agent/queue/live").status_code == 401
     assert store.case(number).assignee_id is None
 
 
@@ -449,3 +449,16 @@ def test_a_views_count_stops_at_the_cap_and_says_so(queue_app, qdesk, monkeypatc
     html = signed_in(queue_app, "ann").get("/agent/").text
     assert 'data-count="open">2+</span>' in html
     assert len(order(html)) == 4  # the cap is the count's, not the list's
+
+
+def test_the_live_poll_does_not_keep_an_idle_agent_signed_in(make_app, clock):
+    app = make_app(session_idle_hours=1)
+    app.extensions["kb_portal"].desk.now = clock
+    agent = signed_in(app, "ann")
+
+    for _ in range(8):  # two hours of a queue left open, polled every quarter of an hour
+        clock.advance(minutes=15)
+        assert agent.get("/agent/queue/live?view=open").status_code in (200, 401)
+
+    assert agent.get("/agent/queue/live?view=open").status_code == 401
+    assert agent.get("/agent/").status_code == 302  # to the sign-in page

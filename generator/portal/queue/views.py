@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, g, jsonify, make_response, redirect, 
 
 from ..accounts import all_agents
 from ..app import current_portal
-from ..console import agent_required
+from ..console import agent_required, signed_in_agent
 from ..desk import CaseNotFound, InvalidAction, NotAllowed
 from .bulk import BulkForm, apply_bulk, take_case
 from .page import current_query, live_etag, render_live
@@ -23,9 +23,13 @@ blueprint = Blueprint("queue", __name__, url_prefix="/agent/queue")
 
 
 @blueprint.get("/live")
-@agent_required
 def live():
-    """What the open queue shows now, as JSON; 304 when nothing changed since the tag the browser holds."""
+    """What the open queue shows now, as JSON; 304 when nothing changed since the tag the browser holds.
+    The poll does not keep the agent's session alive: a console left open still signs out when idle (then
+    this answers 401, and the page stops asking)."""
+    g.agent = signed_in_agent(touch=False)
+    if g.agent is None:
+        return {"error": "signed out"}, 401
     since = request.args.get("since", "")
     since_case = int(since) if since.isascii() and since.isdigit() and len(since) < 10 else 0
     tag = live_etag(g.agent, current_query())

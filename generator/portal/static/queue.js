@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  var box, announce, baseTitle, arrivals = 0, etag = null, current = null;
+  var box, announce, baseTitle, arrivals = 0, etag = null, current = null, stopped = false;
 
   function rows() { return Array.prototype.slice.call(box.querySelectorAll("[data-queue-row]")); }
 
@@ -85,6 +85,7 @@
     if (etag) headers["If-None-Match"] = etag;
     fetch(url, { headers: headers, credentials: "same-origin", cache: "no-cache" })
       .then(function (response) {
+        if (response.status === 401) { stopped = true; return null; }  // signed out: reload to sign in again
         if (response.status === 304 || !response.ok) return null;
         etag = response.headers.get("ETag");
         return response.json();
@@ -101,6 +102,7 @@
   }
 
   function schedule() {
+    if (stopped) return;
     var seconds = parseFloat(box.getAttribute("data-poll-seconds")) || 4;
     window.setTimeout(poll, seconds * 1000);
   }
