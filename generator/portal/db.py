@@ -60,20 +60,6 @@ agents = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
-# The queue's order (migration 0008), derived by the database from the case's own columns on every write,
-# whoever writes: catastrophic and Level 3 first (0), the rest that runs (1), waiting on the customer (2),
-# resolved (3); `due_at` the next deadline (first response until given, customer update, Level 1
-# resolution; NULL once resolved). The migration holds the same SQL, written out.
-QUEUE_PRIORITY_SQL = (
-    "CASE WHEN status = 'resolved' THEN 3 WHEN status = 'waiting' THEN 2 "
-    "WHEN severity = 'catastrophic' OR level >= 3 THEN 0 ELSE 1 END"
-)
-_FIRST = "CASE WHEN first_responded_at IS NULL THEN first_response_due END"
-_UPDATE = "COALESCE(next_update_due, first_response_due)"
-_RESOLVE = "CASE WHEN level = 1 THEN resolution_due END"
-_SOONER = f"CASE WHEN {_FIRST} < {_UPDATE} THEN {_FIRST} ELSE {_UPDATE} END"
-DUE_AT_SQL = f"CASE WHEN status = 'resolved' THEN NULL WHEN {_RESOLVE} < {_SOONER} THEN {_RESOLVE} ELSE {_SOONER} END"
-
 cases = sa.Table(
     "cases",
     metadata,
@@ -107,14 +93,31 @@ cases = sa.Table(
     sa.Column("resolution", sa.Text),
     sa.Index("ix_cases_status_level", "status", "level"),
     sa.Index("ix_cases_customer_email_created_at", "customer_email", "created_at"),  # acknowledgements an hour (0004)
-    # The queue (0008): computed, never written; stored on PostgreSQL, computed on read (and kept in the
-    # indexes) on SQLite, which can add only virtual generated columns to a table.
-    sa.Column("queue_priority", sa.Integer, sa.Computed(QUEUE_PRIORITY_SQL)),
-    sa.Column("due_at", UtcDateTime, sa.Computed(DUE_AT_SQL)),
-    sa.Index("ix_cases_queue", "queue_priority", "due_at", "id", "level", "assignee_id"),
-    sa.Index("ix_cases_assignee_queue", "assignee_id", "queue_priority", "due_at", "id", "level"),
+    # The resolved view, newest first (0008). The queue's own order has indexes on expressions, below.
     sa.Index("ix_cases_status_resolved_at", "status", "resolved_at", "id", "level"),
 )
+
+# The queue's order (migration 0008), computed from the case's own columns in every query, so it cannot go
+# stale whoever writes the case: catastrophic and Level 3 first (0), the rest that runs (1), waiting on the
+# customer (2), resolved (3); `due_at` the next deadline (first response until given, customer update,
+# Level 1 resolution; NULL once resolved). Expressions, not stored or generated columns: SQLite's generated
+# columns break Alembic's batch mode (it copies them into the rebuilt table), and triggers on `cases` are
+# dropped when a migration rebuilds it. Migration 0008 indexes the same SQL (ix_cases_queue,
+# ix_cases_assignee_queue); both databases match an indexed expression in a query.
+QUEUE_PRIORITY_SQL = (
+    "CASE WHEN {t}status = 'resolved' THEN 3 WHEN {t}status = 'waiting' THEN 2 "
+    "WHEN {t}severity = 'catastrophic' OR {t}level >= 3 THEN 0 ELSE 1 END"
+)
+_FIRST = "CASE WHEN {t}first_responded_at IS NULL THEN {t}first_response_due END"
+_UPDATE = "COALESCE({t}next_update_due, {t}first_response_due)"
+_RESOLVE = "CASE WHEN {t}level = 1 THEN {t}resolution_due END"
+_SOONER = f"CASE WHEN {_FIRST} < {_UPDATE} THEN {_FIRST} ELSE {_UPDATE} END"
+DUE_AT_SQL = (
+    f"CASE WHEN {{t}}status = 'resolved' THEN NULL WHEN {_RESOLVE} < {_SOONER} THEN {_RESOLVE} ELSE {_SOONER} END"
+)
+queue_priority = sa.type_coerce(sa.literal_column(QUEUE_PRIORITY_SQL.format(t="cases.")), sa.Integer)
+due_at = sa.type_coerce(sa.literal_column(DUE_AT_SQL.format(t="cases.")), UtcDateTime)
+QUEUE_INDEXES = ("ix_cases_queue", "ix_cases_assignee_queue")  # on expressions: made by 0008, not declared here
 
 events = sa.Table(
     "events",

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from generator.errors import KbError
 from generator.portal.app import create_app
 from generator.portal.config import PortalConfig
-from generator.portal.db import cases, connect, metadata
+from generator.portal.db import QUEUE_INDEXES, cases, connect, metadata
 from generator.portal.migrate import head, upgrade
 from generator.portal.queue.search import is_search_table
 
@@ -52,14 +52,15 @@ def test_db_upgrade_creates_the_schema_then_has_nothing_to_do(run_kb, make_proje
         engine.dispose()
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_the_migrated_schema_is_the_schema_the_code_declares(empty_database_url):
     engine = connect(empty_database_url)
     try:
         upgrade(engine)
         with engine.connect() as conn:
-            context = MigrationContext.configure(
-                conn, opts={"include_name": lambda name, kind, _parent: not is_search_table(name or "")}
-            )
+            # The queue's indexes are on expressions (migration 0008), which Alembic does not compare.
+            ignored = lambda name, kind, _parent: is_search_table(name or "") or name in QUEUE_INDEXES  # noqa: E731
+            context = MigrationContext.configure(conn, opts={"include_name": lambda *n: not ignored(*n)})
             differences = compare_metadata(context, metadata)
     finally:
         engine.dispose()

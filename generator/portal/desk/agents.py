@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection, Row
 
 from ..attachments import IncomingFile, delete_files, save_files
 from ..attachments.storage import remove_files
-from ..db import cases, events, reading
+from ..db import cases, due_at, events, queue_priority, reading
 from ..mail import queue_mail, undelivered
 from . import texts
 from .levels import Levels
@@ -19,14 +19,14 @@ from .model import ACTIVE, NUMBER, OPEN, STATUSES, CaseNotFound, InvalidAction, 
 
 class AgentSide(Levels):
     def queue(self, agent: Row, include_resolved: bool = False) -> list[Row]:
-        """The cases this agent can work in the queue's order (db.QUEUE_PRIORITY_SQL): catastrophic and Level 3
-        first, then what is due first; paused cases after running ones, resolved last."""
+        """The cases this agent can work in the queue's order (db.queue_priority, db.due_at): catastrophic and
+        Level 3 first, then what is due first; paused cases after running ones, resolved last."""
         statuses = tuple(STATUSES) if include_resolved else ACTIVE
         with reading(self.engine) as conn:
             return conn.execute(
-                sa.select(cases)
+                sa.select(cases, queue_priority.label("queue_priority"), due_at.label("due_at"))
                 .where(cases.c.status.in_(statuses), cases.c.level <= agent.level)
-                .order_by(cases.c.queue_priority, cases.c.due_at, cases.c.id)
+                .order_by(queue_priority, due_at, cases.c.id)
             ).all()
 
     def case_for_agent(self, agent: Row, number: str) -> Row:

@@ -2,9 +2,9 @@
 the views' counts. Plain functions on a connection: the web pages and the benchmark call them.
 
 The order is the database's: `queue_priority` (catastrophic and Level 3 first, then the rest that runs,
-then waiting on the customer) and `due_at` (the next deadline) are generated columns with an index on them
-(migration 0008), so a page is an index range scan that stops at the page's size, whatever the number of
-cases. Resolved cases list newest first.
+then waiting on the customer) and `due_at` (the next deadline) are SQL expressions on the case's columns
+(db.py) with indexes on them (migration 0008), so a page is an index range scan that stops at the page's
+size, whatever the number of cases. Resolved cases list newest first.
 
 Paging is by key, not by offset: the next page starts after the last case of this one, in the queue's order.
 The queue changes while an agent reads it (a catastrophic case arrives, a case is answered); with an offset
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..db import agents, cases, events
+from ..db import agents, cases, due_at, events, queue_priority
 from ..desk import SEVERITIES, STATUSES
 from .search import matching
 
@@ -64,8 +64,8 @@ _COLUMNS = (
     cases.c.resolution_due,
     cases.c.paused_at,
     cases.c.resolved_at,
-    cases.c.queue_priority,
-    cases.c.due_at,
+    queue_priority.label("queue_priority"),
+    due_at.label("due_at"),
     assignee.c.display_name.label("assignee_name"),
 )
 
@@ -131,19 +131,19 @@ def parse_query(args: Mapping[str, str], clients: Mapping[str, str], modules: Ma
 
 def visible_to(agent: Row) -> ColumnElement[bool]:
     """The cases an agent works: at or below their level; an admin, every case."""
-    return sa.true() if agent.is_admin else cases.c.level <= agent.level
+    # `level + 0`: a test on each case (read from the queue's indexes, where level rides along), not a range
+    # of ix_cases_status_level, which SQLite would otherwise pick for the resolved view and then sort it all.
+    return sa.true() if agent.is_admin else (cases.c.level + 0) <= agent.level
 
 
 _VIEW_CONDITIONS = {
-    "mine": lambda agent, now: sa.and_(cases.c.assignee_id == agent.id, cases.c.queue_priority < RESOLVED),
-    "unassigned": lambda agent, now: sa.and_(cases.c.assignee_id.is_(None), cases.c.queue_priority < RESOLVED),
-    "level": lambda agent, now: sa.and_(cases.c.level == agent.level, cases.c.queue_priority < RESOLVED),
-    "escalated": lambda agent, now: sa.and_(cases.c.level >= 2, cases.c.queue_priority < RESOLVED),
-    "waiting": lambda agent, now: cases.c.queue_priority == WAITING,
-    "breaching": lambda agent, now: sa.and_(
-        cases.c.queue_priority.in_(RUNNING), cases.c.due_at <= now + BREACHING_WITHIN
-    ),
-    "open": lambda agent, now: cases.c.queue_priority < RESOLVED,
+    "mine": lambda agent, now: sa.and_(cases.c.assignee_id == agent.id, queue_priority < RESOLVED),
+    "unassigned": lambda agent, now: sa.and_(cases.c.assignee_id.is_(None), queue_priority < RESOLVED),
+    "level": lambda agent, now: sa.and_(cases.c.level == agent.level, queue_priority < RESOLVED),
+    "escalated": lambda agent, now: sa.and_(cases.c.level >= 2, queue_priority < RESOLVED),
+    "waiting": lambda agent, now: queue_priority == WAITING,
+    "breaching": lambda agent, now: sa.and_(queue_priority.in_(RUNNING), due_at <= now + BREACHING_WITHIN),
+    "open": lambda agent, now: queue_priority < RESOLVED,
     # status, not queue_priority: the resolved list is ordered by when, on the index that starts with status.
     "resolved": lambda agent, now: cases.c.status == "resolved",
 }
@@ -172,17 +172,13 @@ def _filters(query: QueueQuery, dialect: str) -> list[ColumnElement[bool]]:
 def _order(view: str) -> tuple:
     if view == "resolved":
         return (cases.c.resolved_at.desc(), cases.c.id.desc())
-    return (cases.c.queue_priority, cases.c.due_at, cases.c.id)
+    return (queue_priority, due_at, cases.c.id)
 
 
 def _after(conn: Connection, agent: Row, view: str, case_id: int) -> ColumnElement[bool] | None:
     """Cases after `case_id` in `view`'s order (where that case is now); None when it is gone or not the
     agent's to see (its place in the queue is not theirs to learn either)."""
-    keys = (
-        (cases.c.resolved_at, cases.c.id)
-        if view == "resolved"
-        else (cases.c.queue_priority, cases.c.due_at, cases.c.id)
-    )
+    keys = (cases.c.resolved_at, cases.c.id) if view == "resolved" else (queue_priority, due_at, cases.c.id)
     last = conn.execute(sa.select(*keys).where(cases.c.id == case_id, visible_to(agent))).first()
     if last is None or any(value is None for value in last):
         return None
@@ -254,7 +250,7 @@ def arrived_catastrophic(conn: Connection, agent: Row, since_case: int) -> list[
         .where(
             cases.c.id > since_case,
             cases.c.severity == "catastrophic",
-            cases.c.queue_priority < RESOLVED,
+            queue_priority < RESOLVED,
             visible_to(agent),
         )
         .order_by(cases.c.id)

@@ -1,15 +1,19 @@
-"""The agent queue: its order computed by the database, indexes for the queue's views, and full-text search
-over cases (SQLite FTS5 on SQLite, a tsvector with a GIN index on PostgreSQL).
+"""The agent queue: indexes for its order and views, and full-text search over cases (SQLite FTS5 on SQLite,
+a tsvector with a GIN index on PostgreSQL).
 
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07
 
-`queue_priority` and `due_at` are generated columns: the database derives them from the case's own columns
-on every write, whoever writes (the desk, mail in, the sweep, a bulk import), so the queue is an ORDER BY
-over an index and cannot disagree with the clocks. The search index is kept by triggers, in the writing
-transaction, for the same reason: events are inserted in several places (the desk, mail in, the mail queue,
-the knowledge loop), and a trigger cannot be forgotten by the next one. Existing cases are indexed here.
+The queue's order is computed from the case's own columns in every query (db.QUEUE_PRIORITY_SQL and
+DUE_AT_SQL) and indexed here on those expressions, so it is an index range scan and cannot go stale,
+whoever writes the case. Not generated columns: Alembic's batch mode, which rebuilds an SQLite table for
+changes ALTER cannot make, copies generated columns into the new table and fails. A later migration that
+rebuilds `cases` on SQLite drops these indexes (the queue is then slower, never wrong): it should make them
+again. The search index is kept by triggers, in the writing transaction: events are inserted in several
+places (the desk, mail in, the mail queue, the knowledge loop), and a trigger cannot be forgotten by the
+next one. A migration that rebuilds `cases` on SQLite (batch mode) drops the triggers on it too: it should
+make them again (until then a new case is found by its messages only). Existing cases are indexed here.
 
 The SQL is written out here, not imported, so that this migration keeps doing what it did when the code
 moves on."""
@@ -22,26 +26,30 @@ branch_labels = None
 depends_on = None
 
 # The queue's order: catastrophic and Level 3 first, then the rest that runs, then cases waiting on the
-# customer (paused clocks), resolved ones last. Mirrors db.py's QUEUE_PRIORITY_SQL.
+# customer (paused clocks), resolved ones last. The same SQL as db.QUEUE_PRIORITY_SQL, unqualified.
 PRIORITY = (
     "CASE WHEN status = 'resolved' THEN 3 WHEN status = 'waiting' THEN 2 "
     "WHEN severity = 'catastrophic' OR level >= 3 THEN 0 ELSE 1 END"
 )
 # The next deadline: the first response (until given), the customer update, the Level 1 resolution. A
-# comparison with NULL is not true, so a clock that does not apply drops out. Mirrors db.py's DUE_AT_SQL.
+# comparison with NULL is not true, so a clock that does not apply drops out. As db.DUE_AT_SQL.
 _FIRST = "CASE WHEN first_responded_at IS NULL THEN first_response_due END"
 _UPDATE = "COALESCE(next_update_due, first_response_due)"
 _RESOLVE = "CASE WHEN level = 1 THEN resolution_due END"
 _SOONER = f"CASE WHEN {_FIRST} < {_UPDATE} THEN {_FIRST} ELSE {_UPDATE} END"
 DUE_AT = f"CASE WHEN status = 'resolved' THEN NULL WHEN {_RESOLVE} < {_SOONER} THEN {_RESOLVE} ELSE {_SOONER} END"
+# The queue's views: everything open in order, one agent's cases in order. `level` and `assignee_id` ride
+# along at the end, so the agent's level and the views' tests are checked in the index and a case is read
+# only when it is shown (an empty view of 15,000 open cases read them all: half a second).
+QUEUE_INDEXES = [
+    f"CREATE INDEX ix_cases_queue ON cases (({PRIORITY}), ({DUE_AT}), id, level, assignee_id)",
+    f"CREATE INDEX ix_cases_assignee_queue ON cases (assignee_id, ({PRIORITY}), ({DUE_AT}), id, level)",
+]
 
 # What the search reads of a case's history: what people wrote, not the system's own entries.
 MESSAGE_KINDS = "('created', 'customer_reply', 'reply', 'note', 'contact_in', 'contact_out', 'resolved')"
 
 SQLITE = [
-    # VIRTUAL: SQLite can add only those to an existing table; an index stores their values.
-    f"ALTER TABLE cases ADD COLUMN queue_priority INTEGER GENERATED ALWAYS AS ({PRIORITY}) VIRTUAL",
-    f"ALTER TABLE cases ADD COLUMN due_at DATETIME GENERATED ALWAYS AS ({DUE_AT}) VIRTUAL",
     # rowid = the case's id. unicode61 folds case and diacritics; no stemming: names, numbers and product
     # words are searched as typed.
     "CREATE VIRTUAL TABLE case_search USING fts5(subject, people, messages, "
@@ -59,9 +67,13 @@ SQLITE = [
     """CREATE TRIGGER case_search_case_deleted AFTER DELETE ON cases BEGIN
         DELETE FROM case_search WHERE rowid = old.id;
     END""",
-    f"""CREATE TRIGGER case_search_message_added AFTER INSERT ON events
-    WHEN new.kind IN {MESSAGE_KINDS} AND new.body <> '' BEGIN
-        UPDATE case_search SET messages = messages || char(10) || new.body WHERE rowid = new.case_id;
+    # Never `cases` in a trigger on another table: SQLite then refuses to rename a rebuilt `cases` into
+    # place (Alembic's batch mode). A missing row is made bare: the case is found by its messages at least.
+    f"""CREATE TRIGGER case_search_message_added AFTER INSERT ON events BEGIN
+        INSERT INTO case_search (rowid, subject, people, messages)
+            SELECT new.case_id, '', '', '' WHERE NOT EXISTS (SELECT 1 FROM case_search WHERE rowid = new.case_id);
+        UPDATE case_search SET messages = messages || char(10) || new.body
+            WHERE rowid = new.case_id AND new.kind IN {MESSAGE_KINDS} AND new.body <> '';
     END""",
     # An event moved to another case (a merge) or its text changed: both cases' messages read again.
     *(
@@ -92,8 +104,6 @@ _PG_MESSAGES = (
     f"WHERE case_id = {{case}} AND kind IN {MESSAGE_KINDS} AND body <> ''), ''::tsvector)"
 )
 POSTGRES = [
-    f"ALTER TABLE cases ADD COLUMN queue_priority INTEGER GENERATED ALWAYS AS ({PRIORITY}) STORED",
-    f"ALTER TABLE cases ADD COLUMN due_at TIMESTAMP WITH TIME ZONE GENERATED ALWAYS AS ({DUE_AT}) STORED",
     """CREATE TABLE case_search (
         case_id INTEGER PRIMARY KEY REFERENCES cases (id) ON DELETE CASCADE,
         about TSVECTOR NOT NULL,
@@ -141,14 +151,8 @@ POSTGRES = [
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
-    for statement in SQLITE if dialect == "sqlite" else POSTGRES:
+    for statement in (*(SQLITE if dialect == "sqlite" else POSTGRES), *QUEUE_INDEXES):
         op.execute(statement)
-    # The queue's views: everything open in order, one agent's cases in order, the resolved newest first.
-    # `level` and `assignee_id` ride along at the end, so the agent's level and the views' tests are checked
-    # in the index and a case is read only when it is shown (an empty view of 15,000 open cases read them
-    # all: half a second).
-    op.create_index("ix_cases_queue", "cases", ["queue_priority", "due_at", "id", "level", "assignee_id"])
-    op.create_index("ix_cases_assignee_queue", "cases", ["assignee_id", "queue_priority", "due_at", "id", "level"])
     op.create_index("ix_cases_status_resolved_at", "cases", ["status", "resolved_at", "id", "level"])
 
 
@@ -175,5 +179,3 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER case_search_message_changed ON events")
         for function in ("case_search_about", "case_search_message", "case_search_messages_again"):
             op.execute(f"DROP FUNCTION {function}()")
-    op.execute("ALTER TABLE cases DROP COLUMN due_at")
-    op.execute("ALTER TABLE cases DROP COLUMN queue_priority")
