@@ -487,6 +487,7 @@ def test_a_page_of_the_queue_is_read_from_its_index_not_sorted(queue_app, qdesk,
         assert "USING INDEX ix_cases_" in plan and "TEMP B-TREE" not in plan, (query.view, plan)
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_a_later_migration_may_still_rebuild_the_cases_table_on_sqlite(empty_database_url):
     """Alembic's batch mode rebuilds an SQLite table for what ALTER cannot do (a foreign key, say): 0008 must
     not stop that (generated columns were copied into the new table; a trigger naming `cases` on another
