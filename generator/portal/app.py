@@ -110,6 +110,9 @@ def create_app(config: PortalConfig) -> Flask:
 
     app.register_blueprint(internal_site.blueprint)
     app.register_blueprint(report_views.blueprint)
+    from .queue import views as queue_views
+
+    app.register_blueprint(queue_views.blueprint)
     limiter.limit(config.rate_limits["public"])(search_views.blueprint)
     limiter.limit(config.rate_limits["public"])(customer.blueprint)
     limiter.limit(config.rate_limits["public"])(attachment_views.blueprint)

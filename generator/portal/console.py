@@ -28,6 +28,7 @@ from .forms import (
 )
 from .inbound.review import accept_held, held_mail, mail_events, original_mail, reject_held
 from .presence import others_present
+from .queue.page import render_queue
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
 # The agent's server-side session (sessions.py): a random token, not Flask's signed cookie, which stayed
@@ -35,10 +36,11 @@ blueprint = Blueprint("console", __name__, url_prefix="/agent")
 AGENT_COOKIE = "kb_agent"
 
 
-def signed_in_agent():
-    """The agent whose live session this request's cookie holds, else None."""
+def signed_in_agent(touch: bool = True):
+    """The agent whose live session this request's cookie holds, else None; `touch`: the request counts as
+    the agent's activity (the session's idle clock starts again)."""
     portal = current_portal()
-    found = portal.sessions.find("agent", request.cookies.get(AGENT_COOKIE))
+    found = portal.sessions.find("agent", request.cookies.get(AGENT_COOKIE), touch)
     return agent_by_id(portal.desk.engine, found.subject_id) if found else None
 
 
@@ -101,9 +103,8 @@ def _with_cookie(response: Response, token: str) -> Response:
 @blueprint.route("/")
 @agent_required
 def queue():
-    show_resolved = request.args.get("resolved") == "1"
-    rows = current_portal().desk.queue(g.agent, include_resolved=show_resolved)
-    return render_template("agent/queue.html", cases=rows, due=due, statuses=STATUSES, show_resolved=show_resolved)
+    """The queue: views, filters, search, paging, bulk actions (the queue package)."""
+    return render_queue(g.agent)
 
 
 @blueprint.route("/cases/<number>")

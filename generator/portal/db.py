@@ -102,6 +102,8 @@ cases = sa.Table(
     sa.Index("ix_cases_customer_email_created_at", "customer_email", "created_at"),  # acknowledgements an hour (0004)
     sa.Index("ix_cases_customer_email_id", "customer_email", "id"),  # the customer's other cases (0009)
     sa.Index("ix_cases_created_at", "created_at"),  # the report's period (0010)
+    # The resolved view, newest first (0013). The queue's own order has indexes on expressions, below.
+    sa.Index("ix_cases_status_resolved_at", "status", "resolved_at", "id", "level"),
 )
 
 # Everyone a case's mail goes to besides its own `customer_email` (which is never copied here): the
@@ -129,6 +131,28 @@ case_presence = sa.Table(
     sa.Column("typing_at", UtcDateTime),
     sa.UniqueConstraint("case_id", "agent_id", name="uq_case_presence_case_agent"),
 )
+
+# The queue's order (migration 0013), computed from the case's own columns in every query, so it cannot go
+# stale whoever writes the case: catastrophic and Level 3 first (0), the rest that runs (1), waiting on the
+# customer (2), resolved (3); `due_at` the next deadline (first response until given, customer update,
+# Level 1 resolution; NULL once resolved). Expressions, not stored or generated columns: SQLite's generated
+# columns break Alembic's batch mode (it copies them into the rebuilt table), and triggers on `cases` are
+# dropped when a migration rebuilds it. Migration 0013 indexes the same SQL (ix_cases_queue,
+# ix_cases_assignee_queue); both databases match an indexed expression in a query.
+QUEUE_PRIORITY_SQL = (
+    "CASE WHEN {t}status = 'resolved' THEN 3 WHEN {t}status = 'waiting' THEN 2 "
+    "WHEN {t}severity = 'catastrophic' OR {t}level >= 3 THEN 0 ELSE 1 END"
+)
+_FIRST = "CASE WHEN {t}first_responded_at IS NULL THEN {t}first_response_due END"
+_UPDATE = "COALESCE({t}next_update_due, {t}first_response_due)"
+_RESOLVE = "CASE WHEN {t}level = 1 THEN {t}resolution_due END"
+_SOONER = f"CASE WHEN {_FIRST} < {_UPDATE} THEN {_FIRST} ELSE {_UPDATE} END"
+DUE_AT_SQL = (
+    f"CASE WHEN {{t}}status = 'resolved' THEN NULL WHEN {_RESOLVE} < {_SOONER} THEN {_RESOLVE} ELSE {_SOONER} END"
+)
+queue_priority = sa.type_coerce(sa.literal_column(QUEUE_PRIORITY_SQL.format(t="cases.")), sa.Integer)
+due_at = sa.type_coerce(sa.literal_column(DUE_AT_SQL.format(t="cases.")), UtcDateTime)
+QUEUE_INDEXES = ("ix_cases_queue", "ix_cases_assignee_queue")  # on expressions: made by 0013, not declared here
 
 events = sa.Table(
     "events",

@@ -34,11 +34,25 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to the newest schema, or to `revision` (creating it when empty). On PostgreSQL an
     advisory lock makes several workers starting at once take turns; on SQLite the write lock does."""
     config = _config()
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # A migration that rebuilds a table on SQLite (Alembic's batch mode: copy, drop, rename) must run with
+            # foreign keys off, as SQLite's own ALTER TABLE procedure says: with them on, dropping `cases` while
+            # events point at it fails. The pragma does nothing inside a transaction, so it is set before one
+            # begins, on the driver's connection; the keys are checked before the commit and switched on after.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+                config.attributes["connection"] = conn
+                command.upgrade(config, revision)
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise KbError("the schema upgrade would leave rows pointing at missing rows; nothing was changed")
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def require_current(engine: Engine) -> None:

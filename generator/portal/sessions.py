@@ -60,8 +60,9 @@ class Sessions:
             )
         return token
 
-    def find(self, kind: str, token: str | None) -> Row | None:
-        """The live session of `kind` with this token, else None; its idle clock starts again."""
+    def find(self, kind: str, token: str | None, touch: bool = True) -> Row | None:
+        """The live session of `kind` with this token, else None; its idle clock starts again, unless not
+        `touch` (a page polling by itself is not someone at the keyboard)."""
         if not token or len(token) > 100:
             return None
         now = self.now()
@@ -71,7 +72,7 @@ class Sessions:
             ).first()
         if row is None or now >= row.expires_at or now >= row.last_seen_at + self.policy.idle:
             return None
-        if now - row.last_seen_at >= TOUCH_EVERY:
+        if touch and now - row.last_seen_at >= TOUCH_EVERY:
             with writing(self.engine) as conn:
                 conn.execute(sessions.update().where(sessions.c.id == row.id).values(last_seen_at=now))
         return row

@@ -46,7 +46,7 @@ def test_an_agent_creates_an_article_from_a_resolved_case_past_the_personal_data
     desk.resolve(staff["ann"], desk.case_for_agent(staff["ann"], number), "Set the data date and press F9.")
 
     sign_in(page, live_server)
-    page.get_by_role("link", name="Show resolved cases").click()
+    page.get_by_role("navigation", name="Views").get_by_role("link", name=re.compile("^Resolved")).click()
     page.get_by_role("link", name=number).click()
     page.get_by_role("link", name="Create article").click()
 

@@ -11,12 +11,16 @@ from alembic.runtime.migration import MigrationContext
 from generator.errors import KbError
 from generator.portal.app import create_app
 from generator.portal.config import PortalConfig
-from generator.portal.db import cases, connect, metadata
+from generator.portal.db import QUEUE_INDEXES, cases, connect, metadata
 from generator.portal.migrate import head, upgrade
+from generator.portal.queue.search import is_search_table
 
 
 def tables(engine: sa.Engine) -> set[str]:
-    return set(sa.inspect(engine).get_table_names())
+    """The tables of the schema, but the full-text search's own (FTS5's virtual table and its shadow tables,
+    PostgreSQL's tsvectors): the migration makes them in each database's own terms, db.py does not declare
+    them."""
+    return {name for name in sa.inspect(engine).get_table_names() if not is_search_table(name)}
 
 
 def test_db_upgrade_creates_the_schema_then_has_nothing_to_do(run_kb, make_project, empty_database_url):
@@ -48,12 +52,16 @@ def test_db_upgrade_creates_the_schema_then_has_nothing_to_do(run_kb, make_proje
         engine.dispose()
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_the_migrated_schema_is_the_schema_the_code_declares(empty_database_url):
     engine = connect(empty_database_url)
     try:
         upgrade(engine)
         with engine.connect() as conn:
-            differences = compare_metadata(MigrationContext.configure(conn), metadata)
+            # The queue's indexes are on expressions (migration 0013), which Alembic does not compare.
+            ignored = lambda name, kind, _parent: is_search_table(name or "") or name in QUEUE_INDEXES  # noqa: E731
+            context = MigrationContext.configure(conn, opts={"include_name": lambda *n: not ignored(*n)})
+            differences = compare_metadata(context, metadata)
     finally:
         engine.dispose()
 

@@ -11,24 +11,25 @@ from sqlalchemy.engine import Connection, Row
 from ..attachments import IncomingFile, delete_files, save_files
 from ..attachments.storage import remove_files
 from ..csat.links import csat_invitation
-from ..db import cases, events, reading
+from ..db import cases, due_at, events, queue_priority, reading
 from ..mail import queue_mail, undelivered
 from ..notifications import Message, notify
 from . import texts
 from .levels import Levels
-from .model import ACTIVE, NUMBER, OPEN, STATUSES, CaseNotFound, InvalidAction, NotAllowed, due
+from .model import ACTIVE, NUMBER, OPEN, STATUSES, CaseNotFound, InvalidAction, NotAllowed
 
 
 class AgentSide(Levels):
     def queue(self, agent: Row, include_resolved: bool = False) -> list[Row]:
-        """The cases this agent can work, what is due first at the top; paused cases after running ones."""
+        """The cases this agent can work in the queue's order (db.queue_priority, db.due_at): catastrophic and
+        Level 3 first, then what is due first; paused cases after running ones, resolved last."""
         statuses = tuple(STATUSES) if include_resolved else ACTIVE
         with reading(self.engine) as conn:
-            rows = conn.execute(
-                sa.select(cases).where(cases.c.status.in_(statuses), cases.c.level <= agent.level)
+            return conn.execute(
+                sa.select(cases, queue_priority.label("queue_priority"), due_at.label("due_at"))
+                .where(cases.c.status.in_(statuses), cases.c.level <= agent.level)
+                .order_by(queue_priority, due_at, cases.c.id)
             ).all()
-        far = dt.datetime.max.replace(tzinfo=dt.UTC)
-        return sorted(rows, key=lambda row: (row.status == "resolved", row.paused_at is not None, due(row) or far))
 
     def case_for_agent(self, agent: Row, number: str) -> Row:
         if not NUMBER.fullmatch(number):
