@@ -146,21 +146,25 @@
       },
     },
   ];
-  window.kbKeys = window.kbKeys || [];
-  keys.forEach(function (entry) { window.kbKeys.push(entry); });
+  if (window.consoleKeys) {
+    // The console's registry (console-keys.js, loaded before this file): it dispatches, and "?" lists them.
+    keys.forEach(function (entry) {
+      window.consoleKeys.add(entry.key, entry.description, entry.run, { inFields: entry.inFields });
+    });
+  } else {
+    document.addEventListener("keydown", function (event) {
+      if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+      keys.forEach(function (entry) {
+        if (event.key !== entry.key || (typingIn(event.target) && !entry.inFields)) return;
+        event.preventDefault();
+        entry.run(event);
+      });
+    });
+  }
 
   function typingIn(target) {
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
   }
-
-  document.addEventListener("keydown", function (event) {
-    if (window.kbKeysDispatcher || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
-    keys.forEach(function (entry) {
-      if (event.key !== entry.key || (typingIn(event.target) && !entry.inFields)) return;
-      event.preventDefault();
-      entry.run(event);
-    });
-  });
 
   document.addEventListener("DOMContentLoaded", function () {
     composer = document.getElementById("text");
