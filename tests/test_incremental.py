@@ -12,6 +12,7 @@ import pytest
 
 from generator.build import build_target
 from generator.catalog import load_catalog
+from generator.engine import run_engine
 from generator.engine_cache import MANIFEST, PAGES, cache_beside
 from generator.model import TARGETS, Target, client_target
 
@@ -176,3 +177,42 @@ def test_a_damaged_cached_page_is_rendered_again(make_project, tmp_path, damage)
         cached.unlink()
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
     assert again.engine.rendered == 1
+
+
+def test_kb_build_full_renders_every_page(make_project, run_kb):
+    root = make_project("basic")
+    assert run_kb(root, "build").exit_code == 0
+    again = run_kb(root, "build")
+    assert "Site: 0 pages rendered" in again.output
+    full = run_kb(root, "build", "--full")
+    assert full.exit_code == 0, full.output
+    assert "Site: 8 pages rendered, 0 unchanged" in full.output
+    assert "Rebuilding the search index" in full.output
+
+
+def stage_by_hand(project: Path, site: Path, pages: dict[str, str]) -> Path:
+    """A staged project as stage.py writes one (docs/ and mkdocs.yml), for the engine alone."""
+    shutil.rmtree(project / "docs", ignore_errors=True)
+    for rel, text in pages.items():
+        (project / "docs" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / "docs" / rel).write_text(text, encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(
+        f"site_name: T\ndocs_dir: {project / 'docs'}\nsite_dir: {site}\ntheme: {{name: material}}\n"
+        "plugins: [search]\nnav: [index.md]\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_a_page_is_rendered_again_when_what_its_link_finds_changes(tmp_path):
+    """The page's own source does not change; the file its link names appears: its HTML must follow."""
+    project, cache = tmp_path / "project", tmp_path / "cache"
+    pages = {"index.md": "# Home\n", "a.md": "# A\n\nSee [b](b.md).\n"}
+    run_engine(stage_by_hand(project, tmp_path / "site-1", pages), cache_dir=cache)
+    pages["b.md"] = "# B\n"
+    again = run_engine(stage_by_hand(project, tmp_path / "site-2", pages), cache_dir=cache)
+    run_engine(stage_by_hand(project, tmp_path / "site-full", pages))
+    assert tree(tmp_path / "site-2") == tree(tmp_path / "site-full")
+    assert (again.rendered, again.reused) == (2, 1)  # b.md, and a.md whose link now finds it; not the home
+    assert 'href="../b/"' in (tmp_path / "site-2/a/index.html").read_text(encoding="utf-8")
