@@ -131,8 +131,10 @@ def _build(
     config = config.plugins.on_config(config)
     config.plugins.on_pre_build(config=config)
     utils.clean_directory(config.site_dir)
+    cacheable = {name for name, _ in config.plugins.items()} <= _KNOWN_PLUGINS
+    key = engine_key(config_file, config) if cacheable else None
     files = get_files(config)
-    env = config.theme.get_env()
+    env = _theme_env(config, key)
     files.add_files_from_theme(env, config)
     files = config.plugins.on_files(files, config=config)
     set_exclusions(files, config)
@@ -148,8 +150,7 @@ def _build(
     for page in nav.pages:
         page.title = page.title  # weak_property: the title read from the source, not one set by rendering
 
-    cacheable = {name for name, _ in config.plugins.items()} <= _KNOWN_PLUGINS
-    cache = EngineCache.open(cache_dir, engine_key(config_file, config) if cacheable else None, trusted=not full)
+    cache = EngineCache.open(cache_dir, key, trusted=not full)
     keys = nav_keys(nav, [file.page for file in doc_files])
     page_keys = {
         file.src_uri: _digest(
@@ -190,6 +191,39 @@ def _build(
     config.plugins.on_post_build(config=config)
     cache.save()
     return EngineRun(list(collect.messages), len(todo), len(doc_files) - len(todo))
+
+
+# The theme's compiled templates, kept from one build to the next in this process (`kb serve`): compiling
+# Material's templates is most of a small rebuild. Keyed by the engine key, which holds the theme's
+# configuration and every file of its custom_dir, so an edited override gets a new environment.
+_warm_envs: dict[tuple[Any, ...], Any] = {}
+
+
+def _theme_env(config: Any, key: str | None) -> Any:
+    """The theme's Jinja2 environment: the one an earlier build in this process made for the same key."""
+    if key is None:  # plugins kb does not know may change the environment: a new one every build
+        return config.theme.get_env()
+    warm = (key, tuple(config.theme.dirs), config.theme.locale)
+    if warm not in _warm_envs:
+        env = config.theme.get_env()
+        env.list_templates = _listed_once(env.list_templates)
+        _warm_envs.clear()  # one project and target at a time: no growth over a long `kb serve`
+        _warm_envs[warm] = env
+    return _warm_envs[warm]
+
+
+def _listed_once(list_templates: Callable[..., list[str]]) -> Callable[..., list[str]]:
+    """The theme's files, listed once: listing walks the theme's folders, whose files do not change while the
+    environment is warm (an edited override makes a new one). MkDocs passes the same filter every build."""
+    listed: dict[Any, list[str]] = {}
+
+    def once(extensions: Any = None, filter_func: Callable[[str], bool] | None = None) -> list[str]:
+        key = (extensions, filter_func.__code__ if filter_func else None)
+        if key not in listed:
+            listed[key] = list_templates(extensions, filter_func)
+        return listed[key]
+
+    return once
 
 
 def adopt_pages_outside_nav(nav: Any, doc_files: Iterable[Any]) -> None:
