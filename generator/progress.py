@@ -72,9 +72,12 @@ class ConsoleReporter:
         stop = threading.Event()
 
         def poll() -> None:
+            seen: list[tuple[float, int]] = []  # (time, pages written) over the last ten seconds
             while not stop.wait(0.5):
-                written = sum(1 for _ in site_dir.rglob("index.html")) if site_dir.exists() else 0
-                self._line(f"  {min(written, expected)}/{expected} pages written", end="")
+                written = min(sum(1 for _ in site_dir.rglob("index.html")) if site_dir.exists() else 0, expected)
+                now = time.monotonic()
+                seen = [(t, n) for t, n in seen if now - t <= 10] + [(now, written)]
+                self._line(f"  {written}/{expected} pages written{_time_left(seen, expected)}", end="")
 
         thread = threading.Thread(target=poll, daemon=True)
         if self.live:
@@ -86,3 +89,13 @@ class ConsoleReporter:
             if self.live:
                 thread.join()
                 click.echo("\r\033[K", file=self.stream, nl=False)
+
+
+def _time_left(seen: list[tuple[float, int]], expected: int) -> str:
+    """ ", about N s left" from the pace of the last seconds (pages taken from the cache come first and fast,
+    so a pace over the whole build would promise too little); nothing until there is a pace to go by."""
+    (first, done_then), (last, done) = seen[0], seen[-1]
+    if last - first < 2 or done <= done_then or done >= expected:
+        return ""
+    left = (expected - done) * (last - first) / (done - done_then)
+    return f", about {left:.0f} s left"
