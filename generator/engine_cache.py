@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .output import OUTPUT_MARK, mark_output
+
 MANIFEST = "manifest.json"
 PAGES = "pages"
 
@@ -60,7 +62,7 @@ class EngineCache:
     def open(cls, folder: Path | None, engine_key: str | None, trusted: bool = True) -> EngineCache:
         """The cache in `folder`; no reuse when `engine_key` is None (an engine kb cannot key), `trusted` is
         False (`kb build --full`) or the manifest is not exactly one this code wrote for this key."""
-        if folder is None or engine_key is None:
+        if folder is None or engine_key is None or not _ours(folder):
             return cls(None, engine_key or "", {})
         old = load_manifest(folder / MANIFEST, engine_key) if trusted else {}
         return cls(folder, engine_key, old)
@@ -115,6 +117,7 @@ class EngineCache:
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
+        mark_output(self.folder)
         data = {
             "format": FORMAT,
             "engine_key": self.engine_key,
@@ -185,6 +188,16 @@ def _record(entry: Any) -> PageRecord | None:
     if len(entry["stat"]) != (3 if digest else 0) or not all(isinstance(n, int) for n in entry["stat"]):
         return None
     return PageRecord(**entry)
+
+
+def _ours(folder: Path) -> bool:
+    """Whether kb may write `folder` (and remove files from it): new, empty, or marked by an earlier build.
+    A folder of the writer's that happens to sit where the cache goes is left alone, and there is no cache."""
+    if not folder.exists():
+        return True
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    return (folder / OUTPUT_MARK).is_file() or not any(folder.iterdir())
 
 
 def _hex(text: str) -> bool:

@@ -216,3 +216,16 @@ def test_a_page_is_rendered_again_when_what_its_link_finds_changes(tmp_path):
     assert tree(tmp_path / "site-2") == tree(tmp_path / "site-full")
     assert (again.rendered, again.reused) == (2, 1)  # b.md, and a.md whose link now finds it; not the home
     assert 'href="../b/"' in (tmp_path / "site-2/a/index.html").read_text(encoding="utf-8")
+
+
+def test_a_folder_of_the_writers_where_the_cache_goes_is_left_alone(make_project):
+    root = make_project("basic")
+    out = root / "build" / "site"
+    mine = cache_beside(out) / PAGES / "notes.txt"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("my notes", encoding="utf-8")
+    build_target(root, TARGETS["site"], out)
+    again = build_target(root, TARGETS["site"], out)
+    assert again.engine.reused == 0  # no cache there: every page rendered
+    assert mine.read_text(encoding="utf-8") == "my notes"
+    assert sorted(p.name for p in cache_beside(out).rglob("*")) == ["notes.txt", "pages"]
