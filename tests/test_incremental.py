@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import generator.engine
 from generator.build import build_target
 from generator.catalog import load_catalog
 from generator.engine import run_engine
@@ -229,3 +230,17 @@ def test_a_folder_of_the_writers_where_the_cache_goes_is_left_alone(make_project
     assert again.engine.reused == 0  # no cache there: every page rendered
     assert mine.read_text(encoding="utf-8") == "my notes"
     assert sorted(p.name for p in cache_beside(out).rglob("*")) == ["notes.txt", "pages"]
+
+
+def test_pages_rendered_by_the_pool_match_pages_rendered_in_process(make_project, tmp_path, monkeypatch):
+    """Both cores render pages in forked workers: their pages, search entries and warnings are the same."""
+    root = make_project("basic", files={"docs/user/02-reports.md": CHAPTER})
+    monkeypatch.setattr(generator.engine, "POOL_FROM", 1)  # the sample's few pages: a pool all the same
+    pooled = build_target(root, TARGETS["site"], root / "build" / "site")
+    edit(root, "kb/scheduling/gantt-empty.md", "is empty after", "shows nothing after")
+    pooled = build_target(root, TARGETS["site"], root / "build" / "site")
+    assert pooled.engine.rendered == 1
+    monkeypatch.setattr(generator.engine, "POOL_FROM", 10**9)
+    alone = build_target(root, TARGETS["site"], tmp_path / "alone" / "site")
+    assert tree(pooled.out) == tree(alone.out)
+    assert pooled.warnings == alone.warnings
