@@ -124,8 +124,8 @@ class EngineCache:
             "pages": {src: dataclasses.asdict(record) for src, record in self.new.items()},
         }
         handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=self.folder)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, ensure_ascii=False, separators=(",", ":"))
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:  # dumps: json.dump's encoder is Python's
+            stream.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         os.replace(temporary, self.folder / MANIFEST)
         kept = {record.digest for record in self.new.values()}
         pages = self.folder / PAGES

@@ -117,6 +117,10 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+# libyaml's emitter where PyYAML has it: the Python one took a fifth of a rebuild's time at 1,000 pages.
+_FastDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def _front_matter(page: Page, chapter: str | None) -> str:
     """The staged page's meta for the theme: written with a YAML dumper, never pasted text."""
     meta = {"title": _html_text(page.title), "kb_id": page.id, "kb_type": page.type, "kb_confidence": page.confidence}
@@ -132,7 +136,7 @@ def _front_matter(page: Page, chapter: str | None) -> str:
         meta["kb_contexts"] = [claim.id for claim in page.contexts]
     if page.updated:
         meta["kb_updated"] = page.updated.isoformat()
-    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n\n"
+    return "---\n" + yaml.dump(meta, Dumper=_FastDumper, sort_keys=False, allow_unicode=True) + "---\n\n"
 
 
 def articles_by_module(selection: Selection) -> dict[str, list[Page]]:
