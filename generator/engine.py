@@ -4,7 +4,7 @@ import MkDocs.
 kb owns MkDocs' page loop (the steps of `mkdocs.commands.build.build`, in its order) so that a build can
 reuse what an earlier build rendered, and render the rest on every core:
 
-- every page gets a *key*: a digest of everything its HTML is made from (below). A page whose key and link
+- every page gets a *key*: a digest of everything its HTML is made from (engine_keys.py). A page whose key and link
   lookups match an entry of the cache (engine_cache.py) is not rendered: the cached HTML is linked into the
   new site. Every other page is rendered, by a pool of processes when there are many (`fork`, so that the
   workers share the loaded configuration, files and navigation), and stored in the cache for next time.
@@ -13,20 +13,7 @@ reuse what an earlier build rendered, and render the rest on every core:
   page and cost little.
 - anchors in links between pages are checked from every page's cached anchors, as MkDocs does after a build.
 
-A page's key is complete because a page's HTML is made only from:
-- the *engine key* (engine_key): kb's own code (every file of the generator package: its markdown
-  extensions, the sanitiser), the versions of the libraries that render (MkDocs, Material, Python-Markdown,
-  PyMdown, nh3, Pygments, Jinja2), the staged mkdocs.yml without the navigation and the scratch paths (theme,
-  features, extensions, `extra`: target, client, branding), and every file of the theme's custom_dir;
-- the page's own staged source (front matter included: title, template, kb's meta) and its address;
-- what the theme shows of the navigation on that page (nav_keys): with navigation.prune, the items of each
-  section on the page's path (title, address, meta, for a section its children and first page), the top
-  level (the tabs), the home page and the previous and next pages;
-- what its links found: every path the page's markdown looked up among the site's files, and the address it
-  found there (or none). These are recorded while the page renders and checked again before any reuse, so a
-  page linking to one that was added, moved or deleted is rendered again.
-Nothing else reaches a page: Material's page templates read no build date (only sitemap.xml does, and it is
-made every time), and a project whose plugins are not the ones kb knows gets no reuse at all.
+What a page's key holds, and why it is complete: engine_keys.py.
 
 The navigation (a decision kb makes in stage.build_nav): articles are not listed in it. A module's landing
 page lists its articles, as help centres do; an article's navigation holds its module's landing page and
@@ -35,9 +22,6 @@ with the knowledge base, and an article's edit, even of its title, changes no ot
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import json
 import logging
 import multiprocessing
 import os
@@ -47,17 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .engine_budget import page_time_budget
 from .engine_cache import EngineCache, PageRecord
+from .engine_keys import digest, engine_key, nav_keys, source_digest
 from .errors import KbError
 
-ENGINE_FORMAT = 1  # bump when what a cache entry holds, or how a key is made, changes
 POOL_FROM = 24  # fewer pages than this are rendered in this process: a pool costs more than it saves
-_LIBRARIES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "nh3", "pygments", "jinja2")
 _KNOWN_PLUGINS = {"material/search", "search", "kb-page-time-budget"}
-_GENERATOR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -153,8 +133,8 @@ def _build(
     cache = EngineCache.open(cache_dir, key, trusted=not full)
     keys = nav_keys(nav, [file.page for file in doc_files])
     page_keys = {
-        file.src_uri: _digest(
-            cache.engine_key, file.src_uri, file.dest_uri, file.url, _source_digest(file), keys[file.src_uri]
+        file.src_uri: digest(
+            cache.engine_key, file.src_uri, file.dest_uri, file.url, source_digest(file), keys[file.src_uri]
         )
         for file in doc_files
     }
@@ -243,104 +223,14 @@ def adopt_pages_outside_nav(nav: Any, doc_files: Iterable[Any]) -> None:
         file.page.parent = sections.get(folder)
 
 
-def nav_keys(nav: Any, pages: Iterable[Any]) -> dict[str, str]:
-    """src_uri -> a digest of what the theme shows of the navigation on each of `pages` (see the module
-    docstring): the top level, each section on the page's path with its items, the previous and next pages."""
-    summaries: dict[int, str] = {}
-
-    def section_key(section: Any) -> str:
-        if id(section) not in summaries:
-            summaries[id(section)] = _digest(*(_item(child) for child in section.children))
-        return summaries[id(section)]
-
-    top = _digest(*(_item(item) for item in nav.items), nav.homepage.url if nav.homepage else "")
-    keys = {}
-    for page in pages:
-        path = []
-        parent = page.parent
-        while parent is not None:
-            path.append(_digest(parent.title or "", section_key(parent)))
-            parent = parent.parent
-        neighbours = [(p.title, p.url) if p is not None else None for p in (page.previous_page, page.next_page)]
-        keys[page.file.src_uri] = _digest(top, *path, json.dumps(neighbours))
-    return keys
-
-
-def _item(item: Any) -> str:
-    """One navigation item as the theme may show it: title, address, meta; a section with its children and
-    the page its pruned link opens."""
-    if item.is_page:
-        meta = json.dumps(item.meta, sort_keys=True, default=str)
-        return _digest("page", item.title or "", item.url, str(item.is_index), meta)
-    if item.is_link:
-        return _digest("link", item.title or "", item.url)
-    first = item
-    while getattr(first, "children", None):
-        first = first.children[0]
-    children = [
-        (child.title or "", getattr(child, "url", "") or "", bool(getattr(child, "is_index", False)))
-        + (bool(child.children),)
-        for child in item.children
-    ]
-    return _digest("section", item.title or "", json.dumps(children), getattr(first, "url", "") or "")
-
-
-def _source_digest(file: Any) -> str:
-    return hashlib.sha256(file.content_bytes).hexdigest()
-
-
-def _digest(*parts: str) -> str:
-    hashed = hashlib.sha256()
-    for part in parts:
-        hashed.update(part.encode("utf-8", "surrogatepass"))
-        hashed.update(b"\0")
-    return hashed.hexdigest()
-
-
-def engine_key(config_file: Path, config: Any) -> str:
-    """A digest of everything every page is made from (see the module docstring)."""
-    project = str(config_file.parent)
-    staged = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_PlainLoader) or {}
-    for owned in ("nav", "docs_dir", "site_dir"):
-        staged.pop(owned, None)
-    text = json.dumps(staged, sort_keys=True, default=str).replace(project, "<project>")
-    parts = [str(ENGINE_FORMAT), text, *(f"{name}={_version(name)}" for name in _LIBRARIES)]
-    parts += _tree_digests(_GENERATOR)
-    custom_dir = config.theme.custom_dir
-    if custom_dir:
-        parts += _tree_digests(Path(custom_dir))
-    return _digest(*parts)
-
-
-def _version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "-"
-
-
-def _tree_digests(folder: Path) -> list[str]:
-    """Each file's path and content under `folder` (compiled Python left out)."""
-    parts = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            parts.append(f"{path.relative_to(folder)}:{hashlib.sha256(path.read_bytes()).hexdigest()}")
-    return parts
-
-
-class _PlainLoader(yaml.SafeLoader):
-    """The staged mkdocs.yml as plain data: a `!!python/name:` tag is kept as its name, never imported."""
-
-
-_PlainLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: f"!!python/{suffix}")
-
-
 def _lookup(files: Any, path: str) -> str | None:
-    """What a link to `path` finds among the site's files: its address (and whether it is left out)."""
-    file = files.get_file_from_path(path)
-    if file is None:
-        return None
-    return f"{file.url}|{file.inclusion.name}"
+    """What a link to `path` finds among the site's files (_found)."""
+    return _found(files.get_file_from_path(path))
+
+
+def _found(file: Any) -> str | None:
+    """What a link found: the file's address and whether it is left out of the site; None for no file."""
+    return None if file is None else f"{file.url}|{file.inclusion.name}"
 
 
 # The state the page workers share with the parent: set before the pool forks, read in the workers.
@@ -392,7 +282,7 @@ def _render_page(src_uri: str, collect: _Collect) -> PageRecord:
 
     def recorded(path: str) -> Any:
         found = original(path)
-        lookups[path] = None if found is None else f"{found.url}|{found.inclusion.name}"
+        lookups[path] = _found(found)
         return found
 
     search = _search_plugin(config)
