@@ -22,8 +22,9 @@ from .checks import check_catalog
 from .client_words import literal_terms, renamed, target_catalog
 from .context_files import DEMO_DIR, write_context_help
 from .contexts import resolve_contexts
-from .engine import run_engine
+from .engine import EngineRun, run_engine
 from .engine_budget import EngineTooSlow
+from .engine_cache import cache_beside
 from .engine_warnings import locate_engine_warnings
 from .errors import KbError, Problem, SourceError
 from .leaks import check_client_outputs
@@ -56,6 +57,7 @@ class BuildResult:
     warnings: tuple[str, ...]
     index: IndexStats | None  # None when the build made no site
     pdfs: tuple[PdfResult, ...] = ()
+    engine: EngineRun | None = None  # pages rendered and reused; None when the build made no site
 
 
 @dataclass(frozen=True)
@@ -124,17 +126,22 @@ def build_target(
     today: dt.date | None = None,
     pdf_links: bool = False,
     sources: Sources | None = None,
+    full: bool = False,
 ) -> BuildResult:
     """Build one target into `out`: the site (with its search index beside it) and/or a PDF per book (in
     `out/pdf/`). A client's output is checked for other clients' private content before it is published;
     each output is replaced whole, and only on success: `out` for a site build, `out/pdf` for PDFs only.
     `pdf_links`: the site links to the handouts without printing them (`kb serve --client` prints them
-    when asked). `sources`: the project's sources, already loaded and checked for several targets."""
+    when asked). `sources`: the project's sources, already loaded and checked for several targets.
+
+    The site engine reuses the pages its cache beside `out` holds when nothing they are made from changed
+    (engine.py), so the site is the one a full build makes; `full` renders every page and re-indexes."""
     reporter = reporter or SilentReporter()
+    full_index = full_index or full
     rendered = render_target(root, target, strict, reporter, sources)
     catalog, selection, pages = rendered.catalog, rendered.selection, rendered.selection.pages
     warnings = list(rendered.warnings)
-    stats, pdfs = None, []
+    stats, pdfs, engine = None, [], None
     if target.is_client:
         literal = sum(1 for _ in literal_terms(pages, renamed(catalog, target.client)))
         if literal:  # the trainer's to decide, page by page: not a warning
@@ -155,10 +162,12 @@ def build_target(
             reporter.step("Building the site")
             with reporter.watch(site, expected=len(pages)):
                 # Never the engine's own strict mode: it stops with a count; kb names each warning's source line.
-                engine_problems = locate_engine_warnings(run_engine(config), pages)
+                engine = run_engine(config, cache_dir=cache_beside(out), full=full)
+                engine_problems = locate_engine_warnings(engine.warnings, pages)
             if strict and engine_problems:
                 raise SourceError(engine_problems)
             warnings += [str(problem) for problem in engine_problems]
+            reporter.step(f"Site: {engine.rendered} pages rendered, {engine.reused} unchanged")
             write_permalinks(pages, site)
             context_map = resolve_contexts(catalog, selection)
             write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
@@ -182,7 +191,7 @@ def build_target(
     warnings += [warning for pdf in pdfs for warning in pdf.warnings]
     reporter.step(f"Built {len(pages)} pages into {out}" + (f" and {len(pdfs)} PDF(s)" if pdfs else ""))
     published = tuple(dataclasses.replace(pdf, path=out / "pdf" / pdf.path.name) for pdf in pdfs)
-    return BuildResult(target.name, out, len(pages), tuple(warnings), stats, published)
+    return BuildResult(target.name, out, len(pages), tuple(warnings), stats, published, engine)
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -309,6 +310,11 @@ def _formats(ctx, param, value: str | None) -> tuple[str, ...] | None:
     is_flag=True,
     help="Re-index every page instead of only the pages that changed since the last build.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Render every page and re-index, ignoring what the last build of this output left to reuse.",
+)
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Processes for --all-clients.")
 @click.pass_context
 def build(
@@ -321,6 +327,7 @@ def build(
     out: Path | None,
     strict: bool,
     full_index: bool,
+    full: bool,
     jobs: int | None,
 ) -> None:
     """Build a target: load, validate, select, render, stage, MkDocs, PDFs, search index, swap into place.
@@ -334,7 +341,9 @@ def build(
 
     The search index goes beside the site (build/site-search for build/site), outside the public folder;
     PDFs go into the site's pdf/ folder. A client's output is searched for every other client's private
-    content before it is published. A failed or interrupted build leaves the previous output as it was."""
+    content before it is published. A failed or interrupted build leaves the previous output as it was.
+    After an edit, only the pages the edit affects are rendered again (the rest comes from build/site-cache);
+    the site is byte for byte the one a full build makes. --full renders everything."""
     root = project_root(ctx)
     # `is not None`, not truthiness: `--client ""` built the public site instead of failing.
     if client is not None and all_clients:
@@ -342,7 +351,7 @@ def build(
     if all_clients:
         if out:
             raise KbError("--out cannot be used with --all-clients; each client goes to build/client-<slug>")
-        _build_all_clients(root, frozenset(books) or None, formats or ("site", "pdf"), full_index, jobs)
+        _build_all_clients(root, frozenset(books) or None, formats or ("site", "pdf"), full_index, jobs, full)
         return
     build_for = TARGETS[target]
     if client is not None:
@@ -361,6 +370,7 @@ def build(
         reporter=ConsoleReporter(),
         full_index=full_index,
         formats=formats or (("site", "pdf") if client is not None else ("site",)),
+        full=full,
     )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -373,16 +383,27 @@ def build(
 
 
 def _build_all_clients(
-    root: Path, books: frozenset[str] | None, formats: tuple[str, ...], full_index: bool, jobs: int | None
+    root: Path,
+    books: frozenset[str] | None,
+    formats: tuple[str, ...],
+    full_index: bool,
+    jobs: int | None,
+    full: bool = False,
 ) -> None:
     from .client_builds import build_all_clients
+    from .engine_cache import cache_beside
 
     slugs = sorted(load_catalog(root).clients)
     if not slugs:
         raise KbError("no client profiles: add clients/<slug>.yml")
+    if full:  # a build without its engine cache renders every page (slugs are the profiles' file names)
+        for slug in slugs:
+            shutil.rmtree(cache_beside(root / "build" / f"client-{slug}"), ignore_errors=True)
     jobs = jobs or min(len(slugs), os.cpu_count() or 1)
     click.echo(f"Building {len(slugs)} clients ({', '.join(slugs)}) in {jobs} processes", err=True)
-    outcomes = build_all_clients(root, slugs, jobs, lambda line: click.echo(line, err=True), books, formats, full_index)
+    outcomes = build_all_clients(
+        root, slugs, jobs, lambda line: click.echo(line, err=True), books, formats, full_index or full
+    )
     failed = [o for o in outcomes if o.error]
     for outcome in outcomes:
         status = f"failed: {outcome.error}" if outcome.error else f"{outcome.pages} pages, {len(outcome.pdfs)} PDF(s)"

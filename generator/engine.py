@@ -1,16 +1,55 @@
 """Run the site engine (MkDocs + Material) on a staged project. With engine_budget.py, the only modules that
-import MkDocs."""
+import MkDocs.
+
+kb owns MkDocs' page loop (the steps of `mkdocs.commands.build.build`, in its order) so that a build can
+reuse what an earlier build rendered, and render the rest on every core:
+
+- every page gets a *key*: a digest of everything its HTML is made from (engine_keys.py). A page whose key and link
+  lookups match an entry of the cache (engine_cache.py) is not rendered: the cached HTML is linked into the
+  new site. Every other page is rendered, by a pool of processes when there are many (`fork`, so that the
+  workers share the loaded configuration, files and navigation), and stored in the cache for next time.
+- the theme's files, 404.html, sitemap.xml and the site's search index (search/search_index.json, from each
+  page's cached entries, in the order of a full build) are made again by every build: they depend on every
+  page and cost little.
+- anchors in links between pages are checked from every page's cached anchors, as MkDocs does after a build.
+
+What a page's key holds, and why it is complete: engine_keys.py.
+
+The navigation (a decision kb makes in stage.build_nav): articles are not listed in it. A module's landing
+page lists its articles, as help centres do; an article's navigation holds its module's landing page and
+the knowledge base's modules, found from its folder (adopt_pages_outside_nav). So a page's cost does not grow
+with the knowledge base, and an article's edit, even of its title, changes no other page's navigation."""
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .engine_budget import page_time_budget
+from .engine_cache import EngineCache, PageRecord
+from .engine_keys import digest, engine_key, nav_keys, source_digest
 from .errors import KbError
+
+POOL_FROM = 24  # fewer pages than this are rendered in this process: a pool costs more than it saves
+_KNOWN_PLUGINS = {"material/search", "search", "kb-page-time-budget"}
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    warnings: list[str]
+    rendered: int  # pages rendered by this run
+    reused: int  # pages taken from the cache
 
 
 class _Collect(logging.Handler):
+    """The engine's warnings, in order; while a page renders, its warnings go to that page's record."""
+
     def __init__(self):
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
@@ -19,10 +58,17 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def run_engine(config_file: Path, strict: bool = False) -> list[str]:
-    """Build the site the staged mkdocs.yml describes; return the engine's warnings."""
+def run_engine(
+    config_file: Path,
+    strict: bool = False,
+    cache_dir: Path | None = None,
+    full: bool = False,
+    jobs: int | None = None,
+    on_page: Callable[[], None] | None = None,
+) -> EngineRun:
+    """Build the site the staged mkdocs.yml describes, reusing pages from `cache_dir` (unless `full`) and
+    storing what it rendered there; return the engine's warnings and how many pages were rendered."""
     from mkdocs import exceptions
-    from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     logger = logging.getLogger("mkdocs")
@@ -33,13 +79,259 @@ def run_engine(config_file: Path, strict: bool = False) -> list[str]:
     try:
         config = load_config(config_file=str(config_file), strict=strict)
         with page_time_budget(config):  # a page past it raises EngineTooSlow, for the caller to name
-            build(config)
+            return _build(config, config_file, collect, cache_dir, full, jobs, on_page or (lambda: None))
     except exceptions.Abort as exc:
         details = "\n  ".join(collect.messages)
         raise KbError(f"the site engine stopped: {exc}\n  {details}".rstrip()) from None
+    except exceptions.BuildError as exc:
+        raise KbError(f"the site engine stopped: {exc}") from None
     except exceptions.ConfigurationError as exc:
         raise KbError(f"mkdocs.yml: {exc}") from None
     finally:
         logger.removeHandler(collect)
         logger.propagate = previous
-    return collect.messages
+
+
+def _build(
+    config: Any,
+    config_file: Path,
+    collect: _Collect,
+    cache_dir: Path | None,
+    full: bool,
+    jobs: int | None,
+    on_page: Callable[[], None],
+) -> EngineRun:
+    """MkDocs' build(), with the page loop kb's own (see the module's docstring)."""
+    from mkdocs import utils
+    from mkdocs.commands.build import _build_extra_template, _build_theme_template
+    from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+    from mkdocs.structure.nav import get_navigation
+    from mkdocs.structure.pages import Page
+
+    config = config.plugins.on_config(config)
+    config.plugins.on_pre_build(config=config)
+    utils.clean_directory(config.site_dir)
+    cacheable = {name for name, _ in config.plugins.items()} <= _KNOWN_PLUGINS
+    key = engine_key(config_file, config) if cacheable else None
+    files = get_files(config)
+    env = _theme_env(config, key)
+    files.add_files_from_theme(env, config)
+    files = config.plugins.on_files(files, config=config)
+    set_exclusions(files, config)
+    nav = get_navigation(files, config)
+    nav = config.plugins.on_nav(nav, config=config, files=files)
+    doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+    for file in doc_files:
+        if file.page is None:
+            Page(None, file, config)
+    adopt_pages_outside_nav(nav, doc_files)
+    for page in nav.pages:  # their titles show on other pages: read now, and fixed before any page renders
+        page.read_source(config)
+    for page in nav.pages:
+        page.title = page.title  # weak_property: the title read from the source, not one set by rendering
+
+    cache = EngineCache.open(cache_dir, key, trusted=not full)
+    keys = nav_keys(nav, [file.page for file in doc_files])
+    page_keys = {
+        file.src_uri: digest(
+            cache.engine_key, file.src_uri, file.dest_uri, file.url, source_digest(file), keys[file.src_uri]
+        )
+        for file in doc_files
+    }
+
+    env = config.plugins.on_env(env, config=config, files=files)
+    files.copy_static_files(inclusion=InclusionLevel.is_included)
+    for template in config.theme.static_templates:
+        _build_theme_template(template, env, files, config, nav)
+    for template in config.extra_templates:
+        _build_extra_template(template, files, config, nav)
+
+    records: dict[str, PageRecord] = {}
+    todo = []
+    for file in doc_files:
+        record = cache.reuse(file.src_uri, page_keys[file.src_uri], lambda path: _lookup(files, path))
+        if record is not None and cache.link_into(record, Path(file.abs_dest_path)):
+            records[file.src_uri] = record
+            on_page()
+        else:
+            todo.append(file.src_uri)
+    before = list(collect.messages)
+    collect.messages.clear()
+    for record in _render_all(todo, (config, files, nav, env, doc_files), collect, jobs):
+        records[record.src_uri] = cache.store(record, page_keys[record.src_uri], Path(config.site_dir))
+        on_page()
+    after_pages = list(collect.messages)  # warnings from outside any page (none expected)
+
+    ordered = [records[file.src_uri] for file in doc_files]
+    search = _search_plugin(config)
+    if search is not None:
+        search.search_index.entries = [entry for record in ordered for entry in record.search]
+    collect.messages[:] = before + [w for record in ordered for w in record.warnings] + after_pages
+    _check_anchors(ordered, files, config)
+    config.plugins.on_post_build(config=config)
+    cache.save()
+    return EngineRun(list(collect.messages), len(todo), len(doc_files) - len(todo))
+
+
+# The theme's compiled templates, kept from one build to the next in this process (`kb serve`): compiling
+# Material's templates is most of a small rebuild. Keyed by the engine key, which holds the theme's
+# configuration and every file of its custom_dir, so an edited override gets a new environment.
+_warm_envs: dict[tuple[Any, ...], Any] = {}
+
+
+def _theme_env(config: Any, key: str | None) -> Any:
+    """The theme's Jinja2 environment: the one an earlier build in this process made for the same key."""
+    if key is None:  # plugins kb does not know may change the environment: a new one every build
+        return config.theme.get_env()
+    warm = (key, tuple(config.theme.dirs), config.theme.locale)
+    if warm not in _warm_envs:
+        env = config.theme.get_env()
+        env.list_templates = _listed_once(env.list_templates)
+        _warm_envs.clear()  # one project and target at a time: no growth over a long `kb serve`
+        _warm_envs[warm] = env
+    return _warm_envs[warm]
+
+
+def _listed_once(list_templates: Callable[..., list[str]]) -> Callable[..., list[str]]:
+    """The theme's files, listed once: listing walks the theme's folders, whose files do not change while the
+    environment is warm (an edited override makes a new one). MkDocs passes the same filter every build."""
+    listed: dict[Any, list[str]] = {}
+
+    def once(extensions: Any = None, filter_func: Callable[[str], bool] | None = None) -> list[str]:
+        key = (extensions, filter_func.__code__ if filter_func else None)
+        if key not in listed:
+            listed[key] = list_templates(extensions, filter_func)
+        return listed[key]
+
+    return once
+
+
+def adopt_pages_outside_nav(nav: Any, doc_files: Iterable[Any]) -> None:
+    """A page the navigation leaves out belongs to the section whose index page is in the nearest folder
+    above it (an article: its module's landing page), so the theme opens that section on the page."""
+    sections = {}
+    for page in nav.pages:
+        if page.is_index and page.parent is not None:
+            sections[page.file.src_uri.rpartition("/")[0]] = page.parent
+    listed = {page.file.src_uri for page in nav.pages}
+    for file in doc_files:
+        if file.src_uri in listed:
+            continue
+        folder = file.src_uri.rpartition("/")[0]
+        while folder not in sections and folder:
+            folder = folder.rpartition("/")[0]
+        file.page.parent = sections.get(folder)
+
+
+def _lookup(files: Any, path: str) -> str | None:
+    """What a link to `path` finds among the site's files (_found)."""
+    return _found(files.get_file_from_path(path))
+
+
+def _found(file: Any) -> str | None:
+    """What a link found: the file's address and whether it is left out of the site; None for no file."""
+    return None if file is None else f"{file.url}|{file.inclusion.name}"
+
+
+# The state the page workers share with the parent: set before the pool forks, read in the workers.
+_shared: tuple[Any, ...] = ()
+
+
+def _render_all(todo: list[str], shared: tuple[Any, ...], collect: _Collect, jobs: int | None) -> Iterable[PageRecord]:
+    """Render the pages `todo` (src_uris), in a pool of processes when there are many; yield their records."""
+    global _shared
+    _shared = shared
+    jobs = jobs or os.cpu_count() or 1
+    # Not from a thread (`kb serve`'s rebuilds: forking a threaded process is unsafe), nor from a worker
+    # process of another pool (`--all-clients` already uses every core).
+    pooled = (
+        jobs > 1
+        and len(todo) >= POOL_FROM
+        and threading.current_thread() is threading.main_thread()
+        and multiprocessing.parent_process() is None
+    )
+    try:
+        if not pooled:
+            for src_uri in todo:
+                yield _render_page(src_uri, collect)
+            return
+        chunk = max(1, min(50, len(todo) // (jobs * 8)))
+        batches = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for records in pool.imap(_render_batch, batches):
+                yield from records
+    finally:
+        _shared = ()
+
+
+def _render_batch(src_uris: list[str]) -> list[PageRecord]:
+    logger = logging.getLogger("mkdocs")
+    collect = next(h for h in logger.handlers if isinstance(h, _Collect))
+    return [_render_page(src_uri, collect) for src_uri in src_uris]
+
+
+def _render_page(src_uri: str, collect: _Collect) -> PageRecord:
+    """Render one page as MkDocs does (_populate_page, then _build_page), recording what it looked up."""
+    from mkdocs.commands.build import _build_page, _populate_page
+
+    config, files, nav, env, doc_files = _shared
+    file = files.get_file_from_path(src_uri)
+    page = file.page
+    lookups: dict[str, str | None] = {}
+    original = files.get_file_from_path
+
+    def recorded(path: str) -> Any:
+        found = original(path)
+        lookups[path] = _found(found)
+        return found
+
+    search = _search_plugin(config)
+    entries_before = len(search.search_index.entries) if search is not None else 0
+    collect.messages.clear()
+    files.get_file_from_path = recorded  # the instance's method, for this page only
+    try:
+        _populate_page(page, config, files)
+        _build_page(page, config, doc_files, nav, env)
+    finally:
+        del files.get_file_from_path
+    warnings = list(collect.messages)
+    collect.messages.clear()
+    search_entries = []
+    if search is not None:
+        search_entries = search.search_index.entries[entries_before:]
+        del search.search_index.entries[entries_before:]
+    anchors_out = {target.src_uri: dict(links) for target, links in (page.links_to_anchors or {}).items()}
+    record = PageRecord(
+        src_uri=src_uri,
+        dest=file.dest_uri,
+        lookups=lookups,
+        search=search_entries,
+        warnings=warnings,
+        anchors=sorted(page.present_anchor_ids or ()),
+        links_to_anchors=anchors_out,
+    )
+    page.content = page.markdown = None  # its HTML is on disk: no copy of ten thousand pages in memory
+    return record
+
+
+def _search_plugin(config: Any) -> Any:
+    """Material's search plugin, whose index kb assembles from each page's entries; None without it."""
+    for _, plugin in config.plugins.items():
+        if hasattr(plugin, "search_index") and hasattr(plugin.search_index, "entries"):
+            return plugin
+    return None
+
+
+def _check_anchors(records: list[PageRecord], files: Any, config: Any) -> None:
+    """MkDocs' check of links to anchors in other pages, from each page's recorded anchors."""
+    for record in records:
+        page = files.get_file_from_path(record.src_uri).page
+        page.present_anchor_ids = set(record.anchors)
+    for record in records:
+        page = files.get_file_from_path(record.src_uri).page
+        page.links_to_anchors = {
+            files.get_file_from_path(target): links
+            for target, links in record.links_to_anchors.items()
+            if files.get_file_from_path(target) is not None
+        }
+        page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)

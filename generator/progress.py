@@ -146,7 +146,8 @@ class ConsoleReporter:
 
         def poll() -> None:
             while not stop.wait(0.5):
-                progress.done = sum(1 for _ in site_dir.rglob("index.html")) if site_dir.exists() else 0
+                written = sum(1 for _ in site_dir.rglob("index.html")) if site_dir.exists() else 0
+                progress.done = min(written, expected)  # pages reused from the cache count as written
                 show()
 
         thread = threading.Thread(target=poll, daemon=True)
@@ -158,3 +159,4 @@ class ConsoleReporter:
             thread.join()
             with self._lock:
                 click.echo("\r\033[K", file=self.stream, nl=False)
+

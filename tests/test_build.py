@@ -226,7 +226,12 @@ def test_failed_build_exits_1_at_file_line_and_keeps_the_previous_site(run_kb, m
     assert "Traceback" not in result.output
     assert (site / "sentinel.txt").read_text(encoding="utf-8") == "from the last good build"
     assert (site / "index.html").read_bytes() == home
-    assert sorted(p.name for p in (root / "build").iterdir()) == [".site-search.lock", "site", "site-search"]
+    assert sorted(p.name for p in (root / "build").iterdir()) == [
+        ".site-search.lock",
+        "site",
+        "site-cache",
+        "site-search",
+    ]
 
 
 TEMPLATE_MISTAKES = [

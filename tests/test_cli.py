@@ -178,6 +178,7 @@ def test_build_writes_the_site_into_build_site(run_kb, make_project):
     assert sorted(p.name for p in (root / "build").iterdir()) == [
         ".site-search.lock",
         "site",
+        "site-cache",  # the engine's cache, for the next build (generator/engine_cache.py)
         "site-search",
     ]  # no scratch folder left behind
 

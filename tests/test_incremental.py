@@ -1,0 +1,246 @@
+"""Incremental builds: after each edit, `kb build` renders only what the edit affects, and its output is byte for
+byte what a clean full build of the same sources makes. A cache that is missing, from other code or damaged
+is ignored, never trusted."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import generator.engine
+from generator.build import build_target
+from generator.catalog import load_catalog
+from generator.engine import run_engine
+from generator.engine_cache import MANIFEST, PAGES, cache_beside
+from generator.model import TARGETS, Target, client_target
+
+CHAPTER = (
+    "---\nid: USR-002\ntitle: Reports\nmodule: scheduling\n---\n\n# Reports\n\nReports of the schedule.\n\n"
+    "## Exporting\n\nSee [the Gantt chart](01-gantt.md).\n"
+)
+ARTICLE = (
+    "---\nid: KB-0050\ntitle: {title}\nsummary: Budgets stay locked.\ntype: howto\nmodule: {module}\n"
+    "confidence: validated\n---\n\nUnlock a budget. See [the Gantt article](../scheduling/gantt-empty.md).\n"
+)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_same_as_full(root: Path, target: Target, tmp_path: Path, name: str):
+    """Build `target` incrementally (into root/build) and from nothing (elsewhere); the two sites must match."""
+    incremental = build_target(root, target, root / "build" / target.name)
+    full = build_target(root, target, tmp_path / f"full-{name}" / target.name, full=True)
+    built, clean = tree(incremental.out), tree(full.out)
+    assert sorted(built) == sorted(clean), f"after {name}: different files"
+    differ = [path for path in clean if built[path] != clean[path]]
+    assert not differ, f"after {name}: these files differ from a full build: {differ}"
+    assert incremental.warnings == full.warnings
+    shutil.rmtree(tmp_path / f"full-{name}")
+    return incremental
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {rel}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def move_to_scheduling(root: Path, rel: str) -> None:
+    edit(root, rel, "module: budgets", "module: scheduling")
+    (root / rel).rename(root / "kb/scheduling" / Path(rel).name)
+
+
+def test_incremental_builds_after_a_series_of_edits_match_full_builds(make_project, tmp_path):
+    root = make_project("basic", files={"docs/user/02-reports.md": CHAPTER})
+    first = build_target(root, TARGETS["site"], root / "build" / "site")
+    every = first.engine.rendered  # the pages, the home, the knowledge base's page and each module's
+    assert every == first.pages + 4 and first.engine.reused == 0
+    steps = [
+        ("an edit", lambda: edit(root, "kb/scheduling/gantt-empty.md", "is empty after", "shows nothing after")),
+        ("an added article", lambda: (root / "kb/budgets/unlock.md").write_text(
+            ARTICLE.format(title="How to unlock a budget", module="budgets"), encoding="utf-8")),
+        ("a renamed article", lambda: (root / "kb/budgets/unlock.md").rename(root / "kb/budgets/unlock-budget.md")),
+        ("a changed article title", lambda: edit(
+            root, "kb/budgets/unlock-budget.md", "How to unlock a budget", "How to unlock a locked budget")),
+        ("an article moved to another module", lambda: move_to_scheduling(root, "kb/budgets/unlock-budget.md")),
+        ("a deleted article", lambda: (root / "kb/scheduling/unlock-budget.md").unlink()),
+        ("a changed chapter title", lambda: edit(root, "docs/user/01-gantt.md", "title: The Gantt chart",
+                                                  "title: The Gantt chart view")),
+        ("a changed heading that a link's anchor needs", lambda: edit(
+            root, "docs/user/02-reports.md", "## Exporting", "## Export")),
+        ("a changed product.yml", lambda: edit(root, "product.yml", "title: Budgets,", "title: Budget planning,")),
+        ("a changed template override", lambda: edit(
+            root, "overrides/main.html", "{% extends \"base.html\" %}", "{% extends \"base.html\" %}\n{#- x -#}")),
+        ("a changed mkdocs.yml", lambda: edit(root, "mkdocs.yml", "toc.follow", "toc.integrate")),
+    ]  # fmt: skip
+    rendered = {}
+    for name, change in steps:
+        change()
+        rendered[name] = assert_same_as_full(root, TARGETS["site"], tmp_path, name).engine.rendered
+    # Only what an edit affects: the page itself; with a new or changed title, the lists of articles too.
+    assert rendered["an edit"] == 1
+    assert rendered["a changed article title"] <= 4
+    assert rendered["a changed template override"] >= every  # every page shows the theme
+
+
+def acme(root: Path) -> Target:
+    """Acme's target as `kb build --client acme` makes it: from the profile as it is now."""
+    return client_target(load_catalog(root).clients["acme"])
+
+
+def test_incremental_client_builds_match_full_builds(make_project, tmp_path):
+    root = make_project("basic")
+    build_target(root, acme(root), root / "build" / "client-acme")
+    edit(root, "kb/scheduling/gantt-empty.md", "is empty after", "shows nothing after")
+    assert assert_same_as_full(root, acme(root), tmp_path, "an edit").engine.rendered == 1
+    edit(root, "clients/acme.yml", "name: Acme Water", "name: Acme Water Board")
+    assert_same_as_full(root, acme(root), tmp_path, "a changed client profile")
+    edit(root, "clients/acme.yml", "modules: [scheduling]", "modules: [scheduling, budgets]")
+    assert_same_as_full(root, acme(root), tmp_path, "a licensed module added to the client profile")
+
+
+def test_unchanged_sources_render_no_page(make_project):
+    root = make_project("basic")
+    build_target(root, TARGETS["site"], root / "build" / "site")
+    again = build_target(root, TARGETS["site"], root / "build" / "site")
+    assert again.engine.rendered == 0
+    assert again.engine.reused == again.pages + 4
+
+
+def test_full_renders_every_page(make_project):
+    root = make_project("basic")
+    first = build_target(root, TARGETS["site"], root / "build" / "site")
+    again = build_target(root, TARGETS["site"], root / "build" / "site", full=True)
+    assert again.engine.rendered == first.engine.rendered
+    assert again.engine.reused == 0
+
+
+def _break_manifest(cache: Path, change) -> None:
+    data = json.loads((cache / MANIFEST).read_text(encoding="utf-8"))
+    change(data)
+    (cache / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "missing",
+        "not JSON",
+        "another format",
+        "other code",
+        "a malformed entry",
+        "a path for a digest",
+    ],
+)
+def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp_path, damage):
+    root = make_project("basic")
+    out = root / "build" / "site"
+    first = build_target(root, TARGETS["site"], out)
+    cache = cache_beside(out)
+    edit(root, "kb/scheduling/gantt-empty.md", "is empty after", "shows nothing after")
+    if damage == "missing":
+        shutil.rmtree(cache)
+    elif damage == "not JSON":
+        (cache / MANIFEST).write_text('{"format": 1, "pages": {', encoding="utf-8")
+    elif damage == "another format":
+        _break_manifest(cache, lambda data: data.update(format=0))
+    elif damage == "other code":
+        _break_manifest(cache, lambda data: data.update(engine_key="0" * 64))
+    elif damage == "a malformed entry":
+        _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(anchors="not a list"))
+    else:
+        _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(digest="../../../etc/passwd"))
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
+    assert again.engine.rendered == first.engine.rendered
+    # And the cache it wrote is trusted by the next build.
+    assert build_target(root, TARGETS["site"], out).engine.rendered == 0
+
+
+@pytest.mark.parametrize("damage", ["truncated", "edited in the published site", "removed"])
+def test_a_damaged_cached_page_is_rendered_again(make_project, tmp_path, damage):
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    page = out / "kb/scheduling/gantt-empty/index.html"
+    cached = next(p for p in (cache_beside(out) / PAGES).iterdir() if p.read_bytes() == page.read_bytes())
+    if damage == "truncated":
+        with cached.open("r+b") as stream:
+            stream.truncate(100)
+    elif damage == "edited in the published site":  # the same file as the cache's: a hard link
+        page.write_bytes(page.read_bytes().replace(b"Gantt", b"Gnatt"))
+    else:
+        cached.unlink()
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
+    assert again.engine.rendered == 1
+
+
+def test_kb_build_full_renders_every_page(make_project, run_kb):
+    root = make_project("basic")
+    assert run_kb(root, "build").exit_code == 0
+    again = run_kb(root, "build")
+    assert "Site: 0 pages rendered" in again.output
+    full = run_kb(root, "build", "--full")
+    assert full.exit_code == 0, full.output
+    assert "Site: 8 pages rendered, 0 unchanged" in full.output
+    assert "Rebuilding the search index" in full.output
+
+
+def stage_by_hand(project: Path, site: Path, pages: dict[str, str]) -> Path:
+    """A staged project as stage.py writes one (docs/ and mkdocs.yml), for the engine alone."""
+    shutil.rmtree(project / "docs", ignore_errors=True)
+    for rel, text in pages.items():
+        (project / "docs" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / "docs" / rel).write_text(text, encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(
+        f"site_name: T\ndocs_dir: {project / 'docs'}\nsite_dir: {site}\ntheme: {{name: material}}\n"
+        "plugins: [search]\nnav: [index.md]\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_a_page_is_rendered_again_when_what_its_link_finds_changes(tmp_path):
+    """The page's own source does not change; the file its link names appears: its HTML must follow."""
+    project, cache = tmp_path / "project", tmp_path / "cache"
+    pages = {"index.md": "# Home\n", "a.md": "# A\n\nSee [b](b.md).\n"}
+    run_engine(stage_by_hand(project, tmp_path / "site-1", pages), cache_dir=cache)
+    pages["b.md"] = "# B\n"
+    again = run_engine(stage_by_hand(project, tmp_path / "site-2", pages), cache_dir=cache)
+    run_engine(stage_by_hand(project, tmp_path / "site-full", pages))
+    assert tree(tmp_path / "site-2") == tree(tmp_path / "site-full")
+    assert (again.rendered, again.reused) == (2, 1)  # b.md, and a.md whose link now finds it; not the home
+    assert 'href="../b/"' in (tmp_path / "site-2/a/index.html").read_text(encoding="utf-8")
+
+
+def test_a_folder_of_the_writers_where_the_cache_goes_is_left_alone(make_project):
+    root = make_project("basic")
+    out = root / "build" / "site"
+    mine = cache_beside(out) / PAGES / "notes.txt"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("my notes", encoding="utf-8")
+    build_target(root, TARGETS["site"], out)
+    again = build_target(root, TARGETS["site"], out)
+    assert again.engine.reused == 0  # no cache there: every page rendered
+    assert mine.read_text(encoding="utf-8") == "my notes"
+    assert sorted(p.name for p in cache_beside(out).rglob("*")) == ["notes.txt", "pages"]
+
+
+def test_pages_rendered_by_the_pool_match_pages_rendered_in_process(make_project, tmp_path, monkeypatch):
+    """Both cores render pages in forked workers: their pages, search entries and warnings are the same."""
+    root = make_project("basic", files={"docs/user/02-reports.md": CHAPTER})
+    monkeypatch.setattr(generator.engine, "POOL_FROM", 1)  # the sample's few pages: a pool all the same
+    pooled = build_target(root, TARGETS["site"], root / "build" / "site")
+    edit(root, "kb/scheduling/gantt-empty.md", "is empty after", "shows nothing after")
+    pooled = build_target(root, TARGETS["site"], root / "build" / "site")
+    assert pooled.engine.rendered == 1
+    monkeypatch.setattr(generator.engine, "POOL_FROM", 10**9)
+    alone = build_target(root, TARGETS["site"], tmp_path / "alone" / "site")
+    assert tree(pooled.out) == tree(alone.out)
+    assert pooled.warnings == alone.warnings
