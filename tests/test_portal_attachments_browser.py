@@ -77,7 +77,7 @@ def test_a_customer_attaches_a_screenshot_and_an_agent_opens_it_in_the_console(b
     agent.fill("#password", PASSWORD)
     agent.get_by_role("button", name="Sign in").click()
     agent.get_by_role("link", name=number).click()
-    expect(agent.locator(".history")).to_contain_text("screenshot.png")
+    expect(agent.locator("#thread")).to_contain_text("screenshot.png")
 
     # The screenshot opens in the browser as an image, the very bytes the customer sent.
     with agent.expect_response(re.compile(r"/files/\d+$")) as opened:
