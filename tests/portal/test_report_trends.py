@@ -137,3 +137,25 @@ def test_csat_is_charted_by_the_week_the_customer_answered(known_cases, desk, en
     ]
     acme = build_trends(engine, clock.at, client="acme")
     assert [(w.csat_answers, w.csat_score) for w in acme.weeks] == [(0, None), (1, 1.0)]
+
+
+def test_the_report_page_breaks_csat_down_by_level_module_client_and_agent(known_cases, desk, make_app, clock, store):
+    a, b, c, d = known_cases
+    app = make_app(clients={"acme": "Acme Construction"})
+    app.extensions["kb_portal"].desk.now = clock
+    agent = Visitor(app.test_client())
+    agent.sign_in("ann")
+    assert "No customer has answered the satisfaction question yet." in agent.get("/agent/report").text
+    record_answer(desk, store.case(a), Answer(solved=True, score=4, comment="Quick"))
+
+    page = agent.get("/agent/report").text
+
+    assert "1 answer: 1 solved, average score 4.00 of 5." in page
+    for dimension, name in (
+        ("level", "Level 1"),
+        ("module", "(not given)"),
+        ("client", "(public help centre)"),
+        ("agent", "bob"),
+    ):
+        assert f"<caption>By {dimension}</caption>" in page
+        assert f'<tr><th scope="row">{name}</th><td>1</td><td>1</td><td>4.00</td></tr>' in page
