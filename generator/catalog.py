@@ -27,6 +27,7 @@ from .model import (
 )
 from .pictures import SUFFIXES as LOGO_KINDS
 from .pictures import check_logo, check_svg
+from .versions.load import load_versions
 from .yamlfile import YamlDoc, YamlProblems, parse_yaml
 
 SOURCE_DIRS = ("kb", "docs")
@@ -191,6 +192,7 @@ def load_product(root: Path, problems: list[Problem]) -> Product:
         featured=values.get("featured") or (),
         synonyms=values.get("synonyms") or (),
         abbreviations=values.get("abbreviations") or {},
+        versions=load_versions(doc, values.get("version") or "", problems) if doc else (),
     )
 
 

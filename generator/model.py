@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem
+from .versions.model import ProductVersion
 
 # The books under docs/, in the order the help centre shows them.
 BOOKS = ("user", "admin", "training")
@@ -111,6 +112,10 @@ class Product:
     featured: tuple[str, ...]
     synonyms: tuple[tuple[str, ...], ...] = ()  # groups search treats as one word
     abbreviations: dict[str, str] = field(default_factory=dict)  # short form -> long form, for search
+    versions: tuple[ProductVersion, ...] = ()  # newest first; the current one (`version`) always among them
+
+    def find_version(self, name: str) -> ProductVersion | None:
+        return next((version for version in self.versions if version.name == name), None)
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,9 @@ PRODUCT: dict[str, Field] = {
     "abbreviations": Field(
         mapping_of(text), default={}, doc="Short forms search treats as their long form: {EAC: estimate at completion}."
     ),
+    "versions": Field(
+        mapping, doc='The product\'s versions: {"2026.2": {ref: <commit>, status, released}} (generator/versions).'
+    ),
 }
 
 CLIENT: dict[str, Field] = {
