@@ -324,6 +324,16 @@ def _client_problems(root: Path, name: str, doc: YamlDoc, values: dict, product:
                     f"'modules': unknown module {module!r}; expected one of {', '.join(product.modules)} (product.yml)",
                 )
             )
+    version = values.get("version")
+    built = [v.name for v in product.versions if v.is_built]
+    if version and product.versions and version not in built:
+        problems.append(
+            Problem(
+                name,
+                doc.line_of("version"),
+                f"'version': {version!r} is not a released version of product.yml; expected one of {', '.join(built)}",
+            )
+        )
     logo = values.get("logo")
     if logo:
         path = (root / logo).resolve()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import Problem
+from .versions.spec import SpecError, VersionSpec, parse_spec
 from .yamlfile import YamlDoc
 
 Check = Callable[[Any], Any]  # returns the clean value or raises Invalid("expected ...")
@@ -171,6 +172,15 @@ AUDIENCES = ("public", "internal")
 CONFIDENCES = ("wip", "not_validated", "validated", "archived")
 
 
+def version_spec(value: Any) -> VersionSpec:
+    """Front matter `versions:` (generator/versions/spec.py); the versions it names are checked against
+    product.yml by the checks, which know the product."""
+    try:
+        return parse_spec(value)
+    except SpecError as exc:
+        raise Invalid(str(exc)) from None
+
+
 def context_claim(value: Any) -> tuple[str, bool]:
     """`schedule.gantt` or `{id: schedule.gantt, primary: true}` -> (id, primary)."""
     if isinstance(value, dict):
@@ -194,6 +204,10 @@ FRONT_MATTER: dict[str, Field] = {
     "tags": Field(list_of(text), default=(), doc="Taxonomy for search and related pages."),
     "updated": Field(date, doc="Last reviewed, YYYY-MM-DD."),
     "source_cases": Field(list_of(CASE_ID), default=(), doc="Cases the article was written from."),
+    "versions": Field(
+        version_spec, doc="The product versions the page applies to: '>=2026.2', or a list; absent: every version."
+    ),
+    "changed_in": Field(text, doc="The product version that changed what the page describes, shown as a note."),
 }
 
 MODULE: dict[str, Field] = {
@@ -239,6 +253,7 @@ CLIENT: dict[str, Field] = {
         list_of(mail_address), default=(), doc="Addresses that may see all the client's cases in the portal."
     ),
     "support": Field(mapping, doc="The support contract: start, end (YYYY-MM-DD), plan, hours."),
+    "version": Field(text, doc="The product version the client runs (product.yml `versions`); default: the current."),
 }
 
 SUPPORT: dict[str, Field] = {

@@ -9,6 +9,7 @@ from generator.catalog import load_product
 from generator.versions import VersionStatus, parse_spec, version_key
 from generator.versions.spec import SpecError
 from tests.conftest import REPO
+from tests.versioned_project import MARKER_2026_2, MARKER_2026_3, git, make_versioned_project
 
 BASIC_PRODUCT = (REPO / "tests/roots/basic/product.yml").read_text(encoding="utf-8")
 
@@ -99,3 +100,28 @@ def test_a_bad_spec_says_what_was_expected(value):
 
 def test_a_spec_names_its_versions_for_checking():
     assert parse_spec([">=2026.1, <2026.4", "2025.9"]).named_versions() == {"2026.1", "2026.4", "2025.9"}
+
+
+def test_the_versioned_test_project_is_what_it_says(tmp_path, run_kb):
+    root = make_versioned_project(tmp_path / "project")
+    assert git(root, "tag").split() == ["v2026.1", "v2026.2", "v2026.3"]
+    assert git(root, "status", "--porcelain") == ""
+    problems: list = []
+    product = load_product(root, problems)
+    assert problems == [] and product.version == "2026.3"
+    assert [v.name for v in product.versions] == ["2026.4", "2026.3", "2026.2", "2026.1"]
+    assert MARKER_2026_3 in (root / "kb/scheduling/gantt-empty.md").read_text(encoding="utf-8")
+    assert MARKER_2026_2 in git(root, "show", "v2026.2:kb/scheduling/gantt-empty.md")
+    result = run_kb(root, "check")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("version", "ok"), [("2026.2", True), ("2026.4", False), ("2025.9", False)])
+def test_a_client_runs_a_released_version(tmp_path, run_kb, version, ok):
+    root = make_versioned_project(tmp_path / "project")
+    acme = root / "clients/acme.yml"
+    acme.write_text(acme.read_text(encoding="utf-8").replace('version: "2026.2"', f'version: "{version}"'))
+    result = run_kb(root, "check")
+    assert (result.exit_code == 0) == ok, result.output
+    if not ok:
+        assert f"clients/acme.yml:4: 'version': '{version}' is not a released version of product.yml" in result.output
