@@ -144,6 +144,8 @@ def _front_matter(page: Page, chapter: str | None) -> str:
         meta["kb_contexts"] = [claim.id for claim in page.contexts]
     if page.updated:
         meta["kb_updated"] = page.updated.isoformat()
+    if page.changed_in:
+        meta["kb_changed_in"] = _html_text(page.changed_in)
     return "---\n" + yaml.dump(meta, Dumper=_FastDumper, sort_keys=False, allow_unicode=True) + "---\n\n"
 
 
