@@ -83,7 +83,7 @@ def _check_references(catalog: Catalog) -> list[Problem]:
                         f"unknown context ID '{claim.id}'; expected an ID listed in contexts.yml",
                     )
                 )
-        if page.versions is not None and modules is not None:
+        if (page.versions is not None or page.changed_in) and modules is not None:
             problems += _check_versions_named(page, {version.name for version in catalog.product.versions})
     for context in catalog.contexts.values():
         if modules is not None and context.module not in modules:
@@ -96,16 +96,19 @@ def _check_references(catalog: Catalog) -> list[Problem]:
 
 
 def _check_versions_named(page: Page, known: set[str]) -> list[Problem]:
-    """Front matter `versions:` may name only versions product.yml lists: a typo would hide the page."""
-    unknown = sorted(page.versions.named_versions() - known) if page.versions else []
+    """Front matter `versions:` and `changed_in` may name only versions product.yml lists: a typo would hide
+    the page, or announce a change in a version that does not exist."""
+    named = [("versions", name) for name in sorted(page.versions.named_versions())] if page.versions else []
+    named += [("changed_in", page.changed_in)] if page.changed_in else []
     listed = ", ".join(sorted(known, key=version_key))
     return [
         Problem(
             page.src_uri,
-            page.line_of("versions"),
-            f"'versions': {name!r} is not a version of product.yml; expected one of {listed}",
+            page.line_of(key),
+            f"{key!r}: {name!r} is not a version of product.yml; expected one of {listed}",
         )
-        for name in unknown
+        for key, name in named
+        if name not in known
     ]
 
 
