@@ -89,6 +89,8 @@ def test_an_older_version_says_so_and_an_unsupported_one_is_marked(built):
     current = text(site / GANTT)
     assert "data-kb-version-notice" not in current and 'class="kb-versions"' in current
     assert "2026.1 (no longer supported)" in current
+    # an older version searches its own index in the browser, not the portal's (current) one
+    assert '<meta name="kb-older-version" content="2026.2">' in older and "kb-older-version" not in current
 
 
 def test_a_version_build_leaves_the_working_tree_and_index_untouched(built):
