@@ -67,12 +67,15 @@ class LoadedVersion:
     sources: Any  # build.Sources
 
 
-def load_version(root: Path, product: Product, version: ProductVersion) -> LoadedVersion:
-    """Read `version`'s sources from its ref and load them, with today's list of versions."""
+def load_version(
+    root: Path, product: Product, version: ProductVersion, files: VersionSources | None = None
+) -> LoadedVersion:
+    """Read `version`'s sources from its ref (unless `files` holds them already) and load them, with today's
+    list of versions."""
     from ..build import Sources
     from ..checks import check_catalog
 
-    files = load_version_sources(root, version, versions_dir(root) / version.name / "src")
+    files = files or load_version_sources(root, version, versions_dir(root) / version.name / "src")
     catalog = load_catalog(files.root)
     catalog = dataclasses.replace(
         catalog, product=dataclasses.replace(catalog.product, version=version.name, versions=product.versions)
@@ -141,12 +144,13 @@ def build_version(
     reporter = VersionReporter(reporter, version.name)
     reporter.step(f"Reading the sources of version {version.name} from git ({version.ref})")
     with errors_named(version):
-        loaded = load_version(root, product, version)
-        stamp = _stamp(loaded.files, product, root)
+        files = load_version_sources(root, version, folder / "src")
+        stamp = _stamp(files, product, root)
         published = site / "v" / version.name
         if reuse and not full and _read_stamp(folder) == stamp and (published / "index.html").is_file():
             reporter.step("Unchanged since its last build: kept as published")
             return VersionOutcome(version.name, 0, True, published)
+        loaded = load_version(root, product, version, files)
         if full:
             from ..engine_cache import cache_beside
 
