@@ -170,3 +170,14 @@ def test_check_names_a_version_product_yml_does_not_list(tmp_path, run_kb):
     assert (
         f"kb/scheduling/critical-path.md:{line}: 'versions': '2027.1' is not a version of product.yml" in result.output
     )
+
+
+def test_all_clients_build_each_client_on_its_own_version_and_keep_them_apart(tmp_path, run_kb):
+    root = make_versioned_project(tmp_path / "project")
+    result = run_kb(root, "build", "--all-clients", "--format", "site", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    acme, harbor = root / "build/client-acme", root / "build/client-harbor"
+    assert MARKER_2026_2 in text(acme / GANTT) and MARKER_2026_3 in text(harbor / GANTT)
+    assert (acme / "kb/budgets").exists() is False  # Acme licenses scheduling only, in 2026.2 as now
+    assert not (harbor / "kb/budgets/acme-only").exists()  # Acme's private article stays Acme's
+    assert json.loads(text(acme / "context/kb-map.json"))["version"] == "2026.2"
