@@ -8,6 +8,7 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import jinja2
 import yaml
@@ -254,6 +255,8 @@ def engine_config(
     config["site_name"] = _html_text(f"{catalog.product.short_name} Help Centre")
     config["docs_dir"] = str(docs)
     config["site_dir"] = str(site_dir)
+    if extra.get("version_path") and config.get("site_url"):  # an older version's sitemap and canonical links
+        config["site_url"] = urljoin(str(config["site_url"]).rstrip("/") + "/", extra["version_path"])
     config["nav"] = build_nav(catalog, selection)
     theme = dict(config.get("theme") or {"name": "material"})
     theme["custom_dir"] = str(catalog.root / "overrides")

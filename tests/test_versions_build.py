@@ -77,6 +77,10 @@ def test_versions_json_and_page_maps_let_the_switcher_find_the_same_page(built):
     ]
     assert json.loads(text(site / "v/2026.2/kb-pages.json"))["pages"]["KB-0101"] == "kb/scheduling/baseline-compare/"
     assert "KB-0101" not in json.loads(text(site / "v/2026.1/kb-pages.json"))["pages"]
+    # an older version's own addresses, in its sitemap and canonical links
+    assert "/v/2026.2/kb/scheduling/baseline-compare/" in text(site / "v/2026.2/sitemap.xml")
+    canonical = '<link rel="canonical" href="https://help.meridian.example.com/v/2026.2/kb/scheduling/gantt-empty/">'
+    assert canonical in text(site / "v/2026.2" / GANTT)
 
 
 def test_an_older_version_says_so_and_an_unsupported_one_is_marked(built):

@@ -55,6 +55,7 @@ def switcher_extra(product: Product, target: Target) -> dict[str, Any]:
         "current_version": current.name,
         "version_status": this.status.value if this else "current",
         "site_root": "" if this is None or this.is_current else "../" * version_path(this).count("/"),
+        "version_path": version_path(this) if this else "",
     }
 
 
