@@ -1,4 +1,5 @@
-# `make run` serves the sample help centre and the case portal on http://127.0.0.1:8000 (SQLite in instance/);
+# `make run` serves the sample help centre (every version product.yml lists, with the switcher) and the case
+# portal on http://127.0.0.1:8000 (SQLite in instance/);
 # `make test` runs the whole suite.
 # Both set up .venv first, so they work on a fresh clone.
 PYTHON ?= python3
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/kb check
-	$(BIN)/kb build --target site
+	$(BIN)/kb build --all-versions  # the current version at build/site, older ones (product.yml) under /v/
 	KB_AGENT_PASSWORD=demo-password $(BIN)/kb agents add demo --level 3 --admin --if-missing \
 	  --display-name "Demo agent" --email demo@example.com
 	$(BIN)/kb portal --host 127.0.0.1 --port 8000

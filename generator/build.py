@@ -39,6 +39,7 @@ from .select import book_pages, select
 from .stage import stage_project
 from .target_mark import write_target_mark
 from .theme_scripts import write_script_manifest
+from .versions.publish import carry_versions, is_versioned, switcher_extra, write_page_map, write_versions_index
 
 if TYPE_CHECKING:
     from .pdf import PdfResult
@@ -154,7 +155,8 @@ def build_target(
         site = scratch / "site"
         linked = "pdf" in formats or pdf_links
         printed = {book: target.pdf_name(book) for book in BOOKS if linked and book_pages(selection, book)}
-        config = stage_project(catalog, selection, rendered.pages, scratch / "project", site, {"pdfs": printed})
+        extra = {"pdfs": printed, **switcher_extra(catalog.product, target)}
+        config = stage_project(catalog, selection, rendered.pages, scratch / "project", site, extra)
         if "pdf" in formats:  # the books print in child processes while the site builds (pdf_parallel.py)
             day = today or dt.date.today()
             printing.start(catalog, selection, rendered.pages, scratch / "project" / "docs", day, reporter.step)
@@ -169,6 +171,8 @@ def build_target(
             warnings += [str(problem) for problem in engine_problems]
             reporter.step(f"Site: {engine.rendered} pages rendered, {engine.reused} unchanged")
             write_permalinks(pages, site)
+            if is_versioned(catalog.product):
+                write_page_map(pages, site)  # the version switcher's way to the same page in another version
             context_map = resolve_contexts(catalog, selection)
             write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
             write_script_manifest(site)  # the theme's inline scripts, for the portal's policy
@@ -180,6 +184,9 @@ def build_target(
             check_client_outputs(catalog, selection, rendered.pages, [site], site)
         if "site" in formats:
             mark_output(site)
+            if extra.get("site_root") == "":  # the current version's help centre: the older ones stay published
+                carry_versions(out, site)
+                write_versions_index(site, catalog.product)
             stats = _index(rendered, index_beside(out), full_index, reporter)
             if target.is_client:
                 _check_index(rendered, index_beside(out))

@@ -260,6 +260,7 @@ def load_clients(root: Path, problems: list[Problem], product: Product) -> dict[
                 values["domains"],
                 values["admins"],
                 support,
+                values.get("version"),
             )
     return clients
 
@@ -530,6 +531,8 @@ def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
         body=body,
         body_line=body_line,
         key_lines={key: doc.line_of(key) for key in doc.data},
+        versions=values.get("versions"),
+        changed_in=values.get("changed_in"),
     )
 
 

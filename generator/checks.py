@@ -14,6 +14,7 @@ from .model import Catalog, Page
 from .select import selected_pages
 from .snippets import check_snippets
 from .suggest import Suggestions
+from .versions import version_key
 
 
 def check_catalog(catalog: Catalog) -> list[Problem]:
@@ -82,6 +83,8 @@ def _check_references(catalog: Catalog) -> list[Problem]:
                         f"unknown context ID '{claim.id}'; expected an ID listed in contexts.yml",
                     )
                 )
+        if (page.versions is not None or page.changed_in) and modules is not None:
+            problems += _check_versions_named(page, {version.name for version in catalog.product.versions})
     for context in catalog.contexts.values():
         if modules is not None and context.module not in modules:
             problems.append(Problem("contexts.yml", 0, f"context '{context.id}': unknown module '{context.module}'"))
@@ -90,6 +93,23 @@ def _check_references(catalog: Catalog) -> list[Problem]:
         if featured not in ids and not catalog.unloaded:  # the ID may be that of a page that failed to load
             problems.append(Problem("product.yml", 0, f"'featured': no page has the ID {featured}"))
     return problems
+
+
+def _check_versions_named(page: Page, known: set[str]) -> list[Problem]:
+    """Front matter `versions:` and `changed_in` may name only versions product.yml lists: a typo would hide
+    the page, or announce a change in a version that does not exist."""
+    named = [("versions", name) for name in sorted(page.versions.named_versions())] if page.versions else []
+    named += [("changed_in", page.changed_in)] if page.changed_in else []
+    listed = ", ".join(sorted(known, key=version_key))
+    return [
+        Problem(
+            page.src_uri,
+            page.line_of(key),
+            f"{key!r}: {name!r} is not a version of product.yml; expected one of {listed}",
+        )
+        for key, name in named
+        if name not in known
+    ]
 
 
 def _check_links(catalog: Catalog) -> list[Problem]:

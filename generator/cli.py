@@ -316,6 +316,17 @@ def _formats(ctx, param, value: str | None) -> tuple[str, ...] | None:
     help="Render every page and re-index, ignoring what the last build of this output left to reuse.",
 )
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Processes for --all-clients.")
+@click.option(
+    "--version",
+    "version_name",
+    metavar="NAME",
+    help="Build this product version (product.yml `versions:`) from its git ref into build/site/v/NAME/.",
+)
+@click.option(
+    "--all-versions",
+    is_flag=True,
+    help="Build the current version at build/site and every released one under build/site/v/ (unchanged ones kept).",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -329,6 +340,8 @@ def build(
     full_index: bool,
     full: bool,
     jobs: int | None,
+    version_name: str | None,
+    all_versions: bool,
 ) -> None:
     """Build a target: load, validate, select, render, stage, MkDocs, PDFs, search index, swap into place.
 
@@ -338,6 +351,8 @@ def build(
     kb build --client acme                 Acme's help centre and manuals, site and PDFs
     kb build --client acme --book training --format pdf
     kb build --all-clients                 every client, in parallel
+    kb build --version 2026.2              that version, from its git ref, into build/site/v/2026.2/
+    kb build --all-versions                the current version and every released one beside it
 
     The search index goes beside the site (build/site-search for build/site), outside the public folder;
     PDFs go into the site's pdf/ folder. A client's output is searched for every other client's private
@@ -348,22 +363,35 @@ def build(
     # `is not None`, not truthiness: `--client ""` built the public site instead of failing.
     if client is not None and all_clients:
         raise KbError("--client and --all-clients: choose one")
+    if version_name is not None or all_versions:
+        if client is not None or all_clients or books or out or formats or target != "site":
+            raise KbError(
+                "--version and --all-versions build the public help centre whole: without --client, "
+                "--all-clients, --book, --format, --out or --target"
+            )
+        _build_versions(root, version_name, all_versions, strict, full_index, full)
+        return
     if all_clients:
         if out:
             raise KbError("--out cannot be used with --all-clients; each client goes to build/client-<slug>")
         _build_all_clients(root, frozenset(books) or None, formats or ("site", "pdf"), full_index, jobs, full)
         return
-    build_for = TARGETS[target]
+    build_for, build_root, sources = TARGETS[target], root, None
     if client is not None:
         from .client_builds import resolve_client
+        from .versions.builds import client_sources
 
-        build_for = client_target(resolve_client(load_catalog(root), client), frozenset(books) or None)
+        # A client on an older version is built from that version's ref (its pages, PDFs and screens).
+        on = client_sources(root, resolve_client(load_catalog(root), client))
+        build_for, build_root, sources = client_target(on.profile, frozenset(books) or None), on.root, on.sources
+        if on.version:
+            click.echo(f"{on.profile.name} runs version {on.version.name}: built from {on.version.ref}", err=True)
     elif books:
         build_for = dataclasses.replace(build_for, books=frozenset(books))
     out = check_out_dir(out or root / "build" / build_for.name, root)
     check_out_dir(index_beside(out), root)
     result = build_target(
-        root,
+        build_root,
         build_for,
         out,
         strict=strict,
@@ -371,7 +399,12 @@ def build(
         full_index=full_index,
         formats=formats or (("site", "pdf") if client is not None else ("site",)),
         full=full,
+        sources=sources,
     )
+    _report(root, result)
+
+
+def _report(root: Path, result) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for pdf in result.pdfs:
@@ -380,6 +413,26 @@ def build(
             f"{pdf.pages} pages, {pdf.chapters} chapters",
             err=True,
         )
+
+
+def _build_versions(
+    root: Path, name: str | None, all_versions: bool, strict: bool, full_index: bool, full: bool
+) -> None:
+    """--version NAME (the current one builds as `kb build` does) or --all-versions: the current version at
+    build/site, then each older one from its ref under build/site/v/, those unchanged since kept."""
+    from .versions.builds import build_version, find_built_version, load_current_product, older_versions
+
+    product = load_current_product(root)
+    wanted = older_versions(product) if all_versions else [find_built_version(product, name or "")]
+    reporter = ConsoleReporter()
+    if all_versions or wanted[0].is_current:
+        reporter.step(f"[{product.version}] Building the current version at build/site")
+        out = check_out_dir(root / "build" / "site", root)
+        check_out_dir(index_beside(out), root)
+        _report(root, build_target(root, TARGETS["site"], out, strict, reporter, full_index, full=full))
+    for version in wanted:
+        if not version.is_current:
+            build_version(root, product, version, reporter, strict=strict, full=full, reuse=all_versions)
 
 
 def _build_all_clients(

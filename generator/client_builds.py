@@ -98,6 +98,9 @@ def build_all_clients(
     if any(problem.is_error for problem in sources.problems):
         raise SourceError([problem for problem in sources.problems if problem.is_error])
     _import_the_pipeline(formats)
+    from .versions.builds import prepare_client_versions
+
+    prepare_client_versions(root, [sources.catalog.clients[slug] for slug in slugs if slug in sources.catalog.clients])
     build = functools.partial(
         build_client, root=root, books=books, formats=formats, full_index=full_index, sources=sources
     )
@@ -155,13 +158,17 @@ def build_client(
     """One client's build into build/client-<slug>, from `sources` when they are loaded already."""
     from .build import build_target
     from .model import client_target
+    from .versions.builds import client_sources
 
     started = time.monotonic()
     catalog = sources.catalog if sources else load_catalog(root)
-    profile = resolve_client(catalog, slug)
-    target = client_target(profile, books)
+    on = client_sources(root, resolve_client(catalog, slug))  # a client on an older version: its ref's sources
+    target = client_target(on.profile, books)
     out = check_out_dir(root / "build" / target.name, root)
-    result = build_target(root, target, out, reporter=reporter, full_index=full_index, formats=formats, sources=sources)
+    build_root, sources = (on.root, on.sources) if on.version else (root, sources)
+    result = build_target(
+        build_root, target, out, reporter=reporter, full_index=full_index, formats=formats, sources=sources
+    )
     pdfs = tuple(pdf.path.relative_to(root).as_posix() for pdf in result.pdfs)
     return ClientOutcome(slug, time.monotonic() - started, None, result.pages, pdfs)
 

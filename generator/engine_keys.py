@@ -103,6 +103,15 @@ def engine_key(config_file: Path, config: Any) -> str:
     return digest(*parts)
 
 
+def code_key(*folders: Path) -> str:
+    """A digest of kb's own code, the rendering libraries' versions and the files under `folders` (a theme):
+    whether an output made earlier by this code from the same sources would come out the same."""
+    parts = [str(ENGINE_FORMAT), *(f"{name}={_version(name)}" for name in _LIBRARIES), *_tree_digests(_GENERATOR)]
+    for folder in folders:
+        parts += _tree_digests(folder) if folder.is_dir() else []
+    return digest(*parts)
+
+
 def _version(name: str) -> str:
     try:
         return importlib.metadata.version(name)

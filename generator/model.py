@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import Problem
 from .versions.model import ProductVersion
+from .versions.spec import VersionSpec
 
 # The books under docs/, in the order the help centre shows them.
 BOOKS = ("user", "admin", "training")
@@ -47,6 +48,8 @@ class Page:
     body: str
     body_line: int  # the file line the body starts on, for template errors
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    versions: VersionSpec | None = None  # the product versions it applies to; None: every version
+    changed_in: str | None = None  # the version that changed what it describes: a note on the page
 
     def line_of(self, key: str) -> int:
         """The line of a front matter key, for problems found after loading."""
@@ -152,6 +155,7 @@ class ClientProfile:
     domains: tuple[str, ...] = ()  # mail domains of its people, lower case
     admins: tuple[str, ...] = ()  # addresses that see all the client's cases, lower case
     support: SupportContract | None = None
+    version: str | None = None  # the product version the client runs; None: the current one
 
     def has_person(self, address: str) -> bool:
         """Whether `address` (any case) is one of the client's people: an admin, or at one of its domains."""

@@ -6,8 +6,11 @@ from .links import find_links, is_internal, resolve
 from .model import Catalog, Page, Selection, Target, without_order_prefixes
 
 
-def is_selected(page: Page, target: Target) -> bool:
-    """A page is in a target when its audience, confidence, client list, module and book all allow it."""
+def is_selected(page: Page, target: Target, version: str | None = None) -> bool:
+    """A page is in a target when its audience, confidence, client list, module and book all allow it, and
+    its front matter `versions:` names the product `version` being built (when one is given)."""
+    if version is not None and page.versions is not None and not page.versions.matches(version):
+        return False
     if page.audience not in target.audiences or page.confidence not in target.confidences:
         return False
     if page.clients and target.client not in page.clients:
@@ -22,7 +25,8 @@ def is_selected(page: Page, target: Target) -> bool:
 def selected_pages(catalog: Catalog, target: Target) -> tuple[Page, ...]:
     """The pages `target` publishes: select()'s pages without the pictures, for checks that need only the
     pages (finding the pictures reads every link, most of select()'s time on a large knowledge base)."""
-    return tuple(page for page in catalog.pages if is_selected(page, target))
+    version = catalog.product.version or None
+    return tuple(page for page in catalog.pages if is_selected(page, target, version))
 
 
 def select(catalog: Catalog, target: Target) -> Selection:

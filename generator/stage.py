@@ -8,6 +8,7 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import jinja2
 import yaml
@@ -144,6 +145,8 @@ def _front_matter(page: Page, chapter: str | None) -> str:
         meta["kb_contexts"] = [claim.id for claim in page.contexts]
     if page.updated:
         meta["kb_updated"] = page.updated.isoformat()
+    if page.changed_in:
+        meta["kb_changed_in"] = _html_text(page.changed_in)
     return "---\n" + yaml.dump(meta, Dumper=_FastDumper, sort_keys=False, allow_unicode=True) + "---\n\n"
 
 
@@ -252,6 +255,8 @@ def engine_config(
     config["site_name"] = _html_text(f"{catalog.product.short_name} Help Centre")
     config["docs_dir"] = str(docs)
     config["site_dir"] = str(site_dir)
+    if extra.get("version_path") and config.get("site_url"):  # an older version's sitemap and canonical links
+        config["site_url"] = urljoin(str(config["site_url"]).rstrip("/") + "/", extra["version_path"])
     config["nav"] = build_nav(catalog, selection)
     theme = dict(config.get("theme") or {"name": "material"})
     theme["custom_dir"] = str(catalog.root / "overrides")

@@ -14,6 +14,8 @@
  * Options, as attributes of this script tag or KBHelp.configure({...}):
  *   data-base      the help centre's root (default: the folder above this script's assets/)
  *   data-case-url  the case form (default: cases/new beside the help centre, <base>cases/new)
+ *   data-version   the application's version ("2026.2"): its help, at <base>v/2026.2/, when the help centre
+ *                  publishes it; else the current version's, with a notice saying so
  */
 (function () {
   "use strict";
@@ -26,10 +28,14 @@
   var FRAME_NAME = "kb-help-panel"; // the help centre's pages show only their content in a frame of this name
   var script = document.currentScript;
 
-  var settings = { base: null, caseUrl: null };
+  var VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}$/; // versions/model.VERSION_NAME
+  var settings = { base: null, caseUrl: null, version: null };
+  var helpBase = null; // the root of the help centre whose map is loaded: <base>, or <base>v/<version>/
+  var versionMissing = false; // the version asked for is not published: the current one's help is shown
   configure({
     base: attribute("data-base") || new URL("../", script ? script.src : location.href).href,
     caseUrl: attribute("data-case-url"),
+    version: attribute("data-version"),
   });
 
   function attribute(name) {
@@ -48,7 +54,13 @@
       settings.base = base.href;
     }
     if (options.caseUrl) settings.caseUrl = safeUrl(String(options.caseUrl), location.href);
-    return { base: settings.base, caseUrl: caseUrl() };
+    if (options.version !== undefined) {
+      var version = options.version == null ? "" : String(options.version).trim();
+      if (version && !VERSION.test(version)) throw new Error("KBHelp: version must be a version name such as 2026.2");
+      if ((version || null) !== settings.version) mapPromise = null;
+      settings.version = version || null;
+    }
+    return { base: settings.base, caseUrl: caseUrl(), version: settings.version };
   }
 
   // An http(s) address, or the help centre's root for anything else (javascript:, data:, ...).
@@ -64,8 +76,9 @@
 
   // A link of the map, relative to the help centre's root; never anywhere else.
   function helpUrl(relative) {
-    var url = new URL(safeUrl(String(relative || ""), settings.base));
-    return url.origin === new URL(settings.base).origin ? url.href : settings.base;
+    var base = helpBase || settings.base;
+    var url = new URL(safeUrl(String(relative || ""), base));
+    return url.origin === new URL(settings.base).origin ? url.href : base;
   }
 
   function caseUrl() {
@@ -80,19 +93,41 @@
 
   function loadMap() {
     if (!mapPromise) {
-      mapPromise = new Promise(function (resolve, reject) {
-        receive = resolve;
-        var tag = document.createElement("script");
-        tag.src = settings.base + "context/kb-map.js";
-        tag.async = true;
-        tag.addEventListener("error", function () {
-          mapPromise = null; // try again on the next open
-          reject(new Error("the help centre could not be reached"));
-        });
-        (document.head || document.documentElement).appendChild(tag);
-      });
+      // The version's own help centre first; where it is not published (or it is the current version, at
+      // the root), the root's, which says in its map which version it is.
+      var wanted = settings.version ? new URL("v/" + settings.version + "/", settings.base).href : settings.base;
+      mapPromise = loadMapFrom(wanted)
+        .then(null, function (error) {
+          if (wanted === settings.base) throw error;
+          wanted = settings.base;
+          return loadMapFrom(wanted);
+        })
+        .then(
+          function (map) {
+            helpBase = wanted;
+            versionMissing = Boolean(settings.version) && wanted === settings.base && map.version !== settings.version;
+            return map;
+          },
+          function (error) {
+            mapPromise = null; // try again on the next open
+            throw error;
+          }
+        );
     }
     return mapPromise;
+  }
+
+  function loadMapFrom(base) {
+    return new Promise(function (resolve, reject) {
+      receive = resolve;
+      var tag = document.createElement("script");
+      tag.src = base + "context/kb-map.js";
+      tag.async = true;
+      tag.addEventListener("error", function () {
+        reject(new Error("the help centre could not be reached"));
+      });
+      (document.head || document.documentElement).appendChild(tag);
+    });
   }
 
   function receiveMap(data) {
@@ -361,7 +396,10 @@
     } else if (help.via === "search") {
       message = "This screen has no topic yet; here is a search for its name.";
     }
-    panel.notice.textContent = message;
+    if (versionMissing) {
+      message = "The help for version " + settings.version + " is not published; this is the help for the current version. " + message;
+    }
+    panel.notice.textContent = message.trim();
     panel.notice.hidden = !message;
 
     panel.list.textContent = "";

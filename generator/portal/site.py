@@ -12,7 +12,9 @@ from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, abort, g, redirect, render_template, request, send_file
 
+from ..output import OUTPUT_MARK
 from ..theme_scripts import load_script_hashes
+from ..versions.publish import VERSIONS_DIR
 from .app import current_portal
 
 blueprint = Blueprint("site", __name__)
@@ -80,11 +82,20 @@ def help_centre(path: str):
         return redirect(f"/{path}/{query}", 308)
     response = send_file(target, conditional=True, max_age=60)
     if target.suffix == ".html":
-        response.headers["Content-Security-Policy"] = page_csp(root)
+        response.headers["Content-Security-Policy"] = page_csp(_version_site(root, target))
         # Tells the help pages' script that the portal is here ("Was this helpful?", case counts), so a
         # static copy of the site never calls endpoints that do not exist. It carries nothing else.
         response.set_cookie(PORTAL_COOKIE, "1", samesite="Lax", secure=current_portal().config.secure_cookies)
     return response
+
+
+def _version_site(root: Path, target: Path) -> Path:
+    """The site a file belongs to: an older version's under v/<name>/ (built on its own, with its own list of
+    the theme's scripts), else the help centre at `root`."""
+    parts = target.relative_to(root).parts
+    if len(parts) > 2 and parts[0] == VERSIONS_DIR and (root / parts[0] / parts[1] / OUTPUT_MARK).is_file():
+        return root / parts[0] / parts[1]
+    return root
 
 
 def served_site() -> tuple[Path | None, Path | None, str]:

@@ -19,7 +19,8 @@
   var root = new URL("../", script.src);
   var searchUrl = new URL("search", root);
   var suggestUrl = new URL("api/suggest", root);
-  var portal = document.cookie.indexOf("kb_portal=1") >= 0;
+  // An older version's pages (main.html marks them) keep the theme's search of their own version's index.
+  var portal = document.cookie.indexOf("kb_portal=1") >= 0 && !document.querySelector("meta[name=kb-older-version]");
   var made = 0;
 
   function resultsFor(query) {
