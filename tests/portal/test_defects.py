@@ -11,7 +11,7 @@ import pytest
 
 from generator.model import ClientProfile, SupportContract
 from generator.portal.config import MailSettings
-from generator.portal.defects import Defects, DefectNotFound, publish_release
+from generator.portal.defects import DefectNotFound, Defects, publish_release
 from generator.portal.desk import Desk, InvalidAction, NewCase, NotAllowed
 from generator.versions import ProductVersion, VersionStatus
 
@@ -133,9 +133,7 @@ def test_moving_a_defects_version_tells_every_waiting_customer(desk, defects, st
         defects.retarget(bob, defect.id, "2026.2")
 
 
-def test_publishing_a_release_resolves_its_cases_and_mails_the_customers(
-    desk, defects, staff, store, smtp_sink, clock
-):
+def test_publishing_a_release_resolves_its_cases_and_mails_the_customers(desk, defects, staff, store, smtp_sink, clock):
     desk.config = desk.config.with_(mail=MailSettings(smtp_host="127.0.0.1", smtp_port=smtp_sink.port))
     fixed, other, later = log(desk, "Import drops bars"), log(desk, "Bars gone", "yan@example.com"), log(desk, "Zoom")
     ann = staff["ann"]
@@ -203,4 +201,3 @@ def test_a_defect_marked_shipped_in_a_released_version_resolves_its_cases(desk, 
     assert shipped.resolved == (number,) and store.case(number).status == "resolved"
     with pytest.raises(InvalidAction, match="shipped in 2026.3 already"):
         defects.ship(defect.id, "2026.3", "bob", staff["bob"])
-
