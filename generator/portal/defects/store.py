@@ -63,3 +63,18 @@ def all_defects(conn: Connection) -> list[Row]:
 def published(conn: Connection) -> dict[str, Row]:
     """The releases published so far, by version."""
     return {row.version: row for row in conn.execute(sa.select(releases).order_by(releases.c.published_at))}
+
+
+def release_defects(conn: Connection, version: str) -> list[tuple[Row, list[Row]]]:
+    """The defects of a release with their cases: shipped in `version`, or still open and planned for it."""
+    rows = conn.execute(
+        sa.select(defects)
+        .where(
+            sa.or_(
+                sa.and_(defects.c.status == "shipped", defects.c.shipped_in == version),
+                sa.and_(defects.c.status == "open", defects.c.target_version == version),
+            )
+        )
+        .order_by(defects.c.id)
+    ).all()
+    return [(row, cases_of(conn, row.id)) for row in rows]
