@@ -20,10 +20,10 @@ from .git import check_ref
 _EMAIL = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
 _CASE = re.compile(r"CASE-\d+", re.IGNORECASE)
 _WORD = re.compile(r"[\w@+-]+")
-# Python-Markdown's escapable characters take a backslash; the rest that could start markup (HTML, tables,
-# strikethrough, entities) become character references. `{` escaped also breaks `{{` and `{%`.
-_BACKSLASHED = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
-_REFERENCES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "|": "&#124;", "~": "&#126;", "^": "&#94;", "=": "&#61;"}
+# Characters that can start markup in the site's markdown (HTML, links, emphasis, code, templates, tables,
+# math, emoji shortcodes, marks) become character references: shown as themselves, never read as syntax.
+# Not backslashes: arithmatex reads `\(` as the start of math.
+_MARKUP = re.compile(r"[\\`*_{}\[\]()<>&|~^=$:!#]")
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,7 @@ class ReleaseNotes:
 
 def markdown_text(value: str) -> str:
     """`value` as plain words in markdown, on one line."""
-    value = " ".join(value.split())
-    value = "".join(_REFERENCES.get(char, char) for char in value)
-    return _BACKSLASHED.sub(r"\\\1", value)
+    return _MARKUP.sub(lambda found: f"&#{ord(found.group())};", " ".join(value.split()))
 
 
 def comparison(product: Product, version: str, root: Path) -> tuple[str, str, str | None]:
