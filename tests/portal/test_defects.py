@@ -201,3 +201,32 @@ def test_a_defect_marked_shipped_in_a_released_version_resolves_its_cases(desk, 
     assert shipped.resolved == (number,) and store.case(number).status == "resolved"
     with pytest.raises(InvalidAction, match="shipped in 2026.3 already"):
         defects.ship(defect.id, "2026.3", "bob", staff["bob"])
+
+
+def test_the_report_gives_open_defects_by_version_cases_per_defect_and_the_wait_for_a_fix(
+    desk, defects, staff, clock
+):
+    from generator.portal.defects.report import fix_figures, fix_lines
+
+    ann = staff["ann"]
+    first = log(desk, "Import drops bars")
+    clock.advance(days=1)
+    second, third = log(desk, "Bars gone", "yan@example.com"), log(desk, "Zoom")
+    defects.classify(ann, row(desk, staff, first), "bug", "ENG-42", "Imported schedules keep their bars.", "2026.4")
+    defects.classify(ann, row(desk, staff, second), "bug", "ENG-42")
+    defects.classify(ann, row(desk, staff, third), "enhancement", "ENG-50", "The Gantt chart zooms.", "2026.5")
+    before = fix_figures(desk.engine)
+    assert before.open_by_version == [("2026.4", 1, 2), ("2026.5", 1, 1)]
+    assert before.cases_per_defect == [("ENG-42", 2), ("ENG-50", 1)] and before.median_wait is None
+    clock.advance(days=2)
+
+    publish_release(defects, "2026.4", "release-manager")
+
+    after = fix_figures(desk.engine)
+    assert after.open_by_version == [("2026.5", 1, 1)] and after.shipped_cases == 2
+    # Logged 3 days and 2 days before the release: the median is the lower (nearest rank), p90 the higher.
+    assert (after.median_wait, after.p90_wait) == (dt.timedelta(days=2), dt.timedelta(days=3))
+    lines = fix_lines(after)
+    assert "    2026.5: 1, 1" in lines and "    ENG-42: 2" in lines
+    assert lines[-1] == "  From case to shipped fix, over 2 case(s): median 2 days, 90th percentile 3 days"
+    assert fix_figures(desk.engine, client="nobody").cases_per_defect == []

@@ -159,3 +159,15 @@ def test_defect_actions_need_the_csrf_token(visitor, agent):
 
 def _token(page: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_the_console_report_shows_the_fixes(visitor, agent):
+    number, _ = visitor.log_case()
+    ann = agent("ann")
+    assert ann.act(number, "classify", FIX).status_code == 303
+
+    shown = text_of(ann.get("/agent/report").text)
+
+    assert "Fixes: defects and releases" in shown
+    assert "From case to shipped fix, over 0 cases: median none yet" in shown
+    assert "Open defects by target version Version Open defects Cases waiting 2026.4 1 1" in shown
