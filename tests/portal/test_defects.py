@@ -203,9 +203,7 @@ def test_a_defect_marked_shipped_in_a_released_version_resolves_its_cases(desk, 
         defects.ship(defect.id, "2026.3", "bob", staff["bob"])
 
 
-def test_the_report_gives_open_defects_by_version_cases_per_defect_and_the_wait_for_a_fix(
-    desk, defects, staff, clock
-):
+def test_the_report_gives_open_defects_by_version_cases_per_defect_and_the_wait_for_a_fix(desk, defects, staff, clock):
     from generator.portal.defects.report import fix_figures, fix_lines
 
     ann = staff["ann"]
