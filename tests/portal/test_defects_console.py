@@ -171,3 +171,17 @@ def test_the_console_report_shows_the_fixes(visitor, agent):
     assert "Fixes: defects and releases" in shown
     assert "From case to shipped fix, over 0 cases: median none yet" in shown
     assert "Open defects by target version Version Open defects Cases waiting 2026.4 1 1" in shown
+
+
+def test_a_defects_summary_is_reworded_on_its_page(visitor, agent):
+    number, _ = visitor.log_case()
+    bob = agent("bob")
+    assert bob.act(number, "classify", FIX).status_code == 303
+    url = re.search(r'href="(/agent/defects/\d+)">ENG-42</a>', bob.get("/agent/defects").text).group(1)
+
+    empty = bob.submit(url, {"summary": " "}, action=f"{url}/summary")
+    saved = bob.submit(url, {"summary": "Bars stay after an import."}, action=f"{url}/summary")
+
+    assert empty.status_code == 400 and "Summary for customers: Write one sentence" in text_of(empty.text)
+    assert saved.status_code == 303
+    assert "Summary for customers Bars stay after an import." in text_of(bob.get(url).text)

@@ -221,6 +221,23 @@ class Defects:
             self.desk.change(None, row, change)  # the defect's change, not one agent's on one case
         return tuple(told)
 
+    def resummarise(self, agent: Row, defect_id: int, summary: str) -> None:
+        """A new summary for customers (what the release notes quote); no case changes, nobody is told."""
+        if not may_act_on_defects(agent):
+            raise NotAllowed("A defect's change reaches all of its cases: Level 2, Level 3 or an admin makes it")
+        summary = " ".join(summary.split())
+        if not summary:
+            raise InvalidAction("Summary for customers: write one sentence customers may read.")
+        with writing(self.desk.engine) as conn:
+            defect = defect_by_id(conn, defect_id, lock=True)
+            if defect is None:
+                raise DefectNotFound(defect_id)
+            if defect.summary == summary:
+                raise InvalidAction("Nothing changed: the summary is already this.")
+            conn.execute(
+                defects.update().where(defects.c.id == defect_id).values(summary=summary, updated_at=self.desk.now())
+            )
+
     def ship(
         self, defect_id: int, version: str, by: str, agent: Row | None = None, notes_url: str | None = None
     ) -> Shipped:

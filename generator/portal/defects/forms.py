@@ -33,3 +33,11 @@ class VersionForm(PortalForm):
     """A defect's new version (target: '' for none) or the version it shipped in; a release to publish."""
 
     version = StringField("Version", filters=[_strip], validators=[Optional(), Length(max=40), one_line])
+
+
+class SummaryForm(PortalForm):
+    summary = TextAreaField(
+        "Summary for customers",
+        filters=[_strip],
+        validators=[DataRequired("Write one sentence customers may read."), Length(max=500), plain_text],
+    )

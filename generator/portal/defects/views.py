@@ -11,7 +11,7 @@ from ..app import current_portal
 from ..console import agent_required
 from ..desk import STATUSES, InvalidAction, NotAllowed
 from .actions import Defects, may_act_on_defects
-from .forms import VersionForm
+from .forms import SummaryForm, VersionForm
 from .model import DEFECT_STATUSES, DefectNotFound
 from .publish import publish_release
 
@@ -67,15 +67,19 @@ def defect_page(defect_id: int, status: int = 200, error: tuple[str, str] | None
 @blueprint.route("/defects/<int:defect_id>/<action>", methods=["POST"])
 @agent_required
 def defect_action(defect_id: int, action: str):
-    if action not in ("target", "ship"):
+    if action not in ("target", "ship", "summary"):
         abort(404)
     defects = Defects(current_portal().desk)
-    form = VersionForm()
+    form = SummaryForm() if action == "summary" else VersionForm()
     if not form.validate_on_submit():
-        return defect_page(defect_id, 400, (action, "Version: " + next(iter(form.errors.values()))[0]))
-    version = form.version.data or ""
+        label = "Summary for customers" if action == "summary" else "Version"
+        return defect_page(defect_id, 400, (action, f"{label}: " + next(iter(form.errors.values()))[0]))
+    version = "" if action == "summary" else form.version.data or ""
     try:
-        if action == "target":
+        if action == "summary":
+            defects.resummarise(g.agent, defect_id, form.summary.data)
+            done = "Summary for customers saved; the next release notes quote it."
+        elif action == "target":
             told = defects.retarget(g.agent, defect_id, version)
             where = f"planned for {version}" if version else "not planned for a version"
             done = f"The fix is {where} now; {len(told)} waiting case{'s' if len(told) != 1 else ''} updated."
