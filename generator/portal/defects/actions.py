@@ -12,11 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from ..clients import ENDED, contract_state, local_day, profile_of
-from ..csat.links import csat_invitation
 from ..db import case_defects, cases, defects, reading, writing
 from ..desk import Desk, InvalidAction, NotAllowed
-from ..desk import texts as desk_texts
-from ..mail import queue_mail
 from . import texts
 from .model import (
     CASE_TYPES,
@@ -267,23 +264,8 @@ class Defects:
             def change(conn: Connection, row: Row, now: dt.datetime) -> None:
                 if not waiting(row):  # resolved meanwhile (the customer closed it, another run)
                     return
-                conn.execute(
-                    cases.update()
-                    .where(cases.c.id == row.id)
-                    .values(
-                        status="resolved",
-                        resolved_at=now,
-                        resolution=resolution,
-                        paused_at=None,
-                        first_responded_at=row.first_responded_at or now,
-                    )
-                )
-                self.desk.add_event(conn, row, "resolved", actor, agent=agent, body=resolution, visible=True)
-                link = self.desk.case_link(row, self.desk.token_for(row))
-                body = desk_texts.update_mail(row, resolution, link, by_agent=False) + csat_invitation(
-                    conn, config, row
-                )
-                queue_mail(conn, now, row.customer_email, texts.shipped_subject(row, version), body, row.id)
+                subject = texts.shipped_subject(row, version)
+                self.desk.mark_resolved(conn, row, now, agent, actor, resolution, subject, resolution)
                 resolved.append(row.number)
                 profile = profile_of(config, row.client)
                 if contract_state(profile, local_day(config, now)) == ENDED:
