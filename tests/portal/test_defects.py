@@ -228,3 +228,23 @@ def test_the_report_gives_open_defects_by_version_cases_per_defect_and_the_wait_
     assert "    2026.5: 1, 1" in lines and "    ENG-42: 2" in lines
     assert lines[-1] == "  From case to shipped fix, over 2 case(s): median 2 days, 90th percentile 3 days"
     assert fix_figures(desk.engine, client="nobody").cases_per_defect == []
+
+
+def test_the_fix_mails_read_right(desk, defects, staff, outbox):
+    from .test_mail_texts import html_lines, plain, problems
+
+    number = log(desk, "Import drops bars")
+    defects.classify(staff["ann"], row(desk, staff, number), "bug", "ENG-42", "Bars are kept.", "2026.4")
+    defects.retarget(staff["bob"], defects.for_case(row(desk, staff, number)).id, "")
+    publish_release(defects, "2026.4", "release-manager")  # nothing planned for it now: no case resolved
+    defects.retarget(staff["bob"], defects.for_case(row(desk, staff, number)).id, "2026.5")
+    publish_release(defects, "2026.5", "release-manager")
+
+    mails = [m for m in outbox() if m["Subject"].startswith(f"[{number}]")]
+    updates = [plain(m) for m in mails if "Update:" in m["Subject"]]
+    assert [m["Subject"] for m in mails][-1] == f"[{number}] Fix available in version 2026.5"
+    assert len(updates) == 3 and "no longer planned" in updates[1] and "2026.5" in updates[2]
+    for message in mails:
+        assert problems(plain(message)) == [], plain(message)
+        html = message.get_body(("html",)).get_content()
+        assert problems("\n".join(html_lines(html))) == []

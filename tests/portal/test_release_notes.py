@@ -168,6 +168,12 @@ def test_publish_from_the_terminal_resolves_and_mails_once(project, release_desk
         )
         assert len([m for m in sink.to("zoe@example.com") if "Fix available" in m.subject]) == 1
 
+        report = run_kb(project, "report", "--database-url", database_url)
+        assert report.exit_code == 0 and "    ENG-42: 1" in report.output
+        assert "From case to shipped fix, over 1 case(s): median under an hour" in report.output
+        csv = run_kb(project, "report", "--csv", "--database-url", database_url).output
+        assert '"cases_per_defect","ENG-42","1"' in csv and '"case_to_shipped_fix","median_hours","0.0"' in csv
+
         unknown = run_kb(project, "release", "publish", "2027.1", "--database-url", database_url)
         assert unknown.exit_code == 1 and "'2027.1' is not one of product.yml's versions" in unknown.output
     finally:
