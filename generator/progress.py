@@ -159,3 +159,4 @@ class ConsoleReporter:
             thread.join()
             with self._lock:
                 click.echo("\r\033[K", file=self.stream, nl=False)
+
