@@ -15,6 +15,7 @@ from .mkdocs_file import NAME as MKDOCS_YML
 from .mkdocs_file import check_mkdocs_file, python_tag_problem
 from .model import (
     BOOKS,
+    RELEASES_DIR,
     Catalog,
     ClientProfile,
     Context,
@@ -24,6 +25,7 @@ from .model import (
     Product,
     SupportContract,
     SupportHours,
+    is_release_notes,
 )
 from .pictures import SUFFIXES as LOGO_KINDS
 from .pictures import check_logo, check_svg
@@ -434,7 +436,10 @@ def split_front_matter(source: str) -> tuple[str, str, int] | None:
 def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
     src_uri = rel(path, root)
     parts = src_uri.split("/")
-    if parts[0] == "docs" and (len(parts) < 3 or parts[1] not in BOOKS):
+    if is_release_notes(src_uri) and len(parts) != 3:
+        problems.append(Problem(src_uri, 0, f"release notes go in {RELEASES_DIR}/<version>.md, not in a sub-folder"))
+        return None
+    if parts[0] == "docs" and not is_release_notes(src_uri) and (len(parts) < 3 or parts[1] not in BOOKS):
         problems.append(
             Problem(src_uri, 0, f"manual pages go in docs/<book>/, expected a book among {', '.join(BOOKS)}")
         )
