@@ -1,6 +1,6 @@
-"""A version's release notes (`kb release notes`): what changed since the previous version, from git and
-from the case database's defects. git.py reads git, changes.py judges what changed and may be told,
-notes.py writes docs/releases/<version>.md; cli.py is `kb release notes|publish` (publishing itself is the
+"""A version's release notes (`kb release notes`): what changed since the previous version, from git (read
+through generator/versions/gitref.py) and from the case database's defects. changes.py judges what changed and
+may be told, notes.py writes docs/releases/<version>.md; cli.py is `kb release notes|publish` (publishing itself is the
 portal's: generator/portal/defects/publish.py)."""
 
 from .changes import PageChange, Screen, added_screens, page_changes

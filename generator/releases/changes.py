@@ -11,9 +11,9 @@ from pathlib import Path
 from .. import schema
 from ..catalog import split_front_matter
 from ..model import BOOKS, is_release_notes
+from ..versions.gitref import changed_files, read_at
 from ..versions.spec import SpecError, parse_spec
 from ..yamlfile import YamlProblems, parse_yaml
-from .git import changed_files, read_at
 
 SOURCE_FOLDERS = ("kb", *(f"docs/{book}" for book in BOOKS))
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from ..errors import KbError
 from ..model import RELEASES_DIR, Catalog, Product
 from ..scaffold import next_page_ids, page_text
+from ..versions.gitref import commit_of
 from ..versions.model import ProductVersion, newest_first, version_key
 from .changes import PageChange, Screen, added_screens, page_changes
-from .git import check_ref
 
 _EMAIL = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
 _CASE = re.compile(r"CASE-\d+", re.IGNORECASE)
@@ -67,8 +67,8 @@ def comparison(product: Product, version: str, root: Path) -> tuple[str, str, st
         )
     new_ref = this.ref if this.ref else None
     for ref in (_ref(previous), new_ref):
-        if ref:
-            check_ref(root, ref)
+        if ref and commit_of(root, ref) is None:
+            raise KbError(f"product.yml: ref {ref!r} is not a commit, tag or branch of the repository at {root}")
     return previous.name, _ref(previous), new_ref
 
 
