@@ -195,3 +195,35 @@ def test_the_portal_follows_the_help_centres_palette_toggle(browser, portal_url,
         assert dark == (shown == "dark")
     finally:
         context.close()
+
+
+def test_the_queue_works_with_the_keyboard_alone(browser, portal_url, smtp_sink):
+    """An agent who does not use a mouse: sign in, Tab from the skip link to the first case, its focus visible,
+    Enter opens it; the queue's own keys (j, k) are tested in tests/test_portal_queue_browser.py."""
+    context = browser.new_context(viewport=SCREENS["phone"])
+    page = context.new_page()
+    try:
+        page.goto(f"{portal_url}/cases/new")
+        log_case(page, "Export to the ERP fails every night", "major")
+        page.goto(f"{portal_url}/agent/sign-in")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")  # the skip link: straight to the form
+        page.keyboard.press("Tab")
+        page.keyboard.type("ann")
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name=re.compile("^Queue"))).to_be_visible()
+
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.classList.contains('queue-item__link')"):
+                break
+        else:
+            pytest.fail("Tab never reached a case in the queue")
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none", "the focused case link shows no focus"
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"/agent/cases/CASE-\d{6}$"))
+    finally:
+        context.close()
