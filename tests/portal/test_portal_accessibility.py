@@ -74,6 +74,9 @@ def every_page_type(page, base: str, sink) -> Iterator[str]:
     catastrophic = re.search(r"CASE-\d{6}", page.url).group(0)
     page.goto(page.url.split("?")[0])
     yield "case page"
+    page.goto(f"{base}/search?q=gantt")
+    expect(page.locator(".results li").first).to_be_visible()
+    yield "search results"
 
     page.goto(f"{base}/sign-in")
     yield "sign-in"
@@ -102,6 +105,8 @@ def every_page_type(page, base: str, sink) -> Iterator[str]:
     yield "my cases"
     page.get_by_role("link", name=re.compile(r"CASE-\d{6}")).first.click()
     yield "my case"
+    page.goto(f"{base}/our/cases")
+    yield "our cases"
 
     page.goto(f"{base}/agent/sign-in")
     yield "agent sign-in"
@@ -113,8 +118,12 @@ def every_page_type(page, base: str, sink) -> Iterator[str]:
     page.locator(".queue-item__link").first.click()
     expect(page).to_have_url(re.compile(r"/agent/cases/CASE-\d{6}$"))
     yield "agent case"
+    page.goto(page.url + "/draft")
+    yield "article draft"
     page.goto(f"{base}/agent/report")
     yield "report"
+    page.goto(f"{base}/agent/notifications/")
+    yield "notifications"
     page.goto(f"{base}/agent/cases/{catastrophic}")
     yield "403"
     page.goto(f"{base}/cases/CASE-999999/no-such-link")
@@ -169,12 +178,13 @@ def test_every_portal_page_type_passes_axe(browser, portal_url, smtp_sink, schem
     try:
         for kind in every_page_type(page, portal_url, smtp_sink):
             seen.append(kind)
+            page.wait_for_load_state("load")  # a form's redirect may still be arriving
             problems = serious(axe.run(page).response) + layout_problems(page, screen)
             if problems:
                 found[kind] = problems
     finally:
         context.close()
-    assert len(seen) == 18, seen  # the walk went all the way
+    assert len(seen) == 22, seen  # the walk went all the way
     assert not found, "\n".join(f"{kind}: {problem}" for kind, problems in found.items() for problem in problems)
 
 
