@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser_fixtures import browser_fixture  # noqa: F401 - fixture
+from test_accessibility import serious  # the help centre's test: the same verdict, the same report
 
 from generator.portal.config import MailSettings
 
@@ -133,15 +134,6 @@ def every_page_type(page, base: str, sink) -> Iterator[str]:
     log_case(page, "Sent without its token", "minor")
     expect(page.get_by_role("heading", name="Please try again")).to_be_visible()
     yield "400 (form expired)"
-
-
-def serious(results: dict) -> list[str]:
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
-        for violation in results["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 def layout_problems(page, screen: str) -> list[str]:
