@@ -15,6 +15,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, g, redirect, request, send_file, url_for
 
 from ...build import index_beside
+from ...contrast import darkened_for, text_on
 from ..app import current_portal
 from ..customer import case_form
 from ..search_views import go, search_api, search_page, suggest_api
@@ -115,10 +116,21 @@ def new_case():
 @blueprint.route("/_portal/brand.css")
 def brand_css():
     """The portal's own pages (search, case form) in the client's colours; values checked as #rrggbb."""
-    colors = g.kb_client.colors
-    lines = [f"  --kb-primary: {colors['primary']};"] if "primary" in colors else []
-    lines += [f"  --kb-accent: {colors['accent']};"] if "accent" in colors else []
-    return Response(":root {\n" + "\n".join(lines) + "\n}\n", mimetype="text/css")
+    return Response(render_brand_css(g.kb_client.colors), mimetype="text/css")
+
+
+def render_brand_css(colors: dict[str, str]) -> str:
+    """portal.css' brand variables for a client's colours: the header and main buttons in its primary, their
+    text in white or dark (whichever reads), links in its primary where that reads on white (darkened where
+    not; the dark scheme keeps its own light link colour), hover and focus in its accent."""
+    lines = []
+    if "primary" in colors:
+        primary = colors["primary"]
+        lines += [f"  --kb-brand: {primary};", f"  --kb-brand-text: {text_on(primary)};"]
+        lines += [f"  --kb-link-light: {darkened_for(primary)};"]
+    if "accent" in colors:
+        lines += [f"  --kb-accent: {colors['accent']};", f"  --kb-accent-text: {text_on(colors['accent'])};"]
+    return ":root {\n" + "\n".join(lines) + "\n}\n"
 
 
 def centre_url(name: str, **params) -> str:
