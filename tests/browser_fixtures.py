@@ -2,8 +2,8 @@
 served on the loopback address.
 
 Import them into a test module: `from browser_fixtures import browser_fixture, page_fixture,
-site_url_fixture`. Each registers under its `name` (browser, page, site_url, sample_url, client_sample_url); the Python names
-differ so that linters do not take the tests' arguments for redefinitions of the imports.
+site_url_fixture`. Each registers under its `name` (browser, page, site_url, sample_url, client_sample_url);
+the Python names differ so that linters do not take the tests' arguments for redefinitions of the imports.
 
 Without /usr/bin/chromium (or Playwright) the tests that use them are skipped, unless KB_REQUIRE_BROWSER=1
 (as in CI), where they fail and say what is missing. Playwright's own browser downloads are never used."""

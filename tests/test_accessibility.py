@@ -163,8 +163,8 @@ def test_the_panel_fits_a_320_px_screen_and_its_case_button_reads(browser, sampl
         case = help_.get_by_role("link", name="Log a case")
         expect(case).to_be_in_viewport()
         colours = case.evaluate(
-            """(link) => [getComputedStyle(link).color, getComputedStyle(link).backgroundColor]
-                .map((rgb) => '#' + rgb.match(/\\d+/g).slice(0, 3).map((n) => (+n).toString(16).padStart(2, '0')).join(''))"""
+            """(link) => [getComputedStyle(link).color, getComputedStyle(link).backgroundColor].map((rgb) =>
+                '#' + rgb.match(/\\d+/g).slice(0, 3).map((n) => (+n).toString(16).padStart(2, '0')).join(''))"""
         )
         assert ratio(*colours) >= 4.5, colours
         # The panel follows the reader's scheme: a dark panel in dark mode, a light one in light mode.
