@@ -41,7 +41,9 @@ def check_pages(
     page = context.new_page()
     try:
         for kind, path in pages.items():
-            page.goto(base + path)
+            response = page.goto(base + path)
+            if response.status != (404 if kind == "404" else 200):  # the page meant, not an error page
+                found.append(f"{kind}: {path} answered {response.status}")
             page.wait_for_load_state("networkidle")  # a context page sends the reader on to its topic
             if prepare and kind in prepare:
                 prepare[kind](page)

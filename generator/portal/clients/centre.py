@@ -116,9 +116,13 @@ def new_case():
 def brand_css():
     """The portal's own pages (search, case form) in the client's colours; values checked as #rrggbb."""
     colors = g.kb_client.colors
-    lines = [f"  --kb-primary: {colors['primary']};"] if "primary" in colors else []
-    lines += [f"  --kb-accent: {colors['accent']};"] if "accent" in colors else []
-    return Response(":root {\n" + "\n".join(lines) + "\n}\n", mimetype="text/css")
+    lines = [f"  --kb-accent: {colors['accent']};"] if "accent" in colors else []
+    css = ":root {\n" + "\n".join(lines) + "\n}\n"
+    if "primary" in colors:
+        # Links and headings are in the primary colour: a brand's dark blue reads on white, not on the dark
+        # scheme's background (1.9:1), where the portal's own light blue stays.
+        css += f"@media not (prefers-color-scheme: dark) {{\n  :root {{ --kb-primary: {colors['primary']}; }}\n}}\n"
+    return Response(css, mimetype="text/css")
 
 
 def centre_url(name: str, **params) -> str:
