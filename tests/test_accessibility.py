@@ -1,9 +1,10 @@
 """Accessibility of the help centre, read by axe-core (the `axe-playwright-python` package's pinned copy)
-in Debian's Chromium: every page type of the sample help centre, light and dark, desktop and phone, with no
-serious or critical violation and no sideways scrolling on a phone.
+in Debian's Chromium: every page type of the sample help centre and of a client's build of it (`kb build
+--client acme`), light and dark, desktop and phone, with no serious or critical violation and no sideways
+scrolling; and the help panel (help.js) with the keyboard alone, on a 320 px screen and in dark mode.
 
-The portal's pages (case form, sign-in, the agents' console) are checked the same way in their own tests
-once they share the help centre's look (issue 18)."""
+The centres the portal serves to signed-in people (internal, a client's) and its search results page are
+read the same way in tests/portal/test_help_centres_accessibility.py; the portal's own pages in their tests."""
 
 from __future__ import annotations
 
