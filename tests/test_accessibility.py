@@ -169,7 +169,7 @@ def test_the_panel_fits_a_320_px_screen_and_its_case_button_reads(browser, sampl
         )
         assert ratio(*colours) >= 4.5, colours
         # The panel follows the reader's scheme: a dark panel in dark mode, a light one in light mode.
-        background = help_.evaluate("(aside) => getComputedStyle(aside).backgroundColor")
+        background = help_.evaluate("(dialog) => getComputedStyle(dialog).backgroundColor")
         dark = background == "rgb(30, 33, 41)"
         assert dark == (scheme == "dark"), background
     finally:

@@ -214,7 +214,7 @@
     ".foot p { margin: 0; font-size: 13px; color: var(--muted); }",
     "a.case { background: var(--accent-2); border-color: var(--accent-2); color: var(--on-accent-2); }",
     "a:focus-visible, button:focus-visible { outline: 2px solid var(--accent-2); outline-offset: 2px; }",
-    // A 320 px screen: the search button and the footer wrap rather than push the panel wider.
+    // A 320 px screen: a little less padding, so the title, the links and the case button keep their room.
     "@media (max-width: 360px) { .head { padding-left: 14px; } .bar, .foot, .related { padding-left: 12px; padding-right: 12px; } }",
     "[hidden] { display: none !important; }",
   ].join("\n");
@@ -252,7 +252,7 @@
     var root = host.attachShadow({ mode: "open" });
     applyStyle(root);
 
-    var aside = element("aside", { class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "title" });
+    var dialog = element("div", { class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "title" });
     var head = element("header", { class: "head" });
     var heading = element("div");
     var title = element("h2", { id: "title", tabindex: "-1" }, "Help");
@@ -299,9 +299,9 @@
     foot.appendChild(caseLink);
 
     [head, form, notice, bar, frame, related, foot].forEach(function (part) {
-      aside.appendChild(part);
+      dialog.appendChild(part);
     });
-    root.appendChild(aside);
+    root.appendChild(dialog);
     (document.body || document.documentElement).appendChild(host);
 
     close.addEventListener("click", closePanel);
