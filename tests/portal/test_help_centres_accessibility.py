@@ -16,7 +16,7 @@ from browser_fixtures import browser_fixture  # noqa: F401 - fixture
 from generator.build import index_beside
 from generator.portal.config import MailSettings
 
-from .portal_helpers import PASSWORD, serving, sign_in_mail
+from .portal_helpers import PASSWORD, serving, sign_in_in_browser
 from .test_internal_site import internal_build  # noqa: F401 - fixture
 
 try:
@@ -76,18 +76,6 @@ def sign_in_agent(page, base: str) -> None:
     expect(page).not_to_have_url(re.compile(r"/agent/sign-in"))
 
 
-def sign_in_client_person(page, base: str, smtp_sink) -> None:
-    email = "pat@acme.example"
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Your email").fill(email)
-    page.get_by_role("button", name="Mail me a sign-in link").click()
-    expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
-    path, _code = sign_in_mail(smtp_sink, email)
-    page.goto(f"{base}{path}")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/my/cases$"))
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the pages, not the database, once
 def test_the_internal_and_a_clients_help_centre_pass_axe_signed_in(browser, centres_app, smtp_sink):
     found = []
@@ -102,7 +90,7 @@ def test_the_internal_and_a_clients_help_centre_pass_axe_signed_in(browser, cent
                     sign_in_agent(page, base)
                     found += [f"{where} internal {p}" for p in check_pages(context, base, INTERNAL_PAGES, screen)]
                     context.clear_cookies()
-                    sign_in_client_person(page, base, smtp_sink)
+                    sign_in_in_browser(page, base, "pat@acme.example", smtp_sink)
                     found += [f"{where} acme {p}" for p in check_pages(context, base, CLIENT_PAGES, screen)]
                 finally:
                     context.close()
