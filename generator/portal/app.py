@@ -197,6 +197,9 @@ def create_app(config: PortalConfig) -> Flask:
         )
 
     register_error_pages(app, config)
+    from .delivery import init_delivery
+
+    init_delivery(app)  # compression and cache lifetimes, for every view registered above
 
     if config.sweep_every_seconds > 0:
         _start_sweeper(portal)

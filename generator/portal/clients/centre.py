@@ -18,6 +18,7 @@ from ...build import index_beside
 from ...contrast import darkened_for, text_on
 from ..app import current_portal
 from ..customer import case_form
+from ..delivery import site_file_cache
 from ..search_views import go, search_api, search_page, suggest_api
 from ..site import PORTAL_COOKIE, _existing, page_csp
 from .access import visible_client
@@ -51,8 +52,10 @@ def _same_client(endpoint, values) -> None:
 
 @blueprint.after_request
 def _private(response: Response) -> Response:
-    # One client's pages must never be served from a shared cache to someone else.
-    response.headers["Cache-Control"] = "private, no-cache"
+    # One client's pages must never be served from a shared cache to someone else. The theme's hashed
+    # assets keep the year site_file_cache gave them, privately.
+    if not response.headers.get("Cache-Control", "").startswith("private, max-age"):
+        response.headers["Cache-Control"] = "private, no-cache"
     response.vary.add("Cookie")
     return response
 
@@ -78,7 +81,7 @@ def help_centre(path: str):
     if target.is_dir():
         query = f"?{request.query_string.decode()}" if request.query_string else ""
         return redirect(f"{prefix}/{path}/{query}", 308)
-    response = send_file(target, conditional=True)
+    response = site_file_cache(send_file(target, conditional=True), path, private=True)
     if target.suffix == ".html":
         response.headers["Content-Security-Policy"] = page_csp(site)
         response.set_cookie(PORTAL_COOKIE, "1", samesite="Lax", secure=current_portal().config.secure_cookies)
