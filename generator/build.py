@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import engine_budget
 from .catalog import load_catalog
@@ -24,14 +24,14 @@ from .context_files import DEMO_DIR, write_context_help
 from .contexts import resolve_contexts
 from .engine import EngineRun, run_engine
 from .engine_budget import EngineTooSlow
-from .engine_cache import cache_beside
+from .engine_cache import cache_beside, spare_beside
 from .engine_warnings import locate_engine_warnings
 from .errors import KbError, Problem, SourceError
 from .leaks import check_client_outputs
 from .model import BOOKS, Catalog, Page, Selection, Target
-from .output import mark_output, new_folder_beside, swap_into_place
+from .output import locked, mark_output, new_folder_beside, swap_into_place
 from .pdf_parallel import printing_into
-from .permalinks import write_permalinks
+from .permalinks import permalink_files
 from .progress import Reporter, SilentReporter
 from .render import render_selection, render_titles
 from .search import IndexStats, documents_for, synonym_groups, write_index
@@ -150,8 +150,15 @@ def build_target(
                 f"`kb check --client {target.client}` lists them"
             )
 
-    with new_folder_beside(out) as scratch, _slow_pages_named(pages), printing_into(scratch / "pdf") as printing:
-        site = scratch / "site"
+    spare = spare_beside(out) if "site" in formats else None
+    with (
+        locked(spare.parent) if spare else nullcontext(),
+        new_folder_beside(out) as scratch,
+        _slow_pages_named(pages),
+        printing_into(scratch / "pdf") as printing,
+    ):
+        # The site is made in the one this output replaced last time, kept for it (output_reuse.py).
+        site = spare or scratch / "site"
         linked = "pdf" in formats or pdf_links
         printed = {book: target.pdf_name(book) for book in BOOKS if linked and book_pages(selection, book)}
         config = stage_project(catalog, selection, rendered.pages, scratch / "project", site, {"pdfs": printed})
@@ -160,15 +167,19 @@ def build_target(
             printing.start(catalog, selection, rendered.pages, scratch / "project" / "docs", day, reporter.step)
         if "site" in formats:
             reporter.step("Building the site")
-            with reporter.watch(site, expected=len(pages)):
-                # Never the engine's own strict mode: it stops with a count; kb names each warning's source line.
-                engine = run_engine(config, cache_dir=cache_beside(out), full=full)
-                engine_problems = locate_engine_warnings(engine.warnings, pages)
+            # Never the engine's own strict mode: it stops with a count; kb names each warning's source line.
+            engine = run_engine(
+                config,
+                cache_dir=cache_beside(out),
+                full=full,
+                on_page=_counted(reporter.advance(len(pages))),
+                extra_files=permalink_files(pages),
+            )
+            engine_problems = locate_engine_warnings(engine.warnings, pages)
             if strict and engine_problems:
                 raise SourceError(engine_problems)
             warnings += [str(problem) for problem in engine_problems]
             reporter.step(f"Site: {engine.rendered} pages rendered, {engine.reused} unchanged")
-            write_permalinks(pages, site)
             context_map = resolve_contexts(catalog, selection)
             write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
             write_script_manifest(site)  # the theme's inline scripts, for the portal's policy
@@ -183,7 +194,7 @@ def build_target(
             stats = _index(rendered, index_beside(out), full_index, reporter)
             if target.is_client:
                 _check_index(rendered, index_beside(out))
-            swap_into_place(site, out)
+            swap_into_place(site, out, keep_previous=spare is not None)
         else:  # PDFs only: the handouts are replaced, a site already built beside them stays
             out.mkdir(parents=True, exist_ok=True)
             mark_output(out)
@@ -192,6 +203,11 @@ def build_target(
     reporter.step(f"Built {len(pages)} pages into {out}" + (f" and {len(pdfs)} PDF(s)" if pdfs else ""))
     published = tuple(dataclasses.replace(pdf, path=out / "pdf" / pdf.path.name) for pdf in pdfs)
     return BuildResult(target.name, out, len(pages), tuple(warnings), stats, published, engine)
+
+
+def _counted(tick: Callable[[Any], None]) -> Callable[[], None]:
+    """The engine's page callback as a progress count (the engine passes nothing)."""
+    return lambda: tick(None)
 
 
 @contextmanager

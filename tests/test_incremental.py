@@ -14,7 +14,7 @@ import generator.engine
 from generator.build import build_target
 from generator.catalog import load_catalog
 from generator.engine import run_engine
-from generator.engine_cache import MANIFEST, PAGES, cache_beside
+from generator.engine_cache import MANIFEST, PAGES, cache_beside, spare_beside
 from generator.model import TARGETS, Target, client_target
 
 CHAPTER = (
@@ -27,8 +27,9 @@ ARTICLE = (
 )
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every file's content, and every folder (None): an empty folder a deleted page left is a difference."""
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
 
 
 def assert_same_as_full(root: Path, target: Target, tmp_path: Path, name: str):
@@ -160,6 +161,26 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
     assert again.engine.rendered == first.engine.rendered
     # And the cache it wrote is trusted by the next build.
     assert build_target(root, TARGETS["site"], out).engine.rendered == 0
+
+
+def test_a_build_makes_the_site_it_replaced_into_the_new_one_and_keeps_nothing_else_of_it(make_project, tmp_path):
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    build_target(root, TARGETS["site"], out)  # the first site is kept beside the cache now
+    spare = spare_beside(out)
+    page = "kb/scheduling/gantt-empty/index.html"
+    assert (spare / page).is_file() and (spare / page).samefile(out / page)  # one file: the cache's
+    (spare / "stray.html").write_text("not this build's")
+    (spare / "kb/scheduling/gantt-empty/stray.txt").write_text("nor this")
+    (spare / "kb/old-page").mkdir()
+    (spare / "kb/old-page/index.html").write_text("a page of an older build")
+    (spare / "index.html").unlink()
+    (spare / "index.html").write_text("an edited home page, not the cache's file")
+    edit(root, "kb/scheduling/gantt-empty.md", "is empty after", "shows nothing after")
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, "a stray file in the kept site")
+    assert again.engine.rendered == 1
+    assert not (out / "stray.html").exists() and not (out / "kb/old-page").exists()
 
 
 @pytest.mark.parametrize("damage", ["truncated", "edited in the published site", "removed"])
