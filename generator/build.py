@@ -24,17 +24,18 @@ from .context_files import DEMO_DIR, write_context_help
 from .contexts import resolve_contexts
 from .engine import EngineRun, run_engine
 from .engine_budget import EngineTooSlow
-from .engine_cache import cache_beside, spare_beside
+from .engine_cache import cache_beside, spare_beside, usable_cache_beside
 from .engine_warnings import locate_engine_warnings
 from .errors import KbError, Problem, SourceError
 from .leaks import check_client_outputs
+from .memo import remembering
 from .model import BOOKS, Catalog, Page, Selection, Target
 from .output import locked, mark_output, new_folder_beside, swap_into_place
 from .pdf_parallel import printing_into
 from .permalinks import permalink_files
 from .progress import Reporter, SilentReporter
 from .render import render_selection, render_titles
-from .search import IndexStats, documents_for, synonym_groups, write_index
+from .search import IndexStats, SearchDocument, documents_for, synonym_groups, write_index
 from .select import book_pages, select
 from .stage import stage_project
 from .target_mark import write_target_mark
@@ -136,9 +137,34 @@ def build_target(
 
     The site engine reuses the pages its cache beside `out` holds when nothing they are made from changed
     (engine.py), so the site is the one a full build makes; `full` renders every page and re-indexes."""
+    cache = usable_cache_beside(out)
+    # One build of an output at a time: a second waits, as both would write the same cache and kept site.
+    with locked(cache) if cache is not None else nullcontext():
+        return _build_target(
+            root, target, out, strict, reporter, full_index, formats, today, pdf_links, sources, full, cache
+        )
+
+
+def _build_target(
+    root: Path,
+    target: Target,
+    out: Path,
+    strict: bool,
+    reporter: Reporter | None,
+    full_index: bool,
+    formats: tuple[str, ...],
+    today: dt.date | None,
+    pdf_links: bool,
+    sources: Sources | None,
+    full: bool,
+    cache: Path | None,
+) -> BuildResult:
     reporter = reporter or SilentReporter()
     full_index = full_index or full
-    rendered = render_target(root, target, strict, reporter, sources)
+    with remembering(cache, trusted=not full):  # each page's work before the engine, by its text (memo.py)
+        rendered = render_target(root, target, strict, reporter, sources)
+        # The search documents too, though the index is written after the site (documents_for).
+        documents = documents_for(rendered.selection, rendered.pages)
     catalog, selection, pages = rendered.catalog, rendered.selection, rendered.selection.pages
     warnings = list(rendered.warnings)
     stats, pdfs, engine = None, [], None
@@ -150,9 +176,8 @@ def build_target(
                 f"`kb check --client {target.client}` lists them"
             )
 
-    spare = spare_beside(out) if "site" in formats else None
+    spare = spare_beside(out) if "site" in formats and cache is not None else None
     with (
-        locked(spare.parent) if spare else nullcontext(),
         new_folder_beside(out) as scratch,
         _slow_pages_named(pages),
         printing_into(scratch / "pdf") as printing,
@@ -191,7 +216,7 @@ def build_target(
             check_client_outputs(catalog, selection, rendered.pages, [site], site)
         if "site" in formats:
             mark_output(site)
-            stats = _index(rendered, index_beside(out), full_index, reporter)
+            stats = _index(rendered, index_beside(out), full_index, reporter, documents)
             if target.is_client:
                 _check_index(rendered, index_beside(out))
             swap_into_place(site, out, keep_previous=spare is not None)
@@ -247,11 +272,15 @@ def index_target(
     return _index(render_target(root, target, False, reporter), index_dir, full, reporter)
 
 
-def _index(rendered: Rendered, index_dir: Path, full: bool, reporter: Reporter) -> IndexStats:
+def _index(
+    rendered: Rendered, index_dir: Path, full: bool, reporter: Reporter, documents: list[SearchDocument] | None = None
+) -> IndexStats:
     reporter.step("Updating the search index" if not full else "Rebuilding the search index")
     catalog, client = rendered.catalog, rendered.selection.target.client
     synonyms = synonym_groups(catalog.product, catalog.clients[client] if client else None)
-    stats = write_index(documents_for(rendered.selection, rendered.pages), index_dir, full=full, synonyms=synonyms)
+    if documents is None:
+        documents = documents_for(rendered.selection, rendered.pages)
+    stats = write_index(documents, index_dir, full=full, synonyms=synonyms)
     reporter.step(
         f"Search index: {stats.added} added, {stats.updated} updated, {stats.deleted} removed, "
         f"{stats.unchanged} unchanged"

@@ -38,11 +38,17 @@ def cache_beside(out: Path) -> Path:
 SPARE = "previous-site"
 
 
+def usable_cache_beside(out: Path) -> Path | None:
+    """The cache folder beside `out`, or None when that folder is not kb's to write (a writer's own)."""
+    folder = cache_beside(out)
+    return folder if _ours(folder) else None
+
+
 def spare_beside(out: Path) -> Path | None:
     """Where the site a build replaced is kept, to be made into the next one in place (output_reuse.py):
     in the cache's folder; None when that folder is not kb's to write."""
-    folder = cache_beside(out)
-    return folder / SPARE if _ours(folder) else None
+    folder = usable_cache_beside(out)
+    return folder / SPARE if folder is not None else None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ made every time), and a project whose plugins are not the ones kb knows gets no 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -28,7 +29,17 @@ from typing import Any
 import yaml
 
 ENGINE_FORMAT = 1  # bump when what a cache entry holds, or how a key is made, changes
-_LIBRARIES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "nh3", "pygments", "jinja2")
+_LIBRARIES = (
+    "mkdocs",
+    "mkdocs-material",
+    "markdown",
+    "pymdown-extensions",
+    "nh3",
+    "pygments",
+    "jinja2",
+    "pyyaml",
+    "whoosh-reloaded",
+)
 _GENERATOR = Path(__file__).resolve().parent
 
 
@@ -101,6 +112,13 @@ def engine_key(config_file: Path, config: Any) -> str:
     if custom_dir:
         parts += _tree_digests(Path(custom_dir))
     return digest(*parts)
+
+
+@functools.cache
+def code_key() -> str:
+    """A digest of kb's code and the libraries' versions: what the memo of the work before the engine is
+    valid for (memo.py). Once per process: kb's code does not change under a running `kb serve`."""
+    return digest(str(ENGINE_FORMAT), *(f"{name}={_version(name)}" for name in _LIBRARIES), *_tree_digests(_GENERATOR))
 
 
 def _version(name: str) -> str:

@@ -127,9 +127,12 @@ def swap_into_place(new: Path, out: Path, keep_previous: bool = False) -> None:
 
 @contextmanager
 def locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `folder` (created if missing) while the block runs: a second build of the
-    same output waits for the first, as both would make the same cached files and kept site."""
+    """Hold an exclusive lock on `folder` (created, and marked as kb's, if missing) while the block runs: a
+    second build of the same output waits for the first, as both would make the same cached files and
+    kept site."""
     folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / OUTPUT_MARK).is_file():
+        mark_output(folder)
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -159,4 +159,3 @@ class ConsoleReporter:
             thread.join()
             with self._lock:
                 click.echo("\r\033[K", file=self.stream, nl=False)
-

@@ -15,6 +15,7 @@ from generator.build import build_target
 from generator.catalog import load_catalog
 from generator.engine import run_engine
 from generator.engine_cache import MANIFEST, PAGES, cache_beside, spare_beside
+from generator.memo import FILE as MEMO
 from generator.model import TARGETS, Target, client_target
 
 CHAPTER = (
@@ -137,6 +138,8 @@ def _break_manifest(cache: Path, change) -> None:
         "other code",
         "a malformed entry",
         "a path for a digest",
+        "a damaged memo",
+        "a memo of other code",
     ],
 )
 def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp_path, damage):
@@ -155,9 +158,18 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
         _break_manifest(cache, lambda data: data.update(engine_key="0" * 64))
     elif damage == "a malformed entry":
         _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(anchors="not a list"))
+    elif damage == "a damaged memo":  # the work before the engine (memo.py): a byte of its pickled results
+        data = (cache / MEMO).read_bytes()
+        (cache / MEMO).write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])
+    elif damage == "a memo of other code":
+        head, code, rest = (cache / MEMO).read_bytes().split(b"\n", 2)
+        (cache / MEMO).write_bytes(head + b"\n" + b"0" * len(code) + b"\n" + rest)
     else:
         _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(digest="../../../etc/passwd"))
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
+    if "memo" in damage:  # the engine's own cache is intact: only the edited page is rendered
+        assert again.engine.rendered == 1
+        return
     assert again.engine.rendered == first.engine.rendered
     # And the cache it wrote is trusted by the next build.
     assert build_target(root, TARGETS["site"], out).engine.rendered == 0
