@@ -139,7 +139,8 @@ def build_target(
     (engine.py), so the site is the one a full build makes; `full` renders every page and re-indexes."""
     cache = usable_cache_beside(out)
     # One build of an output at a time: a second waits, as both would write the same cache and kept site.
-    with locked(cache) if cache is not None else nullcontext():
+    # Each page's work before the engine comes from the memo when its text is unchanged (memo.py).
+    with locked(cache) if cache is not None else nullcontext(), remembering(cache, trusted=not full):
         return _build_target(
             root, target, out, strict, reporter, full_index, formats, today, pdf_links, sources, full, cache
         )
@@ -161,10 +162,8 @@ def _build_target(
 ) -> BuildResult:
     reporter = reporter or SilentReporter()
     full_index = full_index or full
-    with remembering(cache, trusted=not full):  # each page's work before the engine, by its text (memo.py)
-        rendered = render_target(root, target, strict, reporter, sources)
-        # The search documents too, though the index is written after the site (documents_for).
-        documents = documents_for(rendered.selection, rendered.pages)
+    rendered = render_target(root, target, strict, reporter, sources)
+    documents = documents_for(rendered.selection, rendered.pages)
     catalog, selection, pages = rendered.catalog, rendered.selection, rendered.selection.pages
     warnings = list(rendered.warnings)
     stats, pdfs, engine = None, [], None

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -121,8 +122,9 @@ def _build(
     config.plugins.on_pre_build(config=config)
     cacheable = {name for name, _ in config.plugins.items()} <= _KNOWN_PLUGINS
     key = engine_key(config_file, config) if cacheable else None
+    cache = EngineCache.open(cache_dir, key, trusted=not full)
     files = get_files(config)
-    env = _theme_env(config, key)
+    env = _theme_env(config, key, cache.folder)
     files.add_files_from_theme(env, config)
     files = config.plugins.on_files(files, config=config)
     set_exclusions(files, config)
@@ -138,7 +140,6 @@ def _build(
     for page in nav.pages:
         page.title = page.title  # weak_property: the title read from the source, not one set by rendering
 
-    cache = EngineCache.open(cache_dir, key, trusted=not full)
     keys = nav_keys(nav, [file.page for file in doc_files])
     page_keys = {
         file.src_uri: digest(
@@ -205,17 +206,35 @@ def _build(
 _warm_envs: dict[tuple[Any, ...], Any] = {}
 
 
-def _theme_env(config: Any, key: str | None) -> Any:
-    """The theme's Jinja2 environment: the one an earlier build in this process made for the same key."""
+def _theme_env(config: Any, key: str | None, cache_dir: Path | None = None) -> Any:
+    """The theme's Jinja2 environment: the one an earlier build in this process made for the same key;
+    else a new one whose compiled templates are kept in `cache_dir` for the next process (compiling
+    Material's templates was a second of every `kb build`)."""
     if key is None:  # plugins kb does not know may change the environment: a new one every build
         return config.theme.get_env()
     warm = (key, tuple(config.theme.dirs), config.theme.locale)
     if warm not in _warm_envs:
         env = config.theme.get_env()
+        if cache_dir is not None:
+            env.bytecode_cache = _compiled_templates(cache_dir / "templates", key)
         env.list_templates = _listed_once(env.list_templates)
         _warm_envs.clear()  # one project and target at a time: no growth over a long `kb serve`
         _warm_envs[warm] = env
     return _warm_envs[warm]
+
+
+def _compiled_templates(folder: Path, key: str) -> Any:
+    """Jinja2's own cache of compiled templates, in a folder per engine key (the theme's files and
+    configuration, kb's code, the libraries' versions): Jinja2 checks each entry against its template's
+    source and ignores one it cannot read; the folders of other keys are removed."""
+    import jinja2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for other in folder.iterdir():
+        if other.name != key:
+            shutil.rmtree(other, ignore_errors=True)
+    (folder / key).mkdir(exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder / key))
 
 
 def _listed_once(list_templates: Callable[..., list[str]]) -> Callable[..., list[str]]:
