@@ -181,14 +181,16 @@ def _build_target(
         _slow_pages_named(pages),
         printing_into(scratch / "pdf") as printing,
     ):
-        # The site is made in the one this output replaced last time, kept for it (output_reuse.py).
+        # The site is made in the one this output replaced last time, kept for it (output_reuse.py), and
+        # the project staged in the one the last build staged: only what changed is written.
         site = spare or scratch / "site"
+        project = cache / "project" if cache is not None else scratch / "project"
         linked = "pdf" in formats or pdf_links
         printed = {book: target.pdf_name(book) for book in BOOKS if linked and book_pages(selection, book)}
-        config = stage_project(catalog, selection, rendered.pages, scratch / "project", site, {"pdfs": printed})
+        config = stage_project(catalog, selection, rendered.pages, project, site, {"pdfs": printed})
         if "pdf" in formats:  # the books print in child processes while the site builds (pdf_parallel.py)
             day = today or dt.date.today()
-            printing.start(catalog, selection, rendered.pages, scratch / "project" / "docs", day, reporter.step)
+            printing.start(catalog, selection, rendered.pages, project / "docs", day, reporter.step)
         if "site" in formats:
             reporter.step("Building the site")
             # Never the engine's own strict mode: it stops with a count; kb names each warning's source line.

@@ -195,6 +195,21 @@ def test_a_build_makes_the_site_it_replaced_into_the_new_one_and_keeps_nothing_e
     assert not (out / "stray.html").exists() and not (out / "kb/old-page").exists()
 
 
+def test_a_file_left_in_the_kept_staged_project_never_reaches_the_site(make_project, tmp_path):
+    """The staging boundary holds with a staged project kept between builds: only what this build staged."""
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    staged = cache_beside(out) / "project" / "docs"
+    assert (staged / "kb/scheduling/gantt-empty.md").is_file()
+    (staged / "kb/scheduling/secret.md").write_text("---\ntitle: Not for the site\n---\n\nPrivate words.\n")
+    (staged / "private").mkdir()
+    (staged / "private/notes.txt").write_text("Private words.")
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, "a stray staged file")
+    assert not any(b"Private words" in (p.read_bytes() if p.is_file() else b"") for p in again.out.rglob("*"))
+    assert not (staged / "kb/scheduling/secret.md").exists() and not (staged / "private").exists()
+
+
 @pytest.mark.parametrize("damage", ["truncated", "edited in the published site", "removed"])
 def test_a_damaged_cached_page_is_rendered_again(make_project, tmp_path, damage):
     root = make_project("basic")
