@@ -140,6 +140,7 @@ def _break_manifest(cache: Path, change) -> None:
         "a path for a digest",
         "a damaged memo",
         "a memo of other code",
+        "damaged compiled templates",
     ],
 )
 def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp_path, damage):
@@ -161,13 +162,20 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
     elif damage == "a damaged memo":  # the work before the engine (memo.py): a byte of its pickled results
         data = (cache / MEMO).read_bytes()
         (cache / MEMO).write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])
+    elif damage == "damaged compiled templates":  # Jinja2's bytecode cache of the theme (engine._compiled_templates)
+        compiled = [path for path in (cache / "templates").rglob("*") if path.is_file()]
+        assert compiled
+        for path in compiled:
+            data = path.read_bytes()
+            path.write_bytes(data[: len(data) // 2] + b"\x00garbage")
+        generator.engine._warm_envs.clear()  # as a new process: the compiled templates are read from the cache
     elif damage == "a memo of other code":
         head, code, rest = (cache / MEMO).read_bytes().split(b"\n", 2)
         (cache / MEMO).write_bytes(head + b"\n" + b"0" * len(code) + b"\n" + rest)
     else:
         _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(digest="../../../etc/passwd"))
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
-    if "memo" in damage:  # the engine's own cache is intact: only the edited page is rendered
+    if "memo" in damage or "templates" in damage:  # the engine's pages are intact: only the edited one is rendered
         assert again.engine.rendered == 1
         return
     assert again.engine.rendered == first.engine.rendered
