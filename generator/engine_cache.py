@@ -148,11 +148,19 @@ class EngineCache:
         if not written.is_file() or self.folder is None:
             stored = dataclasses.replace(record, key=key)
         else:
-            digest = hashlib.sha256(written.read_bytes()).hexdigest()
+            html = written.read_bytes()
+            digest = hashlib.sha256(html).hexdigest()
             cached = self.folder / PAGES / digest
-            if not cached.is_file():
+            if not _holds(cached, html):  # missing, or edited in place since (through a site that links it)
                 cached.parent.mkdir(parents=True, exist_ok=True)
-                link_file(written, cached)
+                temporary = cached.with_name(f".{digest}.new")
+                temporary.unlink(missing_ok=True)
+                link_file(written, temporary)
+                os.replace(temporary, cached)
+            elif not same_file(written, cached):  # the same HTML as a page cached before: one file, as reused
+                temporary = written.with_name(f".{written.name}.new")
+                link_file(cached, temporary)
+                os.replace(temporary, written)
             now = os.stat(cached)
             stored = dataclasses.replace(
                 record, key=key, digest=digest, stat=[now.st_size, now.st_mtime_ns, now.st_ino]
@@ -247,6 +255,14 @@ def _ours(folder: Path) -> bool:
     if folder.is_symlink() or not folder.is_dir():
         return False
     return (folder / OUTPUT_MARK).is_file() or not any(folder.iterdir())
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the file at `path` holds exactly `data`."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _hex(text: str) -> bool:

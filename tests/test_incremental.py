@@ -234,6 +234,9 @@ def test_a_damaged_cached_page_is_rendered_again(make_project, tmp_path, damage)
         cached.unlink()
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
     assert again.engine.rendered == 1
+    # And the cache holds the page as rendered again, not the damaged file: the next build reuses it.
+    after = assert_same_as_full(root, TARGETS["site"], tmp_path, f"the build after: {damage}")
+    assert after.engine.rendered == 0
 
 
 def test_kb_build_full_renders_every_page(make_project, run_kb):
