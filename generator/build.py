@@ -30,6 +30,7 @@ from .errors import KbError, Problem, SourceError
 from .leaks import check_client_outputs
 from .model import BOOKS, Catalog, Page, Selection, Target
 from .output import mark_output, new_folder_beside, swap_into_place
+from .pdf_cache import PdfCache
 from .pdf_parallel import printing_into
 from .permalinks import write_permalinks
 from .progress import Reporter, SilentReporter
@@ -157,7 +158,8 @@ def build_target(
         config = stage_project(catalog, selection, rendered.pages, scratch / "project", site, {"pdfs": printed})
         if "pdf" in formats:  # the books print in child processes while the site builds (pdf_parallel.py)
             day = today or dt.date.today()
-            printing.start(catalog, selection, rendered.pages, scratch / "project" / "docs", day, reporter.step)
+            cache = PdfCache.beside(out, trusted=not full)  # a book whose inputs are unchanged is not printed
+            printing.start(catalog, selection, rendered.pages, scratch / "project" / "docs", day, reporter.step, cache)
         if "site" in formats:
             reporter.step("Building the site")
             with reporter.watch(site, expected=len(pages)):
@@ -175,6 +177,8 @@ def build_target(
             write_target_mark(site, selection)  # which target this is, for the portal (never internal as public)
         if "pdf" in formats:
             pdfs = printing.finish(site / "pdf")
+            reused = sum(1 for pdf in pdfs if pdf.reused)
+            reporter.step(f"Handouts: {len(pdfs) - reused} printed, {reused} unchanged")
         if target.is_client:
             reporter.step("Checking for other clients' private content")
             check_client_outputs(catalog, selection, rendered.pages, [site], site)

@@ -103,6 +103,11 @@ def engine_key(config_file: Path, config: Any) -> str:
     return digest(*parts)
 
 
+def code_digest() -> str:
+    """A digest of kb's own code (every file of the generator package): what else a key holds of kb."""
+    return digest(*_tree_digests(_GENERATOR))
+
+
 def _version(name: str) -> str:
     try:
         return importlib.metadata.version(name)
