@@ -8,7 +8,10 @@ every build is a full one, search index included), before and after taking turns
 
 - one client (default acme), all its books: `--format site`, `--format pdf`, then both (the default,
   the issue's target: <= 12 s); and, from that build's own step times, its leak check;
-- every client: `kb build --all-clients`.
+- the same client again after one edit (each from a full build by the same code just before, so that
+  each version starts from its own caches): a chapter of the user manual (its book is printed again, the
+  other books are reused), then an article (no book holds it: every handout reused);
+- every client: `kb build --all-clients`, full, then again after the same chapter edit.
 
     .venv/bin/python bench/manuals.py [--client acme] [--repeat N] [--jobs N] [--baseline REV] [--keep]
 
@@ -65,10 +68,31 @@ def export_generator(revision: str, folder: Path) -> str:
     return commit.stdout.strip()
 
 
-def timed(argv: list[str], root: Path, log: Path, env: dict[str, str]) -> tuple[float, float | None]:
+# The edits timed: a sentence added at the end of one chapter of the user manual, and of one article.
+EDITS = {"chapter": "docs/user/04-gantt-chart.md", "article": "kb/scheduling/activity-constraint-types-reference.md"}
+SENTENCE = "\nThis sentence was added by the benchmark, as a writer's one edit.\n"
+
+
+def timed(
+    argv: list[str], root: Path, log: Path, env: dict[str, str], edit: str | None = None
+) -> tuple[float, float | None]:
     """Run one build from an empty build/ folder: its wall-clock seconds (it must succeed) and its leak
-    check's seconds (from its own step times: until the step after it), when it ran one alone."""
+    check's seconds (from its own step times: until the step after it), when it ran one alone. With
+    `edit` (a file of the project), the timed build is the one after a full build and that file's edit;
+    the file is put back afterwards."""
     shutil.rmtree(root / "build", ignore_errors=True)
+    if edit is not None:
+        _run(argv, root, log, env)
+        original = (root / edit).read_text(encoding="utf-8")
+        (root / edit).write_text(original + SENTENCE, encoding="utf-8")
+        try:
+            return _run(argv, root, log, env)
+        finally:
+            (root / edit).write_text(original, encoding="utf-8")
+    return _run(argv, root, log, env)
+
+
+def _run(argv: list[str], root: Path, log: Path, env: dict[str, str]) -> tuple[float, float | None]:
     with log.open("wb") as sink:
         started = time.perf_counter()
         code = subprocess.call(
@@ -113,25 +137,30 @@ def main(slug: str, repeat: int, jobs: int | None, baseline: str, keep: bool) ->
             "after": {**CHILD_ENV, "PYTHONPATH": ""},  # the installed (editable) working tree
         }
         head = [sys.executable, "-m", "generator", "--root", str(root), "build"]
+        for rel in EDITS.values():
+            if not (root / rel).is_file():
+                raise click.ClickException(f"{rel}: the file this benchmark edits is not in the sample project")
+        every = [*head, "--all-clients", *(["--jobs", str(jobs)] if jobs else [])]
+        # name -> (argv, the file edited before the timed build, or None for a full build)
         builds = {
-            f"{slug}: site only (`--format site`)": [*head, "--client", slug, "--format", "site"],
-            f"{slug}: PDF handouts only (`--format pdf`)": [*head, "--client", slug, "--format", "pdf"],
-            f"{slug}: site + PDFs (`kb build --client {slug}`; target <= 12 s)": [*head, "--client", slug],
-            f"all {len(clients)} clients (`kb build --all-clients`)": [
-                *head,
-                "--all-clients",
-                *(["--jobs", str(jobs)] if jobs else []),
-            ],
+            f"{slug}: site only (`--format site`)": ([*head, "--client", slug, "--format", "site"], None),
+            f"{slug}: PDF handouts only (`--format pdf`)": ([*head, "--client", slug, "--format", "pdf"], None),
+            f"{slug}: site + PDFs (`kb build --client {slug}`; target <= 12 s)": ([*head, "--client", slug], None),
+            f"{slug}: site + PDFs again after one chapter edit": ([*head, "--client", slug], EDITS["chapter"]),
+            f"{slug}: site + PDFs again after one article edit": ([*head, "--client", slug], EDITS["article"]),
+            f"all {len(clients)} clients (`kb build --all-clients`)": (every, None),
+            f"all {len(clients)} clients again after one chapter edit": (every, EDITS["chapter"]),
         }
-        both = list(builds)[2]
+        names = list(builds)
+        both = names[2]
         leak_row = f"{slug}: its leak check (within site + PDFs)"
         times: dict[tuple[str, str], list[float]] = {}
         sizes = (0, 0)
         log = folder / "kb.log"
         for number in range(1, repeat + 1):
-            for name, argv in builds.items():
+            for name, (argv, edited) in builds.items():
                 for version, env in versions.items():
-                    seconds, leak = timed(argv, root, log, env)
+                    seconds, leak = timed(argv, root, log, env, edited)
                     times.setdefault((name, version), []).append(seconds)
                     if name == both:
                         times.setdefault((leak_row, version), []).append(leak if leak is not None else float("nan"))
@@ -143,7 +172,7 @@ def main(slug: str, repeat: int, jobs: int | None, baseline: str, keep: bool) ->
         named = baseline if commit.startswith(baseline) else f"{baseline} = {commit}"
         click.echo(f"| build | before ({named}) s | after (working tree) s | after/before |")
         click.echo("|---|---:|---:|---:|")
-        for name in [*list(builds)[:3], leak_row, *list(builds)[3:]]:
+        for name in [*names[:3], leak_row, *names[3:]]:
             before, after = min(times[(name, "before")]), min(times[(name, "after")])
             click.echo(f"| {name} | {before:.1f} | {after:.1f} | {after / before:.2f} |")
         click.echo("")
@@ -152,9 +181,12 @@ def main(slug: str, repeat: int, jobs: int | None, baseline: str, keep: bool) ->
             f"Machine: {cpus} CPU{'s' * (cpus != 1)}, load average {load} (1, 5, 15 min) at the end"
             f"{'' if repeat == 1 else f'; best of {repeat} runs'}."
         )
-        one = min(times[(both, "after")]) / min(times[(both, "before")])
-        every = min(times[(list(builds)[3], "after")]) / min(times[(list(builds)[3], "before")])
-        click.echo(f"\n==> after/before: one client {one:.2f}, all clients {every:.2f}")
+        ratio = {name: min(times[(name, "after")]) / min(times[(name, "before")]) for name in names}
+        click.echo(
+            f"\n==> after/before: one client {ratio[both]:.2f} full, {ratio[names[3]]:.2f} after a chapter edit, "
+            f"{ratio[names[4]]:.2f} after an article edit; all clients {ratio[names[5]]:.2f} full, "
+            f"{ratio[names[6]]:.2f} after a chapter edit"
+        )
     finally:
         if keep:
             click.echo(f"Kept {folder}")
