@@ -18,6 +18,7 @@ made every time), and a project whose plugins are not the ones kb knows gets no 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -103,8 +104,10 @@ def engine_key(config_file: Path, config: Any) -> str:
     return digest(*parts)
 
 
+@functools.cache
 def code_digest() -> str:
-    """A digest of kb's own code (every file of the generator package): what else a key holds of kb."""
+    """A digest of kb's own code (every file of the generator package): what else a key holds of kb. Once
+    per process: the code that runs is the code the process loaded."""
     return digest(*_tree_digests(_GENERATOR))
 
 

@@ -214,7 +214,7 @@ def write_book_pdf(
     )
     chapter_count = sum(1 for c in body_pages if c["number"])
     warned = tuple(f"{out.name}: {w}" for w in warnings)
-    key = book_key(document, docs_dir) if cache is not None else ""
+    key = book_key(document, docs_dir, cache.printing) if cache is not None else ""
     reused = cache.reuse(out.name, key, docs_dir) if cache is not None else None
     out.parent.mkdir(parents=True, exist_ok=True)
     if reused is not None:

@@ -57,6 +57,8 @@ class PdfCache:
 
     def __init__(self, folder: Path | None, trusted: bool = True):
         self.folder, self.trusted = folder, trusted
+        # Once per build, here (before the books' processes fork), not once per book.
+        self.printing = printing_digest() if folder is not None else ""
 
     @classmethod
     def beside(cls, out: Path, trusted: bool = True) -> PdfCache:
@@ -99,17 +101,15 @@ class PdfCache:
         _write(self._entry(name, ".json"), json.dumps(record, sort_keys=True).encode("utf-8"))
 
 
-def book_key(document: str, docs_dir: Path) -> str:
-    """The key of a book printed from the HTML `document` with its files under `docs_dir`: the document (the
-    scratch folder's address written as DOCS), the printing libraries' versions, the fonts and kb's code."""
-    return digest(
-        str(FORMAT),
-        document.replace(_docs_uri(docs_dir), DOCS),
-        *(f"{name}={_version(name)}" for name in _LIBRARIES),
-        *_native_libraries(),
-        *_fonts(),
-        code_digest(),
-    )
+def book_key(document: str, docs_dir: Path, printing: str) -> str:
+    """The key of a book printed from the HTML `document` with its files under `docs_dir` (the scratch
+    folder's address written as DOCS) by `printing` (printing_digest)."""
+    return digest(str(FORMAT), document.replace(_docs_uri(docs_dir), DOCS), printing)
+
+
+def printing_digest() -> str:
+    """A digest of what prints a document: the printing libraries' versions, the fonts and kb's code."""
+    return digest(*(f"{name}={_version(name)}" for name in _LIBRARIES), *_native_libraries(), *_fonts(), code_digest())
 
 
 def files_read(urls: set[str], docs_dir: Path) -> dict[str, str | None]:

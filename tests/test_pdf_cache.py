@@ -158,7 +158,7 @@ PLANTED = {
     # A key without the document: a chapter's or the cover's change would not print the book again.
     "a key that leaves out the document": (
         "book_key",
-        lambda document, docs_dir: "the same key",
+        lambda document, docs_dir, printing: "the same key",
         lambda root: edit(root, "clients/acme.yml", 'primary: "#0b5394"', 'primary: "#134f8c"'),
     ),
     # Files read not recorded: a picture redrawn at the same address would not print the book again.
@@ -192,7 +192,7 @@ def test_a_handout_reused_from_another_clients_cache_is_stopped_by_the_leak_chec
     shared = root / "build" / "shared-cache"
     monkeypatch.setattr(PdfCache, "beside", classmethod(lambda cls, out, trusted=True: cls(shared / "pdf", trusted)))
     monkeypatch.setattr(PdfCache, "_entry", lambda self, name, suffix: self.folder / (name.split("-")[-1] + suffix))
-    monkeypatch.setattr(generator.pdf, "book_key", lambda document, docs_dir: "the same key")
+    monkeypatch.setattr(generator.pdf, "book_key", lambda document, docs_dir, printing: "the same key")
     assert build(root, root / "build" / "client-harbor", slug="harbor").pdfs
     with pytest.raises(KbError) as caught:
         build(root, root / OUT)
