@@ -64,41 +64,46 @@ def assert_same_as_full(root: Path, tmp_path: Path, name: str):
     return incremental
 
 
+# (what changes, the change, which books are then reused: user, training)
+EDITS = [
+    ("nothing changed", lambda root: None, (True, True)),
+    ("an article edit", lambda root: edit(root, "kb/scheduling/gantt-empty.md", "empty", "blank"), (True, True)),
+    (
+        "a chapter edit",
+        lambda root: edit(root, "docs/user/01-gantt.md", "has a Gantt chart", "has a Gantt chart of its activities"),
+        (False, True),
+    ),
+    (
+        "a client snippet edit",
+        lambda root: edit(root, "snippets/clients/acme/sap-steps.md", "ZKB1", "ZKB2"),
+        (True, False),
+    ),
+    (  # the same address, another drawing: only the file WeasyPrint reads changed
+        "a picture redrawn",
+        lambda root: (root / "docs/user/images/chart.svg").write_text(PICTURE.format(w=60)),
+        (False, True),
+    ),
+    (  # the covers' contact
+        "a client profile edit",
+        lambda root: edit(root, "clients/acme.yml", "name: Dana Whitfield", "name: Dana Whitfield-Moore"),
+        (False, False),
+    ),
+    (
+        "a branding edit",
+        lambda root: edit(root, "clients/acme.yml", 'primary: "#0b5394"', 'primary: "#134f8c"'),
+        (False, False),
+    ),
+    ("a logo redrawn", lambda root: edit(root, "clients/acme/logo.svg", "<svg", "<svg data-x='1'"), (False, False)),
+]
+
+
 def test_incremental_client_builds_with_handouts_match_full_builds(make_project, tmp_path):
     root = project(make_project)
-    first = build(root, root / OUT)
-    assert reused(first) == {"acme-user.pdf": False, "acme-training.pdf": False}
-
-    again = assert_same_as_full(root, tmp_path, "nothing changed")
-    assert reused(again) == {"acme-user.pdf": True, "acme-training.pdf": True}
-
-    edit(root, "kb/scheduling/gantt-empty.md", "empty", "blank")
-    result = assert_same_as_full(root, tmp_path, "an article edit")
-    assert reused(result) == {"acme-user.pdf": True, "acme-training.pdf": True}  # no book holds articles
-
-    edit(root, "docs/user/01-gantt.md", "has a Gantt chart", "has a Gantt chart of its activities")
-    result = assert_same_as_full(root, tmp_path, "a chapter edit")
-    assert reused(result) == {"acme-user.pdf": False, "acme-training.pdf": True}
-
-    edit(root, "snippets/clients/acme/sap-steps.md", "ZKB1", "ZKB2")
-    result = assert_same_as_full(root, tmp_path, "a client snippet edit")
-    assert reused(result) == {"acme-user.pdf": True, "acme-training.pdf": False}
-
-    (root / "docs/user/images/chart.svg").write_text(PICTURE.format(w=60))  # same address, other drawing
-    result = assert_same_as_full(root, tmp_path, "a picture redrawn")
-    assert reused(result) == {"acme-user.pdf": False, "acme-training.pdf": True}
-
-    edit(root, "clients/acme.yml", "name: Dana Whitfield", "name: Dana Whitfield-Moore")
-    result = assert_same_as_full(root, tmp_path, "a client profile edit")
-    assert reused(result) == {"acme-user.pdf": False, "acme-training.pdf": False}  # the cover's contact
-
-    edit(root, "clients/acme.yml", 'primary: "#0b5394"', 'primary: "#134f8c"')
-    result = assert_same_as_full(root, tmp_path, "a branding edit")
-    assert reused(result) == {"acme-user.pdf": False, "acme-training.pdf": False}
-
-    edit(root, "clients/acme/logo.svg", "<svg", "<svg data-edited='yes'")
-    result = assert_same_as_full(root, tmp_path, "a logo redrawn")
-    assert reused(result) == {"acme-user.pdf": False, "acme-training.pdf": False}
+    assert reused(build(root, root / OUT)) == {"acme-user.pdf": False, "acme-training.pdf": False}
+    for name, change, (user, training) in EDITS:
+        change(root)
+        result = assert_same_as_full(root, tmp_path, name)
+        assert reused(result) == {"acme-user.pdf": user, "acme-training.pdf": training}, f"after {name}"
 
 
 def _flip_a_byte(entry: Path) -> None:
