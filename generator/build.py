@@ -31,6 +31,7 @@ from .leaks import check_client_outputs
 from .memo import remembering
 from .model import BOOKS, Catalog, Page, Selection, Target
 from .output import locked, mark_output, new_folder_beside, swap_into_place
+from .pdf_cache import PdfCache
 from .pdf_parallel import printing_into
 from .permalinks import permalink_files
 from .progress import Reporter, SilentReporter
@@ -192,7 +193,8 @@ def _build_target(
         config = stage_project(catalog, selection, rendered.pages, project, site, extra)
         if "pdf" in formats:  # the books print in child processes while the site builds (pdf_parallel.py)
             day = today or dt.date.today()
-            printing.start(catalog, selection, rendered.pages, project / "docs", day, reporter.step)
+            handouts = PdfCache.beside(out, trusted=not full)  # a book whose inputs are unchanged is not printed
+            printing.start(catalog, selection, rendered.pages, project / "docs", day, reporter.step, handouts)
         if "site" in formats:
             reporter.step("Building the site")
             # Never the engine's own strict mode: it stops with a count; kb names each warning's source line.
@@ -216,6 +218,8 @@ def _build_target(
             write_target_mark(site, selection)  # which target this is, for the portal (never internal as public)
         if "pdf" in formats:
             pdfs = printing.finish(site / "pdf")
+            reused = sum(1 for pdf in pdfs if pdf.reused)
+            reporter.step(f"Handouts: {len(pdfs) - reused} printed, {reused} unchanged")
         if target.is_client:
             reporter.step("Checking for other clients' private content")
             check_client_outputs(catalog, selection, rendered.pages, [site], site)

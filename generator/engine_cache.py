@@ -41,7 +41,7 @@ SPARE = "previous-site"
 def usable_cache_beside(out: Path) -> Path | None:
     """The cache folder beside `out`, or None when that folder is not kb's to write (a writer's own)."""
     folder = cache_beside(out)
-    return folder if _ours(folder) else None
+    return folder if ours_to_write(folder) else None
 
 
 def spare_beside(out: Path) -> Path | None:
@@ -79,7 +79,7 @@ class EngineCache:
     def open(cls, folder: Path | None, engine_key: str | None, trusted: bool = True) -> EngineCache:
         """The cache in `folder`; no reuse when `engine_key` is None (an engine kb cannot key), `trusted` is
         False (`kb build --full`) or the manifest is not exactly one this code wrote for this key."""
-        if folder is None or engine_key is None or not _ours(folder):
+        if folder is None or engine_key is None or not ours_to_write(folder):
             return cls(None, engine_key or "", {})
         old = load_manifest(folder / MANIFEST, engine_key) if trusted else {}
         return cls(folder, engine_key, old)
@@ -247,7 +247,7 @@ def _record(entry: Any) -> PageRecord | None:
     return PageRecord(**entry)
 
 
-def _ours(folder: Path) -> bool:
+def ours_to_write(folder: Path) -> bool:
     """Whether kb may write `folder` (and remove files from it): new, empty, or marked by an earlier build.
     A folder of the writer's that happens to sit where the cache goes is left alone, and there is no cache."""
     if not folder.exists():

@@ -107,7 +107,7 @@ def engine_key(config_file: Path, config: Any) -> str:
         staged.pop(owned, None)
     text = json.dumps(staged, sort_keys=True, default=str).replace(project, "<project>")
     parts = [str(ENGINE_FORMAT), text, *(f"{name}={_version(name)}" for name in _LIBRARIES)]
-    parts += _tree_digests(_GENERATOR)
+    parts.append(code_digest())
     custom_dir = config.theme.custom_dir
     if custom_dir:
         parts += _tree_digests(Path(custom_dir))
@@ -115,17 +115,17 @@ def engine_key(config_file: Path, config: Any) -> str:
 
 
 @functools.cache
-def _code_parts() -> tuple[str, ...]:
-    """kb's code and the libraries' versions, once per process: kb's code does not change under a running
-    `kb serve`."""
-    return (str(ENGINE_FORMAT), *(f"{name}={_version(name)}" for name in _LIBRARIES), *_tree_digests(_GENERATOR))
+def code_digest() -> str:
+    """A digest of kb's own code (every file of the generator package): what else a key holds of kb. Once
+    per process: the code that runs is the code the process loaded, and `kb serve` does not reload it."""
+    return digest(*_tree_digests(_GENERATOR))
 
 
 def code_key(*folders: Path) -> str:
     """A digest of kb's own code, the rendering libraries' versions and the files under `folders` (a theme):
     whether an output made earlier by this code from the same sources would come out the same. Without
     folders: what the memo of the work before the engine is valid for (memo.py)."""
-    parts = list(_code_parts())
+    parts = [str(ENGINE_FORMAT), *(f"{name}={_version(name)}" for name in _LIBRARIES), code_digest()]
     for folder in folders:
         parts += _tree_digests(folder) if folder.is_dir() else []
     return digest(*parts)
