@@ -52,6 +52,8 @@ def choose_version(page, name: str) -> None:
 
 
 def test_the_switcher_keeps_the_reader_on_the_same_page_by_its_id(page, versions_url):
+    failed: list[str] = []
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
     page.goto(versions_url + "v/2026.2/" + GANTT)
     expect(page.locator("article")).to_contain_text(MARKER_2026_2)
     expect(page.locator("details.kb-versions summary")).to_have_accessible_name(
@@ -62,6 +64,7 @@ def test_the_switcher_keeps_the_reader_on_the_same_page_by_its_id(page, versions
     expect(page.locator("article")).to_contain_text(MARKER_2026_3)
     choose_version(page, "2026.1 (no longer supported)")
     expect(page).to_have_url(versions_url + "v/2026.1/" + GANTT)
+    assert failed == []  # no version's list or page map, and no page, was missing
 
 
 def test_the_switcher_lands_on_the_versions_home_when_the_page_is_not_there(page, versions_url):
