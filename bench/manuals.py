@@ -8,19 +8,24 @@ every build is a full one, search index included), before and after taking turns
 
 - one client (default acme), all its books: `--format site`, `--format pdf`, then both (the default,
   the issue's target: <= 12 s); and, from that build's own step times, its leak check;
-- every client: `kb build --all-clients`.
+- the same client again after one edit (each from a full build by the same code just before, so that
+  each version starts from its own caches): a chapter of the user manual (its book is printed again, the
+  other books are reused), then an article (no book holds it: every handout reused);
+- every client: `kb build --all-clients`, full, then again after the same chapter edit.
 
     .venv/bin/python bench/manuals.py [--client acme] [--repeat N] [--jobs N] [--baseline REV] [--keep]
 
-The table has the best of N runs of each, and the ratio after/before (below 1: faster). Parallel builds
-cannot go faster than the machine's CPUs allow, and other work on a shared machine slows both columns: the
-CPU count and the load average are printed with the table.
+The table has the best of N runs of each, and the ratio after/before (below 1: faster), in wall-clock
+seconds and in CPU seconds (user + system of every process of the build). Parallel builds cannot go faster
+than the machine's CPUs allow, and other work on a shared machine slows both wall-clock columns (the CPU
+count and the load average are printed with the table); CPU seconds are what that load changes least.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -65,22 +70,47 @@ def export_generator(revision: str, folder: Path) -> str:
     return commit.stdout.strip()
 
 
-def timed(argv: list[str], root: Path, log: Path, env: dict[str, str]) -> tuple[float, float | None]:
-    """Run one build from an empty build/ folder: its wall-clock seconds (it must succeed) and its leak
-    check's seconds (from its own step times: until the step after it), when it ran one alone."""
+# The edits timed: a sentence added at the end of one chapter of the user manual, and of one article.
+EDITS = {"chapter": "docs/user/04-gantt-chart.md", "article": "kb/scheduling/activity-constraint-types-reference.md"}
+SENTENCE = "\nThis sentence was added by the benchmark, as a writer's one edit.\n"
+
+
+def timed(
+    argv: list[str], root: Path, log: Path, env: dict[str, str], edit: str | None = None
+) -> tuple[float, float, float | None]:
+    """Run one build from an empty build/ folder: its wall-clock seconds (it must succeed), its CPU seconds
+    (its processes' user + system time: what a shared machine's load does not inflate much) and its leak
+    check's seconds (from its own step times: until the step after it), when it ran one alone. With
+    `edit` (a file of the project), the timed build is the one after a full build and that file's edit;
+    the file is put back afterwards."""
     shutil.rmtree(root / "build", ignore_errors=True)
+    if edit is not None:
+        _run(argv, root, log, env)
+        original = (root / edit).read_text(encoding="utf-8")
+        (root / edit).write_text(original + SENTENCE, encoding="utf-8")
+        try:
+            return _run(argv, root, log, env)
+        finally:
+            (root / edit).write_text(original, encoding="utf-8")
+    return _run(argv, root, log, env)
+
+
+def _run(argv: list[str], root: Path, log: Path, env: dict[str, str]) -> tuple[float, float, float | None]:
     with log.open("wb") as sink:
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         code = subprocess.call(
             argv, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=root.parent
         )
         seconds = time.perf_counter() - started
+        now = resource.getrusage(resource.RUSAGE_CHILDREN)  # every process the build waited for
+        cpu = now.ru_utime + now.ru_stime - used.ru_utime - used.ru_stime
     output = log.read_text(encoding="utf-8", errors="replace")
     if code != 0:
         raise click.ClickException(f"{' '.join(argv)} exited with {code}:\n" + output[-3000:])
     steps = [(float(at), what) for at, what in _STEP.findall(output)]
     leak = next((after[0] - at for (at, what), after in zip(steps, steps[1:], strict=False) if what == LEAK_STEP), None)
-    return seconds, leak
+    return seconds, cpu, leak
 
 
 def pages_of(root: Path, slug: str) -> tuple[int, int]:
@@ -113,48 +143,67 @@ def main(slug: str, repeat: int, jobs: int | None, baseline: str, keep: bool) ->
             "after": {**CHILD_ENV, "PYTHONPATH": ""},  # the installed (editable) working tree
         }
         head = [sys.executable, "-m", "generator", "--root", str(root), "build"]
+        for rel in EDITS.values():
+            if not (root / rel).is_file():
+                raise click.ClickException(f"{rel}: the file this benchmark edits is not in the sample project")
+        every = [*head, "--all-clients", *(["--jobs", str(jobs)] if jobs else [])]
+        # name -> (argv, the file edited before the timed build, or None for a full build)
         builds = {
-            f"{slug}: site only (`--format site`)": [*head, "--client", slug, "--format", "site"],
-            f"{slug}: PDF handouts only (`--format pdf`)": [*head, "--client", slug, "--format", "pdf"],
-            f"{slug}: site + PDFs (`kb build --client {slug}`; target <= 12 s)": [*head, "--client", slug],
-            f"all {len(clients)} clients (`kb build --all-clients`)": [
-                *head,
-                "--all-clients",
-                *(["--jobs", str(jobs)] if jobs else []),
-            ],
+            f"{slug}: site only (`--format site`)": ([*head, "--client", slug, "--format", "site"], None),
+            f"{slug}: PDF handouts only (`--format pdf`)": ([*head, "--client", slug, "--format", "pdf"], None),
+            f"{slug}: site + PDFs (`kb build --client {slug}`; target <= 12 s)": ([*head, "--client", slug], None),
+            f"{slug}: site + PDFs again after one chapter edit": ([*head, "--client", slug], EDITS["chapter"]),
+            f"{slug}: site + PDFs again after one article edit": ([*head, "--client", slug], EDITS["article"]),
+            f"all {len(clients)} clients (`kb build --all-clients`)": (every, None),
+            f"all {len(clients)} clients again after one chapter edit": (every, EDITS["chapter"]),
         }
-        both = list(builds)[2]
+        names = list(builds)
+        both = names[2]
         leak_row = f"{slug}: its leak check (within site + PDFs)"
         times: dict[tuple[str, str], list[float]] = {}
+        cpus_used: dict[tuple[str, str], list[float]] = {}
         sizes = (0, 0)
         log = folder / "kb.log"
         for number in range(1, repeat + 1):
-            for name, argv in builds.items():
+            for name, (argv, edited) in builds.items():
                 for version, env in versions.items():
-                    seconds, leak = timed(argv, root, log, env)
+                    seconds, cpu, leak = timed(argv, root, log, env, edited)
                     times.setdefault((name, version), []).append(seconds)
+                    cpus_used.setdefault((name, version), []).append(cpu)
                     if name == both:
                         times.setdefault((leak_row, version), []).append(leak if leak is not None else float("nan"))
                         sizes = pages_of(root, slug) if version == "after" else sizes
-                    click.echo(f"run {number}/{repeat}: {version:6} {name}: {seconds:.1f}s", err=True)
+                    click.echo(f"run {number}/{repeat}: {version:6} {name}: {seconds:.1f}s ({cpu:.1f} s CPU)", err=True)
         cpus = os.cpu_count() or 1
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         click.echo("")
         named = baseline if commit.startswith(baseline) else f"{baseline} = {commit}"
-        click.echo(f"| build | before ({named}) s | after (working tree) s | after/before |")
-        click.echo("|---|---:|---:|---:|")
-        for name in [*list(builds)[:3], leak_row, *list(builds)[3:]]:
+        click.echo(
+            f"| build | before ({named}) s | after (working tree) s | after/before "
+            "| CPU before s | CPU after s | CPU after/before |"
+        )
+        click.echo("|---|---:|---:|---:|---:|---:|---:|")
+        for name in [*names[:3], leak_row, *names[3:]]:
             before, after = min(times[(name, "before")]), min(times[(name, "after")])
-            click.echo(f"| {name} | {before:.1f} | {after:.1f} | {after / before:.2f} |")
+            row = f"| {name} | {before:.1f} | {after:.1f} | {after / before:.2f} |"
+            if (name, "after") in cpus_used:
+                cpu_before, cpu_after = min(cpus_used[(name, "before")]), min(cpus_used[(name, "after")])
+                row += f" {cpu_before:.1f} | {cpu_after:.1f} | {cpu_after / cpu_before:.2f} |"
+            else:  # the leak check is timed from the build's own steps: wall-clock only
+                row += " | | |"
+            click.echo(row)
         click.echo("")
         click.echo(
             f"{slug}'s build: {sizes[0]} HTML pages (permanent links, context pages), {sizes[1]} PDF pages. "
             f"Machine: {cpus} CPU{'s' * (cpus != 1)}, load average {load} (1, 5, 15 min) at the end"
             f"{'' if repeat == 1 else f'; best of {repeat} runs'}."
         )
-        one = min(times[(both, "after")]) / min(times[(both, "before")])
-        every = min(times[(list(builds)[3], "after")]) / min(times[(list(builds)[3], "before")])
-        click.echo(f"\n==> after/before: one client {one:.2f}, all clients {every:.2f}")
+        ratio = {name: min(cpus_used[(name, "after")]) / min(cpus_used[(name, "before")]) for name in names}
+        click.echo(
+            f"\n==> CPU after/before: one client {ratio[both]:.2f} full, {ratio[names[3]]:.2f} after a chapter edit, "
+            f"{ratio[names[4]]:.2f} after an article edit; all clients {ratio[names[5]]:.2f} full, "
+            f"{ratio[names[6]]:.2f} after a chapter edit"
+        )
     finally:
         if keep:
             click.echo(f"Kept {folder}")

@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import engine_budget
 from .catalog import load_catalog
@@ -24,17 +24,19 @@ from .context_files import DEMO_DIR, write_context_help
 from .contexts import resolve_contexts
 from .engine import EngineRun, run_engine
 from .engine_budget import EngineTooSlow
-from .engine_cache import cache_beside
+from .engine_cache import cache_beside, spare_beside, usable_cache_beside
 from .engine_warnings import locate_engine_warnings
 from .errors import KbError, Problem, SourceError
 from .leaks import check_client_outputs
+from .memo import remembering
 from .model import BOOKS, Catalog, Page, Selection, Target
-from .output import mark_output, new_folder_beside, swap_into_place
+from .output import locked, mark_output, new_folder_beside, swap_into_place
+from .pdf_cache import PdfCache
 from .pdf_parallel import printing_into
-from .permalinks import write_permalinks
+from .permalinks import permalink_files
 from .progress import Reporter, SilentReporter
 from .render import render_selection, render_titles
-from .search import IndexStats, documents_for, synonym_groups, write_index
+from .search import IndexStats, SearchDocument, documents_for, synonym_groups, write_index
 from .select import book_pages, select
 from .stage import stage_project
 from .target_mark import write_target_mark
@@ -137,9 +139,33 @@ def build_target(
 
     The site engine reuses the pages its cache beside `out` holds when nothing they are made from changed
     (engine.py), so the site is the one a full build makes; `full` renders every page and re-indexes."""
+    cache = usable_cache_beside(out)
+    # One build of an output at a time: a second waits, as both would write the same cache and kept site.
+    # Each page's work before the engine comes from the memo when its text is unchanged (memo.py).
+    with locked(cache) if cache is not None else nullcontext(), remembering(cache, trusted=not full):
+        return _build_target(
+            root, target, out, strict, reporter, full_index, formats, today, pdf_links, sources, full, cache
+        )
+
+
+def _build_target(
+    root: Path,
+    target: Target,
+    out: Path,
+    strict: bool,
+    reporter: Reporter | None,
+    full_index: bool,
+    formats: tuple[str, ...],
+    today: dt.date | None,
+    pdf_links: bool,
+    sources: Sources | None,
+    full: bool,
+    cache: Path | None,
+) -> BuildResult:
     reporter = reporter or SilentReporter()
     full_index = full_index or full
     rendered = render_target(root, target, strict, reporter, sources)
+    documents = documents_for(rendered.selection, rendered.pages)
     catalog, selection, pages = rendered.catalog, rendered.selection, rendered.selection.pages
     warnings = list(rendered.warnings)
     stats, pdfs, engine = None, [], None
@@ -151,26 +177,39 @@ def build_target(
                 f"`kb check --client {target.client}` lists them"
             )
 
-    with new_folder_beside(out) as scratch, _slow_pages_named(pages), printing_into(scratch / "pdf") as printing:
-        site = scratch / "site"
+    spare = spare_beside(out) if "site" in formats and cache is not None else None
+    with (
+        new_folder_beside(out) as scratch,
+        _slow_pages_named(pages),
+        printing_into(scratch / "pdf") as printing,
+    ):
+        # The site is made in the one this output replaced last time, kept for it (output_reuse.py), and
+        # the project staged in the one the last build staged: only what changed is written.
+        site = spare or scratch / "site"
+        project = cache / "project" if cache is not None else scratch / "project"
         linked = "pdf" in formats or pdf_links
         printed = {book: target.pdf_name(book) for book in BOOKS if linked and book_pages(selection, book)}
         extra = {"pdfs": printed, **switcher_extra(catalog.product, target)}
-        config = stage_project(catalog, selection, rendered.pages, scratch / "project", site, extra)
+        config = stage_project(catalog, selection, rendered.pages, project, site, extra)
         if "pdf" in formats:  # the books print in child processes while the site builds (pdf_parallel.py)
             day = today or dt.date.today()
-            printing.start(catalog, selection, rendered.pages, scratch / "project" / "docs", day, reporter.step)
+            handouts = PdfCache.beside(out, trusted=not full)  # a book whose inputs are unchanged is not printed
+            printing.start(catalog, selection, rendered.pages, project / "docs", day, reporter.step, handouts)
         if "site" in formats:
             reporter.step("Building the site")
-            with reporter.watch(site, expected=len(pages)):
-                # Never the engine's own strict mode: it stops with a count; kb names each warning's source line.
-                engine = run_engine(config, cache_dir=cache_beside(out), full=full)
-                engine_problems = locate_engine_warnings(engine.warnings, pages)
+            # Never the engine's own strict mode: it stops with a count; kb names each warning's source line.
+            engine = run_engine(
+                config,
+                cache_dir=cache_beside(out),
+                full=full,
+                on_page=_counted(reporter, len(pages)),
+                extra_files=permalink_files(pages),
+            )
+            engine_problems = locate_engine_warnings(engine.warnings, pages)
             if strict and engine_problems:
                 raise SourceError(engine_problems)
             warnings += [str(problem) for problem in engine_problems]
             reporter.step(f"Site: {engine.rendered} pages rendered, {engine.reused} unchanged")
-            write_permalinks(pages, site)
             if is_versioned(catalog.product):
                 write_page_map(pages, site)  # the version switcher's way to the same page in another version
             context_map = resolve_contexts(catalog, selection)
@@ -179,6 +218,8 @@ def build_target(
             write_target_mark(site, selection)  # which target this is, for the portal (never internal as public)
         if "pdf" in formats:
             pdfs = printing.finish(site / "pdf")
+            reused = sum(1 for pdf in pdfs if pdf.reused)
+            reporter.step(f"Handouts: {len(pdfs) - reused} printed, {reused} unchanged")
         if target.is_client:
             reporter.step("Checking for other clients' private content")
             check_client_outputs(catalog, selection, rendered.pages, [site], site)
@@ -187,10 +228,10 @@ def build_target(
             if extra.get("site_root") == "":  # the current version's help centre: the older ones stay published
                 carry_versions(out, site)
                 write_versions_index(site, catalog.product)
-            stats = _index(rendered, index_beside(out), full_index, reporter)
+            stats = _index(rendered, index_beside(out), full_index, reporter, documents)
             if target.is_client:
                 _check_index(rendered, index_beside(out))
-            swap_into_place(site, out)
+            swap_into_place(site, out, keep_previous=spare is not None)
         else:  # PDFs only: the handouts are replaced, a site already built beside them stays
             out.mkdir(parents=True, exist_ok=True)
             mark_output(out)
@@ -199,6 +240,19 @@ def build_target(
     reporter.step(f"Built {len(pages)} pages into {out}" + (f" and {len(pdfs)} PDF(s)" if pdfs else ""))
     published = tuple(dataclasses.replace(pdf, path=out / "pdf" / pdf.path.name) for pdf in pdfs)
     return BuildResult(target.name, out, len(pages), tuple(warnings), stats, published, engine)
+
+
+def _counted(reporter: Reporter, total: int) -> Callable[[], None]:
+    """The engine's page callback as a progress count, started at its first page: the engine's setup
+    before it (its configuration, the theme) counted as time per page gave hours for a one-edit build."""
+    ticks: list[Callable[[Any], None]] = []
+
+    def page() -> None:
+        if not ticks:
+            ticks.append(reporter.advance(total))
+        ticks[0](None)
+
+    return page
 
 
 @contextmanager
@@ -238,11 +292,15 @@ def index_target(
     return _index(render_target(root, target, False, reporter), index_dir, full, reporter)
 
 
-def _index(rendered: Rendered, index_dir: Path, full: bool, reporter: Reporter) -> IndexStats:
+def _index(
+    rendered: Rendered, index_dir: Path, full: bool, reporter: Reporter, documents: list[SearchDocument] | None = None
+) -> IndexStats:
     reporter.step("Updating the search index" if not full else "Rebuilding the search index")
     catalog, client = rendered.catalog, rendered.selection.target.client
     synonyms = synonym_groups(catalog.product, catalog.clients[client] if client else None)
-    stats = write_index(documents_for(rendered.selection, rendered.pages), index_dir, full=full, synonyms=synonyms)
+    if documents is None:
+        documents = documents_for(rendered.selection, rendered.pages)
+    stats = write_index(documents, index_dir, full=full, synonyms=synonyms)
     reporter.step(
         f"Search index: {stats.added} added, {stats.updated} updated, {stats.deleted} removed, "
         f"{stats.unchanged} unchanged"

@@ -11,10 +11,12 @@ from pathlib import Path
 from . import schema
 from .contrast import contrast_warning
 from .errors import Problem, rel
+from .memo import remembered
 from .mkdocs_file import NAME as MKDOCS_YML
 from .mkdocs_file import check_mkdocs_file, python_tag_problem
 from .model import (
     BOOKS,
+    RELEASES_DIR,
     Catalog,
     ClientProfile,
     Context,
@@ -24,6 +26,7 @@ from .model import (
     Product,
     SupportContract,
     SupportHours,
+    is_release_notes,
 )
 from .pictures import SUFFIXES as LOGO_KINDS
 from .pictures import check_logo, check_svg
@@ -434,7 +437,10 @@ def split_front_matter(source: str) -> tuple[str, str, int] | None:
 def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
     src_uri = rel(path, root)
     parts = src_uri.split("/")
-    if parts[0] == "docs" and (len(parts) < 3 or parts[1] not in BOOKS):
+    if is_release_notes(src_uri) and len(parts) != 3:
+        problems.append(Problem(src_uri, 0, f"release notes go in {RELEASES_DIR}/<version>.md, not in a sub-folder"))
+        return None
+    if parts[0] == "docs" and not is_release_notes(src_uri) and (len(parts) < 3 or parts[1] not in BOOKS):
         problems.append(
             Problem(src_uri, 0, f"manual pages go in docs/<book>/, expected a book among {', '.join(BOOKS)}")
         )
@@ -454,6 +460,22 @@ def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
     source = _read_text(path, root, problems)
     if source is None:
         return None
+    page, found = parse_page(src_uri, source)
+    problems += found
+    return page
+
+
+@remembered("parse_page")
+def parse_page(src_uri: str, source: str) -> tuple[Page | None, tuple[Problem, ...]]:
+    """A page's text (at `src_uri`) as a Page, with the problems in its front matter; None when an error
+    leaves no page. Pure, so a build takes it from the memo for a file it has seen (memo.py)."""
+    problems: list[Problem] = []
+    page = _parse_page(src_uri, source, problems)
+    return page, tuple(problems)
+
+
+def _parse_page(src_uri: str, source: str, problems: list[Problem]) -> Page | None:
+    parts = src_uri.split("/")
     split = split_front_matter(source.lstrip("\ufeff"))
     if split is None and source.lstrip("\ufeff").split("\n", 1)[0].rstrip() == "---":
         problems.append(

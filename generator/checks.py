@@ -10,6 +10,7 @@ from .headings import atx_headings
 from .html_safety import check_page_html
 from .links import find_links, is_internal, relative_url, resolve, undefined_references
 from .markdown_features import check_shortcodes
+from .memo import remembered
 from .model import Catalog, Page
 from .select import selected_pages
 from .snippets import check_snippets
@@ -29,9 +30,15 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
     problems += check_snippets(catalog)
     problems += _check_addresses(catalog)
     problems += _check_kcs_sections(catalog.pages)
-    problems += [problem for page in catalog.pages for problem in check_page_html(page)]
-    problems += [problem for page in catalog.pages for problem in check_shortcodes(page)]
+    problems += [problem for page in catalog.pages for problem in _page_text_problems(page)]
     return sorted(set(problems))
+
+
+@remembered("page_text_problems", key=lambda page: (page.src_uri, str(page.body_line), page.body))
+def _page_text_problems(page: Page) -> tuple[Problem, ...]:
+    """What a page's own text holds that the sanitiser would remove, and unknown shortcodes: from its
+    body alone, so kept in the build's memo (memo.py)."""
+    return (*check_page_html(page), *check_shortcodes(page))
 
 
 def _check_ids(pages: tuple[Page, ...]) -> list[Problem]:

@@ -20,6 +20,7 @@ from .model import BOOKS, PAGE_TYPES_FOR_NEW, TARGETS, Catalog, ClientProfile, c
 from .output import check_out_dir
 from .portal.cli import register as register_portal_commands
 from .progress import ConsoleReporter
+from .releases.cli import release
 from .select import selected_pages
 
 
@@ -543,6 +544,7 @@ def search_command(
 
 
 register_portal_commands(cli)
+cli.add_command(release)  # kb release notes|publish (generator/releases/)
 
 
 def main() -> None:

@@ -183,6 +183,9 @@ def _import_the_pipeline(formats: tuple[str, ...]) -> None:
 
     if "pdf" in formats:
         from . import pdf  # noqa: F401 - WeasyPrint, and the fonts it loads on import
+        from .engine_keys import code_digest
+
+        code_digest()  # read once here for every client's handouts' keys (pdf_cache.py), not once per client
 
 
 def _build_in_child(send: Connection, slug: str, build: Callable[..., ClientOutcome]) -> None:

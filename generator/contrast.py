@@ -31,6 +31,18 @@ def text_on(background: str) -> str:
     return WHITE if ratio(background, WHITE) >= ratio(background, DARK) else DARK
 
 
+def darkened_for(color: str, background: str = WHITE) -> str:
+    """`color`, mixed with black in steps of a tenth until it reaches AA on `background` (a light one): a
+    brand colour too light for links on a white page keeps its hue."""
+    red, green, blue = (int(color[index : index + 2], 16) for index in (1, 3, 5))
+    for tenth in range(11):
+        keep = 1 - tenth / 10
+        mixed = "#" + "".join(f"{round(channel * keep):02x}" for channel in (red, green, blue))
+        if ratio(mixed, background) >= AA:
+            return mixed
+    return "#000000"
+
+
 def contrast_warning(role: str, background: str) -> str | None:
     """What `kb check` says about white text on a brand colour below AA, or None when it reads well."""
     white = ratio(background, WHITE)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from .engine_budget import page_time_budget
 from .engine_cache import EngineCache, PageRecord
 from .engine_keys import digest, engine_key, nav_keys, source_digest
 from .errors import KbError
+from .output_reuse import clear_except, link_file, remove_empty_folders, same_file
 
 POOL_FROM = 24  # fewer pages than this are rendered in this process: a pool costs more than it saves
 _KNOWN_PLUGINS = {"material/search", "search", "kb-page-time-budget"}
@@ -65,9 +67,14 @@ def run_engine(
     full: bool = False,
     jobs: int | None = None,
     on_page: Callable[[], None] | None = None,
+    extra_files: dict[str, bytes] | None = None,
 ) -> EngineRun:
     """Build the site the staged mkdocs.yml describes, reusing pages from `cache_dir` (unless `full`) and
-    storing what it rendered there; return the engine's warnings and how many pages were rendered."""
+    storing what it rendered there; return the engine's warnings and how many pages were rendered.
+
+    The site folder may hold an earlier build's site (output_reuse.py): what this build keeps of it is
+    exactly its reused pages and `extra_files` (dest path -> content: files kb adds, such as permanent
+    links, kept in the cache with the pages), and everything else in it is removed first."""
     from mkdocs import exceptions
     from mkdocs.config import load_config
 
@@ -79,7 +86,9 @@ def run_engine(
     try:
         config = load_config(config_file=str(config_file), strict=strict)
         with page_time_budget(config):  # a page past it raises EngineTooSlow, for the caller to name
-            return _build(config, config_file, collect, cache_dir, full, jobs, on_page or (lambda: None))
+            return _build(
+                config, config_file, collect, cache_dir, full, jobs, on_page or (lambda: None), extra_files or {}
+            )
     except exceptions.Abort as exc:
         details = "\n  ".join(collect.messages)
         raise KbError(f"the site engine stopped: {exc}\n  {details}".rstrip()) from None
@@ -100,6 +109,7 @@ def _build(
     full: bool,
     jobs: int | None,
     on_page: Callable[[], None],
+    extra_files: dict[str, bytes],
 ) -> EngineRun:
     """MkDocs' build(), with the page loop kb's own (see the module's docstring)."""
     from mkdocs import utils
@@ -110,11 +120,11 @@ def _build(
 
     config = config.plugins.on_config(config)
     config.plugins.on_pre_build(config=config)
-    utils.clean_directory(config.site_dir)
     cacheable = {name for name, _ in config.plugins.items()} <= _KNOWN_PLUGINS
     key = engine_key(config_file, config) if cacheable else None
+    cache = EngineCache.open(cache_dir, key, trusted=not full)
     files = get_files(config)
-    env = _theme_env(config, key)
+    env = _theme_env(config, key, cache.folder)
     files.add_files_from_theme(env, config)
     files = config.plugins.on_files(files, config=config)
     set_exclusions(files, config)
@@ -130,7 +140,6 @@ def _build(
     for page in nav.pages:
         page.title = page.title  # weak_property: the title read from the source, not one set by rendering
 
-    cache = EngineCache.open(cache_dir, key, trusted=not full)
     keys = nav_keys(nav, [file.page for file in doc_files])
     page_keys = {
         file.src_uri: digest(
@@ -139,17 +148,34 @@ def _build(
         for file in doc_files
     }
 
+    site_dir = Path(config.site_dir)
+    reused = {}
+    for file in doc_files:
+        record = cache.reuse(file.src_uri, page_keys[file.src_uri], lambda path: _lookup(files, path))
+        if record is not None and (record.digest is None or cache.page_file(record) is not None):
+            reused[file.src_uri] = record
+    extras = {dest: cache.store_file(data) for dest, data in extra_files.items()}
+    keep = {record.dest: cache.page_file(record) for record in reused.values() if record.digest is not None}
+    keep.update({dest: cached for dest, cached in extras.items() if cached is not None})
+    emptied = clear_except(site_dir, keep)  # before any write: nothing is written into a file kept or shared
+
     env = config.plugins.on_env(env, config=config, files=files)
     files.copy_static_files(inclusion=InclusionLevel.is_included)
     for template in config.theme.static_templates:
         _build_theme_template(template, env, files, config, nav)
     for template in config.extra_templates:
         _build_extra_template(template, files, config, nav)
+    for dest, cached in extras.items():
+        if cached is None:  # no cache: written as any other file
+            utils.write_file(extra_files[dest], str(site_dir / dest))
+        elif not same_file(site_dir / dest, cached):
+            (site_dir / dest).parent.mkdir(parents=True, exist_ok=True)
+            link_file(cached, site_dir / dest)
 
     records: dict[str, PageRecord] = {}
     todo = []
     for file in doc_files:
-        record = cache.reuse(file.src_uri, page_keys[file.src_uri], lambda path: _lookup(files, path))
+        record = reused.get(file.src_uri)
         if record is not None and cache.link_into(record, Path(file.abs_dest_path)):
             records[file.src_uri] = record
             on_page()
@@ -170,6 +196,7 @@ def _build(
     _check_anchors(ordered, files, config)
     config.plugins.on_post_build(config=config)
     cache.save()
+    remove_empty_folders(site_dir, emptied)  # the folders of pages this build no longer has
     return EngineRun(list(collect.messages), len(todo), len(doc_files) - len(todo))
 
 
@@ -179,17 +206,35 @@ def _build(
 _warm_envs: dict[tuple[Any, ...], Any] = {}
 
 
-def _theme_env(config: Any, key: str | None) -> Any:
-    """The theme's Jinja2 environment: the one an earlier build in this process made for the same key."""
+def _theme_env(config: Any, key: str | None, cache_dir: Path | None = None) -> Any:
+    """The theme's Jinja2 environment: the one an earlier build in this process made for the same key;
+    else a new one whose compiled templates are kept in `cache_dir` for the next process (compiling
+    Material's templates was a second of every `kb build`)."""
     if key is None:  # plugins kb does not know may change the environment: a new one every build
         return config.theme.get_env()
     warm = (key, tuple(config.theme.dirs), config.theme.locale)
     if warm not in _warm_envs:
         env = config.theme.get_env()
+        if cache_dir is not None:
+            env.bytecode_cache = _compiled_templates(cache_dir / "templates", key)
         env.list_templates = _listed_once(env.list_templates)
         _warm_envs.clear()  # one project and target at a time: no growth over a long `kb serve`
         _warm_envs[warm] = env
     return _warm_envs[warm]
+
+
+def _compiled_templates(folder: Path, key: str) -> Any:
+    """Jinja2's own cache of compiled templates, in a folder per engine key (the theme's files and
+    configuration, kb's code, the libraries' versions): Jinja2 checks each entry against its template's
+    source and ignores one it cannot read; the folders of other keys are removed."""
+    import jinja2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for other in folder.iterdir():
+        if other.name != key:
+            shutil.rmtree(other, ignore_errors=True)
+    (folder / key).mkdir(exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder / key))
 
 
 def _listed_once(list_templates: Callable[..., list[str]]) -> Callable[..., list[str]]:

@@ -17,7 +17,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .output import OUTPUT_MARK, mark_output
+from .output_reuse import link_file, same_file
 
 MANIFEST = "manifest.json"
 PAGES = "pages"
@@ -33,6 +33,22 @@ PAGES = "pages"
 def cache_beside(out: Path) -> Path:
     """Where a build's engine cache goes: next to its site (`build/site-cache`), never inside it."""
     return out.with_name(f"{out.name}-cache")
+
+
+SPARE = "previous-site"
+
+
+def usable_cache_beside(out: Path) -> Path | None:
+    """The cache folder beside `out`, or None when that folder is not kb's to write (a writer's own)."""
+    folder = cache_beside(out)
+    return folder if ours_to_write(folder) else None
+
+
+def spare_beside(out: Path) -> Path | None:
+    """Where the site a build replaced is kept, to be made into the next one in place (output_reuse.py):
+    in the cache's folder; None when that folder is not kb's to write."""
+    folder = usable_cache_beside(out)
+    return folder / SPARE if folder is not None else None
 
 
 @dataclass(frozen=True)
@@ -57,12 +73,13 @@ class EngineCache:
     def __init__(self, folder: Path | None, engine_key: str, old: dict[str, PageRecord]):
         self.folder, self.engine_key, self.old = folder, engine_key, old
         self.new: dict[str, PageRecord] = {}
+        self.files: set[str] = set()  # digests of the other files this build keeps in the cache (store_file)
 
     @classmethod
     def open(cls, folder: Path | None, engine_key: str | None, trusted: bool = True) -> EngineCache:
         """The cache in `folder`; no reuse when `engine_key` is None (an engine kb cannot key), `trusted` is
         False (`kb build --full`) or the manifest is not exactly one this code wrote for this key."""
-        if folder is None or engine_key is None or not _ours(folder):
+        if folder is None or engine_key is None or not ours_to_write(folder):
             return cls(None, engine_key or "", {})
         old = load_manifest(folder / MANIFEST, engine_key) if trusted else {}
         return cls(folder, engine_key, old)
@@ -76,23 +93,54 @@ class EngineCache:
             return None
         return record
 
-    def link_into(self, record: PageRecord, dest: Path) -> bool:
-        """Put the cached HTML of `record` at `dest` (a hard link); False when the cached file is not exactly
-        the one stored, and the page must be rendered."""
-        if record.digest is None:
-            self.new[record.src_uri] = record
-            return True
+    def page_file(self, record: PageRecord) -> Path | None:
+        """The cached HTML of `record` when it is exactly the file stored (size, time, inode); else None."""
+        if record.digest is None or self.folder is None:
+            return None
         cached = self.folder / PAGES / record.digest
         try:
             now = os.stat(cached, follow_symlinks=False)
         except OSError:
+            return None
+        return cached if [now.st_size, now.st_mtime_ns, now.st_ino] == record.stat else None
+
+    def link_into(self, record: PageRecord, dest: Path) -> bool:
+        """Put the cached HTML of `record` at `dest` (a hard link; nothing to do when `dest` is that file
+        already, in a reused output); False when the cached file is not exactly the one stored, and the page
+        must be rendered."""
+        if record.digest is None:
+            self.new[record.src_uri] = record
+            return True
+        cached = self.page_file(record)
+        if cached is None:
             return False
-        if [now.st_size, now.st_mtime_ns, now.st_ino] != record.stat:
-            return False
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        _link(cached, dest)
+        if not same_file(dest, cached):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.unlink(missing_ok=True)
+            link_file(cached, dest)
         self.new[record.src_uri] = record
         return True
+
+    def store_file(self, data: bytes) -> Path | None:
+        """A file of the site that is not a page (a permanent link's redirect), kept in the cache by its
+        content so that a reused output keeps it untouched; None without a cache folder. A cached copy
+        is read back and compared (they are small): one edited in place is replaced, never trusted."""
+        if self.folder is None:
+            return None
+        digest = hashlib.sha256(data).hexdigest()
+        cached = self.folder / PAGES / digest
+        try:
+            intact = cached.read_bytes() == data
+        except OSError:
+            intact = False
+        if not intact:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".file-", dir=cached.parent)
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temporary, cached)  # a new file: never written into one a site links
+        self.files.add(digest)
+        return cached
 
     def store(self, record: PageRecord, key: str, site_dir: Path) -> PageRecord:
         """Keep a page this build rendered (its HTML in `site_dir`) for the next build; return it keyed."""
@@ -100,11 +148,19 @@ class EngineCache:
         if not written.is_file() or self.folder is None:
             stored = dataclasses.replace(record, key=key)
         else:
-            digest = hashlib.sha256(written.read_bytes()).hexdigest()
+            html = written.read_bytes()
+            digest = hashlib.sha256(html).hexdigest()
             cached = self.folder / PAGES / digest
-            if not cached.is_file():
+            if not _holds(cached, html):  # missing, or edited in place since (through a site that links it)
                 cached.parent.mkdir(parents=True, exist_ok=True)
-                _link(written, cached)
+                temporary = cached.with_name(f".{digest}.new")
+                temporary.unlink(missing_ok=True)
+                link_file(written, temporary)
+                os.replace(temporary, cached)
+            elif not same_file(written, cached):  # the same HTML as a page cached before: one file, as reused
+                temporary = written.with_name(f".{written.name}.new")
+                link_file(cached, temporary)
+                os.replace(temporary, written)
             now = os.stat(cached)
             stored = dataclasses.replace(
                 record, key=key, digest=digest, stat=[now.st_size, now.st_mtime_ns, now.st_ino]
@@ -121,13 +177,14 @@ class EngineCache:
         data = {
             "format": FORMAT,
             "engine_key": self.engine_key,
-            "pages": {src: dataclasses.asdict(record) for src, record in self.new.items()},
+            # Each record's fields as they are (plain values): dataclasses.asdict's deep copy cost a second
+            "pages": {src: {name: getattr(record, name) for name in _FIELDS} for src, record in self.new.items()},
         }
         handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=self.folder)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:  # dumps: json.dump's encoder is Python's
             stream.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         os.replace(temporary, self.folder / MANIFEST)
-        kept = {record.digest for record in self.new.values()}
+        kept = {record.digest for record in self.new.values()} | self.files
         pages = self.folder / PAGES
         if pages.is_dir():
             for path in pages.iterdir():
@@ -190,7 +247,7 @@ def _record(entry: Any) -> PageRecord | None:
     return PageRecord(**entry)
 
 
-def _ours(folder: Path) -> bool:
+def ours_to_write(folder: Path) -> bool:
     """Whether kb may write `folder` (and remove files from it): new, empty, or marked by an earlier build.
     A folder of the writer's that happens to sit where the cache goes is left alone, and there is no cache."""
     if not folder.exists():
@@ -200,13 +257,13 @@ def _ours(folder: Path) -> bool:
     return (folder / OUTPUT_MARK).is_file() or not any(folder.iterdir())
 
 
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the file at `path` holds exactly `data`."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def _hex(text: str) -> bool:
     return all(char in "0123456789abcdef" for char in text)
-
-
-def _link(source: Path, dest: Path) -> None:
-    """A hard link, or a copy where the file system has none."""
-    try:
-        os.link(source, dest)
-    except OSError:
-        shutil.copyfile(source, dest)

@@ -18,6 +18,7 @@ made every time), and a project whose plugins are not the ones kb knows gets no 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -28,7 +29,17 @@ from typing import Any
 import yaml
 
 ENGINE_FORMAT = 1  # bump when what a cache entry holds, or how a key is made, changes
-_LIBRARIES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "nh3", "pygments", "jinja2")
+_LIBRARIES = (
+    "mkdocs",
+    "mkdocs-material",
+    "markdown",
+    "pymdown-extensions",
+    "nh3",
+    "pygments",
+    "jinja2",
+    "pyyaml",
+    "whoosh-reloaded",
+)
 _GENERATOR = Path(__file__).resolve().parent
 
 
@@ -96,17 +107,25 @@ def engine_key(config_file: Path, config: Any) -> str:
         staged.pop(owned, None)
     text = json.dumps(staged, sort_keys=True, default=str).replace(project, "<project>")
     parts = [str(ENGINE_FORMAT), text, *(f"{name}={_version(name)}" for name in _LIBRARIES)]
-    parts += _tree_digests(_GENERATOR)
+    parts.append(code_digest())
     custom_dir = config.theme.custom_dir
     if custom_dir:
         parts += _tree_digests(Path(custom_dir))
     return digest(*parts)
 
 
+@functools.cache
+def code_digest() -> str:
+    """A digest of kb's own code (every file of the generator package): what else a key holds of kb. Once
+    per process: the code that runs is the code the process loaded, and `kb serve` does not reload it."""
+    return digest(*_tree_digests(_GENERATOR))
+
+
 def code_key(*folders: Path) -> str:
     """A digest of kb's own code, the rendering libraries' versions and the files under `folders` (a theme):
-    whether an output made earlier by this code from the same sources would come out the same."""
-    parts = [str(ENGINE_FORMAT), *(f"{name}={_version(name)}" for name in _LIBRARIES), *_tree_digests(_GENERATOR)]
+    whether an output made earlier by this code from the same sources would come out the same. Without
+    folders: what the memo of the work before the engine is valid for (memo.py)."""
+    parts = [str(ENGINE_FORMAT), *(f"{name}={_version(name)}" for name in _LIBRARIES), code_digest()]
     for folder in folders:
         parts += _tree_digests(folder) if folder.is_dir() else []
     return digest(*parts)

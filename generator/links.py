@@ -11,6 +11,9 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from .memo import remembered
 
 # Every pattern here reads writers' text, so none may backtrack more than a constant per character: the
 # quantifiers are possessive (`*+`), no two neighbours can match the same characters, and no part can scan
@@ -50,7 +53,7 @@ def find_links(body: str) -> list[Link]:
 def rewrite_links(body: str, replace: Callable[[Link, str], str | None]) -> str:
     """Rebuild `body`, replacing each link's markdown with replace(link, original) unless it returns None."""
     out = []
-    for kind, payload in _pieces(body):
+    for kind, payload in pieces(body):
         if kind == "text":
             out.append(payload)
         else:
@@ -107,7 +110,7 @@ def relative_url(from_dest: str, to_dest: str) -> str:
 
 
 def _scan(body: str):
-    for kind, payload in _pieces(body):
+    for kind, payload in pieces(body):
         if kind == "link":
             yield payload
 
@@ -126,6 +129,13 @@ def fenced_lines(body: str):
             yield number, line, True
         else:
             yield number, line, False
+
+
+@remembered("link_pieces")
+def pieces(body: str) -> tuple[tuple[str, Any], ...]:
+    """`body` split into text and links (_pieces): kept in the build's memo, as `kb check`'s links and the
+    render's re-pointing both need them for every page."""
+    return tuple(_pieces(body))
 
 
 def _pieces(body: str):

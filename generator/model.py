@@ -14,6 +14,15 @@ from .versions.spec import VersionSpec
 # The books under docs/, in the order the help centre shows them.
 BOOKS = ("user", "admin", "training")
 _ORDER_PREFIX = re.compile(r"^\d+-")
+# Release notes (`kb release notes`): docs/releases/<version>.md, one a version, and the folder's index.md.
+# They are the user manual's last section, "What's new" (user/whats-new/<version>/), newest first; kept
+# out of docs/user/ so that writing them never renumbers the manual's own chapters' files.
+RELEASES_DIR = "docs/releases"
+RELEASES_BOOK, RELEASES_SECTION = "user", "whats-new"
+
+
+def is_release_notes(src_uri: str) -> bool:
+    return src_uri.startswith(RELEASES_DIR + "/")
 
 
 def without_order_prefixes(path: str) -> str:
@@ -58,6 +67,8 @@ class Page:
     @property
     def book(self) -> str:
         """'kb' for articles, else the manual's folder: docs/<book>/ or a client's clients/<slug>/<book>/."""
+        if is_release_notes(self.src_uri):
+            return RELEASES_BOOK
         parts = self.src_uri.split("/")
         return {"kb": "kb", "docs": parts[1]}.get(parts[0]) or parts[2]
 
@@ -72,12 +83,16 @@ class Page:
         parts = self.src_uri.split("/")
         if parts[0] == "kb":
             return self.src_uri
+        if is_release_notes(self.src_uri):  # docs/releases/2026.4.md -> user/whats-new/2026.4.md
+            return f"{RELEASES_BOOK}/{RELEASES_SECTION}/{parts[-1]}"
         within_book = parts[1:] if parts[0] == "docs" else parts[2:]  # clients/acme/training/x.md
         return without_order_prefixes("/".join(within_book))
 
     @property
     def section(self) -> str | None:
         """A book's section is a sub-folder of it: docs/user/03-scheduling/01-gantt.md -> '03-scheduling'."""
+        if is_release_notes(self.src_uri):
+            return RELEASES_SECTION
         parts = self.src_uri.split("/")
         within_book = parts[2:-1] if parts[0] == "docs" else parts[3:-1]
         return within_book[0] if parts[0] != "kb" and within_book else None

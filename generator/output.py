@@ -106,11 +106,13 @@ def _lock(folder: Path) -> int | None:
     return None
 
 
-def swap_into_place(new: Path, out: Path) -> None:
+def swap_into_place(new: Path, out: Path, keep_previous: bool = False) -> None:
     """Make `new` be `out`. With an existing `out`, the two are exchanged in one step where the
     system allows it (Linux renameat2), so a reader sees the old output or the new, never neither.
-    `new` is in a scratch folder (new_folder_beside); the previous output goes there, so that a build
-    killed before removing it leaves it where the next build removes it too."""
+    The previous output ends where `new` was: removed, or kept there with `keep_previous` (to be made
+    into the next output in place, output_reuse.py). `new` is in a scratch folder (new_folder_beside) or
+    the cache's, so that a build killed before removing the previous output leaves it where the next
+    build removes or reuses it."""
     if not out.exists():
         os.replace(new, out)
         return
@@ -118,8 +120,25 @@ def swap_into_place(new: Path, out: Path) -> None:
         parked = new.with_name(f"{new.name}.previous")
         os.replace(out, parked)
         os.replace(new, out)
-        new = parked
-    shutil.rmtree(new, ignore_errors=True)  # `new` now holds the previous output
+        os.replace(parked, new)
+    if not keep_previous:
+        shutil.rmtree(new, ignore_errors=True)  # `new` now holds the previous output
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` (created, and marked as kb's, if missing) while the block runs: a
+    second build of the same output waits for the first, as both would make the same cached files and
+    kept site."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / OUTPUT_MARK).is_file():
+        mark_output(folder)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -31,6 +31,7 @@ from .errors import KbError, Problem, SourceError
 from .html_safety import SANITISER
 from .markdown_features import engine_extensions, resolved
 from .model import BOOKS, Catalog, Page, Selection, without_order_prefixes
+from .pdf_cache import PdfCache, book_key, files_read
 from .print_markup import ANSWER_CLASS, PRINT_MARKUP
 from .select import book_pages, number_pages, section_titles
 from .yamlfile import parse_yaml
@@ -76,6 +77,7 @@ class PdfResult:
     pages: int
     chapters: int
     warnings: tuple[str, ...] = ()  # what printed other than on the site (a diagram kept as its source)
+    reused: bool = False  # taken from the handouts' cache (pdf_cache.py), not printed again
 
 
 def markdown_extensions(config: dict[str, Any]) -> tuple[list[str], dict[str, dict]]:
@@ -104,8 +106,10 @@ def write_pdfs(
     folder: Path,
     today: dt.date,
     progress: Callable[[str], None] = lambda message: None,
+    cache: PdfCache | None = None,
 ) -> list[PdfResult]:
-    """One PDF per book the target holds, into `folder`."""
+    """One PDF per book the target holds, into `folder`; a book whose inputs are those of one in `cache` is
+    that PDF, not printed again."""
     client = catalog.clients.get(selection.target.client) if selection.target.client else None
     config = parse_yaml((catalog.root / "mkdocs.yml").read_text(encoding="utf-8"), "mkdocs.yml").data or {}
     # The site's own logo (theme.logo, a file of the theme overrides) when the book is not a client's.
@@ -128,7 +132,7 @@ def write_pdfs(
             contact=client.contact if client else {},
         )
         results.append(
-            write_book_pdf(chapters, rendered, docs_dir, cover, config, folder / selection.target.pdf_name(book))
+            write_book_pdf(chapters, rendered, docs_dir, cover, config, folder / selection.target.pdf_name(book), cache)
         )
     return results
 
@@ -145,8 +149,10 @@ def write_book_pdf(
     cover: Cover,
     config: dict[str, Any],
     out: Path,
+    cache: PdfCache | None = None,
 ) -> PdfResult:
-    """Write `chapters` (in order; the book's index page first, if any) as one PDF at `out`."""
+    """Write `chapters` (in order; the book's index page first, if any) as one PDF at `out`: the one in
+    `cache` when the document and everything else that goes into the PDF are the same (pdf_cache.py)."""
     names, configs = markdown_extensions(config)
     converter = markdown.Markdown(extensions=names, extension_configs=configs)
     anchors = {page.dest_uri: f"ch-{page.id.lower()}" for page in chapters}
@@ -206,6 +212,14 @@ def write_book_pdf(
         css=PRINT_CSS.read_text(encoding="utf-8"),
         brand=cover.colors.get("primary", "#0b5394"),
     )
+    chapter_count = sum(1 for c in body_pages if c["number"])
+    warned = tuple(f"{out.name}: {w}" for w in warnings)
+    key = book_key(document, docs_dir, cache.printing) if cache is not None else ""
+    reused = cache.reuse(out.name, key, docs_dir) if cache is not None else None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if reused is not None:
+        out.write_bytes(reused.pdf)
+        return PdfResult(out, reused.pages, chapter_count, warned, reused=True)
     # The logo file itself, not its folder: a logo at clients/logo.svg opened every client's files.
     fetcher = _BuildFilesOnly([docs_dir, *([cover.logo] if cover.logo else [])])
     rendered_doc = HTML(string=document, base_url=docs_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render()
@@ -213,10 +227,10 @@ def write_book_pdf(
         raise KbError(
             f"{out.name}: refused to read {', '.join(sorted(fetcher.refused))}: only this build's files may be used"
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
     rendered_doc.write_pdf(out, pdf_variant=PDF_VARIANT)
-    chapter_count = sum(1 for c in body_pages if c["number"])
-    return PdfResult(out, len(rendered_doc.pages), chapter_count, tuple(f"{out.name}: {w}" for w in warnings))
+    if cache is not None:
+        cache.store(out.name, key, out, len(rendered_doc.pages), files_read(fetcher.fetched, docs_dir))
+    return PdfResult(out, len(rendered_doc.pages), chapter_count, warned)
 
 
 def split_answers(content: str) -> tuple[str, list[tuple[str, str]]]:
@@ -307,6 +321,7 @@ class _BuildFilesOnly(URLFetcher):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
         self._roots = [root.resolve() for root in roots]
         self.refused: set[str] = set()
+        self.fetched: set[str] = set()  # the files read: what the handouts' cache checks before a reuse
 
     def fetch(self, url: str, headers=None):
         parts = urlsplit(url)
@@ -315,6 +330,7 @@ class _BuildFilesOnly(URLFetcher):
         if parts.scheme == "file":
             path = Path(unquote(parts.path)).resolve()
             if any(path.is_relative_to(root) for root in self._roots) and path.is_file():
+                self.fetched.add(url)
                 return super().fetch(url, headers)
         self.refused.add(url if len(url) < 200 else url[:200] + "...")
         raise ValueError(f"not one of this build's files: {url[:200]}")

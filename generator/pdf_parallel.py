@@ -31,6 +31,7 @@ from .select import book_pages
 
 if TYPE_CHECKING:
     from .pdf import PdfResult
+    from .pdf_cache import PdfCache
 
 
 @dataclasses.dataclass
@@ -57,11 +58,13 @@ class Printing:
         docs_dir: Path,
         today: dt.date,
         progress: Callable[[str], None] = lambda message: None,
+        cache: PdfCache | None = None,
     ) -> None:
-        """Start printing each book of `selection` (the staged project's pictures are under `docs_dir`)."""
+        """Start printing each book of `selection` (the staged project's pictures are under `docs_dir`); a
+        book whose inputs are unchanged is taken from `cache` (pdf_cache.py) by the same child."""
         from .pdf import BOOK_TITLES
 
-        self._job = (catalog, rendered, docs_dir, today)
+        self._job = (catalog, rendered, docs_dir, today, cache)
         for book in BOOKS:
             pages = book_pages(selection, book)
             if pages:
@@ -130,11 +133,17 @@ def printing_into(folder: Path) -> Iterator[Printing]:
 
 
 def _print(
-    selection: Selection, catalog: Catalog, rendered: dict[str, str], docs_dir: Path, today: dt.date, folder: Path
+    selection: Selection,
+    catalog: Catalog,
+    rendered: dict[str, str],
+    docs_dir: Path,
+    today: dt.date,
+    cache: PdfCache | None,
+    folder: Path,
 ) -> list[PdfResult]:
     from .pdf import write_pdfs
 
-    return write_pdfs(catalog, selection, rendered, docs_dir, folder, today)
+    return write_pdfs(catalog, selection, rendered, docs_dir, folder, today, cache=cache)
 
 
 def _print_in_child(send: Connection, selection: Selection, *job) -> None:

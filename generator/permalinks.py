@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from .model import Page
 
@@ -17,11 +16,11 @@ _REDIRECT = """<!doctype html>
 """
 
 
-def write_permalinks(pages: tuple[Page, ...], site_dir: Path) -> int:
-    """Write a redirect page at a/<ID>/index.html to each page's address; return how many."""
+def permalink_files(pages: tuple[Page, ...]) -> dict[str, bytes]:
+    """A redirect page at a/<ID>/index.html to each page's address: {dest path in the site: content}."""
+    files = {}
     for page in pages:
         href = html.escape("../../" + page.url, quote=True)
-        path = site_dir / page.permalink / "index.html"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_REDIRECT.format(title=html.escape(page.title), href=href), encoding="utf-8")
-    return len(pages)
+        text = _REDIRECT.format(title=html.escape(page.title), href=href)
+        files[f"{page.permalink}/index.html"] = text.encode("utf-8")
+    return files

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .links import find_links, is_internal, resolve
-from .model import Catalog, Page, Selection, Target, without_order_prefixes
+from .model import RELEASES_SECTION, Catalog, Page, Selection, Target, is_release_notes, without_order_prefixes
+from .versions import version_key
 
 
 def is_selected(page: Page, target: Target, version: str | None = None) -> bool:
@@ -45,12 +46,28 @@ def book_pages(selection: Selection, book: str) -> list[Page]:
     section's (a sub-folder's) pages at the folder's place, its index.md first. A client's own chapter
     (clients/<slug>/<book>/NN-*.md) takes its place among them by that number."""
     pages = [page for page in selection.pages if page.book == book]
-    return sorted(pages, key=lambda p: (_within_book(p), p.src_uri))
+    chapters = sorted((p for p in pages if not is_release_notes(p.src_uri)), key=lambda p: (_within_book(p), p.src_uri))
+    # The release notes ("What's new") come last, their index first, then the newest version first.
+    notes = sorted(
+        (p for p in pages if is_release_notes(p.src_uri)),
+        key=lambda p: (_within_book(p) != (RELEASES_SECTION, ""), _newest(p)),
+    )
+    return chapters + notes
+
+
+def _newest(page: Page) -> tuple:
+    """Sort key of a release notes page, newest version first: 2026.10 before 2026.9."""
+    stem = page.src_uri.rsplit("/", 1)[1].removesuffix(".md")
+    return tuple((-kind, -number, text) for kind, number, text in version_key(stem))
 
 
 def _within_book(page: Page) -> tuple[str, ...]:
-    """docs/user/03-scheduling/01-gantt.md -> ('03-scheduling', '01-gantt.md'); an index.md sorts first."""
-    parts = page.src_uri.split("/")[2 if page.src_uri.startswith("docs/") else 3 :]
+    """docs/user/03-scheduling/01-gantt.md -> ('03-scheduling', '01-gantt.md'); an index.md sorts first.
+    docs/releases/2026.4.md is ('whats-new', '2026.4.md') in the user manual."""
+    if is_release_notes(page.src_uri):
+        parts = [RELEASES_SECTION, page.src_uri.rsplit("/", 1)[1]]
+    else:
+        parts = page.src_uri.split("/")[2 if page.src_uri.startswith("docs/") else 3 :]
     return tuple("" if part == "index.md" else part for part in parts)
 
 

@@ -16,8 +16,11 @@ import base64
 import functools
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
+
+from .memo import remembered
 
 MANIFEST = ".kb-scripts.json"
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE)
@@ -62,11 +65,25 @@ def theme_script_hashes(page: str) -> list[str]:
 def write_script_manifest(site: Path) -> tuple[str, ...]:
     """Hash the theme's inline scripts of every page of `site` into its manifest; return the hashes."""
     found: dict[str, None] = {}
-    for path in sorted(site.rglob("*.html")):
-        found.update(dict.fromkeys(theme_script_hashes(path.read_text(encoding="utf-8", errors="replace"))))
+    for path in sorted(_html_files(site)):
+        state = path.stat()
+        identity = f"{state.st_dev}:{state.st_ino}:{state.st_size}:{state.st_mtime_ns}"
+        found.update(dict.fromkeys(_file_script_hashes(str(path), identity)))
     hashes = tuple(sorted(found))
     (site / MANIFEST).write_text(json.dumps({"format": 1, "script-src": hashes}, indent=1) + "\n", encoding="utf-8")
     return hashes
+
+
+def _html_files(folder: Path) -> list[Path]:
+    """Every .html file under `folder` (os.walk: pathlib's rglob took seconds at 20,000 folders)."""
+    return [Path(top, name) for top, _, names in os.walk(folder) for name in names if name.endswith(".html")]
+
+
+@remembered("theme_script_hashes", key=lambda path, identity: (identity,))
+def _file_script_hashes(path: str, identity: str) -> tuple[str, ...]:
+    """theme_script_hashes of the file at `path`, kept in the build's memo by the file's identity (device,
+    inode, size, modification time): a page reused from the engine cache is the same file, not read again."""
+    return tuple(theme_script_hashes(Path(path).read_text(encoding="utf-8", errors="replace")))
 
 
 def load_script_hashes(site: Path) -> tuple[str, ...]:

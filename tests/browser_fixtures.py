@@ -2,8 +2,8 @@
 served on the loopback address.
 
 Import them into a test module: `from browser_fixtures import browser_fixture, page_fixture,
-site_url_fixture`. Each registers under its `name` (browser, page, site_url, sample_url); the Python names
-differ so that linters do not take the tests' arguments for redefinitions of the imports.
+site_url_fixture`. Each registers under its `name` (browser, page, site_url, sample_url, client_sample_url);
+the Python names differ so that linters do not take the tests' arguments for redefinitions of the imports.
 
 Without /usr/bin/chromium (or Playwright) the tests that use them are skipped, unless KB_REQUIRE_BROWSER=1
 (as in CI), where they fail and say what is missing. Playwright's own browser downloads are never used."""
@@ -138,4 +138,11 @@ def sample_url_fixture(built_sample) -> Iterator[str]:
     """The repository's own sample help centre (conftest's `built_sample`, with the demo screen) served on
     127.0.0.1: 'http://127.0.0.1:PORT/'."""
     with _served(built_sample) as url:
+        yield url
+
+
+@pytest.fixture(scope="session", name="client_sample_url")
+def client_sample_url_fixture(built_client_sample) -> Iterator[str]:
+    """The sample project's client Acme's help centre (conftest's `built_client_sample`) served on 127.0.0.1."""
+    with _served(built_client_sample) as url:
         yield url

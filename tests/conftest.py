@@ -96,6 +96,17 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_target(REPO, TARGETS["site"], tmp_path_factory.mktemp("sample") / "site").out
 
 
+@pytest.fixture(scope="session")
+def built_client_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample project's client Acme (clients/acme.yml) built as `kb build --client acme` builds its site:
+    its branding, words, licensed modules and chapters, with the demo screen; once per session."""
+    from generator.catalog import load_catalog
+    from generator.model import client_target
+
+    profile = load_catalog(REPO).clients["acme"]
+    return build_target(REPO, client_target(profile), tmp_path_factory.mktemp("sample-acme") / "client-acme").out
+
+
 @pytest.fixture
 def site_documents(make_project):
     """The search documents of tests/roots/basic's public site, as `kb build` indexes them."""

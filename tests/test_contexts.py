@@ -518,7 +518,8 @@ def test_sample_build_publishes_the_demo_screen_wired_to_known_screens(built_sam
     assert (built_sample / "demo/demo.css").is_file()
     # As an application under a strict Content-Security-Policy: no inline script, handler or style.
     tags = _Links(demo).tags
-    assert [attrs.get("src") for tag, attrs in tags if tag == "script"] == ["../assets/help.js"]
+    # help.js, and the demo's own file that opens a screen's help from #help=<id> (for Lighthouse).
+    assert [attrs.get("src") for tag, attrs in tags if tag == "script"] == ["../assets/help.js", "demo.js"]
     assert [(tag, name) for tag, attrs in tags for name in attrs if name.startswith("on") or name == "style"] == []
     assert "<style" not in demo
     assert "demo/" not in (built_sample / "sitemap.xml").read_text(encoding="utf-8")

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from generator.catalog import load_catalog
-from generator.contrast import DARK, WHITE, contrast_warning, ratio, text_on
+from generator.contrast import AA, DARK, WHITE, contrast_warning, darkened_for, ratio, text_on
+from generator.portal.clients.centre import render_brand_css
 from generator.stage import brand
 from tests.conftest import REPO
 
@@ -83,3 +84,22 @@ def test_a_build_shows_only_its_own_clients_warnings(make_project):
     ]
     # --strict: another client's warning does not fail this build
     render_target(root, TARGETS["site"], True, SilentReporter())
+
+
+@pytest.mark.parametrize("color", ["#f1a208", "#26a69a", "#ffeb3b", "#ffffff"])
+def test_a_colour_too_light_for_links_is_darkened_until_it_reads_on_white(color):
+    darker = darkened_for(color)
+    assert ratio(darker, WHITE) >= AA
+    assert ratio(darkened_for(darker), WHITE) == ratio(darker, WHITE)  # already reads: kept as it is
+    assert darkened_for("#0b5394") == "#0b5394"
+
+
+def test_the_portals_brand_css_writes_readable_text_and_links_for_a_light_brand():
+    """A client's case form and console pages (portal.css variables): a yellow brand gets dark text on its bar
+    and buttons, links darkened to read on white, the accent's text in the colour that reads on it."""
+    css = render_brand_css({"primary": "#ffeb3b", "accent": "#0b5394"})
+    values = dict(re.findall(r"(--kb-[a-z-]+): (#[0-9a-f]{6});", css))
+    assert values["--kb-brand"] == "#ffeb3b" and values["--kb-brand-text"] == DARK
+    assert ratio(values["--kb-link-light"], WHITE) >= AA
+    assert values["--kb-accent"] == "#0b5394" and values["--kb-accent-text"] == WHITE
+    assert render_brand_css({}) == ":root {\n\n}\n"

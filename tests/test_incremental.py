@@ -14,7 +14,8 @@ import generator.engine
 from generator.build import build_target
 from generator.catalog import load_catalog
 from generator.engine import run_engine
-from generator.engine_cache import MANIFEST, PAGES, cache_beside
+from generator.engine_cache import MANIFEST, PAGES, cache_beside, spare_beside
+from generator.memo import FILE as MEMO
 from generator.model import TARGETS, Target, client_target
 
 CHAPTER = (
@@ -27,8 +28,9 @@ ARTICLE = (
 )
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every file's content, and every folder (None): an empty folder a deleted page left is a difference."""
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
 
 
 def assert_same_as_full(root: Path, target: Target, tmp_path: Path, name: str):
@@ -136,6 +138,9 @@ def _break_manifest(cache: Path, change) -> None:
         "other code",
         "a malformed entry",
         "a path for a digest",
+        "a damaged memo",
+        "a memo of other code",
+        "damaged compiled templates",
     ],
 )
 def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp_path, damage):
@@ -154,12 +159,63 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
         _break_manifest(cache, lambda data: data.update(engine_key="0" * 64))
     elif damage == "a malformed entry":
         _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(anchors="not a list"))
+    elif damage == "a damaged memo":  # the work before the engine (memo.py): a byte of its pickled results
+        data = (cache / MEMO).read_bytes()
+        (cache / MEMO).write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])
+    elif damage == "damaged compiled templates":  # Jinja2's bytecode cache of the theme (engine._compiled_templates)
+        compiled = [path for path in (cache / "templates").rglob("*") if path.is_file()]
+        assert compiled
+        for path in compiled:
+            data = path.read_bytes()
+            path.write_bytes(data[: len(data) // 2] + b"\x00garbage")
+        generator.engine._warm_envs.clear()  # as a new process: the compiled templates are read from the cache
+    elif damage == "a memo of other code":
+        head, code, rest = (cache / MEMO).read_bytes().split(b"\n", 2)
+        (cache / MEMO).write_bytes(head + b"\n" + b"0" * len(code) + b"\n" + rest)
     else:
         _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(digest="../../../etc/passwd"))
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
+    if "memo" in damage or "templates" in damage:  # the engine's pages are intact: only the edited one is rendered
+        assert again.engine.rendered == 1
+        return
     assert again.engine.rendered == first.engine.rendered
     # And the cache it wrote is trusted by the next build.
     assert build_target(root, TARGETS["site"], out).engine.rendered == 0
+
+
+def test_a_build_makes_the_site_it_replaced_into_the_new_one_and_keeps_nothing_else_of_it(make_project, tmp_path):
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    build_target(root, TARGETS["site"], out)  # the first site is kept beside the cache now
+    spare = spare_beside(out)
+    page = "kb/scheduling/gantt-empty/index.html"
+    assert (spare / page).is_file() and (spare / page).samefile(out / page)  # one file: the cache's
+    (spare / "stray.html").write_text("not this build's")
+    (spare / "kb/scheduling/gantt-empty/stray.txt").write_text("nor this")
+    (spare / "kb/old-page").mkdir()
+    (spare / "kb/old-page/index.html").write_text("a page of an older build")
+    (spare / "index.html").unlink()
+    (spare / "index.html").write_text("an edited home page, not the cache's file")
+    edit(root, "kb/scheduling/gantt-empty.md", "is empty after", "shows nothing after")
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, "a stray file in the kept site")
+    assert again.engine.rendered == 1
+    assert not (out / "stray.html").exists() and not (out / "kb/old-page").exists()
+
+
+def test_a_file_left_in_the_kept_staged_project_never_reaches_the_site(make_project, tmp_path):
+    """The staging boundary holds with a staged project kept between builds: only what this build staged."""
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    staged = cache_beside(out) / "project" / "docs"
+    assert (staged / "kb/scheduling/gantt-empty.md").is_file()
+    (staged / "kb/scheduling/secret.md").write_text("---\ntitle: Not for the site\n---\n\nPrivate words.\n")
+    (staged / "private").mkdir()
+    (staged / "private/notes.txt").write_text("Private words.")
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, "a stray staged file")
+    assert not any(b"Private words" in (p.read_bytes() if p.is_file() else b"") for p in again.out.rglob("*"))
+    assert not (staged / "kb/scheduling/secret.md").exists() and not (staged / "private").exists()
 
 
 @pytest.mark.parametrize("damage", ["truncated", "edited in the published site", "removed"])
@@ -178,6 +234,9 @@ def test_a_damaged_cached_page_is_rendered_again(make_project, tmp_path, damage)
         cached.unlink()
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
     assert again.engine.rendered == 1
+    # And the cache holds the page as rendered again, not the damaged file: the next build reuses it.
+    after = assert_same_as_full(root, TARGETS["site"], tmp_path, f"the build after: {damage}")
+    assert after.engine.rendered == 0
 
 
 def test_kb_build_full_renders_every_page(make_project, run_kb):

@@ -71,8 +71,9 @@ def test_kb_build_killed_with_sigkill_leaves_nothing_after_the_next_build(make_p
         start_new_session=True,  # its own process group: the kill reaches anything it started
     )
     try:
-        # Wait until it has written part of the new site in its scratch folder, then kill it there.
-        while build.poll() is None and not list(out.parent.glob(f".{out.name}.new-*/site/*")):
+        # Wait until it has written part of the new site (in the site it replaced last time, kept in the
+        # cache's folder: output_reuse.py), then kill it there.
+        while build.poll() is None and not list(out.parent.glob(f"{out.name}-cache/previous-site/*")):
             time.sleep(0.01)
         os.killpg(build.pid, signal.SIGKILL)
     finally:

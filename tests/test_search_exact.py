@@ -1,4 +1,4 @@
-"""`search` answers most queries from scored postings it keeps (generator/search/fastpath.py, `fast_matches`)
+"""`search` answers most queries from scored postings it keeps (generator/search/fastpath/, `fast_matches`)
 and highlights with its own loop (`_context_fragments`): both must give exactly what Whoosh's own collector and
 highlighter give. Compared here on an index of several segments with deleted documents."""
 
@@ -88,8 +88,8 @@ def _answer(index_dir: Path, case: dict, snippets: bool) -> tuple:
 @pytest.mark.parametrize("snippets", [False, True])
 def test_kept_postings_and_own_highlighting_answer_as_whoosh_does(index_dir: Path, snippets: bool, monkeypatch):
     ours = [_answer(index_dir, case, snippets) for case in CASES]
-    monkeypatch.setattr(fastpath, "_USE_SCORED_POSTINGS", False)
-    monkeypatch.setattr(fastpath, "_inlined", lambda analyzer, fragmenter: False)
+    monkeypatch.setattr(fastpath.scoring, "_USE_SCORED_POSTINGS", False)
+    monkeypatch.setattr(fastpath.highlighting, "_inlined", lambda analyzer, fragmenter: False)
     whoosh = [_answer(index_dir, case, snippets) for case in CASES]
     for case, mine, theirs in zip(CASES, ours, whoosh, strict=True):
         assert mine == theirs, case
@@ -121,8 +121,8 @@ def _compare_on_random_queries(index_dir: Path, seed: int, count: int, monkeypat
     for snippets in (False, True):
         ours = [_answer(index_dir, case, snippets) for case in cases]
         with monkeypatch.context() as patched:
-            patched.setattr(fastpath, "_USE_SCORED_POSTINGS", False)
-            patched.setattr(fastpath, "_inlined", lambda analyzer, fragmenter: False)
+            patched.setattr(fastpath.scoring, "_USE_SCORED_POSTINGS", False)
+            patched.setattr(fastpath.highlighting, "_inlined", lambda analyzer, fragmenter: False)
             whoosh = [_answer(index_dir, case, snippets) for case in cases]
         for case, mine, theirs in zip(cases, ours, whoosh, strict=True):
             assert _scores_apart(mine) == _scores_apart(theirs), case

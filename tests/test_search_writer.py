@@ -1,4 +1,4 @@
-"""A full index is written by our segment writer (generator/search/fastpath.py, `SegmentWriter`), with more
+"""A full index is written by our segment writer (generator/search/fastpath/, `SegmentWriter`), with more
 memory for sorting postings: the index must hold exactly what Whoosh's own writer writes (every term, every
 posting's document, weight and positions, every field length, every stored field), compared here with Whoosh's
 writer forced to spill its postings to temporary files."""

@@ -204,44 +204,53 @@
 
   var STYLE = [
     ":host { all: initial; position: fixed; top: 0; right: 0; bottom: 0; z-index: 2147483000;",
-    "  width: min(440px, 100vw); --accent: var(--kb-help-accent, #1d4e89); --accent-2: var(--kb-help-accent-2, #e07a1f); }",
+    "  width: min(440px, 100vw); --accent: var(--kb-help-accent, #1d4e89); --accent-2: var(--kb-help-accent-2, #e07a1f);",
+    // Dark text on the orange: white on it is 3.01:1, this 4.9:1 (WCAG AA 4.5:1), as the help centre's accent.
+    "  --on-accent-2: var(--kb-help-on-accent-2, #1f2933); --link: var(--accent);",
+    "  --bg: #fff; --fg: #1f2328; --muted: #57606a; --subtle: #f6f8fa; --line: rgba(0,0,0,.1); --hover: #eef3fa;",
+    "  --note: #fff8e6; --note-line: #f0dca8; }",
+    // The panel follows the reader's light or dark preference, as the help centre in its frame does.
+    "@media (prefers-color-scheme: dark) { :host { --link: var(--kb-help-link-dark, #8ab4f8); --bg: #1e2129;",
+    "  --fg: #e2e4e9; --muted: #aeb4bf; --subtle: #262a33; --line: rgba(255,255,255,.14); --hover: #2e3440;",
+    "  --note: #3a3220; --note-line: #6b5a2e; } }",
     ":host([hidden]) { display: none !important; }",
     "* { box-sizing: border-box; }",
-    ".panel { display: flex; flex-direction: column; height: 100%; background: #fff; color: #1f2328;",
+    ".panel { display: flex; flex-direction: column; height: 100%; background: var(--bg); color: var(--fg);",
     "  font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif;",
-    "  border-left: 1px solid rgba(0,0,0,.12); box-shadow: -12px 0 32px rgba(0,0,0,.18);",
+    "  border-left: 1px solid var(--line); box-shadow: -12px 0 32px rgba(0,0,0,.18);",
     "  animation: slide .18s ease-out; }",
     "@keyframes slide { from { transform: translateX(24px); opacity: 0; } }",
     "@media (prefers-reduced-motion: reduce) { .panel { animation: none; } }",
     ".head { display: flex; align-items: flex-start; gap: 8px; padding: 14px 14px 12px 18px; background: var(--accent); color: #fff; }",
     ".head div { flex: 1; min-width: 0; }",
-    ".eyebrow { margin: 0; font-size: 11px; font-weight: 600; letter-spacing: .06em; text-transform: uppercase; opacity: .8; }",
-    "h2 { margin: 2px 0 0; font-size: 18px; font-weight: 650; line-height: 1.3; overflow-wrap: anywhere; outline: none; }",
+    "h2 { margin: 4px 0 0; font-size: 18px; font-weight: 650; line-height: 1.3; overflow-wrap: anywhere; outline: none; }",
     ".close { flex: none; width: 32px; height: 32px; border: 0; border-radius: 6px; background: transparent; color: inherit;",
     "  font: 22px/1 system-ui, sans-serif; cursor: pointer; }",
     ".close:hover, .close:focus-visible { background: rgba(255,255,255,.18); }",
-    "form { display: flex; gap: 6px; padding: 10px 14px; border-bottom: 1px solid rgba(0,0,0,.1); background: #f6f8fa; }",
-    "input { flex: 1; min-width: 0; padding: 7px 10px; border: 1px solid rgba(0,0,0,.25); border-radius: 6px; font: inherit; color: inherit; background: #fff; }",
+    "form { display: flex; gap: 6px; padding: 10px 14px; border-bottom: 1px solid var(--line); background: var(--subtle); }",
+    "input { flex: 1; min-width: 0; padding: 7px 10px; border: 1px solid var(--muted); border-radius: 6px; font: inherit; color: inherit; background: var(--bg); }",
     "input:focus { outline: 2px solid var(--accent); outline-offset: -1px; }",
     "button.go, a.case { padding: 7px 12px; border: 1px solid var(--accent); border-radius: 6px; background: var(--accent); color: #fff;",
     "  font: inherit; font-weight: 600; cursor: pointer; text-decoration: none; }",
-    ".notice { margin: 0; padding: 10px 16px; background: #fff8e6; border-bottom: 1px solid #f0dca8; font-size: 13px; }",
-    ".bar { display: flex; align-items: center; gap: 8px; padding: 8px 16px; border-bottom: 1px solid rgba(0,0,0,.08); font-size: 13px; }",
+    ".notice { margin: 0; padding: 10px 16px; background: var(--note); border-bottom: 1px solid var(--note-line); font-size: 13px; }",
+    ".bar { display: flex; align-items: center; gap: 8px; padding: 8px 16px; border-bottom: 1px solid var(--line); font-size: 13px; }",
     ".bar .current { flex: 1; min-width: 0; font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }",
-    ".bar a, .bar button { color: var(--accent); font: inherit; white-space: nowrap; }",
+    ".bar a, .bar button { color: var(--link); font: inherit; white-space: nowrap; }",
     ".bar button { padding: 0; border: 0; background: none; cursor: pointer; text-decoration: underline; }",
-    "iframe { flex: 1; width: 100%; min-height: 120px; border: 0; background: #fff; }",
-    ".related { max-height: 30%; overflow: auto; padding: 10px 16px 4px; border-top: 1px solid rgba(0,0,0,.1); }",
-    "h3 { margin: 0 0 6px; font-size: 11px; font-weight: 600; letter-spacing: .06em; text-transform: uppercase; color: #57606a; }",
+    "iframe { flex: 1; width: 100%; min-height: 120px; border: 0; background: var(--bg); }",
+    ".related { max-height: 30%; overflow: auto; padding: 10px 16px 4px; border-top: 1px solid var(--line); }",
+    "h3 { margin: 0 0 6px; font-size: 11px; font-weight: 600; letter-spacing: .06em; text-transform: uppercase; color: var(--muted); }",
     "ul { margin: 0; padding: 0; list-style: none; }",
-    "li a { display: block; padding: 5px 8px; margin: 0 -8px; border-radius: 6px; color: var(--accent); text-decoration: none; }",
-    "li a:hover, li a:focus-visible { background: #eef3fa; }",
-    "li a[aria-current] { font-weight: 600; background: #eef3fa; }",
+    "li a { display: block; padding: 5px 8px; margin: 0 -8px; border-radius: 6px; color: var(--link); text-decoration: underline; }",
+    "li a:hover, li a:focus-visible { background: var(--hover); }",
+    "li a[aria-current] { font-weight: 600; background: var(--hover); }",
     ".foot { display: flex; align-items: center; justify-content: space-between; gap: 12px; padding: 12px 16px;",
-    "  border-top: 1px solid rgba(0,0,0,.1); background: #f6f8fa; }",
-    ".foot p { margin: 0; font-size: 13px; color: #57606a; }",
-    "a.case { background: var(--accent-2); border-color: var(--accent-2); }",
+    "  border-top: 1px solid var(--line); background: var(--subtle); }",
+    ".foot p { margin: 0; font-size: 13px; color: var(--muted); }",
+    "a.case { background: var(--accent-2); border-color: var(--accent-2); color: var(--on-accent-2); }",
     "a:focus-visible, button:focus-visible { outline: 2px solid var(--accent-2); outline-offset: 2px; }",
+    // A 320 px screen: a little less padding, so the title, the links and the case button keep their room.
+    "@media (max-width: 360px) { .head { padding-left: 14px; } .bar, .foot, .related { padding-left: 12px; padding-right: 12px; } }",
     "[hidden] { display: none !important; }",
   ].join("\n");
 
@@ -278,10 +287,9 @@
     var root = host.attachShadow({ mode: "open" });
     applyStyle(root);
 
-    var aside = element("aside", { class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "title" });
+    var dialog = element("div", { class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "title" });
     var head = element("header", { class: "head" });
     var heading = element("div");
-    heading.appendChild(element("p", { class: "eyebrow" }, "Help for this screen"));
     var title = element("h2", { id: "title", tabindex: "-1" }, "Help");
     heading.appendChild(title);
     var close = element("button", { type: "button", class: "close", "aria-label": "Close help" }, "\u00d7");
@@ -326,9 +334,9 @@
     foot.appendChild(caseLink);
 
     [head, form, notice, bar, frame, related, foot].forEach(function (part) {
-      aside.appendChild(part);
+      dialog.appendChild(part);
     });
-    root.appendChild(aside);
+    root.appendChild(dialog);
     (document.body || document.documentElement).appendChild(host);
 
     close.addEventListener("click", closePanel);
@@ -346,8 +354,21 @@
       event.preventDefault();
       show(current.related[Number(link.getAttribute("data-index"))]);
     });
-    aside.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") closePanel();
+    // Escape closes the panel wherever the focus is: in the panel, on the page behind it (capture, so the
+    // page's own handlers cannot swallow it first), and in the frame, whose page tells us (kb.js, below).
+    document.addEventListener(
+      "keydown",
+      function (event) {
+        if (event.key === "Escape" && !host.hidden) {
+          event.preventDefault();
+          closePanel();
+        }
+      },
+      true
+    );
+    window.addEventListener("message", function (event) {
+      if (event.source !== frame.contentWindow || event.origin !== new URL(settings.base).origin) return;
+      if (event.data && event.data.kbHelp === "close") closePanel();
     });
 
     return {
@@ -384,7 +405,7 @@
 
   function render(help, raw) {
     current = help;
-    panel.title.textContent = help.known ? help.title : "Help";
+    panel.title.textContent = panelTitle(help, raw);
     panel.input.value = "";
     var message = "";
     if (!help.known) {
@@ -412,6 +433,13 @@
 
     var first = help.topic || { id: "", title: help.known ? help.title : "Search the help centre", url: help.url };
     show(first);
+  }
+
+  // "Help for: Gantt chart" (the map's title, in the client's words on a client's centre); for a screen the
+  // map does not know, its ID's words: portfolio.heatmap -> "Help for: Portfolio heatmap".
+  function panelTitle(help, raw) {
+    var words = help.known ? help.title : searchWords(help.id || raw).slice(0, 80).trim();
+    return words ? "Help for: " + words.charAt(0).toUpperCase() + words.slice(1) : "Help";
   }
 
   function renderUnreachable(raw) {

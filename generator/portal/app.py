@@ -113,6 +113,9 @@ def create_app(config: PortalConfig) -> Flask:
     from .queue import views as queue_views
 
     app.register_blueprint(queue_views.blueprint)
+    from .defects import views as defect_views
+
+    app.register_blueprint(defect_views.blueprint)  # defects and releases (issue 19)
     limiter.limit(config.rate_limits["public"])(search_views.blueprint)
     limiter.limit(config.rate_limits["public"])(customer.blueprint)
     limiter.limit(config.rate_limits["public"])(attachment_views.blueprint)
@@ -194,6 +197,9 @@ def create_app(config: PortalConfig) -> Flask:
         )
 
     register_error_pages(app, config)
+    from .delivery import init_delivery
+
+    init_delivery(app)  # compression and cache lifetimes, for every view registered above
 
     if config.sweep_every_seconds > 0:
         _start_sweeper(portal)

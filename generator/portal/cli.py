@@ -76,6 +76,13 @@ def _desk(ctx: click.Context, database_url: str | None):
     # and more threads in one process mostly contend for Python's one running thread.
     help="Threads per process: requests each process answers at once.",
 )
+@click.option(
+    "--graceful-timeout",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds Ctrl+C or SIGTERM lets requests being answered finish before their worker is stopped.",
+)
 @click.pass_context
 def portal(
     ctx: click.Context,
@@ -86,6 +93,7 @@ def portal(
     internal_site_dir: Path | None,
     workers: int,
     threads: int,
+    graceful_timeout: int,
 ) -> None:
     """Serve the help centre and the case portal together: the case form, customers' case pages, the agent
     console (/agent/), search (/search, /api/search), and with --internal-site the internal build at /internal/
@@ -140,7 +148,9 @@ def portal(
         "threads; Ctrl+C stops.",
         err=True,
     )
-    PortalServer(config, host=host, port=port, workers=workers, threads=threads).run()
+    PortalServer(
+        config, host=host, port=port, workers=workers, threads=threads, graceful_timeout=graceful_timeout
+    ).run()
 
 
 @click.group()

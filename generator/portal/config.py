@@ -19,6 +19,7 @@ from .. import schema
 from ..catalog import load_clients, load_product, load_yaml_file
 from ..errors import Problem, SourceError
 from ..model import ClientProfile, Product
+from ..versions import ProductVersion
 from .sessions import SessionPolicy
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -357,6 +358,8 @@ class PortalConfig:
     product_name: str = "Help centre"
     support_phone: str | None = None
     modules: dict[str, str] = field(default_factory=dict)  # slug -> title, for the case form
+    # product.yml's versions, newest first: what a fix may target (planned ones) or ship in (defects/).
+    product_versions: tuple[ProductVersion, ...] = ()
     clients: dict[str, str] = field(default_factory=dict)  # slug -> name: client builds' cases, personal data
     site_dir: Path | None = None  # the built help centre served at /, and its search index beside it
     index_dir: Path | None = None
@@ -458,6 +461,7 @@ def load_portal_config(root: Path, database_url: str | None = None, **overrides:
         "product_name": product.name,
         "support_phone": product.support_phone,
         "modules": {slug: module.title for slug, module in product.modules.items()},
+        "product_versions": product.versions,
         "clients": {slug: profile.name for slug, profile in clients.items()},
         "client_profiles": clients,
         "client_builds_dir": root / "build",

@@ -14,6 +14,9 @@ from .accounts import agent_by_id, all_agents, authenticate
 from .app import current_portal
 from .attachments import files_by_event
 from .case_page import case_origins, changes_since, other_cases, thread_entry
+from .defects import Defects
+from .defects.forms import ClassifyForm
+from .defects.panel import fix_panel
 from .desk import LEVELS, SEVERITIES, STATUSES, CaseNotFound, InvalidAction, NotAllowed, StaleCase, due
 from .forms import (
     AgentTextForm,
@@ -113,9 +116,16 @@ def case(number: str):
     return _case_page(_case(number))
 
 
-def _case_page(row, status: int = 200, typed: dict | None = None, changed: list | None = None):
+def _case_page(
+    row,
+    status: int = 200,
+    typed: dict | None = None,
+    changed: list | None = None,
+    form_error: tuple[str, str] | None = None,
+):
     """The case page: the thread, the composer under it, the side panel. After a stale action (status
-    409): what `typed` held back in its forms, and the events that `changed` meanwhile."""
+    409): what `typed` held back in its forms, and the events that `changed` meanwhile; after a refused
+    one (400), `form_error`: (action, message) shown beside that action's form."""
     portal = current_portal()
     desk = portal.desk
     assign = AssignForm()
@@ -162,6 +172,8 @@ def _case_page(row, status: int = 200, typed: dict | None = None, changed: list 
         saved_replies=portal.config.saved_replies.get(g.agent.level, ()),
         typed=typed or {},
         changed=changed or [],
+        fix=fix_panel(desk, row),
+        form_error=form_error,
     ), status
 
 
@@ -234,6 +246,11 @@ def act(number: str, action: str):
                 desk, g.agent, row, form.event.data, form.version.data
             )
             done = "Mail accepted as the customer's." if action == "accept-mail" else "Mail rejected."
+        elif action == "classify":
+            form = ClassifyForm()
+            done = _classify(desk, row, form)
+            if not isinstance(done, str):
+                return done  # the page again, with the refusal beside the form
         elif action == "resume":
             form = VersionedForm()
             if not form.validate_on_submit():
@@ -262,6 +279,28 @@ def act(number: str, action: str):
         flash(f"{number} is now with Level {level}; it has left your queue.", "ok")
         return redirect(url_for(".queue"), code=303)
     return redirect(url_for(".case", number=number), code=303)
+
+
+def _classify(desk, row, form):
+    """The case's type and defect (defects/): what happened, or the page drawn again with why not (400)."""
+    typed = {name: field.data for name, field in form._fields.items() if isinstance(field.data, str)}
+    typed["action"] = "classify"
+    if not form.validate_on_submit():
+        return _case_page(row, 400, typed, form_error=("classify", _first_error(form)))
+    try:
+        return Defects(desk).classify(
+            g.agent,
+            row,
+            form.case_type.data,
+            form.reference.data,
+            form.summary.data,
+            form.target.data,
+            form.version.data,
+        )
+    except StaleCase:
+        raise
+    except InvalidAction as exc:
+        return _case_page(_case(row.number), 400, typed, form_error=("classify", str(exc)))
 
 
 def _change_property(desk, row, action: str, form) -> str:

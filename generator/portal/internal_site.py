@@ -4,7 +4,8 @@ signed-in agents only: anyone else is sent to the agents' sign-in page and never
 Each build marks its site with its target (generator/target_mark.py), so the portal can refuse to serve the
 internal build as the public help centre (`check_sites`: at start, in `kb portal` and in `create_app`), and
 refuse anything but an internal build at /internal/. Its pages get the public site's treatment: the policy
-of site.page_csp, dot files never served; and `Cache-Control: private`, so no shared cache keeps a copy."""
+of site.page_csp, dot files never served; and `Cache-Control: private`, so no shared cache keeps a copy
+(the theme's hashed assets privately for a year, delivery.site_file_cache)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ..target_mark import load_target_mark
 from .app import current_portal
 from .config import PortalConfig
 from .console import agent_required
+from .delivery import site_file_cache
 from .search_views import MAX_QUERY, PAGE_SIZE, _facets, _run, _words
 from .site import PORTAL_COOKIE, _existing, page_csp
 
@@ -124,10 +126,11 @@ def internal_help_centre(path: str):
         query = f"?{request.query_string.decode()}" if request.query_string else ""
         return redirect(f"{PREFIX}{path}/{query}", 308)
     else:
-        response = send_file(target, conditional=True, max_age=0)
+        response = site_file_cache(send_file(target, conditional=True), path, private=True)
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = page_csp(root)
         # As on the public site (site.py): the pages' scripts use the portal (search, the article badges).
         response.set_cookie(PORTAL_COOKIE, "1", samesite="Lax", secure=current_portal().config.secure_cookies)
-    response.headers["Cache-Control"] = "private, no-cache"
+    if target is None:
+        response.headers["Cache-Control"] = "private, no-cache"
     return response

@@ -163,6 +163,7 @@ def report_page():
     import datetime as dt
 
     from ..search import field_values
+    from .defects.report import wait_words
     from .report import build_report
 
     portal = current_portal()
@@ -187,6 +188,7 @@ def report_page():
         days=days,
         client=client,
         clients=portal.config.clients,
+        wait_words=wait_words,
     )
 
 

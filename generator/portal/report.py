@@ -27,6 +27,7 @@ from .db import (
     search_clicks,
     searches,
 )
+from .defects.report import FixFigures, fix_figures, fix_lines
 
 _LEVEL = re.compile(r"Now at Level (\d)")
 
@@ -58,6 +59,7 @@ class Report:
     outside_contract: int = 0  # cases logged while their client's support contract was not in force
     # Customer satisfaction (issue 15); left out of comparisons: the figures above compare as they always did.
     csat: CsatFigures | None = field(default=None, compare=False)
+    fixes: FixFigures | None = field(default=None, compare=False)  # defects and releases (issue 19)
 
     @property
     def link_rate(self) -> float:
@@ -163,6 +165,7 @@ def build_report(
         per_client=_ranked(Counter(row.client or "(none)" for row in rows)),
         outside_contract=sum(1 for row in rows if row.contract_ended),
         csat=csat_figures(engine, since, client),
+        fixes=fix_figures(engine, since, client),
     )
 
 
@@ -210,6 +213,8 @@ def report_lines(report: Report) -> list[str]:
     ]
     if report.csat is not None:
         lines += ["", *csat_lines(report.csat)]
+    if report.fixes is not None:
+        lines += ["", *fix_lines(report.fixes)]
     return lines
 
 
@@ -283,6 +288,15 @@ def report_csv(report: Report) -> str:
                 writer.writerow([f"csat_{by}_answers", key, group.answers])
                 writer.writerow([f"csat_{by}_solved", key, group.solved])
                 writer.writerow([f"csat_{by}_mean_score", key, f"{group.mean_score:.2f}"])
+    if report.fixes is not None:
+        for version, count, waiting in report.fixes.open_by_version:
+            writer.writerow(["open_defects", version, count])
+            writer.writerow(["open_defects_cases_waiting", version, waiting])
+        for reference, count in report.fixes.cases_per_defect:
+            writer.writerow(["cases_per_defect", reference, count])
+        for key, wait in (("median_hours", report.fixes.median_wait), ("p90_hours", report.fixes.p90_wait)):
+            if wait is not None:
+                writer.writerow(["case_to_shipped_fix", key, f"{wait.total_seconds() / 3600:.1f}"])
     return out.getvalue()
 
 

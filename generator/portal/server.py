@@ -12,6 +12,8 @@ workers let a client through up to N times the rate, and `kb portal` warns), or 
 from __future__ import annotations
 
 import os
+import queue
+import signal
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
@@ -39,6 +41,7 @@ class PortalServer(BaseApplication):
         port: int,
         workers: int = 1,
         threads: int = 4,
+        graceful_timeout: int = 10,
         wrap: Wrap | None = None,
         hooks: dict[str, Callable] | None = None,
     ):
@@ -54,9 +57,10 @@ class PortalServer(BaseApplication):
             "loglevel": "warning",  # `kb portal` says where it serves; errors still show
             "accesslog": None,
             # Ctrl+C and SIGTERM let requests being answered finish, for this long at most.
-            "graceful_timeout": 10,
+            "graceful_timeout": graceful_timeout,
             # gunicorn >= 25.1 would otherwise make a control socket in $XDG_RUNTIME_DIR or $HOME.
             "control_socket_disable": True,
+            "post_fork": _hand_over_early_signals,
             **(hooks or {}),
         }
         self.portal_app = None  # each worker's, once loaded
@@ -74,6 +78,11 @@ class PortalServer(BaseApplication):
         return self.wrap(self.portal_app) if self.wrap else self.portal_app
 
 
+def _hand_over_early_signals(arbiter, worker: PortalWorker) -> None:
+    """gunicorn's post_fork, in the new worker: it keeps its copy of the arbiter's signal queue."""
+    worker.arbiter_signals = arbiter.SIG_QUEUE
+
+
 class PortalWorker(ThreadWorker):
     """gunicorn's threaded worker, stopping cleanly on Ctrl+C, which reaches a worker twice: the terminal's
     SIGINT (to the whole process group) and the arbiter's SIGQUIT.
@@ -88,6 +97,21 @@ class PortalWorker(ThreadWorker):
       being answered yet, so the worker simply ends."""
 
     quitting = False
+    arbiter_signals: queue.SimpleQueue | None = None  # see _hand_over_early_signals
+
+    def init_signals(self) -> None:
+        super().init_signals()
+        # Ctrl+C (and the arbiter's SIGQUIT after it) that reached this process between its fork and here ran
+        # the arbiter's handler, inherited with the fork: it only queued the signal in this process's copy of
+        # the arbiter's queue, which nobody reads. The worker then served on until the graceful timeout
+        # killed it. Such a signal is acted on now.
+        while self.arbiter_signals is not None:
+            try:
+                sig = self.arbiter_signals.get_nowait()
+            except queue.Empty:
+                break
+            if sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM):
+                self.handle_quit(sig, None)
 
     def run(self) -> None:
         try:

@@ -16,6 +16,7 @@ from ..output import OUTPUT_MARK
 from ..theme_scripts import load_script_hashes
 from ..versions.publish import VERSIONS_DIR
 from .app import current_portal
+from .delivery import site_file_cache
 
 blueprint = Blueprint("site", __name__)
 PORTAL_COOKIE = "kb_portal"
@@ -80,7 +81,7 @@ def help_centre(path: str):
     if target.is_dir():
         query = f"?{request.query_string.decode()}" if request.query_string else ""
         return redirect(f"/{path}/{query}", 308)
-    response = send_file(target, conditional=True, max_age=60)
+    response = site_file_cache(send_file(target, conditional=True), path)
     if target.suffix == ".html":
         response.headers["Content-Security-Policy"] = page_csp(_version_site(root, target))
         # Tells the help pages' script that the portal is here ("Was this helpful?", case counts), so a

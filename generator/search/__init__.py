@@ -14,7 +14,7 @@ page's. `Hit.sections` lists the page's other matching sections (`Section`: titl
 The parts: `documents` (fields and documents), `index` (writing), `parsing` (query text to Whoosh queries),
 `spelling`, `synonyms` (groups kept in the index folder, expanded at query time), `ranking` (matches scored,
 a page of hits, facet counts), `snippets`, `query` (`search` and its fallbacks), `opened` (an index kept open
-per version of its folder), and `fastpath`, the one module that reaches into whoosh-reloaded's private
+per version of its folder), and `fastpath`, the one package that reaches into whoosh-reloaded's private
 internals (guarded by tests/test_search_exact.py and tests/test_search_writer.py)."""
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from markdown.extensions.toc import slugify, unique
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from ..headings import atx_headings
+from ..memo import remembered
 from ..model import Page, Selection
 from .analysis import make_analyzer
 
@@ -148,6 +149,13 @@ def sections_for(page_doc: SearchDocument, rendered: str) -> list[SearchDocument
     return docs
 
 
+def _document_inputs(page: Page, rendered: str) -> tuple[str, ...]:
+    """Everything of a page its search documents are made from (document_for, sections_for)."""
+    fields = (page.id, page.title, page.summary or "", ",".join(page.tags), page.module or "", page.type, page.url)
+    return (*fields, str(page.is_article), rendered)
+
+
+@remembered("search_documents", key=_document_inputs)
 def page_documents(page: Page, rendered: str) -> list[SearchDocument]:
     """A page's documents: a knowledge-base article (one problem, KCS) whole; a manual's chapter, which
     covers several topics, with its sections when it is long."""

@@ -1,4 +1,5 @@
-"""A version's sources, read from its git ref with git plumbing into a folder of their own.
+"""A version's sources, read from its git ref with git plumbing into a folder of their own; and what the
+release notes read from git (files changed between two refs, a file's text at a ref).
 
 `git archive` reads the ref's tree straight from the object database: the working tree, the index and
 HEAD are never touched, so a writer's uncommitted edits stay as they are while an old version builds.
@@ -48,7 +49,41 @@ def _where(root: Path, version: ProductVersion) -> str:
 
 def _git(root: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}  # read only: no index refresh
-    return subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=not binary, check=False)
+    try:
+        return subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=not binary, check=False)
+    except FileNotFoundError:
+        raise KbError("git is not installed here; versions and release notes are read from git") from None
+
+
+def commit_of(root: Path, ref: str) -> str | None:
+    """The commit id `ref` names in the repository at `root`, or None when it names none."""
+    found = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    return found.stdout.strip() or None if found.returncode == 0 else None
+
+
+def changed_files(root: Path, old: str, new: str | None, folders: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(status, path) for each file under `folders` that differs from `old` to `new` (None: the working
+    tree, its new files not yet added to git included): A added, M changed, D deleted. Renames are a
+    deletion and an addition, so a moved page is judged at its new path."""
+    args = ["diff", "--name-status", "--no-renames", "-z", old, *([new] if new else []), "--", *folders]
+    diff = _git(root, *args, binary=True)
+    if diff.returncode != 0:
+        raise KbError(f"git diff {old} {new or '(working tree)'}: {diff.stderr.decode(errors='replace').strip()}")
+    fields = diff.stdout.decode("utf-8", errors="replace").split("\0")
+    changes = [(fields[i], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
+    if new is None:
+        untracked = _git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", *folders, binary=True)
+        changes += [("A", path) for path in untracked.stdout.decode("utf-8", errors="replace").split("\0") if path]
+    return sorted(changes, key=lambda change: change[1])
+
+
+def read_at(root: Path, ref: str | None, path: str) -> str | None:
+    """The text of `path` at `ref` (None: the working tree), or None when it is not there."""
+    if ref is None:
+        file = root / path
+        return file.read_text(encoding="utf-8", errors="replace") if file.is_file() else None
+    shown = _git(root, "show", f"{ref}:{path}", binary=True)
+    return shown.stdout.decode("utf-8", errors="replace") if shown.returncode == 0 else None
 
 
 def resolve_tree(root: Path, version: ProductVersion) -> str:
@@ -67,13 +102,12 @@ def resolve_tree(root: Path, version: ProductVersion) -> str:
             f"expected one holding ref {version.ref!r}"
         )
     folder = prefix.stdout.strip()
-    found = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{version.ref}^{{commit}}")
-    if found.returncode != 0 or not found.stdout.strip():
+    commit = commit_of(root, version.ref)
+    if commit is None:
         raise KbError(
             f"{where}: version {version.name}: ref {version.ref!r} is not a commit of this repository; expected a "
             "commit id, tag or branch it has (a tag may be missing from a clone: `git fetch --tags`)"
         )
-    commit = found.stdout.strip()
     tree = _git(root, "rev-parse", "--verify", "--quiet", f"{commit}:{folder}")
     if tree.returncode != 0:
         raise KbError(

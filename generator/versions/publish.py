@@ -92,7 +92,10 @@ def carry_versions(old_site: Path, new_site: Path) -> None:
     published = old_site / VERSIONS_DIR
     if not published.is_dir() or not (old_site / OUTPUT_MARK).is_file():
         return
-    if (new_site / VERSIONS_DIR).exists():
+    carried = new_site / VERSIONS_DIR
+    if carried.is_dir() and not any(path.is_file() for path in carried.rglob("*")):
+        shutil.rmtree(carried)  # folders a reused output kept from an earlier carry (output_reuse.py), emptied
+    if carried.exists():
         raise KbError(
             f"the help centre has a page or folder at {VERSIONS_DIR}/, where older versions are published; "
             "expected that address free (rename the page)"

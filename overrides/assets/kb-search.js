@@ -165,7 +165,9 @@
     input.parentNode.insertBefore(host, input.nextSibling);
     combobox(input, host);
   });
-  if (!portal) return;
+  // In the application's help panel the panel's own box searches, and the theme's results show in the frame
+  // (kb.css hides the theme's box there): the portal's suggestions would need that hidden box.
+  if (!portal || window.name === "kb-help-panel") return;
 
   var header = document.querySelector("[data-md-component=search-query]");
   var panel = document.querySelector("[data-md-component=search] .md-search__scrollwrap");

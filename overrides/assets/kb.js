@@ -44,7 +44,17 @@ document.addEventListener("submit", function (event) {
   var script = document.currentScript;
 
   // Inside the application's help panel (help.js names its frame so), a page shows only its content.
-  if (window.name === "kb-help-panel") document.documentElement.classList.add("kb-in-panel");
+  if (window.name === "kb-help-panel") {
+    document.documentElement.classList.add("kb-in-panel");
+    // Escape closes the panel even with the focus in here (the frame's keys never reach the application's
+    // page): help.js listens for this message from its frame only. Capture, before the theme's own Escape.
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || window.parent === window) return;
+      event.preventDefault();
+      event.stopPropagation();
+      window.parent.postMessage({ kbHelp: "close" }, "*");  // says nothing but "close": no secret to keep
+    }, true);
+  }
 
   // Arriving from a screen of the application (/context/<id>/ adds ?context=<id>): the case link carries
   // that screen, not only the first screen the page answers.

@@ -238,6 +238,21 @@ def sign_in_mail(mail_sink: SmtpSink, email: str) -> tuple[str, str]:
     return SIGN_IN_LINK.search(body).group(1), SIGN_IN_CODE.search(body).group(1)
 
 
+def sign_in_in_browser(page, base: str, email: str, mail_sink: SmtpSink) -> None:
+    """Sign a Playwright `page` in as the customer `email` on the portal at `base`, as a person would: ask
+    for a link on /sign-in, read it from the SMTP sink, open it and press "Sign in" (lands on My cases)."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Your email").fill(email)
+    page.get_by_role("button", name="Mail me a sign-in link").click()
+    expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+    path, _code = sign_in_mail(mail_sink, email)
+    page.goto(f"{base}{path}")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/my/cases$"))
+
+
 def sign_in_customer(visitor: Visitor, email: str, mail_sink: SmtpSink) -> None:
     """Sign `visitor` in as the customer `email`, as a person would: ask for a link, read it from the SMTP
     sink, open it and press "Sign in". The app must mail to the sink: make_app(mail=MailSettings(

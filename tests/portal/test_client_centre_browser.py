@@ -11,7 +11,7 @@ import re
 import pytest
 from browser_fixtures import browser_fixture, page_fixture  # noqa: F401 - fixtures
 
-from .portal_helpers import serving, sign_in_mail
+from .portal_helpers import serving, sign_in_in_browser
 from .test_client_centres import MARKERS, PRIVATE_PAGES
 
 try:
@@ -27,14 +27,7 @@ def test_a_clients_person_signs_in_by_mail_and_logs_a_case_from_their_own_centre
     page, browser, centre_app, smtp_sink, store
 ):
     with serving(centre_app) as base:
-        page.goto(f"{base}/sign-in")
-        page.get_by_label("Your email").fill(PAT)
-        page.get_by_role("button", name="Mail me a sign-in link").click()
-        expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
-        path, _code = sign_in_mail(smtp_sink, PAT)
-        page.goto(f"{base}{path}")
-        page.get_by_role("button", name="Sign in").click()
-        expect(page).to_have_url(re.compile(r"/my/cases$"))
+        sign_in_in_browser(page, base, PAT, smtp_sink)
 
         # The client's own help centre: its build, with its private article, in its search.
         page.goto(f"{base}/c/acme/")

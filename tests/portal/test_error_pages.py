@@ -3,6 +3,8 @@ happened and what to do next, no traceback; under /api/ the same status as JSON.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .portal_helpers import GENEROUS_LIMITS, Visitor, case_fields
@@ -12,7 +14,7 @@ def assert_styled(response, status: int, *words: str) -> None:
     assert response.status_code == status
     assert response.mimetype == "text/html"
     text = response.text
-    assert '<header class="top">' in text and "/_portal/static/portal.css" in text, "the portal's layout"
+    assert '<header class="top">' in text and re.search(r"/_portal/static/portal\.[0-9a-f]+\.css", text), "layout"
     assert f"Error {status}" in text and "What to do next:" in text
     assert 'href="/search"' in text, "a way on from the error"
     assert "Traceback" not in text

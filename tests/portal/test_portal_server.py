@@ -254,10 +254,17 @@ def kb_portal(make_project, built_basic, tmp_path) -> Iterator[Callable[..., sub
             process.communicate()
 
 
+# Two workers whose graceful timeout (how long a stopping worker may take before it is killed) is longer than
+# the tests wait for `kb portal` to stop: a worker that hangs on Ctrl+C instead of stopping shows as a timeout,
+# however slow the machine, rather than as a few seconds too many.
+STOP_TIMEOUT = 60
+STOPS_WITHOUT_WAITING = ("--workers", "2", "--graceful-timeout", str(3 * STOP_TIMEOUT))
+
+
 def test_kb_portal_with_two_workers_takes_a_case_from_a_browser_and_stops_cleanly_on_ctrl_c(kb_portal, tmp_path):
     port = free_port()
     database = tmp_path / "cases.db"
-    server = kb_portal("--workers", "2", "--port", str(port), "--database-url", f"sqlite:///{database}")
+    server = kb_portal(*STOPS_WITHOUT_WAITING, "--port", str(port), "--database-url", f"sqlite:///{database}")
     customer = HttpVisitor(f"http://127.0.0.1:{port}")
 
     started = wait_for(lambda: server.poll() is not None or answers(customer, "/"), 30, interval=0.1)
@@ -287,12 +294,11 @@ def test_kb_portal_with_two_workers_takes_a_case_from_a_browser_and_stops_cleanl
     assert number in page.text and case_fields()["subject"] in page.text
 
     # Ctrl+C right after answering, the customer's connection still open: gunicorn's own gthread worker could
-    # deadlock here (its quit handler takes the thread pool's lock) until the graceful timeout ran out.
+    # deadlock here (its quit handler takes the thread pool's lock) until the graceful timeout ran out, which
+    # STOPS_WITHOUT_WAITING sets past communicate()'s timeout: a deadlock fails the test, a slow machine does not.
     os.killpg(server.pid, signal.SIGINT)  # as the terminal does: the whole process group
-    stopping = time.monotonic()
-    _, err = server.communicate(timeout=30)
+    _, err = server.communicate(timeout=STOP_TIMEOUT)
 
-    assert time.monotonic() - stopping < 5, err
     assert server.returncode == 0, err
     assert "Traceback" not in err, err
     assert f"on http://127.0.0.1:{port}/" in err and "2 processes of 4 threads" in err
@@ -356,17 +362,38 @@ except SystemExit:
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
 
+def test_a_worker_that_got_ctrl_c_before_its_own_handlers_were_set_stops_when_they_are():
+    # Between the fork and the worker's init_signals, the arbiter's inherited handler runs instead of the
+    # worker's and only queues the signal in the worker's copy of the arbiter's queue.
+    done = quit_worker(
+        False,
+        """
+import os, queue
+worker.PIPE = os.pipe()
+os.set_blocking(worker.PIPE[1], False)  # as gunicorn makes it, for signal.set_wakeup_fd
+worker.arbiter_signals = queue.SimpleQueue()
+worker.arbiter_signals.put_nowait(signal.SIGCHLD)  # what the arbiter had queued for itself: not a reason to stop
+worker.init_signals()
+print("still here")
+worker.arbiter_signals.put_nowait(signal.SIGINT)
+worker.init_signals()
+print("served on after Ctrl+C")
+""",
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "still here\n", "")
+
+
 @pytest.mark.parametrize("after", [0.0, 0.4, 0.8])
 def test_ctrl_c_while_the_workers_are_starting_stops_kb_portal_at_once(kb_portal, tmp_path, after):
-    server = kb_portal("--workers", "2", "--port", str(free_port()), "--database-url", f"sqlite:///{tmp_path}/c.db")
+    server = kb_portal(
+        *STOPS_WITHOUT_WAITING, "--port", str(free_port()), "--database-url", f"sqlite:///{tmp_path}/c.db"
+    )
     assert wait_for(lambda: server.poll() is not None or len(children(server.pid)) == 2, 30), server.communicate()
     time.sleep(after)  # somewhere in the workers' start: forked, loading the app, or about to serve
 
     os.killpg(server.pid, signal.SIGINT)
-    stopping = time.monotonic()
-    _, err = server.communicate(timeout=30)
+    _, err = server.communicate(timeout=STOP_TIMEOUT)  # a hang waits out the graceful timeout: TimeoutExpired
 
-    assert time.monotonic() - stopping < 5, err
     assert server.returncode == 0, err
     assert "Traceback" not in err and "Error" not in err, err
 

@@ -15,8 +15,10 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, g, redirect, request, send_file, url_for
 
 from ...build import index_beside
+from ...contrast import darkened_for, text_on
 from ..app import current_portal
 from ..customer import case_form
+from ..delivery import site_file_cache
 from ..search_views import go, search_api, search_page, suggest_api
 from ..site import PORTAL_COOKIE, _existing, page_csp
 from .access import visible_client
@@ -50,8 +52,10 @@ def _same_client(endpoint, values) -> None:
 
 @blueprint.after_request
 def _private(response: Response) -> Response:
-    # One client's pages must never be served from a shared cache to someone else.
-    response.headers["Cache-Control"] = "private, no-cache"
+    # One client's pages must never be served from a shared cache to someone else. The theme's hashed
+    # assets keep the year site_file_cache gave them, privately.
+    if not response.headers.get("Cache-Control", "").startswith("private, max-age"):
+        response.headers["Cache-Control"] = "private, no-cache"
     response.vary.add("Cookie")
     return response
 
@@ -77,7 +81,7 @@ def help_centre(path: str):
     if target.is_dir():
         query = f"?{request.query_string.decode()}" if request.query_string else ""
         return redirect(f"{prefix}/{path}/{query}", 308)
-    response = send_file(target, conditional=True)
+    response = site_file_cache(send_file(target, conditional=True), path, private=True)
     if target.suffix == ".html":
         response.headers["Content-Security-Policy"] = page_csp(site)
         response.set_cookie(PORTAL_COOKIE, "1", samesite="Lax", secure=current_portal().config.secure_cookies)
@@ -115,10 +119,21 @@ def new_case():
 @blueprint.route("/_portal/brand.css")
 def brand_css():
     """The portal's own pages (search, case form) in the client's colours; values checked as #rrggbb."""
-    colors = g.kb_client.colors
-    lines = [f"  --kb-primary: {colors['primary']};"] if "primary" in colors else []
-    lines += [f"  --kb-accent: {colors['accent']};"] if "accent" in colors else []
-    return Response(":root {\n" + "\n".join(lines) + "\n}\n", mimetype="text/css")
+    return Response(render_brand_css(g.kb_client.colors), mimetype="text/css")
+
+
+def render_brand_css(colors: dict[str, str]) -> str:
+    """portal.css' brand variables for a client's colours: the header and main buttons in its primary, their
+    text in white or dark (whichever reads), links in its primary where that reads on white (darkened where
+    not; the dark scheme keeps its own light link colour), hover and focus in its accent."""
+    lines = []
+    if "primary" in colors:
+        primary = colors["primary"]
+        lines += [f"  --kb-brand: {primary};", f"  --kb-brand-text: {text_on(primary)};"]
+        lines += [f"  --kb-link-light: {darkened_for(primary)};"]
+    if "accent" in colors:
+        lines += [f"  --kb-accent: {colors['accent']};", f"  --kb-accent-text: {text_on(colors['accent'])};"]
+    return ":root {\n" + "\n".join(lines) + "\n}\n"
 
 
 def centre_url(name: str, **params) -> str:

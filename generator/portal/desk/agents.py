@@ -159,30 +159,42 @@ class AgentSide(Levels):
         def resolve(conn: Connection, row: Row, now: dt.datetime) -> None:
             if row.status == "resolved":
                 raise InvalidAction("the case is already resolved")
-            conn.execute(
-                cases.update()
-                .where(cases.c.id == row.id)
-                .values(
-                    status="resolved",
-                    resolved_at=now,
-                    resolution=resolution,
-                    paused_at=None,
-                    updated_at=now,
-                    first_responded_at=row.first_responded_at or now,
-                )
-            )
-            self._event(conn, row, "resolved", agent.username, agent=agent, body=resolution, visible=True)
-            queue_mail(
-                conn,
-                now,
-                row.customer_email,
-                f"[{row.number}] Resolved: {row.subject}",
-                self._update_mail(row, texts.resolved_text(resolution), by_agent=True)
-                + csat_invitation(conn, self.config, row),
-                row.id,
+            subject = f"[{row.number}] Resolved: {row.subject}"
+            self.mark_resolved(
+                conn, row, now, agent, agent.username, resolution, subject, texts.resolved_text(resolution)
             )
 
         self._act(agent, row, resolve, version)
+
+    def mark_resolved(
+        self,
+        conn: Connection,
+        row: Row,
+        now: dt.datetime,
+        agent: Row | None,
+        actor: str,
+        resolution: str,
+        subject: str,
+        text: str,
+    ) -> None:
+        """Resolve `row` in the caller's transaction (an agent's resolution, a release that ships its fix):
+        the case, the history's entry the customer sees, and the mail saying `text`, with the private link and
+        the satisfaction question."""
+        conn.execute(
+            cases.update()
+            .where(cases.c.id == row.id)
+            .values(
+                status="resolved",
+                resolved_at=now,
+                resolution=resolution,
+                paused_at=None,
+                updated_at=now,
+                first_responded_at=row.first_responded_at or now,
+            )
+        )
+        self._event(conn, row, "resolved", actor, agent=agent, body=resolution, visible=True)
+        mail = self._update_mail(row, text, by_agent=agent is not None) + csat_invitation(conn, self.config, row)
+        queue_mail(conn, now, row.customer_email, subject, mail, row.id)
 
     def reopen(self, agent: Row, row: Row, reason: str, version: int | None = None) -> None:
         def reopen(conn: Connection, row: Row, now: dt.datetime) -> None:

@@ -35,11 +35,22 @@ class DeskCore:
     # -- for other services (mail in) ------------------------------------------------------------------------
 
     def change(
-        self, agent: Row, row: Row, change: Callable[[Connection, Row, dt.datetime], None], version: int | None = None
+        self,
+        agent: Row | None,
+        row: Row,
+        change: Callable[[Connection, Row, dt.datetime], None],
+        version: int | None = None,
     ) -> None:
         """An agent's change to a case: their level checked, one transaction, its mail sent after; with
-        `version`, refused (StaleCase) when the case has changed since the agent saw that version."""
+        `version`, refused (StaleCase) when the case has changed since the agent saw that version. Agent
+        None: the system's own change (a release published from the command line), no level to check."""
         self._act(agent, row, change, version)
+
+    def customer_update(
+        self, conn: Connection, row: Row, now: dt.datetime, agent: Row | None, text: str, mail: bool = True
+    ) -> int:
+        """Something the customer hears from us, in the caller's transaction (see _customer_update)."""
+        return self._customer_update(conn, row, now, agent, text, "web", mail=mail)
 
     def followed(self, conn: Connection, row: Row) -> Row:
         """`row`, or for a merged duplicate the case it was merged into (locked, as `_fresh` reads it):
@@ -68,7 +79,7 @@ class DeskCore:
 
     def _act(
         self,
-        agent: Row,
+        agent: Row | None,
         row: Row,
         change: Callable[[Connection, Row, dt.datetime], None],
         version: int | None = None,
@@ -76,7 +87,7 @@ class DeskCore:
         now = self.now()
         with writing(self.engine) as conn:
             row = self._fresh(conn, row.id)
-            if row.level > agent.level and not agent.is_admin:
+            if agent is not None and row.level > agent.level and not agent.is_admin:
                 raise NotAllowed(f"{row.number} is at Level {row.level}; your level is {agent.level}")
             # Checked on the locked row, in the change's own transaction: two agents sending at once from
             # the same version, the second waits for the first and then finds the version moved on.

@@ -138,6 +138,10 @@
   var keys = [
     { key: "r", description: "Reply: go to the composer", run: function () { if (composer) composer.focus(); } },
     {
+      key: "t", description: "Type and fix: go to the case's type",
+      run: function () { var type = document.getElementById("case-type"); if (type) type.focus(); },
+    },
+    {
       key: "Escape", description: "Leave the field you are in", inFields: true,
       run: function () {
         var picks = document.getElementById("article-picks");

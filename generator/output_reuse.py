@@ -1,0 +1,83 @@
+"""The previous output, made into the next one in place: a build touches only the files that changed.
+
+A site of 10,000 articles is some 20,000 folders (one per page and one per permanent link). Writing each
+build's site into a new folder created them all and then removed the old ones, and on this kind of file
+system (ext4 mounted with `discard`) removing a folder costs milliseconds: over a minute of a one-edit
+build went on folders. So a build keeps the site it replaced (the *spare*, in the engine cache's folder,
+outside what a web server publishes) and next time makes the spare into the new site, then exchanges the
+two in one rename (output.swap_into_place): still written beside the live output and swapped in whole.
+
+The spare is never trusted: before anything is written into it, every file in it is removed except the
+ones the caller names with the exact file (same inode) they must be, the cache's hard-linked pages. So
+nothing is ever written into a file the live site or the cache shares, and nothing of an earlier build
+survives that this build did not choose. Folders are kept (that is the saving) and the ones left empty
+are removed at the end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+
+def clear_except(folder: Path, keep: Mapping[str, Path]) -> set[Path]:
+    """Remove every file (and link, and anything not a folder) under `folder` except each `keep` entry
+    (dest path relative to `folder` -> the file it must be, by inode); return the folders files left."""
+    wanted = {}
+    for rel, source in keep.items():
+        try:
+            found = os.stat(source, follow_symlinks=False)
+        except OSError:
+            continue
+        wanted[rel] = (found.st_dev, found.st_ino)
+    emptied: set[Path] = set()
+    _clear(folder, "", wanted, emptied)
+    return emptied
+
+
+def _clear(folder: Path, prefix: str, wanted: dict[str, tuple[int, int]], emptied: set[Path]) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        rel = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            _clear(Path(entry.path), rel + "/", wanted, emptied)
+            continue
+        identity = wanted.get(rel)
+        if identity is not None:
+            found = entry.stat(follow_symlinks=False)
+            if (found.st_dev, found.st_ino) == identity:
+                continue
+        os.unlink(entry.path)
+        emptied.add(folder)
+
+
+def remove_empty_folders(root: Path, folders: Iterable[Path]) -> None:
+    """Remove each of `folders` (inside `root`) that is empty now, and its parents that it leaves empty."""
+    for folder in sorted(folders, key=lambda path: len(path.parts), reverse=True):
+        while folder != root and folder.is_relative_to(root):
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (the usual case: the build wrote into it again), or gone already
+                break
+            folder = folder.parent
+
+
+def same_file(path: Path, source: Path) -> bool:
+    """Whether `path` is `source` itself (a hard link of it)."""
+    try:
+        a, b = os.stat(path, follow_symlinks=False), os.stat(source, follow_symlinks=False)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def link_file(source: Path, dest: Path) -> None:
+    """A hard link of `source` at `dest` (which must not exist), or a copy where the file system has none."""
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)

@@ -1,0 +1,76 @@
+"""The memo of the work before the engine (generator/memo.py): a page seen before is not parsed, checked or
+scanned again, an edited one is, and a memo that is missing, damaged or from other code is never trusted."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.catalog import load_catalog
+from generator.checks import check_catalog
+from generator.memo import FILE, remembering
+
+
+def load_and_check(root, folder):
+    with remembering(folder) as memo:
+        catalog = load_catalog(root)
+        problems = check_catalog(catalog)
+    return catalog, problems, memo
+
+
+def test_a_second_build_takes_every_pages_work_from_the_memo(make_project, tmp_path):
+    root = make_project("basic")
+    catalog, problems, first = load_and_check(root, tmp_path / "cache")
+    assert first.computed > len(catalog.pages)  # parsed, checked and scanned for links, each page
+    again, again_problems, second = load_and_check(root, tmp_path / "cache")
+    assert second.computed == 0
+    assert again.pages == catalog.pages and again_problems == problems
+
+
+def test_an_edited_page_is_parsed_and_checked_again_and_only_it(make_project, tmp_path):
+    root = make_project("basic")
+    load_and_check(root, tmp_path / "cache")
+    page = root / "kb/scheduling/gantt-empty.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("is empty after", "shows nothing after"))
+    catalog, problems, memo = load_and_check(root, tmp_path / "cache")
+    assert 0 < memo.computed <= 4  # that page's parse, text checks and link scan
+    edited = next(p for p in catalog.pages if p.src_uri == "kb/scheduling/gantt-empty.md")
+    assert "shows nothing after" in edited.body
+    fresh = load_catalog(root)  # no memo at all
+    assert catalog.pages == fresh.pages and problems == check_catalog(fresh)
+
+
+def test_a_problem_comes_from_the_memo_as_it_was_found(make_project, tmp_path):
+    root = make_project("basic", files={"kb/scheduling/bad.md": "---\nid: KB-0999\ntitle: [unclosed\n---\n\nText.\n"})
+    _, problems, _ = load_and_check(root, tmp_path / "cache")
+    _, again, memo = load_and_check(root, tmp_path / "cache")
+    assert memo.computed == 0
+    assert [str(p) for p in again] == [str(p) for p in problems]
+    assert any(p.path == "kb/scheduling/bad.md" for p in again)
+
+
+@pytest.mark.parametrize("damage", ["a flipped byte", "truncated", "other code", "not a memo", "empty"])
+def test_a_memo_that_cannot_be_trusted_is_ignored(make_project, tmp_path, damage):
+    root = make_project("basic")
+    catalog, problems, _ = load_and_check(root, tmp_path / "cache")
+    path = tmp_path / "cache" / FILE
+    data = path.read_bytes()
+    if damage == "a flipped byte":
+        data = data[:-10] + bytes([data[-10] ^ 1]) + data[-9:]
+    elif damage == "truncated":
+        data = data[: len(data) // 2]
+    elif damage == "other code":
+        head, code, rest = data.split(b"\n", 2)
+        data = head + b"\n" + b"0" * len(code) + b"\n" + rest
+    elif damage == "not a memo":
+        data = b"\x80\x04N."  # a pickle, with no header
+    else:
+        data = b""
+    path.write_bytes(data)
+    again, again_problems, memo = load_and_check(root, tmp_path / "cache")
+    assert memo.computed > len(catalog.pages)  # everything computed again, nothing taken from it
+    assert again.pages == catalog.pages and again_problems == problems
+
+
+def test_without_a_build_the_functions_simply_run(make_project):
+    root = make_project("basic")
+    assert load_catalog(root).pages == load_catalog(root).pages
