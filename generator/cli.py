@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .build import FORMATS, build_target, index_beside
+from .build import FORMATS, BuildResult, build_target, index_beside
 from .catalog import load_catalog
 from .checks import check_catalog, check_templates
 from .client_words import literal_terms, renamed
@@ -405,7 +405,7 @@ def build(
     _report(root, result)
 
 
-def _report(root: Path, result) -> None:
+def _report(root: Path, result: BuildResult) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for pdf in result.pdfs:

@@ -6,11 +6,10 @@ help.js opens the help of the application's version (data-version), falling back
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from axe_pages import SCHEMES, SCREENS, check_pages
 from browser_fixtures import _served, browser_fixture, page_fixture  # noqa: F401
 from playwright.sync_api import expect
 
-from tests.test_accessibility import SCREENS, serious
 from tests.versioned_project import MARKER_2026_2, MARKER_2026_3, make_versioned_project
 
 GANTT = "kb/scheduling/gantt-empty/"
@@ -52,6 +51,8 @@ def choose_version(page, name: str) -> None:
 
 
 def test_the_switcher_keeps_the_reader_on_the_same_page_by_its_id(page, versions_url):
+    failed: list[str] = []
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
     page.goto(versions_url + "v/2026.2/" + GANTT)
     expect(page.locator("article")).to_contain_text(MARKER_2026_2)
     expect(page.locator("details.kb-versions summary")).to_have_accessible_name(
@@ -62,6 +63,7 @@ def test_the_switcher_keeps_the_reader_on_the_same_page_by_its_id(page, versions
     expect(page.locator("article")).to_contain_text(MARKER_2026_3)
     choose_version(page, "2026.1 (no longer supported)")
     expect(page).to_have_url(versions_url + "v/2026.1/" + GANTT)
+    assert failed == []  # no version's list or page map, and no page, was missing
 
 
 def test_the_switcher_lands_on_the_versions_home_when_the_page_is_not_there(page, versions_url):
@@ -80,22 +82,17 @@ def test_an_older_versions_notice_leads_to_the_same_page_in_the_current_one(page
     expect(page.locator(".kb-version-notice")).to_have_count(0)
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+def open_switcher(page) -> None:
+    page.locator("details.kb-versions").evaluate("details => { details.open = true; }")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_the_switcher_and_the_notice_pass_axe(browser, versions_url, scheme, screen):
-    axe = Axe()
+    pages = {"older": "v/2026.2/" + GANTT, "unsupported": "v/2026.1/", "current": GANTT}
     context = browser.new_context(viewport=SCREENS[screen], color_scheme=scheme)
-    page = context.new_page()
-    found = []
     try:
-        for path in ("v/2026.2/" + GANTT, "v/2026.1/", GANTT):
-            page.goto(versions_url + path)
-            page.locator("details.kb-versions").evaluate("details => { details.open = true; }")
-            problems = serious(axe.run(page).response)
-            wide = page.evaluate("document.documentElement.scrollWidth")
-            if screen == "phone" and wide > SCREENS["phone"]["width"]:
-                problems.append(f"{wide} px wide on a {SCREENS['phone']['width']} px screen")
-            found += [f"{path}: {problem}" for problem in problems]
+        found = check_pages(context, versions_url, pages, screen, {kind: open_switcher for kind in pages})
     finally:
         context.close()
     assert not found, "\n".join(found)

@@ -72,7 +72,7 @@ def write_versions_index(site: Path, product: Product) -> None:
         if not version.is_built:
             continue
         path = version_path(version)
-        published = version.is_current or (site / path / "index.html").is_file()
+        published = (site / path / "index.html").is_file()  # the current one too: a version may come first
         entries.append({"name": version.name, "status": version.status.value, "path": path, "published": published})
     current = next(version.name for version in product.versions if version.is_current)
     text = json.dumps({"current": current, "versions": entries}, indent=1) + "\n"

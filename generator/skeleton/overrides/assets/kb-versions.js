@@ -23,11 +23,25 @@
     return maps[path];
   }
 
+  // The paths of the published versions (versions.json), or null when that list cannot be read. Only their
+  // page maps are asked for: a version listed but not published would answer 404s.
+  var published = load("versions.json").then(function (data) {
+    if (!data || !Array.isArray(data.versions)) return null;
+    var paths = {};
+    data.versions.forEach(function (version) {
+      if (version.published && typeof version.path === "string") paths[version.path] = true;
+    });
+    return paths;
+  });
+
   // The address of this page in the version at `path` ('' or 'v/2026.2/'), else that version's home.
   function sameIn(path) {
     var home = new URL(path, root).href;
-    if (!page) return Promise.resolve(home);
-    return load(path + "kb-pages.json").then(function (data) {
+    return published.then(function (paths) {
+      if (!page || !paths || !Object.prototype.hasOwnProperty.call(paths, path)) return home;
+      return load(path + "kb-pages.json");
+    }).then(function (data) {
+      if (typeof data === "string") return data;
       var pages = data && data.pages;
       var url = pages && Object.prototype.hasOwnProperty.call(pages, page) ? pages[page] : null;
       if (typeof url !== "string") return home;
@@ -43,14 +57,11 @@
     });
   });
 
-  load("versions.json").then(function (data) {
-    if (!data || !Array.isArray(data.versions)) return;
-    data.versions.forEach(function (version) {
-      if (version.published) return;
-      links.forEach(function (link) {
-        var item = link.closest(".kb-versions__list li");
-        if (item && link.getAttribute("data-kb-version-link") === version.path) item.remove();
-      });
+  published.then(function (paths) {
+    if (!paths) return;
+    links.forEach(function (link) {
+      var item = link.closest(".kb-versions__list li");
+      if (item && !Object.prototype.hasOwnProperty.call(paths, link.getAttribute("data-kb-version-link"))) item.remove();
     });
   });
 
