@@ -52,7 +52,7 @@ class Memo:
 
     def save(self) -> None:
         """Write what this build used, in one rename; nothing when it is what the file holds already."""
-        if self.path is None:
+        if self.path is None or not self.path.parent.is_dir():  # a build that failed before writing anything
             return
         if self.computed == 0 and self.new.keys() == self.old.keys() and _file_state(self.path) is not None:
             self.written = _file_state(self.path)
@@ -60,7 +60,6 @@ class Memo:
         with _no_gc():
             payload = pickle.dumps(self.new, protocol=pickle.HIGHEST_PROTOCOL)
         header = _MAGIC + self.code.encode() + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".memo-", dir=self.path.parent)
         with os.fdopen(handle, "wb") as stream:
             stream.write(header + payload)
