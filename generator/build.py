@@ -140,9 +140,8 @@ def build_target(
     The site engine reuses the pages its cache beside `out` holds when nothing they are made from changed
     (engine.py), so the site is the one a full build makes; `full` renders every page and re-indexes."""
     cache = usable_cache_beside(out)
-    # One build of an output at a time: a second waits, as both would write the same cache and kept site.
     # Each page's work before the engine comes from the memo when its text is unchanged (memo.py).
-    with locked(cache) if cache is not None else nullcontext(), remembering(cache, trusted=not full):
+    with remembering(cache, trusted=not full):
         return _build_target(
             root, target, out, strict, reporter, full_index, formats, today, pdf_links, sources, full, cache
         )
@@ -179,6 +178,9 @@ def _build_target(
 
     spare = spare_beside(out) if "site" in formats and cache is not None else None
     with (
+        # One build of an output at a time, once its sources proved good (a failed build writes nothing): a
+        # second waits, as both would write the same cache and kept site.
+        locked(cache) if cache is not None else nullcontext(),
         new_folder_beside(out) as scratch,
         _slow_pages_named(pages),
         printing_into(scratch / "pdf") as printing,

@@ -13,6 +13,7 @@ between rebuilds instead of reading it again, as long as the file is the one it 
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import os
 import pickle
@@ -51,19 +52,31 @@ class Memo:
 
     def save(self) -> None:
         """Write what this build used, in one rename; nothing when it is what the file holds already."""
-        if self.path is None:
+        if self.path is None or not self.path.parent.is_dir():  # a build that failed before writing anything
             return
         if self.computed == 0 and self.new.keys() == self.old.keys() and _file_state(self.path) is not None:
             self.written = _file_state(self.path)
             return
-        payload = pickle.dumps(self.new, protocol=pickle.HIGHEST_PROTOCOL)
+        with _no_gc():
+            payload = pickle.dumps(self.new, protocol=pickle.HIGHEST_PROTOCOL)
         header = _MAGIC + self.code.encode() + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".memo-", dir=self.path.parent)
         with os.fdopen(handle, "wb") as stream:
             stream.write(header + payload)
         os.replace(temporary, self.path)
         self.written = _file_state(self.path)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused: loading a memo of 10,000 pages made it run hundreds of times."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _file_state(path: Path) -> tuple[int, ...] | None:
@@ -93,7 +106,8 @@ def load_memo(path: Path, code: str) -> dict[str, Any]:
     if hashlib.sha256(payload).hexdigest().encode() != digest:
         return {}  # damaged: not a byte of it is unpickled
     try:
-        old = pickle.loads(payload)
+        with _no_gc():  # a page's results are thousands of small objects: each collection scanned them all
+            old = pickle.loads(payload)
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
         return {}  # the right digest but unreadable here (written by another Python): ignored
     return old if isinstance(old, dict) else {}

@@ -11,6 +11,7 @@ from generator.memo import FILE, remembering
 
 
 def load_and_check(root, folder):
+    folder.mkdir(exist_ok=True)  # a build's cache folder (a memo is never the first thing a build writes)
     with remembering(folder) as memo:
         catalog = load_catalog(root)
         problems = check_catalog(catalog)
@@ -69,6 +70,14 @@ def test_a_memo_that_cannot_be_trusted_is_ignored(make_project, tmp_path, damage
     again, again_problems, memo = load_and_check(root, tmp_path / "cache")
     assert memo.computed > len(catalog.pages)  # everything computed again, nothing taken from it
     assert again.pages == catalog.pages and again_problems == problems
+
+
+def test_a_memo_makes_no_folder_of_its_own(make_project, tmp_path):
+    """A build that fails before writing anything leaves nothing behind: the memo is not written either."""
+    root = make_project("basic")
+    with remembering(tmp_path / "cache") as memo:
+        load_catalog(root)
+    assert memo.computed > 0 and not (tmp_path / "cache").exists()
 
 
 def test_without_a_build_the_functions_simply_run(make_project):
