@@ -1,8 +1,8 @@
 """How the portal sends what it sends: compressed, and cached as long as a name allows.
 
 - Text responses go out compressed (flask-compress: brotli, else gzip, for what the browser accepts); types
-  that are compressed already (images, woff2 fonts, PDFs, .gz files, attachments) are not in its list of types
-  and go out as they are.
+  that are compressed already (raster images, woff2 fonts, PDFs, archives) are not in its list of types and
+  go out as they are, as does a file that names its own encoding (sitemap.xml.gz).
 - BREACH: an attacker who can put words into a compressed page and watch its size can guess a secret on the
   same page a character at a time. The secret on the portal's pages is the CSRF token, and the pages that
   carry one (forms) are exactly those that also show what a visitor typed or asked for (the case form with
