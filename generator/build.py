@@ -136,9 +136,7 @@ def build_target(
     when asked). `sources`: the project's sources, already loaded and checked for several targets.
 
     The site engine reuses the pages its cache beside `out` holds when nothing they are made from changed
-    (engine.py), and a book the PDF it printed last when nothing that goes into it changed (pdf_cache.py),
-    so the output is the one a full build makes; `full` renders every page, prints every book and
-    re-indexes."""
+    (engine.py), so the site is the one a full build makes; `full` renders every page and re-indexes."""
     reporter = reporter or SilentReporter()
     full_index = full_index or full
     rendered = render_target(root, target, strict, reporter, sources)
