@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from axe_pages import serious  # the help centre's test: the same verdict, the same report
 from axe_playwright_python.sync_playwright import Axe
 from browser_fixtures import browser_fixture  # noqa: F401 - fixture
-from test_accessibility import serious  # the help centre's test: the same verdict, the same report
 
 from generator.portal.config import MailSettings
 
