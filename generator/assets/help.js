@@ -369,6 +369,11 @@
     window.addEventListener("message", function (event) {
       if (event.source !== frame.contentWindow || event.origin !== new URL(settings.base).origin) return;
       if (event.data && event.data.kbHelp === "close") closePanel();
+      // The frame's page took the focus without the reader (the theme focuses its hidden search box for
+      // a ?q= address): back to the title, where opening the panel put it.
+      if (event.data && event.data.kbHelp === "focus" && !host.hidden && root.activeElement === frame) {
+        title.focus();
+      }
     });
 
     return {

@@ -54,6 +54,21 @@ document.addEventListener("submit", function (event) {
       event.stopPropagation();
       window.parent.postMessage({ kbHelp: "close" }, "*");  // says nothing but "close": no secret to keep
     }, true);
+    // The theme focuses its search box for a ?q= address (the panel's search for a screen it does not know).
+    // That box is hidden here, and the focus would leave the panel's title, where help.js put it: until the
+    // reader uses the page, such a focus is handed back to help.js.
+    var used = false;
+    ["keydown", "pointerdown"].forEach(function (type) {
+      document.addEventListener(type, function () { used = true; }, true);
+    });
+    var handBack = function (element) {
+      if (used || window.parent === window || !element || !element.matches) return;
+      if (!element.matches("[data-md-component=search-query]")) return;
+      element.blur();
+      window.parent.postMessage({ kbHelp: "focus" }, "*");
+    };
+    document.addEventListener("focusin", function (event) { handBack(event.target); }, true);
+    handBack(document.activeElement);  // the theme may have focused it before this script ran
   }
 
   // Arriving from a screen of the application (/context/<id>/ adds ?context=<id>): the case link carries
