@@ -46,6 +46,32 @@ def test_help_lists_every_command(run_kb):
         assert re.search(rf"^  {command}\s+\S", result.output, re.MULTILINE), command
 
 
+def test_every_named_command_loads_under_its_name(run_kb):
+    from generator.cli import COMMANDS, cli
+
+    ctx = cli.make_context("kb", ["--help"], resilient_parsing=True)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.name == name, name
+    listed = re.findall(r"^  (\S+)\s", run_kb(None, "--help").output.split("Commands:")[1], re.MULTILINE)
+    assert listed == sorted(COMMANDS)
+
+
+@pytest.mark.parametrize(
+    ("command", "heavy"),
+    [("building", ("flask", "sqlalchemy", "numpy", "weasyprint")), ("checking", ("flask", "sqlalchemy", "mkdocs"))],
+)
+def test_a_command_imports_only_what_it_uses(command, heavy):
+    """Each command's module is imported when it runs: `kb build` pays neither for the portal (Flask,
+    SQLAlchemy) nor the search's query side (numpy), `kb check` not for the site engine."""
+    import subprocess
+    import sys
+
+    script = f"import sys, generator.cli.{command}; print(' '.join(sorted(set({heavy!r}) & set(sys.modules))))"
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == ""
+
+
 @pytest.mark.parametrize("command", [["new"], ["new", "article"], ["check"], ["build"], ["serve"]], ids=" ".join)
 def test_each_command_explains_itself(run_kb, command):
     result = run_kb(None, *command, "--help")

@@ -1,5 +1,5 @@
-"""`kb portal`, `kb agents`, `kb cases`, `kb db` (and `kb clients`, clients/cli.py): the case portal from
-the terminal.
+"""`kb portal`, `kb agents`, `kb cases`, `kb db`, `kb review`, `kb report`, `kb mail` (and `kb clients`,
+clients/cli.py): the case portal from the terminal. generator/cli/__init__.py names them.
 
 The heavy imports (Flask, SQLAlchemy) happen inside the commands, so `kb build` does not pay for them."""
 
@@ -439,10 +439,3 @@ def mail_receive(ctx: click.Context, host: str, port: int, database_url: str | N
 
 def _when(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def register(cli: click.Group) -> None:
-    from .clients.cli import clients
-
-    for command in (portal, db, agents, cases, review, report, mail, clients):
-        cli.add_command(command)

@@ -17,14 +17,17 @@ a page of hits, facet counts), `snippets`, `query` (`search` and its fallbacks),
 per version of its folder), and `fastpath`, the one package that reaches into whoosh-reloaded's private
 internals (guarded by tests/test_search_exact.py and tests/test_search_writer.py)."""
 
-from __future__ import annotations
+from typing import TYPE_CHECKING
 
-from .documents import SCHEMA, SEARCH_FIELDS, SearchDocument, document_for, documents_for, plain_text
-from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index
-from .opened import field_values
-from .query import Hit, QueryError, SearchResults, Section, search
-from .spelling import suggest_spelling
-from .synonyms import synonym_groups
+from ..lazy import lazy_names
+
+if TYPE_CHECKING:  # the names, for readers and checkers; imported on first use (lazy.py)
+    from .documents import SCHEMA, SEARCH_FIELDS, SearchDocument, document_for, documents_for, plain_text
+    from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index
+    from .opened import field_values
+    from .query import Hit, QueryError, SearchResults, Section, search
+    from .spelling import suggest_spelling
+    from .synonyms import synonym_groups
 
 __all__ = [
     "LOCK_WAIT_SECONDS",
@@ -46,3 +49,33 @@ __all__ = [
     "synonym_groups",
     "write_index",
 ]
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "documents": (
+            "SCHEMA",
+            "SEARCH_FIELDS",
+            "SearchDocument",
+            "document_for",
+            "documents_for",
+            "plain_text",
+        ),
+        "index": (
+            "LOCK_WAIT_SECONDS",
+            "IndexStats",
+            "is_readable",
+            "write_index",
+        ),
+        "opened": ("field_values",),
+        "query": (
+            "Hit",
+            "QueryError",
+            "SearchResults",
+            "Section",
+            "search",
+        ),
+        "spelling": ("suggest_spelling",),
+        "synonyms": ("synonym_groups",),
+    },
+)

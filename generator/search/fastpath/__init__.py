@@ -17,10 +17,15 @@ anything else (phrases, NOT, wildcards, ...) goes through Whoosh's collector as 
 The parts: `postings` (the kept scored postings and the searcher that hands them out), `scoring` (the trees
 and their arrays), `highlighting`, `writer`."""
 
-from .highlighting import Highlighter, highlight_words
-from .postings import POSTINGS_BUDGET, PostingsCache, SegmentSearcher, Unsupported
-from .scoring import Dense, fast_match_mask, fast_matches
-from .writer import SegmentWriter
+from typing import TYPE_CHECKING
+
+from ...lazy import lazy_names
+
+if TYPE_CHECKING:  # the names, for readers and checkers; imported on first use (lazy.py)
+    from .highlighting import Highlighter, highlight_words
+    from .postings import POSTINGS_BUDGET, PostingsCache, SegmentSearcher, Unsupported
+    from .scoring import Dense, fast_match_mask, fast_matches
+    from .writer import SegmentWriter
 
 __all__ = [
     "POSTINGS_BUDGET",
@@ -34,3 +39,25 @@ __all__ = [
     "fast_matches",
     "highlight_words",
 ]
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "highlighting": (
+            "Highlighter",
+            "highlight_words",
+        ),
+        "postings": (
+            "POSTINGS_BUDGET",
+            "PostingsCache",
+            "SegmentSearcher",
+            "Unsupported",
+        ),
+        "scoring": (
+            "Dense",
+            "fast_match_mask",
+            "fast_matches",
+        ),
+        "writer": ("SegmentWriter",),
+    },
+)

@@ -1,0 +1,62 @@
+"""The `kb` command line: thin adapters that parse input, call the pipeline's stages and report.
+
+A module per group of commands (authoring, checking, building, serving here; the portal's and the
+releases' in their packages), each imported only when one of its commands runs (common.KbGroup)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import KbGroup, project_root, target_option
+
+__all__ = ["cli", "main", "project_root", "target_option"]
+
+COMMANDS = {
+    "new": ".authoring:new",
+    "init": ".authoring:init_command",
+    "import": ".authoring:import_group",
+    "check": ".checking:check",
+    "contexts": ".checking:contexts_command",
+    "build": ".building:build",
+    "serve": ".serving:serve",
+    "search": ".serving:search_command",
+    "release": "generator.releases.cli:release",
+    # The case portal from the terminal (generator/portal/cli.py, clients/cli.py).
+    "portal": "generator.portal.cli:portal",
+    "db": "generator.portal.cli:db",
+    "agents": "generator.portal.cli:agents",
+    "cases": "generator.portal.cli:cases",
+    "review": "generator.portal.cli:review",
+    "report": "generator.portal.cli:report",
+    "mail": "generator.portal.cli:mail",
+    "clients": "generator.portal.clients.cli:clients",
+}
+
+
+@click.group(cls=KbGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holding product.yml, kb/ and docs/).",
+)
+@click.version_option(package_name="meridian-kb")
+@click.pass_context
+def cli(ctx: click.Context, root: Path) -> None:
+    """Write, check, build and serve the Meridian help centre from markdown sources.
+
+    \b
+    Typical use:
+      kb new article "Gantt chart is empty after import" --module scheduling
+      kb check                      validate every source, print every problem
+      kb serve                      live preview while you write
+      kb build                      build the public help centre into build/site
+    """
+    ctx.obj = {"root": root.resolve()}
+
+
+def main() -> None:
+    cli(prog_name="kb")
