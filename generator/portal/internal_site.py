@@ -12,18 +12,16 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file
+from flask import Blueprint, abort, request
 
 from ..errors import KbError
 from ..search import QueryError
-from ..stage import TYPE_TITLES
 from ..target_mark import load_target_mark
 from .app import current_portal
 from .config import PortalConfig
 from .console import agent_required
-from .delivery import site_file_cache
-from .search_views import MAX_QUERY, PAGE_SIZE, _facets, _run, _words
-from .site import PORTAL_COOKIE, _existing, page_csp
+from .search_views import _run, _words, results_page
+from .site import serve_built
 
 blueprint = Blueprint("internal_site", __name__)
 PREFIX = "/internal/"
@@ -77,27 +75,10 @@ def internal_suggest():
 @blueprint.route("/internal/search")
 @agent_required
 def internal_search():
-    query, shortened = _words(request.args.get("q", ""))
-    try:
-        results, problem = _run(query, PAGE_SIZE, index_dir=_index()), None
-    except QueryError as error:
-        results, problem = None, f"{str(error)[0].upper()}{str(error)[1:]}."
-    return render_template(
-        "search.html",
-        search_endpoint="internal_site.internal_search",
-        query=query,
-        shortened=shortened,
-        problem=problem,
-        max_query=MAX_QUERY,
-        page_size=PAGE_SIZE,
-        type_titles=TYPE_TITLES,
-        results=results,
-        links=[f"{PREFIX}{hit.url}" for hit in results.hits] if results else [],
-        facets=_facets(results),
-        module=request.args.get("module") or None,
-        type=request.args.get("type") or None,
-        available=True,
-    )
+    def internal(results, query: str) -> list[str]:
+        return [f"{PREFIX}{hit.url}" for hit in results.hits]
+
+    return results_page(_index(), internal, endpoint="internal_site.internal_search")
 
 
 def _index() -> Path:
@@ -114,23 +95,4 @@ def internal_help_centre(path: str):
     site_dir = current_portal().config.internal_site_dir
     if site_dir is None:
         abort(404)
-    root = site_dir.resolve()
-    target = _existing(root, path)
-    if target is None:
-        missing = root / "404.html"
-        if not missing.is_file():
-            abort(404)
-        response = send_file(missing, mimetype="text/html")
-        response.status_code = 404
-    elif target.is_dir():
-        query = f"?{request.query_string.decode()}" if request.query_string else ""
-        return redirect(f"{PREFIX}{path}/{query}", 308)
-    else:
-        response = site_file_cache(send_file(target, conditional=True), path, private=True)
-    if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = page_csp(root)
-        # As on the public site (site.py): the pages' scripts use the portal (search, the article badges).
-        response.set_cookie(PORTAL_COOKIE, "1", samesite="Lax", secure=current_portal().config.secure_cookies)
-    if target is None:
-        response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return serve_built(site_dir.resolve(), path, PREFIX.rstrip("/"), private=True)

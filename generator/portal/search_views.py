@@ -5,6 +5,7 @@ which records the click for the report."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -96,16 +97,32 @@ def _facets(results: SearchResults | None) -> dict[str, list[tuple[str, str, int
 
 @blueprint.route("/search")
 def search_page():
+    def through_go(results: SearchResults, query: str) -> list[str]:
+        first = (results.page - 1) * PAGE_SIZE
+        return [_go(hit, query, first + n, "search page") for n, hit in enumerate(results.hits, 1)]
+
+    return results_page(served_site()[1], through_go, record=True)
+
+
+def results_page(
+    index_dir: Path | None,
+    links: Callable[[SearchResults, str], list[str]],
+    record: bool = False,
+    endpoint: str | None = None,
+) -> str:
+    """The search page over the index in `index_dir` (None: search is unavailable): `links` gives each hit's
+    address; `record`: the search feeds the report; `endpoint`: the page's own, for its filters and pages
+    (else the help centre's, base.html's centre_url)."""
     query, shortened = _words(request.args.get("q", ""))
     try:
-        results, problem = _run(query, PAGE_SIZE), None
+        results, problem = _run(query, PAGE_SIZE, index_dir=index_dir), None
     except QueryError as error:
         results, problem = None, f"{str(error)[0].upper()}{str(error)[1:]}."
-    _log(query, results, "search page")
-    first = (results.page - 1) * PAGE_SIZE if results else 0
-    links = [_go(hit, query, first + n, "search page") for n, hit in enumerate(results.hits, 1)] if results else []
+    if record:
+        _log(query, results, "search page")
     return render_template(
         "search.html",
+        **({"search_endpoint": endpoint} if endpoint else {}),
         query=query,
         shortened=shortened,
         problem=problem,
@@ -113,11 +130,11 @@ def search_page():
         page_size=PAGE_SIZE,
         type_titles=TYPE_TITLES,
         results=results,
-        links=links,
+        links=links(results, query) if results else [],
         facets=_facets(results),
         module=request.args.get("module") or None,
         type=request.args.get("type") or None,
-        available=served_site()[1] is not None,
+        available=index_dir is not None,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, abort, g, redirect, render_template, request, send_file
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, send_file
 
 from ..output import OUTPUT_MARK
 from ..theme_scripts import load_script_hashes
@@ -64,24 +64,36 @@ def help_centre(path: str):
             abort(404)
         return render_template("home.html")
     root = site_dir.resolve()
-    target = _existing(root, path)
-    if path.startswith("context/") and target is None:
+    if path.startswith("context/") and _existing(root, path) is None:
         # An unknown, unmapped or hostile screen ID lands on the screen lookup (a search), never on a 404.
         # The ID goes on URL-encoded and cut short; the lookup page shows it only as text.
         wanted = path.removeprefix("context/").strip("/")[:100]
         return redirect(f"/context/?id={quote(wanted, safe='')}", 302)
+    return serve_built(root, path, "")
+
+
+def serve_built(root: Path, path: str, prefix: str, private: bool = False) -> Response:
+    """The file `path` names in the built help centre at `root` (served at `prefix`), as every help centre of
+    the portal serves it: the public one, a client's (clients/centre.py), the internal one (internal_site.py).
+
+    A folder's address without its slash is redirected to it, the query kept; a missing file gets the
+    build's 404 page, with status 404 (the portal's own without one). Pages go with the policy of page_csp
+    and the portal cookie; `private`: shared caches never keep a copy (a client's or the agents' pages)."""
+    target = _existing(root, path)
     if target is None:
         missing = root / "404.html"
-        if missing.is_file():
-            response = send_file(missing, mimetype="text/html")
-            response.status_code = 404
-            response.headers["Content-Security-Policy"] = page_csp(root)
-            return response
-        abort(404)
+        if not missing.is_file():
+            abort(404)
+        response = send_file(missing, mimetype="text/html")
+        response.status_code = 404
+        response.headers["Content-Security-Policy"] = page_csp(root)
+        if private:
+            response.headers["Cache-Control"] = "private, no-cache"
+        return response
     if target.is_dir():
         query = f"?{request.query_string.decode()}" if request.query_string else ""
-        return redirect(f"/{path}/{query}", 308)
-    response = site_file_cache(send_file(target, conditional=True), path)
+        return redirect(f"{prefix}/{path}/{query}", 308)
+    response = site_file_cache(send_file(target, conditional=True), path, private=private)
     if target.suffix == ".html":
         response.headers["Content-Security-Policy"] = page_csp(_version_site(root, target))
         # Tells the help pages' script that the portal is here ("Was this helpful?", case counts), so a

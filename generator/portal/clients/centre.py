@@ -12,15 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, g, redirect, request, send_file, url_for
+from flask import Blueprint, Response, abort, g, redirect, url_for
 
 from ...build import index_beside
 from ...contrast import darkened_for, text_on
 from ..app import current_portal
 from ..customer import case_form
-from ..delivery import site_file_cache
 from ..search_views import go, search_api, search_page, suggest_api
-from ..site import PORTAL_COOKIE, _existing, page_csp
+from ..site import _existing, serve_built
 from .access import visible_client
 
 blueprint = Blueprint("clients", __name__, url_prefix="/c/<slug>")
@@ -66,26 +65,10 @@ def help_centre(path: str):
     site, _, prefix = g.kb_site
     if site is None or not site.is_dir():
         abort(404)
-    target = _existing(site, path)
-    if path.startswith("context/") and target is None:
+    if path.startswith("context/") and _existing(site, path) is None:
         wanted = path.removeprefix("context/").strip("/")[:100]  # as site.py: a search, never a 404
         return redirect(f"{prefix}/context/?id={quote(wanted, safe='')}", 302)
-    if target is None:
-        missing = site / "404.html"
-        if not missing.is_file():
-            abort(404)
-        response = send_file(missing, mimetype="text/html")
-        response.status_code = 404
-        response.headers["Content-Security-Policy"] = page_csp(site)
-        return response
-    if target.is_dir():
-        query = f"?{request.query_string.decode()}" if request.query_string else ""
-        return redirect(f"{prefix}/{path}/{query}", 308)
-    response = site_file_cache(send_file(target, conditional=True), path, private=True)
-    if target.suffix == ".html":
-        response.headers["Content-Security-Policy"] = page_csp(site)
-        response.set_cookie(PORTAL_COOKIE, "1", samesite="Lax", secure=current_portal().config.secure_cookies)
-    return response
+    return serve_built(site, path, prefix, private=True)
 
 
 @blueprint.route("/search", endpoint="search_page")
