@@ -120,14 +120,54 @@ def serve_in(root, temporary):
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "terminate"])
-def test_serve_leaves_no_temporary_folder_when_stopped(make_project, tmp_path, stop):
+def test_serve_keeps_its_preview_in_build_and_nothing_in_the_temporary_folder(make_project, tmp_path, stop):
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    process, base = serve_in(make_project("basic"), temporary)
+    root = make_project("basic")
+    process, base = serve_in(root, temporary)
+    try:
+        assert wait_for(lambda: fetch(f"{base}/kb/scheduling/gantt-empty/") is not None, 30), "kb serve did not start"
+        process.send_signal(stop)
+        output, _ = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert "Traceback" not in output
+    assert list(temporary.iterdir()) == []
+    assert (root / "build/preview/internal/site/kb/scheduling/gantt-empty/index.html").is_file()
+
+
+def test_a_second_serve_starts_from_the_first_ones_preview(make_project, tmp_path):
+    """The preview and its cache stay in build/preview/: the next `kb serve` renders only what changed since
+    (a full build of a large knowledge base took minutes)."""
+    root = make_project("basic")
+    outputs = []
+    for run, edit in enumerate(("", "EDITED-BETWEEN-RUNS")):
+        if edit:
+            article = root / "kb/scheduling/gantt-empty.md"
+            text = article.read_text(encoding="utf-8")
+            article.write_text(text.replace("Imports do not recalculate.", edit), encoding="utf-8")
+        process, base = serve_in(root, tmp_path)
+        try:
+            shown = (edit or "Gantt chart shows no bars", f"{base}/kb/scheduling/gantt-empty/")
+            assert wait_for(lambda shown=shown: shown[0] in (fetch(shown[1]) or ""), 30), run
+            process.send_signal(signal.SIGINT)
+            outputs.append(process.communicate(timeout=20)[0])
+        finally:
+            process.kill()
+    assert "Site: 1 pages rendered" not in outputs[0]
+    assert "Site: 1 pages rendered" in outputs[1], outputs[1]
+
+
+def test_serve_builds_in_a_temporary_folder_where_build_cannot_be_written(make_project, tmp_path):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    root = make_project("basic")
+    (root / "build").write_text("not a folder: nothing can be made under it\n", encoding="utf-8")
+    process, base = serve_in(root, temporary)
     try:
         assert wait_for(lambda: fetch(f"{base}/kb/scheduling/gantt-empty/") is not None, 30), "kb serve did not start"
         assert list(temporary.iterdir()), "kb serve builds into a temporary folder"
-        process.send_signal(stop)
+        process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=20)
     finally:
         process.kill()

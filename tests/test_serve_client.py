@@ -60,7 +60,8 @@ def test_serve_client_previews_the_clients_branded_site_and_prints_a_handout_whe
     assert "Every capital job has a Gantt chart." in gantt  # acme's word for "project"
     assert "Harbor City Transit" not in gantt and "MARKER-HARBOR" not in gantt
     assert 'href="../../pdf/acme-user.pdf"' in gantt  # the book page links to its handout...
-    assert not (root / "build").exists()  # ...which nothing has printed yet, and nothing is published
+    assert not list((root / "build").rglob("*.pdf"))  # ...which nothing has printed yet,
+    assert [folder.name for folder in (root / "build").iterdir()] == ["preview"]  # and nothing is published
 
     status, kind, data = get(f"{base}/pdf/acme-user.pdf")  # the link prints it
     assert (status, kind) == (200, "application/pdf")
