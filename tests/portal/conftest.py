@@ -1,6 +1,6 @@
 """Fixtures for the case portal: a migrated database on SQLite and on PostgreSQL (every test that touches
 the database runs on both), the app with CSRF on, browser-like visitors, a settable clock, a real SMTP sink
-and a real WSGI server.
+and a real WSGI server; the knowledge loop, and the sample project to run `kb` on.
 
 Redis (rate limits shared between workers) comes from KB_TEST_REDIS_URL, such as redis://127.0.0.1:6379/0,
 skipped without it unless KB_REQUIRE_REDIS=1, like PostgreSQL.
@@ -34,8 +34,10 @@ from generator.portal.app import create_app
 from generator.portal.config import MailSettings, PortalConfig, WorkingHours
 from generator.portal.db import agents, connect, metadata, writing
 from generator.portal.desk import Desk
+from generator.portal.knowledge import Knowledge
 from generator.portal.migrate import upgrade
 
+from .knowledge_helpers import CLIENTS
 from .portal_helpers import (
     GENEROUS_LIMITS,
     MONDAY_10AM,
@@ -307,6 +309,18 @@ def portal_config(database_url: str, tmp_path: Path) -> PortalConfig:
 def desk(portal_config: PortalConfig, engine: sa.Engine, clock: Clock) -> Desk:
     """The support desk on the test database, its time the `clock`."""
     return Desk(engine, portal_config, now=clock)
+
+
+@pytest.fixture
+def knowledge(portal_config: PortalConfig, engine: sa.Engine, clock: Clock) -> Knowledge:
+    """The knowledge loop (drafts, links, flags) on the test database, with the sample clients."""
+    return Knowledge(engine, portal_config.with_(clients=CLIENTS), now=clock)
+
+
+@pytest.fixture
+def project(make_project) -> Path:
+    """A copy of tests/roots/basic to run `kb` on."""
+    return make_project("basic")
 
 
 @pytest.fixture

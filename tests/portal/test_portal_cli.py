@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-import pytest
 from argon2 import PasswordHasher
 
 from generator.portal import accounts
@@ -17,11 +16,6 @@ from generator.portal.desk import Desk, NewCase
 from .portal_helpers import PASSWORD, Clock
 
 PRODUCTION_HASHER = PasswordHasher()  # what generator.portal.accounts uses (the tests' conftest swaps it)
-
-
-@pytest.fixture
-def project(make_project):
-    return make_project("basic")
 
 
 def error_line(result) -> str:

@@ -18,8 +18,8 @@ from generator.portal.queue.search import is_search_table
 
 def tables(engine: sa.Engine) -> set[str]:
     """The tables of the schema, but the full-text search's own (FTS5's virtual table and its shadow tables,
-    PostgreSQL's tsvectors): the migration makes them in each database's own terms, db.py does not declare
-    them."""
+    PostgreSQL's tsvectors): the migration makes them in each database's own terms, the db package does
+    not declare them."""
     return {name for name in sa.inspect(engine).get_table_names() if not is_search_table(name)}
 
 

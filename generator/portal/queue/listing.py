@@ -3,8 +3,8 @@ the views' counts. Plain functions on a connection: the web pages and the benchm
 
 The order is the database's: `queue_priority` (catastrophic and Level 3 first, then the rest that runs,
 then waiting on the customer) and `due_at` (the next deadline) are SQL expressions on the case's columns
-(db.py) with indexes on them (migration 0013), so a page is an index range scan that stops at the page's
-size, whatever the number of cases. Resolved cases list newest first.
+(db/queue_order.py) with indexes on them (migration 0013), so a page is an index range scan that stops at the
+page's size, whatever the number of cases. Resolved cases list newest first.
 
 Paging is by key, not by offset: the next page starts after the last case of this one, in the queue's order.
 The queue changes while an agent reads it (a catastrophic case arrives, a case is answered); with an offset

@@ -53,5 +53,5 @@ def matching(dialect: str, query: str) -> ColumnElement[bool] | None:
 
 def is_search_table(name: str) -> bool:
     """A table of the search engine's own (FTS5's table and its shadow tables, PostgreSQL's case_search),
-    made by migration 0013 and not declared in db.py's metadata."""
+    made by migration 0013 and not declared in the db package's metadata."""
     return name == "case_search" or name.startswith("case_search_")
