@@ -106,9 +106,10 @@ def claimers(catalog: Catalog) -> dict[str, list[Page]]:
     (in book order) before articles, then by file."""
     found: dict[str, list[Page]] = {}
     for page in catalog.pages:
-        for claim in page.contexts:
-            if page not in found.setdefault(claim.id, []):
-                found[claim.id].append(page)
+        # Each page once per ID, by a dict of its own claims: `page not in list` compared whole dataclasses,
+        # quadratic in the pages claiming one screen (2.6 million comparisons at 10,000 articles).
+        for context_id in dict.fromkeys(claim.id for claim in page.contexts):
+            found.setdefault(context_id, []).append(page)
     for context_id, pages in found.items():
         pages.sort(key=lambda page, cid=context_id: _candidate_order(page, cid))
     return found

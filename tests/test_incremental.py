@@ -15,7 +15,7 @@ from generator.build import build_target
 from generator.catalog import load_catalog
 from generator.engine import run_engine
 from generator.engine_cache import MANIFEST, PAGES, cache_beside, spare_beside
-from generator.memo import FILE as MEMO
+from generator.memo import FOLDER as MEMO
 from generator.model import TARGETS, Target, client_target
 
 CHAPTER = (
@@ -160,8 +160,9 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
     elif damage == "a malformed entry":
         _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(anchors="not a list"))
     elif damage == "a damaged memo":  # the work before the engine (memo.py): a byte of its pickled results
-        data = (cache / MEMO).read_bytes()
-        (cache / MEMO).write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])
+        for shard in (cache / MEMO).iterdir():
+            data = shard.read_bytes()
+            shard.write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])
     elif damage == "damaged compiled templates":  # Jinja2's bytecode cache of the theme (engine._compiled_templates)
         compiled = [path for path in (cache / "templates").rglob("*") if path.is_file()]
         assert compiled
@@ -170,8 +171,9 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
             path.write_bytes(data[: len(data) // 2] + b"\x00garbage")
         generator.engine._warm_envs.clear()  # as a new process: the compiled templates are read from the cache
     elif damage == "a memo of other code":
-        head, code, rest = (cache / MEMO).read_bytes().split(b"\n", 2)
-        (cache / MEMO).write_bytes(head + b"\n" + b"0" * len(code) + b"\n" + rest)
+        for shard in (cache / MEMO).iterdir():
+            head, code, rest = shard.read_bytes().split(b"\n", 2)
+            shard.write_bytes(head + b"\n" + b"0" * len(code) + b"\n" + rest)
     else:
         _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(digest="../../../etc/passwd"))
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)

@@ -7,7 +7,7 @@ import pytest
 
 from generator.catalog import load_catalog
 from generator.checks import check_catalog
-from generator.memo import FILE, remembering
+from generator.memo import FOLDER, remembering
 
 
 def load_and_check(root, folder):
@@ -49,11 +49,7 @@ def test_a_problem_comes_from_the_memo_as_it_was_found(make_project, tmp_path):
     assert any(p.path == "kb/scheduling/bad.md" for p in again)
 
 
-@pytest.mark.parametrize("damage", ["a flipped byte", "truncated", "other code", "not a memo", "empty"])
-def test_a_memo_that_cannot_be_trusted_is_ignored(make_project, tmp_path, damage):
-    root = make_project("basic")
-    catalog, problems, _ = load_and_check(root, tmp_path / "cache")
-    path = tmp_path / "cache" / FILE
+def damage_shard(path, damage):
     data = path.read_bytes()
     if damage == "a flipped byte":
         data = data[:-10] + bytes([data[-10] ^ 1]) + data[-9:]
@@ -67,9 +63,60 @@ def test_a_memo_that_cannot_be_trusted_is_ignored(make_project, tmp_path, damage
     else:
         data = b""
     path.write_bytes(data)
+
+
+@pytest.mark.parametrize("damage", ["a flipped byte", "truncated", "other code", "not a memo", "empty"])
+def test_a_memo_that_cannot_be_trusted_is_ignored(make_project, tmp_path, damage):
+    root = make_project("basic")
+    catalog, problems, _ = load_and_check(root, tmp_path / "cache")
+    shards = sorted((tmp_path / "cache" / FOLDER).iterdir())
+    assert len(shards) > 1
+    for path in shards:
+        damage_shard(path, damage)
     again, again_problems, memo = load_and_check(root, tmp_path / "cache")
     assert memo.computed > len(catalog.pages)  # everything computed again, nothing taken from it
     assert again.pages == catalog.pages and again_problems == problems
+
+
+def test_a_damaged_shard_costs_only_its_own_results(make_project, tmp_path):
+    root = make_project("basic")
+    catalog, problems, first = load_and_check(root, tmp_path / "cache")
+    shard = sorted((tmp_path / "cache" / FOLDER).iterdir())[0]
+    damage_shard(shard, "a flipped byte")
+    again, again_problems, memo = load_and_check(root, tmp_path / "cache")
+    assert 0 < memo.computed < first.computed
+    assert again.pages == catalog.pages and again_problems == problems
+    assert load_and_check(root, tmp_path / "cache")[2].computed == 0  # the shard was written again
+
+
+def test_an_edit_rewrites_only_the_shards_of_what_changed(make_project, tmp_path):
+    root = make_project("basic")
+    load_and_check(root, tmp_path / "cache")
+    folder = tmp_path / "cache" / FOLDER
+    before = {path.name: path.stat().st_ino for path in folder.iterdir()}
+    page = root / "kb/scheduling/gantt-empty.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("is empty after", "shows nothing after"))
+    _, _, memo = load_and_check(root, tmp_path / "cache")
+    after = {path.name: path.stat().st_ino for path in folder.iterdir()}
+    rewritten = {name for name in after if before.get(name) != after[name]} | (before.keys() - after.keys())
+    assert 0 < len(rewritten) <= 2 * memo.computed  # the new results' shards and the old results' shards
+    assert len(rewritten) < len(before)
+
+
+def test_a_memo_keeps_only_its_own_files(make_project, tmp_path):
+    """A file planted in the memo's folder, a killed build's temporary file, and the memo of kb before
+    shards are removed; the memo is not read from them."""
+    root = make_project("basic")
+    load_and_check(root, tmp_path / "cache")
+    folder = tmp_path / "cache" / FOLDER
+    (folder / "zz").write_bytes(b"planted")
+    (folder / ".memo-killed").write_bytes(b"half a shard")
+    (folder / "0x").mkdir()
+    (tmp_path / "cache" / "memo.pickle").write_bytes(b"the old memo")
+    _, _, memo = load_and_check(root, tmp_path / "cache")
+    assert memo.computed == 0
+    assert not any((folder / name).exists() for name in ("zz", ".memo-killed", "0x"))
+    assert not (tmp_path / "cache" / "memo.pickle").exists()
 
 
 def test_a_memo_makes_no_folder_of_its_own(make_project, tmp_path):
