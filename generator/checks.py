@@ -8,7 +8,7 @@ from .contexts import check_contexts, every_target
 from .errors import Problem
 from .headings import atx_headings
 from .html_safety import check_page_html
-from .links import find_links, is_internal, relative_url, resolve, undefined_references
+from .links import internal_links, relative_url, undefined_references
 from .markdown_features import check_shortcodes
 from .memo import remembered
 from .model import Catalog, Page
@@ -126,10 +126,7 @@ def _check_links(catalog: Catalog) -> list[Problem]:
     pages_near, assets_near = Suggestions(pages), Suggestions(catalog.assets)
     problems = []
     for page in catalog.pages:
-        for link in find_links(page.body):
-            if not is_internal(link.url):
-                continue
-            target, anchor = resolve(page.src_uri, link.url)
+        for link, target, anchor in internal_links(page.src_uri, page.body):
             if target not in sources:
                 what = "picture" if link.is_image else "link"
                 near = (assets_near if link.is_image else pages_near).closest(target)

@@ -17,7 +17,8 @@ import jinja2
 from . import client_words
 from .anchors import check_anchors, page_anchors, toc_separator, with_stable_heading_ids
 from .errors import Problem
-from .links import Link, is_internal, relative_url, resolve, rewrite_links, with_url
+from .links import Link, internal_links, is_internal, relative_url, resolve, rewrite_links, with_url
+from .memo import remembered
 from .model import BOOKS, Catalog, Page, Selection, without_order_prefixes
 from .portal.drafts import as_text
 from .select import chapter_numbers
@@ -289,7 +290,21 @@ def _template_line(exc: BaseException) -> int | None:
 
 def point_links(page: Page, body: str, selection: Selection, dest_of: dict[str, str]) -> str:
     """Rewrite relative links for the staged layout; a link to a page the target leaves out becomes its
-    text (a reference definition to one is dropped, and its uses become text)."""
+    text (a reference definition to one is dropped, and its uses become text). Kept in the build's memo by
+    the page's places, its text and where each page it links to goes in this target."""
+    targets = "\n".join(
+        f"{target}\t{dest_of.get(target, '')}\t{target in selection.excluded}"
+        for _, target, _ in internal_links(page.src_uri, body)
+    )
+    return _pointed_links(page, body, selection, dest_of, targets)
+
+
+def _pointed_links_inputs(page: Page, body: str, selection: Selection, dest_of: dict, targets: str) -> tuple:
+    return (page.src_uri, page.dest_uri, page.url, body, targets)
+
+
+@remembered("pointed_links", key=_pointed_links_inputs)
+def _pointed_links(page: Page, body: str, selection: Selection, dest_of: dict[str, str], targets: str) -> str:
     dropped_labels = []
 
     def replace(link: Link, original: str) -> str | None:

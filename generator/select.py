@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .links import find_links, is_internal, resolve
+from .links import internal_links
 from .model import RELEASES_SECTION, Catalog, Page, Selection, Target, is_release_notes, without_order_prefixes
 from .versions import version_key
 
@@ -34,9 +34,7 @@ def select(catalog: Catalog, target: Target) -> Selection:
     """The pages `target` publishes, the pictures they reference, and what it leaves out."""
     pages = selected_pages(catalog, target)
     assets = set(catalog.assets)
-    used = {
-        resolve(page.src_uri, link.url)[0] for page in pages for link in find_links(page.body) if is_internal(link.url)
-    }
+    used = {linked for page in pages for _, linked, _ in internal_links(page.src_uri, page.body)}
     excluded = frozenset(page.src_uri for page in catalog.pages) - {page.src_uri for page in pages}
     return Selection(target, pages, tuple(sorted(used & assets)), excluded)
 

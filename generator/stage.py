@@ -16,7 +16,8 @@ import yaml
 
 from .contrast import text_on
 from .html_safety import SANITISER
-from .markdown_features import THEME_FEATURES, PythonName, copy_vendored, engine_extensions
+from .markdown_features import THEME_FEATURES, PythonName, engine_extensions, vendored_files
+from .memo import remembered
 from .model import BOOKS, Catalog, ClientProfile, Page, Selection
 from .portal.drafts import as_text
 from .render import asset_dest
@@ -78,9 +79,8 @@ def stage_project(
         staged.copy(catalog.root / asset, docs / asset_dest(asset))
     for dest_uri, text in landing_pages(catalog, selection).items():
         staged.write(docs / dest_uri, text)
-    vendor = docs / "assets" / "vendor"
-    for name in copy_vendored([rendered[page.src_uri] for page in selection.pages], vendor):
-        staged.written.add(vendor / name)
+    for name, source in vendored_files([rendered[page.src_uri] for page in selection.pages]):
+        staged.copy(source, docs / "assets" / "vendor" / name)
     config = engine_config(catalog, selection, docs, site_dir, extra or {})
     if selection.target.client:
         config = brand(config, catalog.clients[selection.target.client], catalog, docs, staged)
@@ -116,13 +116,15 @@ class _Staged:
 
     def remove_the_rest(self) -> None:
         """Remove every file under the folder that this staging did not write, and the folders left empty."""
+        written = {str(path) for path in self.written}  # compared as text: a Path per file was most of the walk
         for top, folders, names in os.walk(self.folder, topdown=False):
             for name in names:
-                if Path(top, name) not in self.written:
-                    os.unlink(Path(top, name))
+                path = os.path.join(top, name)
+                if path not in written:
+                    os.unlink(path)
             for name in folders:
                 try:
-                    os.rmdir(Path(top, name))
+                    os.rmdir(os.path.join(top, name))
                 except OSError:  # not empty: the usual case
                     pass
 
@@ -170,7 +172,33 @@ _FastDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def _front_matter(page: Page, chapter: str | None) -> str:
-    """The staged page's meta for the theme: written with a YAML dumper, never pasted text."""
+    """The staged page's meta for the theme: written with a YAML dumper, never pasted text. Kept in the
+    build's memo by what it is made of (a YAML dump per page was a second of a one-edit build at 10,000)."""
+    return _dumped_front_matter(page, chapter or "", repr(_front_matter_inputs(page)))
+
+
+def _front_matter_inputs(page: Page) -> tuple:
+    """Everything of a page that _front_matter_of reads: its memo key, in repr (strings, None, a date)."""
+    return (
+        page.src_uri,  # whether it is an article, and its book
+        page.title,
+        page.id,
+        page.type,
+        page.confidence,
+        page.summary,
+        page.module,
+        tuple(claim.id for claim in page.contexts),
+        page.updated,
+        page.changed_in,
+    )
+
+
+@remembered("staged_front_matter", key=lambda page, chapter, inputs: (chapter, inputs))
+def _dumped_front_matter(page: Page, chapter: str, inputs: str) -> str:
+    return _front_matter_of(page, chapter or None)
+
+
+def _front_matter_of(page: Page, chapter: str | None) -> str:
     meta = {"title": _html_text(page.title), "kb_id": page.id, "kb_type": page.type, "kb_confidence": page.confidence}
     if chapter:
         meta["kb_chapter"] = chapter
