@@ -135,6 +135,8 @@ def _text_problems(name: str, text: str) -> list[Problem]:
                 name, line, f"a NUL character (U+0000) at column {column}; expected text only (is it a binary file?)"
             )
         )
+    if len(text) <= MAX_LINE_CHARS:  # no line can be over the limit: most files, not split into lines
+        return problems
     for number, line in enumerate(text.split("\n"), start=1):
         if len(line) > MAX_LINE_CHARS:
             problems.append(

@@ -69,12 +69,16 @@ def resolve_contexts(catalog: Catalog, selection: Selection) -> ContextMap:
     anywhere, the one page that claims it); if the target leaves that page out, another page of the target
     that claims the ID; else the module's page when the target has one; else a search for the screen's
     title. A screen no page claims at all lands on the search."""
-    return _resolve_all(catalog, selection.target, selection.pages)
+    return _resolve_all(catalog, selection.target, selection.pages, claimers(catalog))
 
 
-def coverage(catalog: Catalog, targets: Iterable[Target]) -> list[ContextMap]:
-    """The context map of each target, in order: what `kb contexts` prints and `kb check` judges."""
-    return [_resolve_all(catalog, target, selected_pages(catalog, target)) for target in targets]
+def coverage(
+    catalog: Catalog, targets: Iterable[Target], claims: dict[str, list[Page]] | None = None
+) -> list[ContextMap]:
+    """The context map of each target, in order: what `kb contexts` prints and `kb check` judges.
+    `claims`: claimers(catalog), when the caller has it."""
+    claims = claimers(catalog) if claims is None else claims
+    return [_resolve_all(catalog, target, selected_pages(catalog, target), claims) for target in targets]
 
 
 def every_target(catalog: Catalog) -> list[Target]:
@@ -88,11 +92,12 @@ def screens_for(catalog: Catalog, target: Target) -> list[Context]:
     return [c for _, c in sorted(catalog.contexts.items()) if target.modules is None or c.module in target.modules]
 
 
-def _resolve_all(catalog: Catalog, target: Target, pages: tuple[Page, ...]) -> ContextMap:
+def _resolve_all(
+    catalog: Catalog, target: Target, pages: tuple[Page, ...], claims: dict[str, list[Page]]
+) -> ContextMap:
     published = {page.src_uri for page in pages}
     # The stage writes a module's page (kb/<module>/) for each module with articles in the target.
     modules_with_page = {page.module for page in pages if page.is_article}
-    claims = claimers(catalog)
     topics = {}
     for context in screens_for(catalog, target):
         # A page private to other clients was never this target's topic: it is not "left out" of it.
@@ -180,7 +185,7 @@ def check_contexts(catalog: Catalog, targets: Iterable[Target]) -> list[Problem]
             )
     # A finding in several targets is one problem naming them, not one problem per target.
     findings: dict[tuple, tuple[ContextTopic, list[str]]] = {}
-    for context_map in coverage(catalog, targets):
+    for context_map in coverage(catalog, targets, claims):
         for topic in context_map.topics.values():
             if topic.rivals:
                 key: tuple = ("rivals", topic.context.id, topic.rivals)

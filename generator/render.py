@@ -143,7 +143,8 @@ def render_titles(catalog: Catalog, selection: Selection) -> tuple[Selection, li
     pages, problems = [], []
     for page in selection.pages:
         try:
-            pages.append(dataclasses.replace(page, title=render_title(env, page)))
+            title = render_title(env, page)
+            pages.append(page if title == page.title else dataclasses.replace(page, title=title))
         except RenderError as exc:
             problems.append(exc.problem)
             pages.append(page)
