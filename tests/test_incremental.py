@@ -5,6 +5,7 @@ is ignored, never trusted."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from generator.engine import run_engine
 from generator.engine_cache import MANIFEST, PAGES, cache_beside, spare_beside
 from generator.memo import FOLDER as MEMO
 from generator.model import TARGETS, Target, client_target
+from generator.stage import MANIFEST as STAGED_MANIFEST
 
 CHAPTER = (
     "---\nid: USR-002\ntitle: Reports\nmodule: scheduling\n---\n\n# Reports\n\nReports of the schedule.\n\n"
@@ -218,6 +220,41 @@ def test_a_file_left_in_the_kept_staged_project_never_reaches_the_site(make_proj
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, "a stray staged file")
     assert not any(b"Private words" in (p.read_bytes() if p.is_file() else b"") for p in again.out.rglob("*"))
     assert not (staged / "kb/scheduling/secret.md").exists() and not (staged / "private").exists()
+
+
+@pytest.mark.parametrize(
+    "damage", ["a staged page edited, its time put back", "not JSON", "another format", "a planted entry", "removed"]
+)
+def test_the_staged_projects_manifest_is_trusted_only_for_files_as_it_left_them(make_project, tmp_path, damage):
+    """stage.MANIFEST spares reading back the staged files a build left as they were; a staged file changed
+    since (even with its modification time restored), or a manifest that is damaged, is not trusted."""
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    project = cache_beside(out) / "project"
+    manifest = project / STAGED_MANIFEST
+    staged = project / "docs" / "kb/scheduling/gantt-empty.md"
+    assert staged.is_file() and "docs/kb/scheduling/gantt-empty.md" in manifest.read_text(encoding="utf-8")
+    if damage == "a staged page edited, its time put back":
+        before = staged.stat()
+        staged.write_text(staged.read_text(encoding="utf-8").replace("Gantt", "Gnatt"), encoding="utf-8")
+        os.utime(staged, ns=(before.st_atime_ns, before.st_mtime_ns))
+    elif damage == "not JSON":
+        manifest.write_text("{", encoding="utf-8")
+    elif damage == "another format":
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        manifest.write_text(json.dumps({**data, "format": 0}), encoding="utf-8")
+    elif damage == "a planted entry":  # a file written behind kb's back, and an entry claiming it is kb's
+        staged.write_text("---\ntitle: Planted\n---\n\nPlanted words.\n", encoding="utf-8")
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        name = "docs/kb/scheduling/gantt-empty.md"
+        data["files"][name] = ["0" * 64, *data["files"][name][1:]]
+        manifest.write_text(json.dumps(data), encoding="utf-8")
+    else:
+        manifest.unlink()
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
+    assert b"Gnatt" not in staged.read_bytes() and b"Planted" not in staged.read_bytes()
+    assert not any(b"Gnatt" in p.read_bytes() or b"Planted" in p.read_bytes() for p in again.out.rglob("*.html"))
 
 
 @pytest.mark.parametrize("damage", ["truncated", "edited in the published site", "removed"])
