@@ -123,14 +123,16 @@ def _check_links(catalog: Catalog) -> list[Problem]:
     # A page whose front matter is wrong is reported once, where it is wrong: links to it are not broken.
     pages = {page.src_uri for page in catalog.pages} | set(catalog.unloaded)
     sources = pages | set(catalog.assets)
-    pages_near, assets_near = Suggestions(pages), Suggestions(catalog.assets)
+    near: dict[bool, Suggestions] = {}  # made at the first broken link: indexing 10,000 names is not free
     problems = []
     for page in catalog.pages:
         for link, target, anchor in internal_links(page.src_uri, page.body):
             if target not in sources:
                 what = "picture" if link.is_image else "link"
-                near = (assets_near if link.is_image else pages_near).closest(target)
-                hint = f"; did you mean '{relative_url(page.src_uri, near)}{anchor}'?" if near else ""
+                if link.is_image not in near:
+                    near[link.is_image] = Suggestions(catalog.assets if link.is_image else pages)
+                near_path = near[link.is_image].closest(target)
+                hint = f"; did you mean '{relative_url(page.src_uri, near_path)}{anchor}'?" if near_path else ""
                 problems.append(
                     Problem(
                         page.src_uri,
@@ -188,8 +190,8 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
     problems = []
     for page in pages:
         if page.is_article and page.type == "troubleshooting":
-            found = [text for level, text in atx_headings(page.body) if level == 2 and text in KCS_SECTIONS]
-            if found != list(KCS_SECTIONS):
+            found = _kcs_sections(page.body)
+            if found != KCS_SECTIONS:
                 problems.append(
                     Problem(
                         page.src_uri,
@@ -201,6 +203,12 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
                     )
                 )
     return problems
+
+
+@remembered("kcs_sections")
+def _kcs_sections(body: str) -> tuple[str, ...]:
+    """The KCS sections a body has, in order: its level-2 headings that name one; kept in the build's memo."""
+    return tuple(text for level, text in atx_headings(body) if level == 2 and text in KCS_SECTIONS)
 
 
 def check_templates(catalog: Catalog) -> list[Problem]:

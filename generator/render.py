@@ -297,7 +297,8 @@ def point_links(page: Page, body: str, selection: Selection, dest_of: dict[str, 
         f"{target}\t{dest_of.get(target, '')}\t{target in selection.excluded}"
         for _, target, _ in internal_links(page.src_uri, body)
     )
-    return _pointed_links(page, body, selection, dest_of, targets)
+    pointed = _pointed_links(page, body, selection, dest_of, targets)
+    return body if pointed is None else pointed
 
 
 def _pointed_links_inputs(page: Page, body: str, selection: Selection, dest_of: dict, targets: str) -> tuple:
@@ -305,7 +306,14 @@ def _pointed_links_inputs(page: Page, body: str, selection: Selection, dest_of: 
 
 
 @remembered("pointed_links", key=_pointed_links_inputs)
-def _pointed_links(page: Page, body: str, selection: Selection, dest_of: dict[str, str], targets: str) -> str:
+def _pointed_links(page: Page, body: str, selection: Selection, dest_of: dict[str, str], targets: str) -> str | None:
+    """point_links' result, None when it is `body` as it was (an article's links to articles keep their
+    address: the memo does not hold such a body twice)."""
+    pointed = _point_links(page, body, selection, dest_of)
+    return None if pointed == body else pointed
+
+
+def _point_links(page: Page, body: str, selection: Selection, dest_of: dict[str, str]) -> str:
     dropped_labels = []
 
     def replace(link: Link, original: str) -> str | None:

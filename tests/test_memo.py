@@ -33,7 +33,7 @@ def test_an_edited_page_is_parsed_and_checked_again_and_only_it(make_project, tm
     page = root / "kb/scheduling/gantt-empty.md"
     page.write_text(page.read_text(encoding="utf-8").replace("is empty after", "shows nothing after"))
     catalog, problems, memo = load_and_check(root, tmp_path / "cache")
-    assert 0 < memo.computed <= 5  # that page's parse, text checks, link scan, its links and its references
+    assert 0 < memo.computed <= 6  # that page's parse, text checks, link scan, links, references, KCS sections
     edited = next(p for p in catalog.pages if p.src_uri == "kb/scheduling/gantt-empty.md")
     assert "shows nothing after" in edited.body
     fresh = load_catalog(root)  # no memo at all
