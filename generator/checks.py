@@ -11,7 +11,7 @@ from .html_safety import check_page_html
 from .links import internal_links, relative_url, undefined_references
 from .markdown_features import check_shortcodes
 from .memo import remembered
-from .model import Catalog, Page
+from .model import Catalog, Page, Target
 from .select import selected_pages
 from .snippets import check_snippets
 from .suggest import Suggestions
@@ -24,11 +24,13 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
     problems = list(catalog.problems)
     problems += _check_ids(catalog.pages)
     problems += _check_references(catalog)
+    targets = every_target(catalog)
+    published = {target.name: selected_pages(catalog, target) for target in targets}  # for both checks below
     if not catalog.unloaded:  # a page that failed to load would leave its screens "without a topic" too
-        problems += check_contexts(catalog, every_target(catalog))
+        problems += check_contexts(catalog, targets, published)
     problems += _check_links(catalog)
     problems += check_snippets(catalog)
-    problems += _check_addresses(catalog)
+    problems += _check_addresses(catalog, targets, published)
     problems += _check_kcs_sections(catalog.pages)
     problems += [problem for page in catalog.pages for problem in _page_text_problems(page)]
     return sorted(set(problems))
@@ -153,14 +155,14 @@ def _check_links(catalog: Catalog) -> list[Problem]:
     return problems
 
 
-def _check_addresses(catalog: Catalog) -> list[Problem]:
+def _check_addresses(catalog: Catalog, targets: list[Target], published: dict[str, tuple[Page, ...]]) -> list[Problem]:
     """Two pages a target would publish at the same address (docs/user/01-intro.md and 02-intro.md, a client's
     chapter named like a core one): one would silently replace the other. Compared without case, as
     case-insensitive file systems and hosts would serve them."""
     found: dict[tuple[str, str], list[str]] = {}
-    for target in every_target(catalog):
+    for target in targets:
         first: dict[str, Page] = {}
-        for page in sorted(selected_pages(catalog, target), key=lambda p: p.src_uri):
+        for page in sorted(published[target.name], key=lambda p: p.src_uri):
             address = page.url.casefold()
             if address in first:
                 found.setdefault((page.src_uri, first[address].src_uri), []).append(target.name)

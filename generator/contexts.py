@@ -73,12 +73,19 @@ def resolve_contexts(catalog: Catalog, selection: Selection) -> ContextMap:
 
 
 def coverage(
-    catalog: Catalog, targets: Iterable[Target], claims: dict[str, list[Page]] | None = None
+    catalog: Catalog,
+    targets: Iterable[Target],
+    claims: dict[str, list[Page]] | None = None,
+    published: dict[str, tuple[Page, ...]] | None = None,
 ) -> list[ContextMap]:
     """The context map of each target, in order: what `kb contexts` prints and `kb check` judges.
-    `claims`: claimers(catalog), when the caller has it."""
+    `claims`: claimers(catalog), and `published`: each target's selected_pages by name, when the caller has them."""
     claims = claimers(catalog) if claims is None else claims
-    return [_resolve_all(catalog, target, selected_pages(catalog, target), claims) for target in targets]
+    return [_resolve_all(catalog, target, _published(catalog, target, published), claims) for target in targets]
+
+
+def _published(catalog: Catalog, target: Target, published: dict[str, tuple[Page, ...]] | None) -> tuple[Page, ...]:
+    return published[target.name] if published is not None else selected_pages(catalog, target)
 
 
 def every_target(catalog: Catalog) -> list[Target]:
@@ -164,11 +171,13 @@ def export_name(context_id: str) -> str:
 # Coverage: what `kb check` reports
 
 
-def check_contexts(catalog: Catalog, targets: Iterable[Target]) -> list[Problem]:
+def check_contexts(
+    catalog: Catalog, targets: Iterable[Target], published: dict[str, tuple[Page, ...]] | None = None
+) -> list[Problem]:
     """Coverage problems across `targets`: screens no page claims (warning), screens claimed by several
     pages without exactly one primary claim (error), topics a target leaves out and where its help falls
     back to (warning), and IDs whose exported constants would collide (error). Claims of IDs missing from
-    contexts.yml are reported by checks.py."""
+    contexts.yml are reported by checks.py. `published`: each target's selected_pages by name, if known."""
     targets = list(targets)
     claims = claimers(catalog)
     problems = _check_exports(catalog)
@@ -185,7 +194,7 @@ def check_contexts(catalog: Catalog, targets: Iterable[Target]) -> list[Problem]
             )
     # A finding in several targets is one problem naming them, not one problem per target.
     findings: dict[tuple, tuple[ContextTopic, list[str]]] = {}
-    for context_map in coverage(catalog, targets, claims):
+    for context_map in coverage(catalog, targets, claims, published):
         for topic in context_map.topics.values():
             if topic.rivals:
                 key: tuple = ("rivals", topic.context.id, topic.rivals)

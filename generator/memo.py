@@ -217,13 +217,15 @@ def remembered(kind: str, key: Callable[..., tuple[str, ...]] | None = None) -> 
     arguments (strings; `key` turns other arguments into the strings the result depends on). Results
     are shared between callers: return tuples or other values nobody changes."""
 
+    named = hashlib.sha256(kind.encode())  # copied for each call: a new hash of the name cost as much again
+
     def decorate(function: F) -> F:
         @functools.wraps(function)
         def remembered_call(*args: Any) -> Any:
             memo = _active
             if memo is None:
                 return function(*args)
-            hashed = hashlib.sha256(kind.encode())
+            hashed = named.copy()
             for part in key(*args) if key else args:
                 hashed.update(_part_digest(part))
             digest = hashed.hexdigest()
