@@ -4,14 +4,15 @@ each the result an earlier build computed for exactly the same input, found by t
 
 A function opts in with `@remembered("name")`; outside a build (`kb check`, tests) it simply runs. A
 build opens the memo of its output (`with remembering(folder)`): the folder `memo/` in the engine cache's
-folder, one file per shard (the first two hex digits of a result's digest), each with a header holding a
-digest of kb's code and the libraries' versions (engine_keys.code_key) and a digest of the rest. A shard
-that is missing, from other code, damaged or unreadable is ignored (the digest is checked before anything
-is unpickled), never trusted; its results are computed again. Shards are read when a result is first
-looked up in them and written back only when what the build used of them differs from what they hold, so
-a one-edit build rewrites a handful of small files, not the memo of 10,000 pages (126 MB read and written
-whole took 1.5 s of every build). What a build used is what it writes back, so entries of deleted or
-edited pages do not pile up. Mixing shards of different builds is sound: each result is keyed by its input.
+folder, one file per shard (a kind of result and the first hex digit of a result's digest: 16 per kind),
+each with a header holding a digest of kb's code and the libraries' versions (engine_keys.code_key) and a
+digest of the rest. A shard that is missing, from other code, damaged or unreadable is ignored (the digest
+is checked before anything is unpickled), never trusted; its results are computed again. Shards are read
+when a result is first looked up in them (the search documents after the engine, not while it holds its
+own memory) and written back only when what the build used of them differs from what they hold, so a
+one-edit build rewrites a few small files, not the memo of 10,000 pages (126 MB read and written whole
+took 1.5 s of every build). What a build used is what it writes back, so entries of deleted or edited
+pages do not pile up. Mixing shards of different builds is sound: each result is keyed by its input.
 `kb serve` keeps the memo in the process between rebuilds instead of reading it again, shard by shard,
 as long as a shard's file is the one it wrote."""
 
@@ -32,44 +33,39 @@ from typing import Any, TypeVar
 FOLDER = "memo"
 _SINGLE_FILE = "memo.pickle"
 _MAGIC = b"kb-memo 2\n"
-_SHARD_DIGITS = 2  # 256 shards: a few hundred results each at 10,000 pages
+_SHARD_DIGITS = 1  # 16 shards per kind of result: some 600 results each at 10,000 pages
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _shard_of(digest: str) -> str:
-    return digest[:_SHARD_DIGITS]
-
-
 class Memo:
-    """The results an earlier build left (`old`, by shard, read on first use) and the ones this build used
-    or computed (`new`)."""
+    """The results an earlier build left (`old`) and the ones this build used or computed (`new`), by shard:
+    `old` read on first use."""
 
     def __init__(self, folder: Path | None, code: str, trusted: bool = True, kept: Memo | None = None):
         self.folder, self.code, self.trusted, self.kept = folder, code, trusted, kept
         self.old: dict[str, dict[str, Any]] = {}
-        self.new: dict[str, Any] = {}
+        self.new: dict[str, dict[str, Any]] = {}  # after save(): the next build's `old` in this process
         self.computed = 0
         self.changed: set[str] = set()  # shards holding a result this build computed
         self.written: dict[str, tuple[int, ...]] = {}  # each shard's file as this memo read or left it
-        self.by_shard: dict[str, dict[str, Any]] = {}  # `new` by shard, after save(): the next build's `old`
 
-    def get(self, digest: str) -> Any:
-        found = self.new.get(digest, _MISSING)
+    def get(self, shard: str, digest: str) -> Any:
+        used = self.new.get(shard)
+        found = used.get(digest, _MISSING) if used is not None else _MISSING
         if found is not _MISSING:
             return found
-        shard = _shard_of(digest)
         entries = self.old.get(shard)
         if entries is None:
             entries = self.old[shard] = self._load(shard)
         found = entries.get(digest, _MISSING)
         if found is not _MISSING:
-            self.new[digest] = found
+            self.new.setdefault(shard, {})[digest] = found
         return found
 
-    def put(self, digest: str, result: Any) -> None:
-        self.new[digest] = result
-        self.changed.add(_shard_of(digest))
+    def put(self, shard: str, digest: str, result: Any) -> None:
+        self.new.setdefault(shard, {})[digest] = result
+        self.changed.add(shard)
         self.computed += 1
 
     def _load(self, shard: str) -> dict[str, Any]:
@@ -78,8 +74,8 @@ class Memo:
         path = self.folder / shard
         state = _file_state(path)
         kept = self.kept
-        if kept is not None and state is not None and kept.written.get(shard) == state and shard in kept.by_shard:
-            entries = kept.by_shard[shard]  # the file is as this process wrote it: no need to read it again
+        if kept is not None and state is not None and kept.written.get(shard) == state and shard in kept.new:
+            entries = kept.new[shard]  # the file is as this process wrote it: no need to read it again
         else:
             entries = load_shard(path, self.code)
         if state is not None:
@@ -91,17 +87,15 @@ class Memo:
         files of shards this build used nothing of. Each file is replaced in one rename."""
         if self.folder is None or not self.folder.parent.is_dir():  # a build that failed before writing anything
             return
-        for digest, result in self.new.items():
-            self.by_shard.setdefault(_shard_of(digest), {})[digest] = result
         (self.folder.parent / _SINGLE_FILE).unlink(missing_ok=True)  # the memo of kb before shards
         if not self.folder.is_dir() or self.folder.is_symlink():
             _remove(self.folder)
             self.folder.mkdir()
         # A temporary file of a build that was killed, or anything planted here, goes too.
         present = set(os.listdir(self.folder))
-        for shard in present - self.by_shard.keys():
+        for shard in present - self.new.keys():
             _remove(self.folder / shard)
-        for shard, entries in self.by_shard.items():
+        for shard, entries in self.new.items():
             path = self.folder / shard
             unchanged = (
                 shard not in self.changed
@@ -218,6 +212,7 @@ def remembered(kind: str, key: Callable[..., tuple[str, ...]] | None = None) -> 
     are shared between callers: return tuples or other values nobody changes."""
 
     named = hashlib.sha256(kind.encode())  # copied for each call: a new hash of the name cost as much again
+    prefix = kind + "-"  # a kind's results in shards of their own: a build reads a kind when it first needs it
 
     def decorate(function: F) -> F:
         @functools.wraps(function)
@@ -229,10 +224,11 @@ def remembered(kind: str, key: Callable[..., tuple[str, ...]] | None = None) -> 
             for part in key(*args) if key else args:
                 hashed.update(_part_digest(part))
             digest = hashed.hexdigest()
-            result = memo.get(digest)
+            shard = prefix + digest[:_SHARD_DIGITS]
+            result = memo.get(shard, digest)
             if result is _MISSING:
                 result = function(*args)
-                memo.put(digest, result)
+                memo.put(shard, digest, result)
             return result
 
         return remembered_call  # type: ignore[return-value]
