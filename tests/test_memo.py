@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import generator.memo
 from generator.catalog import load_catalog
 from generator.checks import check_catalog
 from generator.memo import FOLDER, remembering
@@ -132,3 +133,26 @@ def test_a_memo_makes_no_folder_of_its_own(make_project, tmp_path):
 def test_without_a_build_the_functions_simply_run(make_project):
     root = make_project("basic")
     assert load_catalog(root).pages == load_catalog(root).pages
+
+
+def test_a_build_in_the_same_process_reads_only_the_shards_changed_since(make_project, tmp_path, monkeypatch):
+    """`kb serve`: the memo of the last build is kept in the process; a shard file replaced since is read."""
+    root = make_project("basic")
+    load_and_check(root, tmp_path / "cache")
+    read_shard, reads = generator.memo.load_shard, []
+
+    def counted(path, code):
+        reads.append(path.name)
+        return read_shard(path, code)
+
+    monkeypatch.setattr(generator.memo, "load_shard", counted)
+    _, _, memo = load_and_check(root, tmp_path / "cache")
+    assert memo.computed == 0 and reads == []
+    shards = sorted((tmp_path / "cache" / FOLDER).iterdir())
+    shard = next(path for path in shards if path.name.startswith("parse_page-"))
+    shard.unlink()
+    shard.write_bytes(b"kb-memo 2\n")  # another file in its place, damaged: read, and ignored
+    _, _, memo = load_and_check(root, tmp_path / "cache")
+    assert shard.name in reads and memo.computed > 0
+    # Besides it, only shards with no file (results used only by other results, so not kept) were looked for.
+    assert not {name for name in reads if name != shard.name} & {path.name for path in shards}
