@@ -223,7 +223,7 @@ def test_a_file_left_in_the_kept_staged_project_never_reaches_the_site(make_proj
 
 
 @pytest.mark.parametrize(
-    "damage", ["a staged page edited, its time put back", "not JSON", "another format", "a planted entry", "removed"]
+    "damage", ["a staged page edited, its time put back", "cut short", "another format", "a planted entry", "removed"]
 )
 def test_the_staged_projects_manifest_is_trusted_only_for_files_as_it_left_them(make_project, tmp_path, damage):
     """stage.MANIFEST spares reading back the staged files a build left as they were; a staged file changed
@@ -234,22 +234,21 @@ def test_the_staged_projects_manifest_is_trusted_only_for_files_as_it_left_them(
     project = cache_beside(out) / "project"
     manifest = project / STAGED_MANIFEST
     staged = project / "docs" / "kb/scheduling/gantt-empty.md"
-    assert staged.is_file() and "docs/kb/scheduling/gantt-empty.md" in manifest.read_text(encoding="utf-8")
+    text = manifest.read_text(encoding="utf-8")
+    assert staged.is_file() and "\ndocs/kb/scheduling/gantt-empty.md\t" in text
     if damage == "a staged page edited, its time put back":
         before = staged.stat()
         staged.write_text(staged.read_text(encoding="utf-8").replace("Gantt", "Gnatt"), encoding="utf-8")
         os.utime(staged, ns=(before.st_atime_ns, before.st_mtime_ns))
-    elif damage == "not JSON":
-        manifest.write_text("{", encoding="utf-8")
+    elif damage == "cut short":
+        manifest.write_text(text[: len(text) // 2], encoding="utf-8")
     elif damage == "another format":
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-        manifest.write_text(json.dumps({**data, "format": 0}), encoding="utf-8")
+        manifest.write_text(text.replace("kb-staged 1", "kb-staged 0", 1), encoding="utf-8")
     elif damage == "a planted entry":  # a file written behind kb's back, and an entry claiming it is kb's
         staged.write_text("---\ntitle: Planted\n---\n\nPlanted words.\n", encoding="utf-8")
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-        name = "docs/kb/scheduling/gantt-empty.md"
-        data["files"][name] = ["0" * 64, *data["files"][name][1:]]
-        manifest.write_text(json.dumps(data), encoding="utf-8")
+        line = next(line for line in text.split("\n") if line.startswith("docs/kb/scheduling/gantt-empty.md\t"))
+        name, _, *state = line.split("\t")
+        manifest.write_text(text.replace(line, "\t".join([name, "0" * 64, *state])), encoding="utf-8")
     else:
         manifest.unlink()
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
