@@ -3,6 +3,8 @@ scanned again, an edited one is, and a memo that is missing, damaged or from oth
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 import generator.memo
@@ -156,3 +158,14 @@ def test_a_build_in_the_same_process_reads_only_the_shards_changed_since(make_pr
     assert shard.name in reads and memo.computed > 0
     # Besides it, only shards with no file (results used only by other results, so not kept) were looked for.
     assert not {name for name in reads if name != shard.name} & {path.name for path in shards}
+
+
+def test_a_file_where_the_memo_folder_was_is_ignored_and_replaced(make_project, tmp_path):
+    root = make_project("basic")
+    catalog, problems, _ = load_and_check(root, tmp_path / "cache")
+    shutil.rmtree(tmp_path / "cache" / FOLDER)
+    (tmp_path / "cache" / FOLDER).write_bytes(b"not a folder of shards")
+    again, again_problems, memo = load_and_check(root, tmp_path / "cache")
+    assert memo.computed > len(catalog.pages)
+    assert again.pages == catalog.pages and again_problems == problems
+    assert (tmp_path / "cache" / FOLDER).is_dir() and load_and_check(root, tmp_path / "cache")[2].computed == 0
