@@ -8,7 +8,8 @@ and overrides/. Then, in the same run, it times child processes:
 - kb full: `kb --root TMP build --target site --out TMP/out-kb`, the whole pipeline, from nothing;
 - kb one edit: the same command again after one sentence of one article changed (the incremental build),
   timed on the second such edit (a writer's second save onwards: the first after a full build also
-  keeps the site it replaced, to be made into the next one);
+  keeps the site it replaced, to be made into the next one); its time up to "Building the site" (kb's
+  progress clock) is the work before the engine: loading, checking, rendering and staging;
 - plain (only up to 3,000 articles: a plain build of 10,000 pages takes far too long): `mkdocs build` of the
   same markdown (front matter cut to the title) with `theme: {name: material}`, the same markdown
   extensions, `plugins: [search]` and no nav (MkDocs' automatic navigation);
