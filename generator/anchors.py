@@ -19,8 +19,9 @@ from markdown.extensions.toc import slugify, unique
 
 from .errors import Problem
 from .headings import atx_headings
-from .links import code_spans, fenced_lines, find_links, is_internal, resolve, rewrite_links
+from .links import Link, code_spans, fenced_lines, find_links, is_internal, resolve, rewrite_links
 from .markdown_features import tab_slug
+from .memo import remembered
 from .model import Page
 from .yamlfile import YamlProblems, parse_yaml
 
@@ -75,17 +76,8 @@ def check_anchors(
 ) -> list[Problem]:
     """Links of a rendered page to `#anchor` or `page.md#anchor` that name no heading or id of their target
     (`bodies`: the target's rendered pages; anchors_of gives a page's anchors)."""
-    if not _MAY_LINK_TO_ANCHOR.search(body):
-        return []  # most pages link to no anchor: skip the second scan of their links
     problems = []
-    for link in find_links(body):
-        if link.url.startswith("#"):
-            target, anchor = page.src_uri, link.url
-        elif is_internal(link.url):
-            target, anchor = resolve(page.src_uri, link.url)
-        else:
-            continue
-        name = anchor[1:]
+    for link, target, name in _anchor_links(page.src_uri, body):
         if not name or target not in bodies or name in anchors_of(target):
             continue
         close = difflib.get_close_matches(name, sorted(anchors_of(target)), n=1)
@@ -99,6 +91,25 @@ def check_anchors(
             )
         )
     return problems
+
+
+@remembered("anchor_links")
+def _anchor_links(src_uri: str, body: str) -> tuple[tuple[Link, str, str], ...]:
+    """(link, the source it points to, the anchor's name) of each link in `body` that names an anchor, on
+    this page or another: from the text alone, so kept in the build's memo (most pages link to no anchor)."""
+    if not _MAY_LINK_TO_ANCHOR.search(body):
+        return ()  # skip the second scan of the page's links
+    found = []
+    for link in find_links(body):
+        if link.url.startswith("#"):
+            target, anchor = src_uri, link.url
+        elif is_internal(link.url):
+            target, anchor = resolve(src_uri, link.url)
+        else:
+            continue
+        if anchor[1:]:
+            found.append((link, target, anchor[1:]))
+    return tuple(found)
 
 
 def page_anchors(markdown: str, separator: str = "-") -> set[str]:

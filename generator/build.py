@@ -36,7 +36,7 @@ from .pdf_parallel import printing_into
 from .permalinks import permalink_files
 from .progress import Reporter, SilentReporter
 from .render import render_selection, render_titles
-from .search import IndexStats, SearchDocument, documents_for, synonym_groups, write_index
+from .search import IndexStats, documents_for, synonym_groups, write_index
 from .select import book_pages, select
 from .stage import stage_project
 from .target_mark import write_target_mark
@@ -164,7 +164,6 @@ def _build_target(
     reporter = reporter or SilentReporter()
     full_index = full_index or full
     rendered = render_target(root, target, strict, reporter, sources)
-    documents = documents_for(rendered.selection, rendered.pages)
     catalog, selection, pages = rendered.catalog, rendered.selection, rendered.selection.pages
     warnings = list(rendered.warnings)
     stats, pdfs, engine = None, [], None
@@ -230,7 +229,9 @@ def _build_target(
             if extra.get("site_root") == "":  # the current version's help centre: the older ones stay published
                 carry_versions(out, site)
                 write_versions_index(site, catalog.product)
-            stats = _index(rendered, index_beside(out), full_index, reporter, documents)
+            # The search documents are made here, not before the engine runs: 10,000 pages' documents held
+            # through the engine raised the build's peak memory (their memo shards are read here, too).
+            stats = _index(rendered, index_beside(out), full_index, reporter)
             if target.is_client:
                 _check_index(rendered, index_beside(out))
             swap_into_place(site, out, keep_previous=spare is not None)
@@ -294,14 +295,11 @@ def index_target(
     return _index(render_target(root, target, False, reporter), index_dir, full, reporter)
 
 
-def _index(
-    rendered: Rendered, index_dir: Path, full: bool, reporter: Reporter, documents: list[SearchDocument] | None = None
-) -> IndexStats:
+def _index(rendered: Rendered, index_dir: Path, full: bool, reporter: Reporter) -> IndexStats:
     reporter.step("Updating the search index" if not full else "Rebuilding the search index")
     catalog, client = rendered.catalog, rendered.selection.target.client
     synonyms = synonym_groups(catalog.product, catalog.clients[client] if client else None)
-    if documents is None:
-        documents = documents_for(rendered.selection, rendered.pages)
+    documents = documents_for(rendered.selection, rendered.pages)
     stats = write_index(documents, index_dir, full=full, synonyms=synonyms)
     reporter.step(
         f"Search index: {stats.added} added, {stats.updated} updated, {stats.deleted} removed, "

@@ -135,6 +135,8 @@ def _text_problems(name: str, text: str) -> list[Problem]:
                 name, line, f"a NUL character (U+0000) at column {column}; expected text only (is it a binary file?)"
             )
         )
+    if len(text) <= MAX_LINE_CHARS:  # no line can be over the limit: most files, not split into lines
+        return problems
     for number, line in enumerate(text.split("\n"), start=1):
         if len(line) > MAX_LINE_CHARS:
             problems.append(
@@ -394,13 +396,35 @@ def _source_files(root: Path, problems: list[Problem], tops: tuple[str, ...] | N
         client_dirs = sorted(p.relative_to(root).as_posix() for p in (root / "clients").glob("*/") if p.is_dir())
         tops = (*SOURCE_DIRS, *client_dirs)
     for top in tops:
-        if not _link_ok(root / top, root, problems):
-            continue
-        for folder, dirs, files in os.walk(root / top):
-            here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and _link_ok(here / d, root, problems))
-            found += [here / f for f in sorted(files) if not f.startswith(".") and _link_ok(here / f, root, problems)]
+        if _link_ok(root / top, root, problems) and (root / top).is_dir():
+            _walk(root / top, root, problems, found)
     return found
+
+
+def _walk(folder: Path, root: Path, problems: list[Problem], found: list[Path]) -> None:
+    """os.walk's order (a folder's files by name, then its sub-folders by name), from the folder's entries:
+    whether an entry is a link comes with it, where a Path and an lstat per file took 0.3 s at 10,000
+    articles. A linked folder is checked but, as with os.walk, not entered."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted((entry for entry in listing if not entry.name.startswith(".")), key=lambda e: e.name)
+    except OSError:  # unreadable or gone: os.walk skipped it too
+        return
+    folders = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        link = entry.is_symlink()
+        if link and not _link_ok(Path(entry.path), root, problems):
+            continue
+        if not is_dir:
+            found.append(Path(entry.path))
+        elif not link:
+            folders.append(entry.path)
+    for path in folders:
+        _walk(Path(path), root, problems, found)
 
 
 def _link_ok(path: Path, root: Path, problems: list[Problem]) -> bool:

@@ -8,10 +8,10 @@ from .contexts import check_contexts, every_target
 from .errors import Problem
 from .headings import atx_headings
 from .html_safety import check_page_html
-from .links import find_links, is_internal, relative_url, resolve, undefined_references
+from .links import internal_links, relative_url, undefined_references
 from .markdown_features import check_shortcodes
 from .memo import remembered
-from .model import Catalog, Page
+from .model import Catalog, Page, Target
 from .select import selected_pages
 from .snippets import check_snippets
 from .suggest import Suggestions
@@ -24,11 +24,13 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
     problems = list(catalog.problems)
     problems += _check_ids(catalog.pages)
     problems += _check_references(catalog)
+    targets = every_target(catalog)
+    published = {target.name: selected_pages(catalog, target) for target in targets}  # for both checks below
     if not catalog.unloaded:  # a page that failed to load would leave its screens "without a topic" too
-        problems += check_contexts(catalog, every_target(catalog))
+        problems += check_contexts(catalog, targets, published)
     problems += _check_links(catalog)
     problems += check_snippets(catalog)
-    problems += _check_addresses(catalog)
+    problems += _check_addresses(catalog, targets, published)
     problems += _check_kcs_sections(catalog.pages)
     problems += [problem for page in catalog.pages for problem in _page_text_problems(page)]
     return sorted(set(problems))
@@ -123,17 +125,16 @@ def _check_links(catalog: Catalog) -> list[Problem]:
     # A page whose front matter is wrong is reported once, where it is wrong: links to it are not broken.
     pages = {page.src_uri for page in catalog.pages} | set(catalog.unloaded)
     sources = pages | set(catalog.assets)
-    pages_near, assets_near = Suggestions(pages), Suggestions(catalog.assets)
+    near: dict[bool, Suggestions] = {}  # made at the first broken link: indexing 10,000 names is not free
     problems = []
     for page in catalog.pages:
-        for link in find_links(page.body):
-            if not is_internal(link.url):
-                continue
-            target, anchor = resolve(page.src_uri, link.url)
+        for link, target, anchor in internal_links(page.src_uri, page.body):
             if target not in sources:
                 what = "picture" if link.is_image else "link"
-                near = (assets_near if link.is_image else pages_near).closest(target)
-                hint = f"; did you mean '{relative_url(page.src_uri, near)}{anchor}'?" if near else ""
+                if link.is_image not in near:
+                    near[link.is_image] = Suggestions(catalog.assets if link.is_image else pages)
+                near_path = near[link.is_image].closest(target)
+                hint = f"; did you mean '{relative_url(page.src_uri, near_path)}{anchor}'?" if near_path else ""
                 problems.append(
                     Problem(
                         page.src_uri,
@@ -154,14 +155,14 @@ def _check_links(catalog: Catalog) -> list[Problem]:
     return problems
 
 
-def _check_addresses(catalog: Catalog) -> list[Problem]:
+def _check_addresses(catalog: Catalog, targets: list[Target], published: dict[str, tuple[Page, ...]]) -> list[Problem]:
     """Two pages a target would publish at the same address (docs/user/01-intro.md and 02-intro.md, a client's
     chapter named like a core one): one would silently replace the other. Compared without case, as
     case-insensitive file systems and hosts would serve them."""
     found: dict[tuple[str, str], list[str]] = {}
-    for target in every_target(catalog):
+    for target in targets:
         first: dict[str, Page] = {}
-        for page in sorted(selected_pages(catalog, target), key=lambda p: p.src_uri):
+        for page in sorted(published[target.name], key=lambda p: p.src_uri):
             address = page.url.casefold()
             if address in first:
                 found.setdefault((page.src_uri, first[address].src_uri), []).append(target.name)
@@ -191,8 +192,8 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
     problems = []
     for page in pages:
         if page.is_article and page.type == "troubleshooting":
-            found = [text for level, text in atx_headings(page.body) if level == 2 and text in KCS_SECTIONS]
-            if found != list(KCS_SECTIONS):
+            found = _kcs_sections(page.body)
+            if found != KCS_SECTIONS:
                 problems.append(
                     Problem(
                         page.src_uri,
@@ -204,6 +205,12 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
                     )
                 )
     return problems
+
+
+@remembered("kcs_sections")
+def _kcs_sections(body: str) -> tuple[str, ...]:
+    """The KCS sections a body has, in order: its level-2 headings that name one; kept in the build's memo."""
+    return tuple(text for level, text in atx_headings(body) if level == 2 and text in KCS_SECTIONS)
 
 
 def check_templates(catalog: Catalog) -> list[Problem]:

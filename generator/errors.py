@@ -47,6 +47,9 @@ class SourceError(KbError):
 
 def rel(path: Path, root: Path) -> str:
     """A path as the user knows it: relative to the project root, with forward slashes."""
+    text, base = str(path), str(root)
+    if text.startswith(base) and text[len(base) : len(base) + 1] == "/":  # Path.relative_to, a tenth of the time
+        return text[len(base) + 1 :]
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

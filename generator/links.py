@@ -63,9 +63,18 @@ def rewrite_links(body: str, replace: Callable[[Link, str], str | None]) -> str:
     return "".join(out)
 
 
-def undefined_references(body: str) -> list[tuple[int, str]]:
+@remembered("internal_links")
+def internal_links(src_uri: str, body: str) -> tuple[tuple[Link, str, str], ...]:
+    """(link, the source it points to, '#anchor' or '') of each link in `body` (of `src_uri`) to another
+    source: kept in the build's memo, so that the checks, the selection of pictures and the re-pointing
+    look targets up instead of scanning and resolving every page's links again."""
+    return tuple((link, *resolve(src_uri, link.url)) for link in find_links(body) if is_internal(link.url))
+
+
+@remembered("undefined_references")
+def undefined_references(body: str) -> tuple[tuple[int, str], ...]:
     """(line, label) of each `[text][label]` outside code whose label the page never defines: it would show
-    as text, brackets and all."""
+    as text, brackets and all. From the body alone, so kept in the build's memo."""
     defined, uses = set(), []
     for number, line, in_code in fenced_lines(body):
         if in_code:
@@ -78,7 +87,7 @@ def undefined_references(body: str) -> list[tuple[int, str]]:
         for match in _REFERENCE.finditer(line) if "][" in line else ():
             if not any(start <= match.start() < end for start, end in code):
                 uses.append((number, match.group("label")))
-    return [(number, label) for number, label in uses if _label(label) not in defined]
+    return tuple((number, label) for number, label in uses if _label(label) not in defined)
 
 
 def _label(label: str) -> str:
@@ -131,11 +140,32 @@ def fenced_lines(body: str):
             yield number, line, False
 
 
-@remembered("link_pieces")
 def pieces(body: str) -> tuple[tuple[str, Any], ...]:
-    """`body` split into text and links (_pieces): kept in the build's memo, as `kb check`'s links and the
-    render's re-pointing both need them for every page."""
-    return tuple(_pieces(body))
+    """`body` split into text and links (_pieces), the pieces in order making up the whole body."""
+    out: list[tuple[str, Any]] = []
+    position = 0
+    for start, end, link in _link_spans(body):
+        if start > position:
+            out.append(("text", body[position:start]))
+        out.append(("link", (link, body[start:end])))
+        position = end
+    if position < len(body):
+        out.append(("text", body[position:]))
+    return tuple(out)
+
+
+@remembered("link_spans")
+def _link_spans(body: str) -> tuple[tuple[int, int, Link], ...]:
+    """Where each link's markdown lies in `body` (start, end, link): kept in the build's memo, as `kb
+    check`'s links and the render's re-pointing both need them for every page. Positions rather than the
+    pieces' text, which held every page's body a second time in the memo (a third of it)."""
+    spans, position = [], 0
+    for kind, payload in _pieces(body):
+        text = payload if kind == "text" else payload[1]
+        if kind == "link":
+            spans.append((position, position + len(text), payload[0]))
+        position += len(text)
+    return tuple(spans)
 
 
 def _pieces(body: str):

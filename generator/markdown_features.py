@@ -22,7 +22,6 @@ import gzip
 import importlib
 import json
 import re
-import shutil
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from pymdownx.slugs import slugify
 
 from .errors import Problem
 from .html_safety import masked_code
+from .memo import remembered
 from .model import Page
 
 VENDOR = Path(__file__).with_name("assets") / "vendor"
@@ -140,22 +140,22 @@ _BROWSER_FILES = {
 }
 
 
-def copy_vendored(pages: list[str], assets: Path) -> list[str]:
-    """Copy into `assets` (the staged docs' assets/vendor/) the browser libraries these pages need, with
-    their licences; return what was copied. A site without diagrams or math does not carry 4 MB of script."""
-    needed = [
-        name
-        for name, pattern in (("mermaid", _MERMAID_FENCE), ("math", _MATH))
-        if any(pattern.search(text) for text in pages)
-    ]
+def vendored_files(pages: list[str]) -> list[tuple[str, Path]]:
+    """The browser libraries these pages need, with their licences: (name under the staged docs'
+    assets/vendor/, source file). A site without diagrams or math does not carry 4 MB of script."""
+    needs = {need for text in pages for need in _vendored_needs(text)}
+    needed = [name for name in ("mermaid", "math") if name in needs]
     copied = [file for name in needed for file in _BROWSER_FILES[name]]
     if "math" in needed:
         copied.append("kb-math.js")
-    for file in copied:
-        source = VENDOR / file if file != "kb-math.js" else VENDOR.parent / file
-        (assets / file).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, assets / file)
-    return copied
+    return [(file, VENDOR / file if file != "kb-math.js" else VENDOR.parent / file) for file in copied]
+
+
+@remembered("vendored_needs")
+def _vendored_needs(text: str) -> tuple[str, ...]:
+    """What one page needs of the vendored libraries: from its text alone, so kept in the build's memo
+    (two scans of every page's text were a third of a second at 10,000 pages)."""
+    return tuple(name for name, pattern in (("mermaid", _MERMAID_FENCE), ("math", _MATH)) if pattern.search(text))
 
 
 @cache

@@ -74,7 +74,7 @@ class Page:
 
     @property
     def is_article(self) -> bool:
-        return self.book == "kb"
+        return self.src_uri.startswith("kb/")  # book == "kb", without working the book out (a hot path)
 
     @property
     def dest_uri(self) -> str:

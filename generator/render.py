@@ -17,7 +17,8 @@ import jinja2
 from . import client_words
 from .anchors import check_anchors, page_anchors, toc_separator, with_stable_heading_ids
 from .errors import Problem
-from .links import Link, is_internal, relative_url, resolve, rewrite_links, with_url
+from .links import Link, internal_links, is_internal, relative_url, resolve, rewrite_links, with_url
+from .memo import remembered
 from .model import BOOKS, Catalog, Page, Selection, without_order_prefixes
 from .portal.drafts import as_text
 from .select import chapter_numbers
@@ -142,7 +143,8 @@ def render_titles(catalog: Catalog, selection: Selection) -> tuple[Selection, li
     pages, problems = [], []
     for page in selection.pages:
         try:
-            pages.append(dataclasses.replace(page, title=render_title(env, page)))
+            title = render_title(env, page)
+            pages.append(page if title == page.title else dataclasses.replace(page, title=title))
         except RenderError as exc:
             problems.append(exc.problem)
             pages.append(page)
@@ -289,7 +291,29 @@ def _template_line(exc: BaseException) -> int | None:
 
 def point_links(page: Page, body: str, selection: Selection, dest_of: dict[str, str]) -> str:
     """Rewrite relative links for the staged layout; a link to a page the target leaves out becomes its
-    text (a reference definition to one is dropped, and its uses become text)."""
+    text (a reference definition to one is dropped, and its uses become text). Kept in the build's memo by
+    the page's places, its text and where each page it links to goes in this target."""
+    targets = "\n".join(
+        f"{target}\t{dest_of.get(target, '')}\t{target in selection.excluded}"
+        for _, target, _ in internal_links(page.src_uri, body)
+    )
+    pointed = _pointed_links(page, body, selection, dest_of, targets)
+    return body if pointed is None else pointed
+
+
+def _pointed_links_inputs(page: Page, body: str, selection: Selection, dest_of: dict, targets: str) -> tuple:
+    return (page.src_uri, page.dest_uri, page.url, body, targets)
+
+
+@remembered("pointed_links", key=_pointed_links_inputs)
+def _pointed_links(page: Page, body: str, selection: Selection, dest_of: dict[str, str], targets: str) -> str | None:
+    """point_links' result, None when it is `body` as it was (an article's links to articles keep their
+    address: the memo does not hold such a body twice)."""
+    pointed = _point_links(page, body, selection, dest_of)
+    return None if pointed == body else pointed
+
+
+def _point_links(page: Page, body: str, selection: Selection, dest_of: dict[str, str]) -> str:
     dropped_labels = []
 
     def replace(link: Link, original: str) -> str | None:

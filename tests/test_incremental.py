@@ -5,6 +5,7 @@ is ignored, never trusted."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from generator.build import build_target
 from generator.catalog import load_catalog
 from generator.engine import run_engine
 from generator.engine_cache import MANIFEST, PAGES, cache_beside, spare_beside
-from generator.memo import FILE as MEMO
+from generator.memo import FOLDER as MEMO
 from generator.model import TARGETS, Target, client_target
+from generator.stage import MANIFEST as STAGED_MANIFEST
 
 CHAPTER = (
     "---\nid: USR-002\ntitle: Reports\nmodule: scheduling\n---\n\n# Reports\n\nReports of the schedule.\n\n"
@@ -160,8 +162,9 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
     elif damage == "a malformed entry":
         _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(anchors="not a list"))
     elif damage == "a damaged memo":  # the work before the engine (memo.py): a byte of its pickled results
-        data = (cache / MEMO).read_bytes()
-        (cache / MEMO).write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])
+        for shard in (cache / MEMO).iterdir():
+            data = shard.read_bytes()
+            shard.write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])
     elif damage == "damaged compiled templates":  # Jinja2's bytecode cache of the theme (engine._compiled_templates)
         compiled = [path for path in (cache / "templates").rglob("*") if path.is_file()]
         assert compiled
@@ -170,8 +173,9 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
             path.write_bytes(data[: len(data) // 2] + b"\x00garbage")
         generator.engine._warm_envs.clear()  # as a new process: the compiled templates are read from the cache
     elif damage == "a memo of other code":
-        head, code, rest = (cache / MEMO).read_bytes().split(b"\n", 2)
-        (cache / MEMO).write_bytes(head + b"\n" + b"0" * len(code) + b"\n" + rest)
+        for shard in (cache / MEMO).iterdir():
+            head, code, rest = shard.read_bytes().split(b"\n", 2)
+            shard.write_bytes(head + b"\n" + b"0" * len(code) + b"\n" + rest)
     else:
         _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(digest="../../../etc/passwd"))
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
@@ -216,6 +220,40 @@ def test_a_file_left_in_the_kept_staged_project_never_reaches_the_site(make_proj
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, "a stray staged file")
     assert not any(b"Private words" in (p.read_bytes() if p.is_file() else b"") for p in again.out.rglob("*"))
     assert not (staged / "kb/scheduling/secret.md").exists() and not (staged / "private").exists()
+
+
+@pytest.mark.parametrize(
+    "damage", ["a staged page edited, its time put back", "cut short", "another format", "a planted entry", "removed"]
+)
+def test_the_staged_projects_manifest_is_trusted_only_for_files_as_it_left_them(make_project, tmp_path, damage):
+    """stage.MANIFEST spares reading back the staged files a build left as they were; a staged file changed
+    since (even with its modification time restored), or a manifest that is damaged, is not trusted."""
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    project = cache_beside(out) / "project"
+    manifest = project / STAGED_MANIFEST
+    staged = project / "docs" / "kb/scheduling/gantt-empty.md"
+    text = manifest.read_text(encoding="utf-8")
+    assert staged.is_file() and "\ndocs/kb/scheduling/gantt-empty.md\t" in text
+    if damage == "a staged page edited, its time put back":
+        before = staged.stat()
+        staged.write_text(staged.read_text(encoding="utf-8").replace("Gantt", "Gnatt"), encoding="utf-8")
+        os.utime(staged, ns=(before.st_atime_ns, before.st_mtime_ns))
+    elif damage == "cut short":
+        manifest.write_text(text[: len(text) // 2], encoding="utf-8")
+    elif damage == "another format":
+        manifest.write_text(text.replace("kb-staged 1", "kb-staged 0", 1), encoding="utf-8")
+    elif damage == "a planted entry":  # a file written behind kb's back, and an entry claiming it is kb's
+        staged.write_text("---\ntitle: Planted\n---\n\nPlanted words.\n", encoding="utf-8")
+        line = next(line for line in text.split("\n") if line.startswith("docs/kb/scheduling/gantt-empty.md\t"))
+        name, _, *state = line.split("\t")
+        manifest.write_text(text.replace(line, "\t".join([name, "0" * 64, *state])), encoding="utf-8")
+    else:
+        manifest.unlink()
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
+    assert b"Gnatt" not in staged.read_bytes() and b"Planted" not in staged.read_bytes()
+    assert not any(b"Gnatt" in p.read_bytes() or b"Planted" in p.read_bytes() for p in again.out.rglob("*.html"))
 
 
 @pytest.mark.parametrize("damage", ["truncated", "edited in the published site", "removed"])

@@ -3,11 +3,14 @@ scanned again, an edited one is, and a memo that is missing, damaged or from oth
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
+import generator.memo
 from generator.catalog import load_catalog
 from generator.checks import check_catalog
-from generator.memo import FILE, remembering
+from generator.memo import FOLDER, remembering
 
 
 def load_and_check(root, folder):
@@ -33,7 +36,7 @@ def test_an_edited_page_is_parsed_and_checked_again_and_only_it(make_project, tm
     page = root / "kb/scheduling/gantt-empty.md"
     page.write_text(page.read_text(encoding="utf-8").replace("is empty after", "shows nothing after"))
     catalog, problems, memo = load_and_check(root, tmp_path / "cache")
-    assert 0 < memo.computed <= 4  # that page's parse, text checks and link scan
+    assert 0 < memo.computed <= 6  # that page's parse, text checks, link scan, links, references, KCS sections
     edited = next(p for p in catalog.pages if p.src_uri == "kb/scheduling/gantt-empty.md")
     assert "shows nothing after" in edited.body
     fresh = load_catalog(root)  # no memo at all
@@ -49,11 +52,7 @@ def test_a_problem_comes_from_the_memo_as_it_was_found(make_project, tmp_path):
     assert any(p.path == "kb/scheduling/bad.md" for p in again)
 
 
-@pytest.mark.parametrize("damage", ["a flipped byte", "truncated", "other code", "not a memo", "empty"])
-def test_a_memo_that_cannot_be_trusted_is_ignored(make_project, tmp_path, damage):
-    root = make_project("basic")
-    catalog, problems, _ = load_and_check(root, tmp_path / "cache")
-    path = tmp_path / "cache" / FILE
+def damage_shard(path, damage):
     data = path.read_bytes()
     if damage == "a flipped byte":
         data = data[:-10] + bytes([data[-10] ^ 1]) + data[-9:]
@@ -67,9 +66,62 @@ def test_a_memo_that_cannot_be_trusted_is_ignored(make_project, tmp_path, damage
     else:
         data = b""
     path.write_bytes(data)
+
+
+@pytest.mark.parametrize("damage", ["a flipped byte", "truncated", "other code", "not a memo", "empty"])
+def test_a_memo_that_cannot_be_trusted_is_ignored(make_project, tmp_path, damage):
+    root = make_project("basic")
+    catalog, problems, _ = load_and_check(root, tmp_path / "cache")
+    shards = sorted((tmp_path / "cache" / FOLDER).iterdir())
+    assert len(shards) > 1
+    for path in shards:
+        damage_shard(path, damage)
     again, again_problems, memo = load_and_check(root, tmp_path / "cache")
     assert memo.computed > len(catalog.pages)  # everything computed again, nothing taken from it
     assert again.pages == catalog.pages and again_problems == problems
+
+
+def test_a_damaged_shard_costs_only_its_own_results(make_project, tmp_path):
+    root = make_project("basic")
+    catalog, problems, first = load_and_check(root, tmp_path / "cache")
+    shard = sorted((tmp_path / "cache" / FOLDER).iterdir())[0]
+    damage_shard(shard, "a flipped byte")
+    again, again_problems, memo = load_and_check(root, tmp_path / "cache")
+    assert 0 < memo.computed < first.computed
+    assert again.pages == catalog.pages and again_problems == problems
+    assert load_and_check(root, tmp_path / "cache")[2].computed == 0  # the shard was written again
+
+
+def test_an_edit_rewrites_only_the_shards_of_what_changed(make_project, tmp_path):
+    root = make_project("basic")
+    load_and_check(root, tmp_path / "cache")
+    # Again: results only another remembered function used (its own were remembered) leave the memo once.
+    load_and_check(root, tmp_path / "cache")
+    folder = tmp_path / "cache" / FOLDER
+    before = {path.name: path.stat().st_ino for path in folder.iterdir()}
+    page = root / "kb/scheduling/gantt-empty.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("is empty after", "shows nothing after"))
+    _, _, memo = load_and_check(root, tmp_path / "cache")
+    after = {path.name: path.stat().st_ino for path in folder.iterdir()}
+    rewritten = {name for name in after if before.get(name) != after[name]} | (before.keys() - after.keys())
+    assert 0 < len(rewritten) <= 2 * memo.computed  # the new results' shards and the old results' shards
+    assert len(rewritten) < len(before)
+
+
+def test_a_memo_keeps_only_its_own_files(make_project, tmp_path):
+    """A file planted in the memo's folder, a killed build's temporary file, and the memo of kb before
+    shards are removed; the memo is not read from them."""
+    root = make_project("basic")
+    load_and_check(root, tmp_path / "cache")
+    folder = tmp_path / "cache" / FOLDER
+    (folder / "zz").write_bytes(b"planted")
+    (folder / ".memo-killed").write_bytes(b"half a shard")
+    (folder / "0x").mkdir()
+    (tmp_path / "cache" / "memo.pickle").write_bytes(b"the old memo")
+    _, _, memo = load_and_check(root, tmp_path / "cache")
+    assert memo.computed == 0
+    assert not any((folder / name).exists() for name in ("zz", ".memo-killed", "0x"))
+    assert not (tmp_path / "cache" / "memo.pickle").exists()
 
 
 def test_a_memo_makes_no_folder_of_its_own(make_project, tmp_path):
@@ -83,3 +135,37 @@ def test_a_memo_makes_no_folder_of_its_own(make_project, tmp_path):
 def test_without_a_build_the_functions_simply_run(make_project):
     root = make_project("basic")
     assert load_catalog(root).pages == load_catalog(root).pages
+
+
+def test_a_build_in_the_same_process_reads_only_the_shards_changed_since(make_project, tmp_path, monkeypatch):
+    """`kb serve`: the memo of the last build is kept in the process; a shard file replaced since is read."""
+    root = make_project("basic")
+    load_and_check(root, tmp_path / "cache")
+    read_shard, reads = generator.memo.load_shard, []
+
+    def counted(path, code):
+        reads.append(path.name)
+        return read_shard(path, code)
+
+    monkeypatch.setattr(generator.memo, "load_shard", counted)
+    _, _, memo = load_and_check(root, tmp_path / "cache")
+    assert memo.computed == 0 and reads == []
+    shards = sorted((tmp_path / "cache" / FOLDER).iterdir())
+    shard = next(path for path in shards if path.name.startswith("parse_page-"))
+    shard.unlink()
+    shard.write_bytes(b"kb-memo 2\n")  # another file in its place, damaged: read, and ignored
+    _, _, memo = load_and_check(root, tmp_path / "cache")
+    assert shard.name in reads and memo.computed > 0
+    # Besides it, only shards with no file (results used only by other results, so not kept) were looked for.
+    assert not {name for name in reads if name != shard.name} & {path.name for path in shards}
+
+
+def test_a_file_where_the_memo_folder_was_is_ignored_and_replaced(make_project, tmp_path):
+    root = make_project("basic")
+    catalog, problems, _ = load_and_check(root, tmp_path / "cache")
+    shutil.rmtree(tmp_path / "cache" / FOLDER)
+    (tmp_path / "cache" / FOLDER).write_bytes(b"not a folder of shards")
+    again, again_problems, memo = load_and_check(root, tmp_path / "cache")
+    assert memo.computed > len(catalog.pages)
+    assert again.pages == catalog.pages and again_problems == problems
+    assert (tmp_path / "cache" / FOLDER).is_dir() and load_and_check(root, tmp_path / "cache")[2].computed == 0
