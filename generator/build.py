@@ -216,7 +216,7 @@ def _build_target(
                 write_page_map(pages, site)  # the version switcher's way to the same page in another version
             context_map = resolve_contexts(catalog, selection)
             write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
-            write_script_manifest(site)  # the theme's inline scripts, for the portal's policy
+            write_script_manifest(site, engine.scripts)  # the theme's inline scripts, for the portal's policy
             write_target_mark(site, selection)  # which target this is, for the portal (never internal as public)
         if "pdf" in formats:
             pdfs = printing.finish(site / "pdf")
