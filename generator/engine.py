@@ -40,6 +40,7 @@ from .engine_budget import page_time_budget
 from .engine_cache import EngineCache, PageRecord
 from .engine_keys import digest, engine_key, nav_keys, source_digest
 from .errors import KbError
+from .memo import _no_gc
 from .output_reuse import clear_except, link_file, remove_empty_folders
 from .theme_scripts import theme_script_hashes
 
@@ -95,7 +96,7 @@ def run_engine(
         config = load_config(config_file=str(config_file), strict=strict)
         with page_time_budget(config):  # a page past it raises EngineTooSlow, for the caller to name
             return _build(
-                config, config_file, collect, cache_dir, full, jobs, on_page or (lambda: None), extra_files or {}
+                config, config_file, collect, cache_dir, full, jobs, on_page or (lambda: None), _normal(extra_files)
             )
     except exceptions.Abort as exc:
         details = "\n  ".join(collect.messages)
@@ -107,6 +108,12 @@ def run_engine(
     finally:
         logger.removeHandler(collect)
         logger.propagate = previous
+
+
+def _normal(extra_files: dict[str, bytes] | None) -> dict[str, bytes]:
+    """`extra_files` with each dest path as the site's walk spells it (`a/KB-1//index.html` is `a/KB-1/index.html`),
+    so that a file kept in place is found by its path."""
+    return {"/".join(part for part in dest.split("/") if part): data for dest, data in (extra_files or {}).items()}
 
 
 def _build(
@@ -130,7 +137,8 @@ def _build(
     config.plugins.on_pre_build(config=config)
     cacheable = {name for name, _ in config.plugins.items()} <= _KNOWN_PLUGINS
     key = engine_key(config_file, config) if cacheable else None
-    cache = EngineCache.open(cache_dir, key, trusted=not full)
+    with _no_gc():  # ten thousand records: the collector would scan them (and the memo's results) again and again
+        cache = EngineCache.open(cache_dir, key, trusted=not full)
     files = get_files(config)
     env = _theme_env(config, key, cache.folder)
     files.add_files_from_theme(env, config)
@@ -220,6 +228,8 @@ def _build(
     collect.messages[:] = before + [w for record in ordered for w in record.warnings] + after_pages
     _check_anchors(ordered, files, config)
     config.plugins.on_post_build(config=config)
+    if search is not None:  # the joined index (tens of megabytes) goes now: the plugin outlives the build
+        vars(search.search_index).pop("generate_search_index", None)
     cache.save()
     remove_empty_folders(site_dir, emptied)  # the folders of pages this build no longer has
     scripts.update(
@@ -298,7 +308,13 @@ def adopt_pages_outside_nav(nav: Any, doc_files: Iterable[Any]) -> None:
 
 def _lookup(files: Any, path: str) -> str | None:
     """What a link to `path` finds among the site's files (_found)."""
-    return _found(files.get_file_from_path(path))
+    return _found(_file_at(files, path))
+
+
+def _file_at(files: Any, path: str) -> Any:
+    """files.get_file_from_path(path), without its PurePath for a path spelled as a src_uri (ten thousand
+    pages' lookups each build): a src_uri is its own normal form."""
+    return files.src_uris.get(path) or files.get_file_from_path(path)
 
 
 def _found(file: Any) -> str | None:
@@ -434,12 +450,10 @@ def _check_anchors(records: list[PageRecord], files: Any, config: Any) -> None:
     targets = {target for record in linking for target in record.links_to_anchors}
     for record in records:
         if record.src_uri in targets:
-            files.get_file_from_path(record.src_uri).page.present_anchor_ids = set(record.anchors)
+            _file_at(files, record.src_uri).page.present_anchor_ids = set(record.anchors)
+    level = config.validation.links.anchors
     for record in linking:
-        page = files.get_file_from_path(record.src_uri).page
-        page.links_to_anchors = {
-            files.get_file_from_path(target): links
-            for target, links in record.links_to_anchors.items()
-            if files.get_file_from_path(target) is not None
-        }
-        page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
+        page = _file_at(files, record.src_uri).page
+        found = ((_file_at(files, target), links) for target, links in record.links_to_anchors.items())
+        page.links_to_anchors = {file: links for file, links in found if file is not None}
+        page.validate_anchor_links(files=files, log_level=level)
