@@ -352,7 +352,7 @@ def test_the_search_index_joined_from_cached_entries_is_materials_own(tmp_path):
     from mkdocs.config import load_config
 
     pages = {
-        "index.md": "# Home\n\nWelcome, \u00e9l\u00e8ve \u2014 \"quoted\" <b>bold</b> \\\\ back\\slash.\n",
+        "index.md": '# Home\n\nWelcome, \u00e9l\u00e8ve \u2014 "quoted" <b>bold</b> \\\\ back\\slash.\n',
         "a.md": "# A\n\n## Caf\u00e9 section\n\nText with emoji \U0001f600 and tabs\tinside.\n\n## Empty\n",
         "b.md": "---\nsearch:\n  exclude: true\n---\n\n# B, not indexed\n",
         "c.md": "# C\n\nSee [a](a.md#cafe-section).\n",
