@@ -24,6 +24,7 @@ with the knowledge base, and an article's edit, even of its title, changes no ot
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -44,6 +45,7 @@ from .memo import _no_gc
 from .output_reuse import clear_except, link_file, remove_empty_folders
 from .theme_scripts import theme_script_hashes
 
+COLLECT_FROM = 1000  # pages rendered from which the engine's objects are collected when it ends (run_engine)
 POOL_FROM = 24  # fewer pages than this are rendered in this process: a pool costs more than it saves
 _KNOWN_PLUGINS = {"material/search", "search", "kb-page-time-budget"}
 
@@ -95,9 +97,16 @@ def run_engine(
     try:
         config = load_config(config_file=str(config_file), strict=strict)
         with page_time_budget(config):  # a page past it raises EngineTooSlow, for the caller to name
-            return _build(
+            run = _build(
                 config, config_file, collect, cache_dir, full, jobs, on_page or (lambda: None), _normal(extra_files)
             )
+        if run.rendered >= COLLECT_FROM:
+            # MkDocs' files, pages and navigation are cycles (a page and its file, a section and its pages): only
+            # the collector frees them, and it may not run before the search index's writer needs hundreds of
+            # megabytes. Freed now, they make room for it (a full build of 10,000 articles peaked at 1 GB). Not
+            # after a small rebuild: a full collection walks every object, the memo's results too.
+            gc.collect()
+        return run
     except exceptions.Abort as exc:
         details = "\n  ".join(collect.messages)
         raise KbError(f"the site engine stopped: {exc}\n  {details}".rstrip()) from None
