@@ -36,7 +36,7 @@ from .pdf_parallel import printing_into
 from .permalinks import permalink_files
 from .progress import Reporter, SilentReporter
 from .render import render_selection, render_titles
-from .search import IndexStats, SearchDocument, documents_for, synonym_groups, write_index
+from .search import IndexStats, SearchDocument, documents_for, synonym_groups, write_index_apart
 from .select import book_pages, select
 from .stage import stage_project
 from .target_mark import write_target_mark
@@ -302,7 +302,7 @@ def _index(
     synonyms = synonym_groups(catalog.product, catalog.clients[client] if client else None)
     if documents is None:
         documents = documents_for(rendered.selection, rendered.pages)
-    stats = write_index(documents, index_dir, full=full, synonyms=synonyms)
+    stats = write_index_apart(documents, index_dir, full=full, synonyms=synonyms)  # a whole index: in a child
     reporter.step(
         f"Search index: {stats.added} added, {stats.updated} updated, {stats.deleted} removed, "
         f"{stats.unchanged} unchanged"

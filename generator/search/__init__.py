@@ -20,7 +20,7 @@ internals (guarded by tests/test_search_exact.py and tests/test_search_writer.py
 from __future__ import annotations
 
 from .documents import SCHEMA, SEARCH_FIELDS, SearchDocument, document_for, documents_for, plain_text
-from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index
+from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index, write_index_apart
 from .opened import field_values
 from .query import Hit, QueryError, SearchResults, Section, search
 from .spelling import suggest_spelling
@@ -45,4 +45,5 @@ __all__ = [
     "suggest_spelling",
     "synonym_groups",
     "write_index",
+    "write_index_apart",
 ]
