@@ -36,7 +36,7 @@ from .pdf_parallel import printing_into
 from .permalinks import permalink_files
 from .progress import Reporter, SilentReporter
 from .render import render_selection, render_titles
-from .search import IndexStats, documents_for, synonym_groups, write_index
+from .search import IndexStats, documents_for, synonym_groups, write_index_apart
 from .select import book_pages, select
 from .stage import stage_project
 from .target_mark import write_target_mark
@@ -215,7 +215,7 @@ def _build_target(
                 write_page_map(pages, site)  # the version switcher's way to the same page in another version
             context_map = resolve_contexts(catalog, selection)
             write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
-            write_script_manifest(site)  # the theme's inline scripts, for the portal's policy
+            write_script_manifest(site, engine.scripts)  # the theme's inline scripts, for the portal's policy
             write_target_mark(site, selection)  # which target this is, for the portal (never internal as public)
         if "pdf" in formats:
             pdfs = printing.finish(site / "pdf")
@@ -300,7 +300,7 @@ def _index(rendered: Rendered, index_dir: Path, full: bool, reporter: Reporter) 
     catalog, client = rendered.catalog, rendered.selection.target.client
     synonyms = synonym_groups(catalog.product, catalog.clients[client] if client else None)
     documents = documents_for(rendered.selection, rendered.pages)
-    stats = write_index(documents, index_dir, full=full, synonyms=synonyms)
+    stats = write_index_apart(documents, index_dir, full=full, synonyms=synonyms)  # a whole index: in a child
     reporter.step(
         f"Search index: {stats.added} added, {stats.updated} updated, {stats.deleted} removed, "
         f"{stats.unchanged} unchanged"

@@ -10,7 +10,9 @@ reuse what an earlier build rendered, and render the rest on every core:
   workers share the loaded configuration, files and navigation), and stored in the cache for next time.
 - the theme's files, 404.html, sitemap.xml and the site's search index (search/search_index.json, from each
   page's cached entries, in the order of a full build) are made again by every build: they depend on every
-  page and cost little.
+  page and cost little. Each page's search entries are kept as the JSON text Material writes for them
+  (search_json), so the index is joined from them rather than encoded again, and a record is one string of
+  them rather than thousands of small objects (in memory and in the cache).
 - anchors in links between pages are checked from every page's cached anchors, as MkDocs does after a build.
 
 What a page's key holds, and why it is complete: engine_keys.py.
@@ -22,13 +24,16 @@ with the knowledge base, and an article's edit, even of its title, changes no ot
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import json
 import logging
 import multiprocessing
 import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +41,11 @@ from .engine_budget import page_time_budget
 from .engine_cache import EngineCache, PageRecord
 from .engine_keys import digest, engine_key, nav_keys, source_digest
 from .errors import KbError
-from .output_reuse import clear_except, link_file, remove_empty_folders, same_file
+from .memo import _no_gc
+from .output_reuse import clear_except, link_file, remove_empty_folders
+from .theme_scripts import theme_script_hashes
 
+COLLECT_FROM = 1000  # pages rendered from which the engine's objects are collected when it ends (run_engine)
 POOL_FROM = 24  # fewer pages than this are rendered in this process: a pool costs more than it saves
 _KNOWN_PLUGINS = {"material/search", "search", "kb-page-time-budget"}
 
@@ -47,6 +55,9 @@ class EngineRun:
     warnings: list[str]
     rendered: int  # pages rendered by this run
     reused: int  # pages taken from the cache
+    # dest path -> ((size, mtime_ns, inode) of the file, the theme's inline scripts in it): what the engine knows
+    # of the HTML files it placed, so that theme_scripts.write_script_manifest need not read them again
+    scripts: dict[str, tuple[tuple[int, int, int], tuple[str, ...]]] = field(default_factory=dict)
 
 
 class _Collect(logging.Handler):
@@ -86,9 +97,16 @@ def run_engine(
     try:
         config = load_config(config_file=str(config_file), strict=strict)
         with page_time_budget(config):  # a page past it raises EngineTooSlow, for the caller to name
-            return _build(
-                config, config_file, collect, cache_dir, full, jobs, on_page or (lambda: None), extra_files or {}
+            run = _build(
+                config, config_file, collect, cache_dir, full, jobs, on_page or (lambda: None), _normal(extra_files)
             )
+        if run.rendered >= COLLECT_FROM:
+            # MkDocs' files, pages and navigation are cycles (a page and its file, a section and its pages): only
+            # the collector frees them, and it may not run before the search index's writer needs hundreds of
+            # megabytes. Freed now, they make room for it (a full build of 10,000 articles peaked at 1 GB). Not
+            # after a small rebuild: a full collection walks every object, the memo's results too.
+            gc.collect()
+        return run
     except exceptions.Abort as exc:
         details = "\n  ".join(collect.messages)
         raise KbError(f"the site engine stopped: {exc}\n  {details}".rstrip()) from None
@@ -99,6 +117,12 @@ def run_engine(
     finally:
         logger.removeHandler(collect)
         logger.propagate = previous
+
+
+def _normal(extra_files: dict[str, bytes] | None) -> dict[str, bytes]:
+    """`extra_files` with each dest path as the site's walk spells it (`a/KB-1//index.html` is `a/KB-1/index.html`),
+    so that a file kept in place is found by its path."""
+    return {"/".join(part for part in dest.split("/") if part): data for dest, data in (extra_files or {}).items()}
 
 
 def _build(
@@ -122,7 +146,8 @@ def _build(
     config.plugins.on_pre_build(config=config)
     cacheable = {name for name, _ in config.plugins.items()} <= _KNOWN_PLUGINS
     key = engine_key(config_file, config) if cacheable else None
-    cache = EngineCache.open(cache_dir, key, trusted=not full)
+    with _no_gc():  # ten thousand records: the collector would scan them (and the memo's results) again and again
+        cache = EngineCache.open(cache_dir, key, trusted=not full)
     files = get_files(config)
     env = _theme_env(config, key, cache.folder)
     files.add_files_from_theme(env, config)
@@ -149,15 +174,21 @@ def _build(
     }
 
     site_dir = Path(config.site_dir)
-    reused = {}
+    reused, keep = {}, {}
     for file in doc_files:
         record = cache.reuse(file.src_uri, page_keys[file.src_uri], lambda path: _lookup(files, path))
-        if record is not None and (record.digest is None or cache.page_file(record) is not None):
+        if record is None:
+            continue
+        cached = cache.page_file(record)
+        if record.digest is None or cached is not None:
             reused[file.src_uri] = record
+        if cached is not None:
+            keep[record.dest] = cached
     extras = {dest: cache.store_file(data) for dest, data in extra_files.items()}
-    keep = {record.dest: cache.page_file(record) for record in reused.values() if record.digest is not None}
     keep.update({dest: cached for dest, cached in extras.items() if cached is not None})
-    emptied = clear_except(site_dir, keep)  # before any write: nothing is written into a file kept or shared
+    # Before any write: nothing is written into a file kept or shared. `in_place`: the kept files the site
+    # holds already (a reused output), which need no link.
+    emptied, in_place = clear_except(site_dir, keep)
 
     env = config.plugins.on_env(env, config=config, files=files)
     files.copy_static_files(inclusion=InclusionLevel.is_included)
@@ -165,22 +196,33 @@ def _build(
         _build_theme_template(template, env, files, config, nav)
     for template in config.extra_templates:
         _build_extra_template(template, files, config, nav)
+    scripts = {}
     for dest, cached in extras.items():
         if cached is None:  # no cache: written as any other file
             utils.write_file(extra_files[dest], str(site_dir / dest))
-        elif not same_file(site_dir / dest, cached):
+            continue
+        if dest not in in_place:
             (site_dir / dest).parent.mkdir(parents=True, exist_ok=True)
             link_file(cached, site_dir / dest)
+        if dest.endswith(".html"):
+            state = os.stat(cached)
+            found = theme_script_hashes(extra_files[dest].decode("utf-8", "replace"))
+            scripts[dest] = ((state.st_size, state.st_mtime_ns, state.st_ino), tuple(found))
 
     records: dict[str, PageRecord] = {}
     todo = []
     for file in doc_files:
         record = reused.get(file.src_uri)
-        if record is not None and cache.link_into(record, Path(file.abs_dest_path)):
-            records[file.src_uri] = record
-            on_page()
-        else:
+        if record is None:
             todo.append(file.src_uri)
+            continue
+        if record.digest is None or record.dest in in_place:
+            cache.keep(record)
+        elif not cache.link_into(record, Path(file.abs_dest_path)):
+            todo.append(file.src_uri)
+            continue
+        records[file.src_uri] = record
+        on_page()
     before = list(collect.messages)
     collect.messages.clear()
     for record in _render_all(todo, (config, files, nav, env, doc_files), collect, jobs):
@@ -191,13 +233,18 @@ def _build(
     ordered = [records[file.src_uri] for file in doc_files]
     search = _search_plugin(config)
     if search is not None:
-        search.search_index.entries = [entry for record in ordered for entry in record.search]
+        _assemble_search_index(search, [record.search for record in ordered])
     collect.messages[:] = before + [w for record in ordered for w in record.warnings] + after_pages
     _check_anchors(ordered, files, config)
     config.plugins.on_post_build(config=config)
+    if search is not None:  # the joined index (tens of megabytes) goes now: the plugin outlives the build
+        vars(search.search_index).pop("generate_search_index", None)
     cache.save()
     remove_empty_folders(site_dir, emptied)  # the folders of pages this build no longer has
-    return EngineRun(list(collect.messages), len(todo), len(doc_files) - len(todo))
+    scripts.update(
+        {record.dest: (tuple(record.stat), tuple(record.scripts)) for record in ordered if len(record.stat) == 3}
+    )
+    return EngineRun(list(collect.messages), len(todo), len(doc_files) - len(todo), scripts)
 
 
 # The theme's compiled templates, kept from one build to the next in this process (`kb serve`): compiling
@@ -270,7 +317,13 @@ def adopt_pages_outside_nav(nav: Any, doc_files: Iterable[Any]) -> None:
 
 def _lookup(files: Any, path: str) -> str | None:
     """What a link to `path` finds among the site's files (_found)."""
-    return _found(files.get_file_from_path(path))
+    return _found(_file_at(files, path))
+
+
+def _file_at(files: Any, path: str) -> Any:
+    """files.get_file_from_path(path), without its PurePath for a path spelled as a src_uri (ten thousand
+    pages' lookups each build): a src_uri is its own normal form."""
+    return files.src_uris.get(path) or files.get_file_from_path(path)
 
 
 def _found(file: Any) -> str | None:
@@ -332,6 +385,7 @@ def _render_page(src_uri: str, collect: _Collect) -> PageRecord:
 
     search = _search_plugin(config)
     entries_before = len(search.search_index.entries) if search is not None else 0
+    written = Path(config.site_dir) / file.dest_uri
     collect.messages.clear()
     files.get_file_from_path = recorded  # the instance's method, for this page only
     try:
@@ -346,17 +400,47 @@ def _render_page(src_uri: str, collect: _Collect) -> PageRecord:
         search_entries = search.search_index.entries[entries_before:]
         del search.search_index.entries[entries_before:]
     anchors_out = {target.src_uri: dict(links) for target, links in (page.links_to_anchors or {}).items()}
+    # The page's digest and theme scripts, here in the worker (on every core) rather than in the parent.
+    try:
+        html = written.read_bytes()
+    except OSError:  # the page made no file
+        html = None
     record = PageRecord(
         src_uri=src_uri,
         dest=file.dest_uri,
         lookups=lookups,
-        search=search_entries,
+        search=search_json(search_entries),
         warnings=warnings,
         anchors=sorted(page.present_anchor_ids or ()),
         links_to_anchors=anchors_out,
+        scripts=theme_script_hashes(html.decode("utf-8", "replace")) if html is not None else [],
+        digest=hashlib.sha256(html).hexdigest() if html is not None else None,
     )
     page.content = page.markdown = None  # its HTML is on disk: no copy of ten thousand pages in memory
     return record
+
+
+def search_json(entries: list[dict[str, Any]]) -> str:
+    """A page's search entries as the JSON text Material's search plugin writes for them in its index (its
+    separators, `default=str`), comma-separated: the index's "docs" list is these texts joined."""
+    return ",".join(json.dumps(entry, separators=(",", ":"), default=str) for entry in entries)
+
+
+def _assemble_search_index(search: Any, pages: list[str]) -> None:
+    """Have Material's search plugin write the index joined from each page's entries (search_json, in the
+    order of the pages): the JSON it makes of its own entries, without encoding ten thousand pages' entries
+    again. Material's layout is taken from the index it makes with no entries; a layout other than
+    `{..."docs":[]}` gets the entries decoded, for Material to write as it would."""
+    index = search.search_index
+    index.entries = []
+    empty = index.generate_search_index(None)
+    docs = ",".join(page for page in pages if page)
+    if not empty.endswith('"docs":[]}'):
+        index.entries = json.loads(f"[{docs}]")
+        return
+    joined = f"{empty[:-2]}{docs}]}}"
+    # kb never builds "dirty" (MkDocs' serve with --dirty), the only case with a previous index to merge.
+    index.generate_search_index = lambda previous: joined
 
 
 def _search_plugin(config: Any) -> Any:
@@ -368,15 +452,17 @@ def _search_plugin(config: Any) -> Any:
 
 
 def _check_anchors(records: list[PageRecord], files: Any, config: Any) -> None:
-    """MkDocs' check of links to anchors in other pages, from each page's recorded anchors."""
+    """MkDocs' check of links to anchors in other pages, from each page's recorded anchors: only the pages
+    with such links are checked (the others have nothing to check), against the anchors of the pages they
+    link to."""
+    linking = [record for record in records if record.links_to_anchors]
+    targets = {target for record in linking for target in record.links_to_anchors}
     for record in records:
-        page = files.get_file_from_path(record.src_uri).page
-        page.present_anchor_ids = set(record.anchors)
-    for record in records:
-        page = files.get_file_from_path(record.src_uri).page
-        page.links_to_anchors = {
-            files.get_file_from_path(target): links
-            for target, links in record.links_to_anchors.items()
-            if files.get_file_from_path(target) is not None
-        }
-        page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
+        if record.src_uri in targets:
+            _file_at(files, record.src_uri).page.present_anchor_ids = set(record.anchors)
+    level = config.validation.links.anchors
+    for record in linking:
+        page = _file_at(files, record.src_uri).page
+        found = ((_file_at(files, target), links) for target, links in record.links_to_anchors.items())
+        page.links_to_anchors = {file: links for file, links in found if file is not None}
+        page.validate_anchor_links(files=files, log_level=level)

@@ -19,7 +19,7 @@ from generator.checks import check_catalog
 from generator.errors import SourceError
 from generator.html_safety import sanitise_html
 from generator.model import INTERNAL, SITE, client_target
-from generator.theme_scripts import MANIFEST, content_area, content_span, script_hash
+from generator.theme_scripts import MANIFEST, content_area, content_span, script_hash, write_script_manifest
 
 HOSTILE_PATH = "kb/scheduling/hostile.md"
 # HOSTILE's <img src="x.png"> is a picture kb checks and copies, like a markdown one: it exists.
@@ -427,3 +427,17 @@ def test_build_lists_the_theme_inline_scripts_and_never_one_from_content(make_pr
     outside = [m.group(1) for m in re.finditer(r"<script>(.*?)</script>", page, re.DOTALL)]
     assert outside and all(script_hash(body) in manifest for body in outside)
     assert script_hash('alert("raw-script")') not in manifest
+
+
+def test_script_manifest_takes_the_engines_hashes_only_for_the_exact_file_it_placed(tmp_path):
+    """The engine passes each page's hashes with the file's size, time and inode: a file changed since is read."""
+    site = tmp_path / "site"
+    (site / "a").mkdir(parents=True)
+    page = site / "a/index.html"
+    page.write_text("<script>var theme = 1</script>", encoding="utf-8")
+    found = page.stat()
+    known = {"a/index.html": ((found.st_size, found.st_mtime_ns, found.st_ino), ("'sha256-known'",))}
+    assert write_script_manifest(site, known) == ("'sha256-known'",)
+    page.write_text("<script>var theme = 22</script>", encoding="utf-8")  # the same inode, written since
+    assert write_script_manifest(site, known) == (script_hash("var theme = 22"),)
+    assert script_hash("var theme = 22") in (site / MANIFEST).read_text(encoding="utf-8")

@@ -4,8 +4,9 @@ is ignored, never trusted."""
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import generator.engine
 from generator.build import build_target
 from generator.catalog import load_catalog
 from generator.engine import run_engine
-from generator.engine_cache import MANIFEST, PAGES, cache_beside, spare_beside
+from generator.engine_cache import _FIELDS, MANIFEST, PAGES, cache_beside, spare_beside
 from generator.memo import FOLDER as MEMO
 from generator.model import TARGETS, Target, client_target
 from generator.stage import MANIFEST as STAGED_MANIFEST
@@ -125,20 +126,50 @@ def test_full_renders_every_page(make_project):
     assert again.engine.reused == 0
 
 
-def _break_manifest(cache: Path, change) -> None:
-    data = json.loads((cache / MANIFEST).read_text(encoding="utf-8"))
-    change(data)
-    (cache / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+def _break_manifest(cache: Path, change=None, head=None, key=None, payload=None) -> None:
+    """Rewrite the manifest with a digest that matches: damage only the checks after the digest can find."""
+    old_head, old_key, _, old_payload = (cache / MANIFEST).read_bytes().split(b"\n", 3)
+    pages = pickle.loads(old_payload)
+    if change is not None:
+        change(pages)
+    payload = payload or pickle.dumps(pages)
+    digest = hashlib.sha256(payload).hexdigest().encode()
+    (cache / MANIFEST).write_bytes(b"\n".join([head or old_head, key or old_key, digest, payload]))
+
+
+def _set_field(name: str, value):
+    """A change to the manifest's first entry (a tuple of PageRecord's fields): `name` set to `value`."""
+
+    def change(pages: dict) -> None:
+        first = next(iter(pages))
+        entry = list(pages[first])
+        entry[_FIELDS.index(name)] = value
+        pages[first] = tuple(entry)
+
+    return change
+
+
+class _Runs:
+    """A pickled call: what a manifest must never be able to make its reader do."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def __reduce__(self):
+        return os.mkdir, (str(self.folder),)
 
 
 @pytest.mark.parametrize(
     "damage",
     [
         "missing",
-        "not JSON",
+        "not a manifest",
+        "a damaged byte",
         "another format",
         "other code",
         "a malformed entry",
+        "search entries not text",
+        "a pickled call",
         "a path for a digest",
         "a damaged memo",
         "a memo of other code",
@@ -153,14 +184,21 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
     edit(root, "kb/scheduling/gantt-empty.md", "is empty after", "shows nothing after")
     if damage == "missing":
         shutil.rmtree(cache)
-    elif damage == "not JSON":
+    elif damage == "not a manifest":
         (cache / MANIFEST).write_text('{"format": 1, "pages": {', encoding="utf-8")
+    elif damage == "a damaged byte":  # the digest no longer matches: nothing is unpickled
+        data = (cache / MANIFEST).read_bytes()
+        (cache / MANIFEST).write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])
     elif damage == "another format":
-        _break_manifest(cache, lambda data: data.update(format=0))
+        _break_manifest(cache, head=b"kb-engine-cache 1")
     elif damage == "other code":
-        _break_manifest(cache, lambda data: data.update(engine_key="0" * 64))
+        _break_manifest(cache, key=b"0" * 64)
     elif damage == "a malformed entry":
-        _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(anchors="not a list"))
+        _break_manifest(cache, _set_field("anchors", "not a list"))
+    elif damage == "search entries not text":  # format 1 kept them as a list of entries
+        _break_manifest(cache, _set_field("search", [{"location": "x/", "title": "x", "text": ""}]))
+    elif damage == "a pickled call":  # with a digest that matches: the unpickler itself refuses it
+        _break_manifest(cache, payload=pickle.dumps({"index.md": _Runs(tmp_path / "made by the manifest")}))
     elif damage == "a damaged memo":  # the work before the engine (memo.py): a byte of its pickled results
         for shard in (cache / MEMO).iterdir():
             data = shard.read_bytes()
@@ -177,8 +215,9 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
             head, code, rest = shard.read_bytes().split(b"\n", 2)
             shard.write_bytes(head + b"\n" + b"0" * len(code) + b"\n" + rest)
     else:
-        _break_manifest(cache, lambda data: next(iter(data["pages"].values())).update(digest="../../../etc/passwd"))
+        _break_manifest(cache, _set_field("digest", "../../../etc/passwd"))
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
+    assert not (tmp_path / "made by the manifest").exists()
     if "memo" in damage or "templates" in damage:  # the engine's pages are intact: only the edited one is rendered
         assert again.engine.rendered == 1
         return
@@ -341,3 +380,29 @@ def test_pages_rendered_by_the_pool_match_pages_rendered_in_process(make_project
     alone = build_target(root, TARGETS["site"], tmp_path / "alone" / "site")
     assert tree(pooled.out) == tree(alone.out)
     assert pooled.warnings == alone.warnings
+
+
+def test_the_search_index_joined_from_cached_entries_is_materials_own(tmp_path):
+    """Each page's search entries are kept as JSON text and the index is joined from them: byte for byte the
+    index Material writes from its own entries, in a plain `mkdocs build` of the same pages."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    pages = {
+        "index.md": '# Home\n\nWelcome, \u00e9l\u00e8ve \u2014 "quoted" <b>bold</b> \\\\ back\\slash.\n',
+        "a.md": "# A\n\n## Caf\u00e9 section\n\nText with emoji \U0001f600 and tabs\tinside.\n\n## Empty\n",
+        "b.md": "---\nsearch:\n  exclude: true\n---\n\n# B, not indexed\n",
+        "c.md": "# C\n\nSee [a](a.md#cafe-section).\n",
+    }
+    config = stage_by_hand(tmp_path / "project", tmp_path / "site", pages)
+    config.write_text(config.read_text(encoding="utf-8").replace("nav: [index.md]", "nav: [index.md, a.md]"))
+    run_engine(config, cache_dir=tmp_path / "cache")
+    edit(tmp_path / "project", "docs/c.md", "See", "Now see")
+    again = run_engine(config, cache_dir=tmp_path / "cache")  # the other pages' entries from the cache
+    assert again.reused == 3
+    plain = tmp_path / "plain.yml"
+    plain.write_text(config.read_text(encoding="utf-8").replace(str(tmp_path / "site"), str(tmp_path / "plain")))
+    build(load_config(str(plain)))
+    ours = (tmp_path / "site/search/search_index.json").read_bytes()
+    assert ours == (tmp_path / "plain/search/search_index.json").read_bytes()
+    assert b"Now see" in ours and b"Caf" in ours and b"not indexed" not in ours

@@ -56,3 +56,41 @@ def test_a_long_page_shows_its_matching_passage_however_deep_it_lies(site_docume
     hit = search(index_dir, "quarantine folder").hits[0]
     assert hit.id == "KB-9100"
     assert "<mark>quarantine</mark> <mark>folder</mark>" in hit.snippet
+
+
+def test_a_whole_index_written_in_a_child_process_is_the_one_written_in_this_one(
+    site_documents, tmp_path: Path, monkeypatch
+):
+    """write_index_apart forks a child for a whole index of many documents (its memory goes back when the child
+    ends): the same files, the same answers; an update is written in this process."""
+    from generator.search import index as search_index
+    from generator.search import write_index_apart
+
+    monkeypatch.setattr(search_index, "APART_FROM", 1)  # the sample's few documents: apart all the same
+    apart, here = tmp_path / "apart", tmp_path / "here"
+    stats = write_index_apart(site_documents, apart)
+    assert stats == write_index(site_documents, here)
+    for name in ("digests.tsv", "words.txt"):
+        assert (apart / name).read_bytes() == (here / name).read_bytes()
+    found = [hit.id for hit in search(here, "gantt import").hits]
+    assert found and [hit.id for hit in search(apart, "gantt import").hits] == found
+    changed = [dataclasses.replace(site_documents[0], body=site_documents[0].body + " Quokka.")] + site_documents[1:]
+    update = write_index_apart(changed, apart)
+    assert (update.updated, update.unchanged) == (1, len(site_documents) - 1)
+    assert [hit.id for hit in search(apart, "quokka").hits] == [site_documents[0].id]
+
+
+def test_a_child_writing_the_index_reports_a_busy_index_as_this_process_would(
+    site_documents, tmp_path: Path, monkeypatch
+):
+    import fcntl
+
+    from generator.search import index as search_index
+    from generator.search import write_index_apart
+
+    monkeypatch.setattr(search_index, "APART_FROM", 1)
+    index_dir = tmp_path / "index"
+    with (tmp_path / ".index.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(KbError, match="busy"):
+            write_index_apart(site_documents, index_dir, wait=0.2)

@@ -23,7 +23,7 @@ from ..lazy import lazy_names
 
 if TYPE_CHECKING:  # the names, for readers and checkers; imported on first use (lazy.py)
     from .documents import SCHEMA, SEARCH_FIELDS, SearchDocument, document_for, documents_for, plain_text
-    from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index
+    from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index, write_index_apart
     from .opened import field_values
     from .query import Hit, QueryError, SearchResults, Section, search
     from .spelling import suggest_spelling
@@ -48,6 +48,7 @@ __all__ = [
     "suggest_spelling",
     "synonym_groups",
     "write_index",
+    "write_index_apart",
 ]
 
 __getattr__ = lazy_names(
@@ -66,6 +67,7 @@ __getattr__ = lazy_names(
             "IndexStats",
             "is_readable",
             "write_index",
+            "write_index_apart",
         ),
         "opened": ("field_values",),
         "query": (

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+import multiprocessing
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +24,7 @@ from .synonyms import Group, write_synonyms
 
 LOCK_WAIT_SECONDS = 10.0
 WRITER_MEMORY_MB = 1024
+APART_FROM = 1000  # documents from which a whole index is written in a process of its own (write_index_apart)
 
 
 @dataclass(frozen=True)
@@ -164,3 +167,36 @@ def write_index(
         swap_into_place(work, index_dir)
     updated = sum(doc.id in existing for doc in changed)
     return IndexStats(len(changed) - updated, updated, len(gone), len(documents) - len(changed))
+
+
+_apart: tuple = ()  # write_index's arguments, set before the child forks and read in it
+
+
+def write_index_apart(
+    documents: list[SearchDocument],
+    index_dir: Path,
+    full: bool = False,
+    wait: float = LOCK_WAIT_SECONDS,
+    synonyms: tuple[Group, ...] = (),
+) -> IndexStats:
+    """write_index, in a child process forked for it when a whole index is written from many documents (the
+    same index: the child runs write_index). Whoosh's writer holds every posting in memory until it commits
+    (some 300 MB at 10,000 articles), and this process would keep that memory in its heap for the rest of
+    the build, where the memo's save came on top of it (a full build of 10,000 articles peaked at 900 MB);
+    a child gives it all back when it ends. Not from a thread (`kb serve`: forking a threaded process is
+    unsafe) nor from a worker process (`--all-clients`): there, and for an update, in this process."""
+    global _apart
+    whole = full or not (is_readable(index_dir) and _has_current_fields(index_dir))
+    forkable = threading.current_thread() is threading.main_thread() and multiprocessing.parent_process() is None
+    if not (whole and forkable and len(documents) >= APART_FROM):
+        return write_index(documents, index_dir, full, wait, synonyms)
+    _apart = (documents, index_dir, full, wait, synonyms)
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            return pool.apply(_write_apart)
+    finally:
+        _apart = ()
+
+
+def _write_apart() -> IndexStats:
+    return write_index(*_apart)
