@@ -188,7 +188,7 @@ def _build(
     keep.update({dest: cached for dest, cached in extras.items() if cached is not None})
     # Before any write: nothing is written into a file kept or shared. `in_place`: the kept files the site
     # holds already (a reused output), which need no link.
-    emptied, in_place = clear_except(site_dir, keep)
+    emptied, in_place = clear_except(site_dir, {dest: cache.seen[cached] for dest, cached in keep.items()})
 
     env = config.plugins.on_env(env, config=config, files=files)
     files.copy_static_files(inclusion=InclusionLevel.is_included)
@@ -205,7 +205,7 @@ def _build(
             (site_dir / dest).parent.mkdir(parents=True, exist_ok=True)
             link_file(cached, site_dir / dest)
         if dest.endswith(".html"):
-            state = os.stat(cached)
+            state = cache.seen[cached]  # as store_file found it; a hard link leaves size, time and inode
             found = theme_script_hashes(extra_files[dest].decode("utf-8", "replace"))
             scripts[dest] = ((state.st_size, state.st_mtime_ns, state.st_ino), tuple(found))
 
