@@ -175,8 +175,15 @@ def _build(
 
     site_dir = Path(config.site_dir)
     reused, keep = {}, {}
+    found_at: dict[str, str | None] = {}  # what a link to a path finds, once per path: pages share their links
+
+    def lookup(path: str) -> str | None:
+        if path not in found_at:
+            found_at[path] = _lookup(files, path)
+        return found_at[path]
+
     for file in doc_files:
-        record = cache.reuse(file.src_uri, page_keys[file.src_uri], lambda path: _lookup(files, path))
+        record = cache.reuse(file.src_uri, page_keys[file.src_uri], lookup)
         if record is None:
             continue
         cached = cache.page_file(record)

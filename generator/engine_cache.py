@@ -199,7 +199,7 @@ class EngineCache:
         mark_output(self.folder)
         handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=self.folder)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(encode_manifest(self.engine_key, self.new))
+            stream.writelines(_manifest_parts(self.engine_key, self.new))  # not joined: a copy of megabytes
         os.replace(temporary, self.folder / MANIFEST)
         (self.folder / "manifest.json").unlink(missing_ok=True)  # an earlier kb's manifest (format 1)
         kept = {record.digest for record in self.new.values()} | self.files
@@ -215,13 +215,12 @@ _MAGIC = b"kb-engine-cache %d\n" % FORMAT
 _FIELDS = tuple(f.name for f in dataclasses.fields(PageRecord))
 
 
-def encode_manifest(engine_key: str, records: dict[str, PageRecord]) -> bytes:
-    """A manifest's bytes: the header (format, engine key, digest of the rest), then each record as a tuple of
-    its fields (plain values), pickled."""
+def _manifest_parts(engine_key: str, records: dict[str, PageRecord]) -> list[bytes]:
+    """A manifest's bytes, in parts to be written one after the other: the header (format, engine key, digest
+    of the rest), then each record as a tuple of its fields (plain values), pickled."""
     fields = operator.attrgetter(*_FIELDS)  # a tuple of them, in C: ten thousand records each build
-    pages = {src: fields(record) for src, record in records.items()}
-    payload = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL)
-    return b"".join([_MAGIC, engine_key.encode(), b"\n", hashlib.sha256(payload).hexdigest().encode(), b"\n", payload])
+    payload = pickle.dumps({src: fields(record) for src, record in records.items()}, protocol=pickle.HIGHEST_PROTOCOL)
+    return [_MAGIC, engine_key.encode(), b"\n", hashlib.sha256(payload).hexdigest().encode(), b"\n", payload]
 
 
 def decode_manifest(data: bytes, engine_key: str) -> dict[str, Any] | None:
