@@ -175,8 +175,15 @@ def _build(
 
     site_dir = Path(config.site_dir)
     reused, keep = {}, {}
+    found_at: dict[str, str | None] = {}  # what a link to a path finds, once per path: pages share their links
+
+    def lookup(path: str) -> str | None:
+        if path not in found_at:
+            found_at[path] = _lookup(files, path)
+        return found_at[path]
+
     for file in doc_files:
-        record = cache.reuse(file.src_uri, page_keys[file.src_uri], lambda path: _lookup(files, path))
+        record = cache.reuse(file.src_uri, page_keys[file.src_uri], lookup)
         if record is None:
             continue
         cached = cache.page_file(record)
@@ -188,7 +195,7 @@ def _build(
     keep.update({dest: cached for dest, cached in extras.items() if cached is not None})
     # Before any write: nothing is written into a file kept or shared. `in_place`: the kept files the site
     # holds already (a reused output), which need no link.
-    emptied, in_place = clear_except(site_dir, keep)
+    emptied, in_place = clear_except(site_dir, {dest: cache.seen[cached] for dest, cached in keep.items()})
 
     env = config.plugins.on_env(env, config=config, files=files)
     files.copy_static_files(inclusion=InclusionLevel.is_included)
@@ -205,7 +212,7 @@ def _build(
             (site_dir / dest).parent.mkdir(parents=True, exist_ok=True)
             link_file(cached, site_dir / dest)
         if dest.endswith(".html"):
-            state = os.stat(cached)
+            state = cache.seen[cached]  # as store_file found it; a hard link leaves size, time and inode
             found = theme_script_hashes(extra_files[dest].decode("utf-8", "replace"))
             scripts[dest] = ((state.st_size, state.st_mtime_ns, state.st_ino), tuple(found))
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import operator
 import os
 import pickle
 import tempfile
@@ -82,6 +83,10 @@ class EngineCache:
         self.folder, self.engine_key, self.old = folder, engine_key, old
         self.new: dict[str, PageRecord] = {}
         self.files: set[str] = set()  # digests of the other files this build keeps in the cache (store_file)
+        # cached file -> its state when page_file or store_file found it intact: the site's walk (clear_except)
+        # and the script manifest need its identity, and need not ask the file system again
+        self.seen: dict[str, os.stat_result] = {}
+        self._pages = os.path.join(folder, PAGES) if folder is not None else ""
 
     @classmethod
     def open(cls, folder: Path | None, engine_key: str | None, trusted: bool = True) -> EngineCache:
@@ -101,16 +106,20 @@ class EngineCache:
             return None
         return record
 
-    def page_file(self, record: PageRecord) -> Path | None:
-        """The cached HTML of `record` when it is exactly the file stored (size, time, inode); else None."""
+    def page_file(self, record: PageRecord) -> str | None:
+        """The cached HTML of `record` when it is exactly the file stored (size, time, inode); else None.
+        A string path, and its state kept in `seen`: ten thousand pages each build."""
         if record.digest is None or self.folder is None:
             return None
-        cached = self.folder / PAGES / record.digest
+        cached = os.path.join(self._pages, record.digest)
         try:
             now = os.stat(cached, follow_symlinks=False)
         except OSError:
             return None
-        return cached if [now.st_size, now.st_mtime_ns, now.st_ino] == record.stat else None
+        if [now.st_size, now.st_mtime_ns, now.st_ino] != record.stat:
+            return None
+        self.seen[cached] = now
+        return cached
 
     def keep(self, record: PageRecord) -> None:
         """Keep `record` for the next build as it is: its page is in the new site already (or made no file)."""
@@ -133,24 +142,29 @@ class EngineCache:
         self.keep(record)
         return True
 
-    def store_file(self, data: bytes) -> Path | None:
+    def store_file(self, data: bytes) -> str | None:
         """A file of the site that is not a page (a permanent link's redirect), kept in the cache by its
         content so that a reused output keeps it untouched; None without a cache folder. A cached copy
-        is read back and compared (they are small): one edited in place is replaced, never trusted."""
+        is read back and compared (they are small): one edited in place is replaced, never trusted.
+        Its state, taken from the file read, goes in `seen`."""
         if self.folder is None:
             return None
         digest = hashlib.sha256(data).hexdigest()
-        cached = self.folder / PAGES / digest
+        cached = os.path.join(self._pages, digest)
         try:
-            intact = cached.read_bytes() == data
+            with open(cached, "rb") as stream:
+                intact = stream.read(len(data) + 1) == data
+                state = os.fstat(stream.fileno())
         except OSError:
             intact = False
         if not intact:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".file-", dir=cached.parent)
+            os.makedirs(self._pages, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".file-", dir=self._pages)
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
             os.replace(temporary, cached)  # a new file: never written into one a site links
+            state = os.stat(cached)
+        self.seen[cached] = state
         self.files.add(digest)
         return cached
 
@@ -185,7 +199,7 @@ class EngineCache:
         mark_output(self.folder)
         handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=self.folder)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(encode_manifest(self.engine_key, self.new))
+            stream.writelines(_manifest_parts(self.engine_key, self.new))  # not joined: a copy of megabytes
         os.replace(temporary, self.folder / MANIFEST)
         (self.folder / "manifest.json").unlink(missing_ok=True)  # an earlier kb's manifest (format 1)
         kept = {record.digest for record in self.new.values()} | self.files
@@ -201,26 +215,31 @@ _MAGIC = b"kb-engine-cache %d\n" % FORMAT
 _FIELDS = tuple(f.name for f in dataclasses.fields(PageRecord))
 
 
-def encode_manifest(engine_key: str, records: dict[str, PageRecord]) -> bytes:
-    """A manifest's bytes: the header (format, engine key, digest of the rest), then each record as a tuple of
-    its fields (plain values), pickled."""
-    pages = {src: tuple(getattr(record, name) for name in _FIELDS) for src, record in records.items()}
-    payload = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL)
-    return b"".join([_MAGIC, engine_key.encode(), b"\n", hashlib.sha256(payload).hexdigest().encode(), b"\n", payload])
+def _manifest_parts(engine_key: str, records: dict[str, PageRecord]) -> list[bytes]:
+    """A manifest's bytes, in parts to be written one after the other: the header (format, engine key, digest
+    of the rest), then each record as a tuple of its fields (plain values), pickled."""
+    fields = operator.attrgetter(*_FIELDS)  # a tuple of them, in C: ten thousand records each build
+    payload = pickle.dumps({src: fields(record) for src, record in records.items()}, protocol=pickle.HIGHEST_PROTOCOL)
+    return [_MAGIC, engine_key.encode(), b"\n", hashlib.sha256(payload).hexdigest().encode(), b"\n", payload]
 
 
 def decode_manifest(data: bytes, engine_key: str) -> dict[str, Any] | None:
     """The pages a manifest's bytes hold (src_uri -> a tuple of fields, unchecked), or None when they are not
     a manifest of this format and `engine_key` or are damaged; nothing is unpickled unless the digest matches."""
-    head, _, rest = data.partition(b"\n")
-    key, _, rest = rest.partition(b"\n")
-    digest, _, payload = rest.partition(b"\n")
-    if head + b"\n" != _MAGIC or key != engine_key.encode():
+    # Offsets rather than partitions: each partition copied the whole payload (megabytes) again.
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1)
+    third = data.find(b"\n", second + 1)
+    if min(first, second, third) < 0:
         return None
-    if hashlib.sha256(payload).hexdigest().encode() != digest:
+    if data[: first + 1] != _MAGIC or data[first + 1 : second] != engine_key.encode():
         return None
+    if hashlib.sha256(memoryview(data)[third + 1 :]).hexdigest().encode() != data[second + 1 : third]:
+        return None
+    stream = io.BytesIO(data)  # shares the bytes, no copy
+    stream.seek(third + 1)
     try:
-        pages = _PlainUnpickler(io.BytesIO(payload)).load()
+        pages = _PlainUnpickler(stream).load()
     except (pickle.UnpicklingError, EOFError, IndexError, TypeError, ValueError):
         return None
     return pages if isinstance(pages, dict) else None
@@ -263,25 +282,30 @@ _KINDS = {
     "key": str,
     "stat": list,
 }
+_KIND_AT = operator.itemgetter(*(_FIELDS.index(name) for name in _KINDS))
+_KIND_OF = tuple(_KINDS.values())
+_STR, _STR_OR_NONE, _DICT, _INT = {str}, {str, type(None)}, {dict}, {int}
+_HEX = frozenset("0123456789abcdef")
 
 
 def _record(entry: Any) -> PageRecord | None:
-    """A manifest entry (a tuple of PageRecord's fields) as a PageRecord, when each field is of the right kind."""
-    if not isinstance(entry, tuple) or len(entry) != len(_FIELDS):
+    """A manifest entry (a tuple of PageRecord's fields) as a PageRecord, when each field is of the right kind.
+    The checks are made by type sets, in C: ten thousand entries are checked each build."""
+    if type(entry) is not tuple or len(entry) != len(_FIELDS):
+        return None
+    if not all(map(isinstance, _KIND_AT(entry), _KIND_OF)):
         return None
     fields = dict(zip(_FIELDS, entry, strict=True))
-    if any(not isinstance(fields[name], kind) for name, kind in _KINDS.items()):
-        return None
     digest = fields["digest"]
-    if digest is not None and not (isinstance(digest, str) and len(digest) == 64 and _hex(digest)):
+    if digest is not None and not (type(digest) is str and len(digest) == 64 and _hex(digest)):
         return None  # the digest names a file in the cache: only a digest, never a path
-    if not all(isinstance(v, str) or v is None for v in fields["lookups"].values()):
+    if not set(map(type, fields["lookups"].values())) <= _STR_OR_NONE:
         return None
-    if not all(isinstance(w, str) for w in fields["warnings"] + fields["anchors"] + fields["scripts"]):
+    if not set(map(type, fields["warnings"] + fields["anchors"] + fields["scripts"])) <= _STR:
         return None
-    if not all(isinstance(links, dict) for links in fields["links_to_anchors"].values()):
+    if not set(map(type, fields["links_to_anchors"].values())) <= _DICT:
         return None
-    if len(fields["stat"]) != (3 if digest else 0) or not all(isinstance(n, int) for n in fields["stat"]):
+    if len(fields["stat"]) != (3 if digest else 0) or not set(map(type, fields["stat"])) <= _INT:
         return None
     return PageRecord(**fields)
 
@@ -305,4 +329,4 @@ def _holds(path: Path, digest: str) -> bool:
 
 
 def _hex(text: str) -> bool:
-    return all(char in "0123456789abcdef" for char in text)
+    return set(text) <= _HEX

@@ -21,17 +21,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 
-def clear_except(folder: Path, keep: Mapping[str, Path]) -> tuple[set[Path], set[str]]:
+def clear_except(folder: Path, keep: Mapping[str, os.stat_result]) -> tuple[set[Path], set[str]]:
     """Remove every file (and link, and anything not a folder) under `folder` except each `keep` entry
-    (dest path relative to `folder` -> the file it must be, by device and inode); return the folders files
-    left, and the `keep` entries found in place (the exact file already there)."""
-    wanted = {}
-    for rel, source in keep.items():
-        try:
-            found = os.stat(source, follow_symlinks=False)
-        except OSError:
-            continue
-        wanted[rel] = (found.st_dev, found.st_ino)
+    (dest path relative to `folder` -> the state of the file it must be, whose device and inode count: the
+    caller has just found that file intact); return the folders files left, and the `keep` entries found in
+    place (the exact file already there)."""
+    wanted = {rel: (state.st_dev, state.st_ino) for rel, state in keep.items()}
     emptied: set[Path] = set()
     in_place: set[str] = set()
     _clear(str(folder), "", wanted, emptied, in_place)
@@ -41,24 +36,29 @@ def clear_except(folder: Path, keep: Mapping[str, Path]) -> tuple[set[Path], set
 def _clear(
     folder: str, prefix: str, wanted: dict[str, tuple[int, int]], emptied: set[Path], in_place: set[str]
 ) -> None:
-    # Paths as strings: this visits every folder of the site (20,000 at 10,000 articles), each build.
-    try:
-        entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return
-    for entry in entries:
-        rel = prefix + entry.name
-        if entry.is_dir(follow_symlinks=False):
-            _clear(entry.path, rel + "/", wanted, emptied, in_place)
+    # Paths as strings and a list of folders to visit rather than recursion: this visits every folder of the
+    # site (20,000 at 10,000 articles), each build.
+    todo = [(folder, prefix)]
+    while todo:
+        path, prefix = todo.pop()
+        try:
+            with os.scandir(path) as listing:
+                entries = list(listing)
+        except FileNotFoundError:
             continue
-        identity = wanted.get(rel)
-        if identity is not None:
-            found = entry.stat(follow_symlinks=False)
-            if (found.st_dev, found.st_ino) == identity:
-                in_place.add(rel)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                todo.append((entry.path, f"{prefix}{entry.name}/"))
                 continue
-        os.unlink(entry.path)
-        emptied.add(Path(folder))
+            rel = prefix + entry.name
+            identity = wanted.get(rel)
+            if identity is not None:
+                found = entry.stat(follow_symlinks=False)
+                if (found.st_dev, found.st_ino) == identity:
+                    in_place.add(rel)
+                    continue
+            os.unlink(entry.path)
+            emptied.add(Path(path))
 
 
 def remove_empty_folders(root: Path, folders: Iterable[Path]) -> None:
@@ -72,7 +72,7 @@ def remove_empty_folders(root: Path, folders: Iterable[Path]) -> None:
             folder = folder.parent
 
 
-def same_file(path: Path, source: Path) -> bool:
+def same_file(path: Path | str, source: Path | str) -> bool:
     """Whether `path` is `source` itself (a hard link of it)."""
     try:
         a, b = os.stat(path, follow_symlinks=False), os.stat(source, follow_symlinks=False)
@@ -81,7 +81,7 @@ def same_file(path: Path, source: Path) -> bool:
     return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
-def link_file(source: Path, dest: Path) -> None:
+def link_file(source: Path | str, dest: Path | str) -> None:
     """A hard link of `source` at `dest` (which must not exist), or a copy where the file system has none."""
     try:
         os.link(source, dest)

@@ -168,6 +168,8 @@ class _Runs:
         "another format",
         "other code",
         "a malformed entry",
+        "a header and nothing else",
+        "a stat that is not numbers",
         "search entries not text",
         "a pickled call",
         "a path for a digest",
@@ -195,6 +197,10 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
         _break_manifest(cache, key=b"0" * 64)
     elif damage == "a malformed entry":
         _break_manifest(cache, _set_field("anchors", "not a list"))
+    elif damage == "a header and nothing else":  # no digest line, no payload: read by offsets, never past the end
+        (cache / MANIFEST).write_bytes((cache / MANIFEST).read_bytes().split(b"\n", 1)[0] + b"\n")
+    elif damage == "a stat that is not numbers":
+        _break_manifest(cache, _set_field("stat", [True, "1", None]))
     elif damage == "search entries not text":  # format 1 kept them as a list of entries
         _break_manifest(cache, _set_field("search", [{"location": "x/", "title": "x", "text": ""}]))
     elif damage == "a pickled call":  # with a digest that matches: the unpickler itself refuses it
@@ -314,6 +320,29 @@ def test_a_damaged_cached_page_is_rendered_again(make_project, tmp_path, damage)
     # And the cache holds the page as rendered again, not the damaged file: the next build reuses it.
     after = assert_same_as_full(root, TARGETS["site"], tmp_path, f"the build after: {damage}")
     assert after.engine.rendered == 0
+
+
+@pytest.mark.parametrize("damage", ["edited in the published site", "longer", "truncated", "removed"])
+def test_a_damaged_cached_permanent_link_is_written_again(make_project, tmp_path, damage):
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    redirect = next((out / "a").rglob("index.html"))
+    original = redirect.read_bytes()
+    cached = next(p for p in (cache_beside(out) / PAGES).iterdir() if p.read_bytes() == original)
+    if damage == "edited in the published site":  # the same file as the cache's: a hard link
+        redirect.write_bytes(original.replace(b"moved", b"MOVED"))
+    elif damage == "longer":  # the redirect as it was, and more after it
+        with cached.open("ab") as stream:
+            stream.write(b"<script>alert(1)</script>")
+    elif damage == "truncated":
+        with cached.open("r+b") as stream:
+            stream.truncate(len(original) // 2)
+    else:
+        cached.unlink()
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, damage)
+    assert (again.out / redirect.relative_to(out)).read_bytes() == original
+    assert cached.read_bytes() == original
 
 
 def test_kb_build_full_renders_every_page(make_project, run_kb):
