@@ -171,7 +171,6 @@ def test_a_file_where_the_memo_folder_was_is_ignored_and_replaced(make_project, 
     assert (tmp_path / "cache" / FOLDER).is_dir() and load_and_check(root, tmp_path / "cache")[2].computed == 0
 
 
-
 @pytest.mark.parametrize(
     ("source", "body"),
     [
