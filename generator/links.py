@@ -63,7 +63,7 @@ def rewrite_links(body: str, replace: Callable[[Link, str], str | None]) -> str:
     return "".join(out)
 
 
-@remembered("internal_links")
+@remembered("internal_links", repeated=True)  # the checks, the selection, anchors and re-pointing
 def internal_links(src_uri: str, body: str) -> tuple[tuple[Link, str, str], ...]:
     """(link, the source it points to, '#anchor' or '') of each link in `body` (of `src_uri`) to another
     source: kept in the build's memo, so that the checks, the selection of pictures and the re-pointing

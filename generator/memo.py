@@ -52,15 +52,18 @@ class Memo:
 
     def get(self, shard: str, digest: str) -> Any:
         used = self.new.get(shard)
-        found = used.get(digest, _MISSING) if used is not None else _MISSING
-        if found is not _MISSING:
-            return found
+        if used is not None:
+            found = used.get(digest, _MISSING)
+            if found is not _MISSING:
+                return found
         entries = self.old.get(shard)
         if entries is None:
             entries = self.old[shard] = self._load(shard)
         found = entries.get(digest, _MISSING)
         if found is not _MISSING:
-            self.new.setdefault(shard, {})[digest] = found
+            if used is None:
+                used = self.new[shard] = {}
+            used[digest] = found
         return found
 
     def put(self, shard: str, digest: str, result: Any) -> None:
@@ -151,6 +154,10 @@ _MISSING = object()
 _active: Memo | None = None
 _kept: Memo | None = None  # the last build's, for the next build in this process (`kb serve`)
 _part_digests: dict[str, bytes] = {}  # an argument's digest, while a build runs: a body is hashed once
+# The results of the kinds asked for again and again (`repeated`), by kind and arguments, while a build runs:
+# a page's links are asked for four times a build, and a tuple of strings already hashed is found without
+# working out the digest again. Only for arguments that live as long anyway (a page's path and body).
+_called: dict[tuple[str, ...], Any] = {}
 
 
 def load_shard(path: Path, code: str) -> dict[str, Any]:
@@ -192,24 +199,20 @@ def remembering(folder: Path | None, trusted: bool = True) -> Iterator[Memo]:
     finally:  # kept even when the build stops at a problem: each result is right for its input
         _active = None
         _part_digests.clear()
+        _called.clear()
         memo.kept = None
         memo.save()
         _kept = memo
 
 
-def _part_digest(part: str) -> bytes:
-    """An argument's digest, computed once per build for the same text (a page's body is the argument of
-    several remembered functions, each called several times)."""
-    found = _part_digests.get(part)
-    if found is None:
-        found = _part_digests[part] = hashlib.sha256(part.encode("utf-8", "surrogatepass")).digest()
-    return found
-
-
-def remembered(kind: str, key: Callable[..., tuple[str, ...]] | None = None) -> Callable[[F], F]:
+def remembered(
+    kind: str, key: Callable[..., tuple[str, ...]] | None = None, repeated: bool = False
+) -> Callable[[F], F]:
     """Keep the decorated pure function's results in the active memo, by a digest of `kind` and its
     arguments (strings; `key` turns other arguments into the strings the result depends on). Results
-    are shared between callers: return tuples or other values nobody changes."""
+    are shared between callers: return tuples or other values nobody changes. `repeated`: called several
+    times a build with the same arguments, which stay alive anyway; the build keeps them to find the
+    result by (`_called`)."""
 
     named = hashlib.sha256(kind.encode())  # copied for each call: a new hash of the name cost as much again
     prefix = kind + "-"  # a kind's results in shards of their own: a build reads a kind when it first needs it
@@ -220,15 +223,29 @@ def remembered(kind: str, key: Callable[..., tuple[str, ...]] | None = None) -> 
             memo = _active
             if memo is None:
                 return function(*args)
+            parts = (kind, *(key(*args) if key else args))
+            if repeated:
+                result = _called.get(parts, _MISSING)
+                if result is not _MISSING:
+                    return result
             hashed = named.copy()
-            for part in key(*args) if key else args:
-                hashed.update(_part_digest(part))
+            # Each argument's digest is computed once per build for the same text (a page's body is the
+            # argument of several remembered functions, each called several times); the lookup is inline,
+            # as this runs some 100,000 times a build at 10,000 pages.
+            digests = _part_digests
+            for part in parts[1:]:
+                found = digests.get(part)
+                if found is None:
+                    found = digests[part] = hashlib.sha256(part.encode("utf-8", "surrogatepass")).digest()
+                hashed.update(found)
             digest = hashed.hexdigest()
             shard = prefix + digest[:_SHARD_DIGITS]
             result = memo.get(shard, digest)
             if result is _MISSING:
                 result = function(*args)
                 memo.put(shard, digest, result)
+            if repeated:
+                _called[parts] = result
             return result
 
         return remembered_call  # type: ignore[return-value]

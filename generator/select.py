@@ -44,7 +44,10 @@ def book_pages(selection: Selection, book: str) -> list[Page]:
     section's (a sub-folder's) pages at the folder's place, its index.md first. A client's own chapter
     (clients/<slug>/<book>/NN-*.md) takes its place among them by that number."""
     # An article's book is "kb": its path says so without working the book out (12 passes over 10,000 pages).
-    pages = [page for page in selection.pages if page.src_uri.startswith("kb/") == (book == "kb") and page.book == book]
+    if book == "kb":
+        pages = [page for page in selection.pages if page.src_uri.startswith("kb/")]
+    else:
+        pages = [page for page in selection.pages if not page.src_uri.startswith("kb/") and page.book == book]
     chapters = sorted((p for p in pages if not is_release_notes(p.src_uri)), key=lambda p: (_within_book(p), p.src_uri))
     # The release notes ("What's new") come last, their index first, then the newest version first.
     notes = sorted(

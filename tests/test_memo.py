@@ -169,3 +169,48 @@ def test_a_file_where_the_memo_folder_was_is_ignored_and_replaced(make_project, 
     assert memo.computed > len(catalog.pages)
     assert again.pages == catalog.pages and again_problems == problems
     assert (tmp_path / "cache" / FOLDER).is_dir() and load_and_check(root, tmp_path / "cache")[2].computed == 0
+
+
+@pytest.mark.parametrize(
+    ("source", "body"),
+    [
+        ("---\nid: USR-001\ntitle: Gantt\n---\nThe body.\n\n## Steps\n", "The body.\n\n## Steps\n"),
+        ("\ufeff---\r\nid: USR-001\r\ntitle: Gantt\r\n...\r\nAfter a BOM.\r\n", "After a BOM.\r\n"),
+        ("---\nid: USR-001\ntitle: Gantt\n---\n", ""),
+        ("---\nid: USR-001\ntitle: Gantt\n---  \n---\nA rule first.\n", "---\nA rule first.\n"),
+    ],
+)
+def test_a_page_from_the_memo_has_the_body_it_was_parsed_with(tmp_path, source, body):
+    """The memo holds a parsed page without its body, and where the body starts: taken from the memo, the
+    page is the one parsing its text gives."""
+    from generator.catalog import parse_page
+
+    parsed = parse_page("docs/user/01-gantt.md", source)
+    assert parsed[0].body == body
+    with remembering(tmp_path) as memo:
+        assert parse_page("docs/user/01-gantt.md", source) == parsed
+    assert memo.computed == 1
+    with remembering(tmp_path) as memo:  # from the memo's file
+        assert parse_page("docs/user/01-gantt.md", source) == parsed
+    assert memo.computed == 0
+
+
+def test_a_repeated_call_in_a_build_gives_the_same_result_and_none_outlives_it(tmp_path):
+    """internal_links is asked for several times a build: found again by its arguments within the build,
+    for other arguments computed, and nothing of one build is given to the next or outside a build."""
+    from generator.links import internal_links
+
+    body = "See [the Gantt](gantt.md) and [the list](list.md).\n"
+    with remembering(tmp_path) as memo:
+        first = internal_links("kb/scheduling/a.md", body)
+        computed = memo.computed
+        assert internal_links("kb/scheduling/a.md", body) is first and memo.computed == computed
+        other = internal_links("kb/scheduling/a.md", body.replace("list.md", "grid.md"))
+        assert memo.computed > computed and other != first
+    assert not generator.memo._called and not generator.memo._part_digests
+    assert (
+        internal_links("kb/scheduling/a.md", body) == first and internal_links("kb/scheduling/a.md", body) is not first
+    )
+    with remembering(tmp_path) as memo:
+        assert internal_links("kb/scheduling/a.md", body) == first and memo.computed == 0
+        assert [target for _, target, _ in other] == ["kb/scheduling/gantt.md", "kb/scheduling/grid.md"]
