@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import multiprocessing.connection
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from typing import Any
 
 from .catalog import load_catalog
 from .errors import KbError, SourceError
+from .forking import alone_in_process
 from .model import Catalog, ClientProfile
 from .output import check_out_dir
 from .progress import Progress
@@ -104,7 +104,7 @@ def build_all_clients(
     build = functools.partial(
         build_client, root=root, books=books, formats=formats, full_index=full_index, sources=sources
     )
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+    if not alone_in_process():
         return [_outcome(slug, build, _ShowReporter(slug, show)) for slug in slugs]
     context = multiprocessing.get_context("fork")
     progress = Progress(len(slugs), time.monotonic, "clients done")

@@ -31,7 +31,6 @@ import logging
 import multiprocessing
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from .engine_budget import page_time_budget
 from .engine_cache import EngineCache, PageRecord
 from .engine_keys import digest, engine_key, nav_keys, source_digest
 from .errors import KbError
+from .forking import may_start_workers
 from .memo import _no_gc
 from .output_reuse import clear_except, link_file, remove_empty_folders
 from .theme_scripts import theme_script_hashes
@@ -347,14 +347,7 @@ def _render_all(todo: list[str], shared: tuple[Any, ...], collect: _Collect, job
     global _shared
     _shared = shared
     jobs = jobs or os.cpu_count() or 1
-    # Not from a thread (`kb serve`'s rebuilds: forking a threaded process is unsafe), nor from a worker
-    # process of another pool (`--all-clients` already uses every core).
-    pooled = (
-        jobs > 1
-        and len(todo) >= POOL_FROM
-        and threading.current_thread() is threading.main_thread()
-        and multiprocessing.parent_process() is None
-    )
+    pooled = jobs > 1 and len(todo) >= POOL_FROM and may_start_workers()
     try:
         if not pooled:
             for src_uri in todo:

@@ -19,13 +19,13 @@ import datetime as dt
 import multiprocessing
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .forking import alone_in_process
 from .model import BOOKS, Catalog, Selection
 from .select import book_pages
 
@@ -72,9 +72,7 @@ class Printing:
                 wanted = {page.src_uri for page in pages}
                 only = dataclasses.replace(selection, pages=tuple(p for p in selection.pages if p.src_uri in wanted))
                 self._books.append(_Book(book, only))
-        # Forked only from a process with one thread: a child of a threaded process (`kb serve` printing
-        # a handout) could inherit a lock another thread held, and wait on it for ever.
-        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        if not alone_in_process():  # forking.py: a child of a threaded process could wait for ever
             return
         context = multiprocessing.get_context("fork")  # the children share what this process has loaded
         for entry in self._books:

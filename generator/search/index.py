@@ -6,7 +6,6 @@ import fcntl
 import multiprocessing
 import os
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from pathlib import Path
 from whoosh import index
 
 from ..errors import KbError
+from ..forking import may_start_workers
 from ..output import mark_output, new_folder_beside, swap_into_place
 from .documents import SCHEMA, SearchDocument
 from .fastpath import SegmentWriter
@@ -187,8 +187,7 @@ def write_index_apart(
     unsafe) nor from a worker process (`--all-clients`): there, and for an update, in this process."""
     global _apart
     whole = full or not (is_readable(index_dir) and _has_current_fields(index_dir))
-    forkable = threading.current_thread() is threading.main_thread() and multiprocessing.parent_process() is None
-    if not (whole and forkable and len(documents) >= APART_FROM):
+    if not (whole and may_start_workers() and len(documents) >= APART_FROM):
         return write_index(documents, index_dir, full, wait, synonyms)
     _apart = (documents, index_dir, full, wait, synonyms)
     try:
