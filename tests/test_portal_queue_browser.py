@@ -67,6 +67,8 @@ def sign_in(page, portal: Portal) -> None:
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name=re.compile("^Queue"))).to_be_visible()
+    # The heading shows before the deferred scripts have run; a key pressed then would go nowhere.
+    page.wait_for_load_state("load")
 
 
 def rows(page) -> list[str]:
