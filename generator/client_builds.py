@@ -11,8 +11,7 @@ import functools
 import multiprocessing
 import multiprocessing.connection
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -60,10 +59,6 @@ class PipeReporter:
 
     def advance(self, total: int) -> Callable[[Any], None]:
         return lambda item: None
-
-    @contextmanager
-    def watch(self, site_dir: Path, expected: int) -> Iterator[None]:
-        yield
 
 
 @dataclass(frozen=True)

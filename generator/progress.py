@@ -12,9 +12,7 @@ import math
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import click
@@ -29,8 +27,6 @@ class Reporter(Protocol):
 
     def advance(self, total: int) -> Callable[[Any], None]: ...
 
-    def watch(self, site_dir: Path, expected: int): ...
-
 
 class SilentReporter:
     """Reports nothing: for tests and library callers."""
@@ -40,10 +36,6 @@ class SilentReporter:
 
     def advance(self, total: int) -> Callable[[Any], None]:
         return lambda item: None
-
-    @contextmanager
-    def watch(self, site_dir: Path, expected: int) -> Iterator[None]:
-        yield
 
 
 class Progress:
@@ -94,7 +86,7 @@ class ConsoleReporter:
         self.clock = clock
         self.live = self.stream.isatty() if live is None else live
         self.started = clock()
-        self._lock = threading.Lock()  # the engine's watcher thread and the pipeline both write
+        self._lock = threading.Lock()  # kb serve's rebuilds and handout printing may both write
 
     def _line(self, message: str, end: str = "\n") -> None:
         elapsed = self.clock() - self.started
@@ -131,31 +123,3 @@ class ConsoleReporter:
             show(final=progress.done == total and self.live)
 
         return tick
-
-    @contextmanager
-    def watch(self, site_dir: Path, expected: int) -> Iterator[None]:
-        """For an engine that gives no progress of its own: count the pages it has written so far, in a
-        terminal only. A thread does the counting, and the engine may fork its workers meanwhile: a log's
-        build (CI) runs no thread, and an engine that reports its pages should be given `advance` instead."""
-        if not self.live:
-            yield
-            return
-        progress = Progress(expected, self.clock, "pages written")
-        show = self._shower(progress)
-        stop = threading.Event()
-
-        def poll() -> None:
-            while not stop.wait(0.5):
-                written = sum(1 for _ in site_dir.rglob("index.html")) if site_dir.exists() else 0
-                progress.done = min(written, expected)  # pages reused from the cache count as written
-                show()
-
-        thread = threading.Thread(target=poll, daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            thread.join()
-            with self._lock:
-                click.echo("\r\033[K", file=self.stream, nl=False)

@@ -4,6 +4,8 @@ anything the user can fix, never a traceback."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -91,6 +93,29 @@ def test_folder_without_product_yml_is_exit_1(run_kb, tmp_path):
     result = run_kb(tmp_path, "check")
     assert result.exit_code == 1
     assert f"Error: {tmp_path}: no product.yml here" in result.output
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "said"),
+    [
+        (["--help"], 0, "Usage: kb"),
+        (["--root", "nowhere", "check"], 1, "does not exist"),
+        (["check"], 1, "no product.yml here"),
+    ],
+)
+def test_the_program_exits_with_the_commands_code_its_output_and_its_exit_handlers(tmp_path, argv, code, said):
+    """`kb` ends without the interpreter's teardown (cli.main): the code, every line printed and the exit
+    handlers (logging's flush, multiprocessing's) must survive that."""
+    program = (
+        "import atexit, sys; atexit.register(lambda: print('exit handler ran', file=sys.stderr)); "
+        "from generator.cli import main; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, *argv], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == code, done.stderr
+    assert said in done.stdout + done.stderr
+    assert done.stderr.endswith("exit handler ran\n")
 
 
 # kb check

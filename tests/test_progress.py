@@ -4,8 +4,6 @@ terminal (redrawn in place) and in a log (a line every LOG_EVERY seconds)."""
 from __future__ import annotations
 
 import io
-import threading
-import time
 
 import pytest
 
@@ -97,24 +95,3 @@ def test_a_terminal_redraws_the_count_in_place_and_ends_it_with_a_newline():
     # (click leaves the terminal's erase-to-end-of-line out of a stream that is not a terminal)
     assert redraws[-2] == "[   1.8s]   28/32 pages (87%), 16.0 a second, about 1 s left"
     assert redraws[-1] == "[   2.0s]   32/32 pages (100%)\n"
-
-
-def test_a_terminal_counts_the_pages_the_engine_has_written(tmp_path):
-    clock, stream = FakeClock(), io.StringIO()
-    reporter = ConsoleReporter(stream, clock=clock, live=True)
-    for name in ("a", "b", "c"):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "index.html").write_text("<p>page</p>")
-    with reporter.watch(tmp_path, expected=12):
-        clock.now += 6  # three pages in 6 s: 9 left take 18 s
-        deadline = time.monotonic() + 30
-        while "pages written" not in stream.getvalue() and time.monotonic() < deadline:
-            time.sleep(0.1)
-    assert "[   6.0s]   3/12 pages written (25%), one every 2 s, about 18 s left" in stream.getvalue()
-
-
-def test_a_log_runs_no_watcher_thread(tmp_path):
-    reporter = ConsoleReporter(io.StringIO(), clock=FakeClock(), live=False)
-    before = threading.active_count()
-    with reporter.watch(tmp_path, expected=12):
-        assert threading.active_count() == before  # the engine may fork its workers: no thread to inherit

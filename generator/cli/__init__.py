@@ -59,4 +59,31 @@ def cli(ctx: click.Context, root: Path) -> None:
 
 
 def main() -> None:
-    cli(prog_name="kb")
+    """The `kb` program: the command, then an exit without the interpreter's teardown."""
+    try:
+        cli(prog_name="kb")
+    except SystemExit as exc:  # click ends every command so, the code in it
+        _exit_without_teardown(exc)
+        raise
+
+
+def _exit_without_teardown(exc: SystemExit) -> None:
+    """End the process at once with `exc`'s code, the exit handlers run but not the teardown that frees
+    every object one by one: after a build of 10,000 articles that took half a second, a tenth of the
+    whole. Only when one thread is left (a thread still running gets its normal end) and the code is a
+    number; a message (SystemExit("...")) is printed by the normal exit."""
+    import atexit
+    import os
+    import sys
+    import threading
+
+    code = 0 if exc.code is None else exc.code
+    if not isinstance(code, int) or threading.active_count() != 1:
+        return
+    atexit._run_exitfuncs()  # logging's flush, multiprocessing's clean-up: what a normal exit would run
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe (kb build | head): nothing more can be said
+        pass
+    os._exit(code)

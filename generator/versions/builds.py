@@ -104,9 +104,6 @@ class VersionReporter:
     def advance(self, total: int) -> Callable[[Any], None]:
         return self.inner.advance(total)
 
-    def watch(self, site_dir: Path, expected: int):
-        return self.inner.watch(site_dir, expected)
-
 
 @dataclass(frozen=True)
 class VersionOutcome:
