@@ -133,7 +133,7 @@ def build(
         on = client_sources(root, resolve_client(load_catalog(root), client))
         build_for, build_root, sources = client_target(on.profile, frozenset(books) or None), on.root, on.sources
         if on.version:
-            click.echo(f"{on.profile.name} runs version {on.version.name}: built from {on.version.ref}", err=True)
+            click.echo(on.describe("built"), err=True)
     elif books:
         build_for = dataclasses.replace(build_for, books=frozenset(books))
     out = check_out_dir(out or root / "build" / build_for.name, root)
