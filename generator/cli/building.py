@@ -205,6 +205,11 @@ def _build_all_clients(
     outcomes = build_all_clients(
         root, slugs, jobs, lambda line: click.echo(line, err=True), books, formats, full_index or full
     )
+    from ..pdf_cache import prune_gone_clients
+
+    gone = prune_gone_clients(root)  # every client was just built: the handouts kept for no client can go
+    if gone:
+        click.echo(f"Removed the handouts kept for clients with no profile any more: {', '.join(gone)}", err=True)
     failed = [o for o in outcomes if o.error]
     for outcome in outcomes:
         status = f"failed: {outcome.error}" if outcome.error else f"{outcome.pages} pages, {len(outcome.pdfs)} PDF(s)"
