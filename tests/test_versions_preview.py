@@ -6,11 +6,9 @@ real command in a subprocess for the preview, real HTTP requests, a real Whoosh 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
-from test_serve import fetch, free_port, wait_for
+from test_serve import fetch, kb_serve, wait_for
 from test_serve_client import get, pdf_words
 
 from generator.model import client_target
@@ -75,23 +73,11 @@ def test_preview_of_an_older_version_watches_only_what_the_working_tree_decides_
 @pytest.fixture
 def served_acme_on_2026_2(tmp_path):
     root = make_versioned_project(tmp_path / "project")
-    port = free_port()
-    log = (tmp_path / "serve.log").open("w+", encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "--root", str(root), "serve", "--client", "acme", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        yield root, f"http://127.0.0.1:{port}", tmp_path / "serve.log"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    with (
+        (tmp_path / "serve.log").open("w", encoding="utf-8") as log,
+        kb_serve(root, "--client", "acme", output=log) as base,
+    ):
+        yield root, base, tmp_path / "serve.log"
 
 
 def test_serve_client_on_an_older_version_previews_that_version_and_its_handouts(served_acme_on_2026_2):

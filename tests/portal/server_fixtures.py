@@ -23,6 +23,18 @@ from .portal_helpers import PASSWORD, STAFF
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+def server_url(variable: str, example: str, require: str, name: str, to_run: str) -> str:
+    """The server URL in the environment's `variable`; without it the test is skipped (saying `to_run`), or
+    failed when `require` is 1, as in CI."""
+    url = os.environ.get(variable)
+    if url:
+        return url
+    reason = f"{variable} is not set (a server URL such as {example})"
+    if os.environ.get(require) == "1":
+        pytest.fail(f"{reason}; {require}=1 requires the {name} tests to run", pytrace=False)
+    pytest.skip(f"{reason}; {to_run}")
+
+
 def seed(database_url: str) -> None:
     """Migrate, then add the support team (STAFF) with PASSWORD."""
     engine = connect(database_url)
@@ -65,14 +77,13 @@ class PostgresServer:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    url = os.environ.get("KB_TEST_POSTGRES_URL")
-    if not url:
-        reason = (
-            "KB_TEST_POSTGRES_URL is not set (a server URL such as postgresql+psycopg://kb:kb@127.0.0.1:5432/postgres)"
-        )
-        if os.environ.get("KB_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason}; KB_REQUIRE_POSTGRES=1 requires the PostgreSQL tests to run", pytrace=False)
-        pytest.skip(f"{reason}; set it to run the PostgreSQL half of the portal tests")
+    url = server_url(
+        "KB_TEST_POSTGRES_URL",
+        "postgresql+psycopg://kb:kb@127.0.0.1:5432/postgres",
+        "KB_REQUIRE_POSTGRES",
+        "PostgreSQL",
+        "set it to run the PostgreSQL half of the portal tests",
+    )
     server = PostgresServer(url)
     try:
         with server.admin.connect() as conn:
@@ -131,12 +142,13 @@ def postgres_database(postgres_server: PostgresServer) -> Iterator[PostgresDatab
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """KB_TEST_REDIS_URL (redis://127.0.0.1:6379/0); skipped without it, failed with KB_REQUIRE_REDIS=1 (CI)."""
-    url = os.environ.get("KB_TEST_REDIS_URL")
-    if not url:
-        reason = "KB_TEST_REDIS_URL is not set (a server URL such as redis://127.0.0.1:6379/0)"
-        if os.environ.get("KB_REQUIRE_REDIS") == "1":
-            pytest.fail(f"{reason}; KB_REQUIRE_REDIS=1 requires the Redis tests to run", pytrace=False)
-        pytest.skip(f"{reason}; set it to run the shared rate-limit tests")
+    url = server_url(
+        "KB_TEST_REDIS_URL",
+        "redis://127.0.0.1:6379/0",
+        "KB_REQUIRE_REDIS",
+        "Redis",
+        "set it to run the shared rate-limit tests",
+    )
     import redis
 
     try:
@@ -227,12 +239,13 @@ class ImapMailbox:
 def imap_mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[ImapMailbox]:
     """Folders on KB_TEST_IMAP_URL (imap://USER:PASSWORD@HOST:PORT); skipped without it unless
     KB_REQUIRE_IMAP=1 (CI: .ci/start-dovecot), like PostgreSQL. The password is in KB_TEST_IMAP_PASSWORD."""
-    url = os.environ.get("KB_TEST_IMAP_URL")
-    if not url:
-        reason = "KB_TEST_IMAP_URL is not set (a server URL such as imap://support:secret@127.0.0.1:10143)"
-        if os.environ.get("KB_REQUIRE_IMAP") == "1":
-            pytest.fail(f"{reason}; KB_REQUIRE_IMAP=1 requires the IMAP tests to run", pytrace=False)
-        pytest.skip(f"{reason}; run .ci/start-dovecot and set it to run the IMAP tests")
+    url = server_url(
+        "KB_TEST_IMAP_URL",
+        "imap://support:secret@127.0.0.1:10143",
+        "KB_REQUIRE_IMAP",
+        "IMAP",
+        "run .ci/start-dovecot and set it to run the IMAP tests",
+    )
     mailbox = ImapMailbox(url)
     try:
         mailbox.connect().logout()
