@@ -60,6 +60,7 @@ def _profile(root: Path, slug: str):
     from .catalog import load_catalog, load_clients, load_product
 
     problems: list = []
+    root = root.resolve()  # as load_catalog reads it: a profile's files are checked to be inside it
     profile = load_clients(root, problems, load_product(root, problems)).get(slug)
     if profile is not None:
         return profile
