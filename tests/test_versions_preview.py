@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_serve import fetch, kb_serve, wait_for
+from test_serve import fetch, free_port, kb_serve, wait_for
 from test_serve_client import get, pdf_words
 
 from generator.model import client_target
@@ -68,6 +68,19 @@ def test_preview_of_an_older_version_watches_only_what_the_working_tree_decides_
     assert "kb" not in acme.watched and "docs" not in acme.watched
     harbor = preview_source(root, client_target(clients["harbor"]))
     assert (harbor.version, harbor.root, harbor.watched) == (None, root, WATCHED)
+
+
+def test_serve_and_search_say_where_a_missing_ref_is_and_exit_1(tmp_path, run_kb):
+    root = make_versioned_project(tmp_path / "project")
+    product = root / "product.yml"
+    product.write_text(product.read_text(encoding="utf-8").replace("{ref: v2026.2,", "{ref: v2025.9,"))
+    line = next(n for n, row in enumerate(product.read_text(encoding="utf-8").splitlines(), 1) if "v2025.9" in row)
+    for command in (("serve", "--client", "acme", "--port", str(free_port())), ("search", "gantt", "--client", "acme")):
+        result = run_kb(root, *command)
+        assert result.exit_code == 1, command
+        assert f"product.yml:{line}: version 2026.2: ref 'v2025.9' is not a commit of this repository" in result.output
+        assert "Traceback" not in result.output
+    assert not (root / "build/preview").exists()
 
 
 @pytest.fixture
