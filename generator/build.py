@@ -289,11 +289,17 @@ def _check_index(rendered: Rendered, index_dir: Path) -> None:
 
 
 def index_target(
-    root: Path, target: Target, index_dir: Path, full: bool = False, reporter: Reporter | None = None
+    root: Path,
+    target: Target,
+    index_dir: Path,
+    full: bool = False,
+    reporter: Reporter | None = None,
+    sources: Sources | None = None,
 ) -> IndexStats:
-    """Only the search index of a target, from its sources: what `kb search` uses when none is there yet."""
+    """Only the search index of a target, from its sources (`sources`: loaded already, e.g. an older
+    version's): what `kb search` uses when none is there yet."""
     reporter = reporter or SilentReporter()
-    with _indexing(render_target(root, target, False, reporter), index_dir, full) as indexing:
+    with _indexing(render_target(root, target, False, reporter, sources), index_dir, full) as indexing:
         return _finish_index(indexing, full, reporter)
 
 
