@@ -32,12 +32,12 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
     problems += check_snippets(catalog)
     problems += _check_addresses(catalog, targets, published)
     problems += _check_kcs_sections(catalog.pages)
-    problems += [problem for page in catalog.pages for problem in _page_text_problems(page)]
+    problems += [problem for page in catalog.pages for problem in page_text_problems(page)]
     return sorted(set(problems))
 
 
 @remembered("page_text_problems", key=lambda page: (page.src_uri, str(page.body_line), page.body))
-def _page_text_problems(page: Page) -> tuple[Problem, ...]:
+def page_text_problems(page: Page) -> tuple[Problem, ...]:
     """What a page's own text holds that the sanitiser would remove, and unknown shortcodes: from its
     body alone, so kept in the build's memo (memo.py)."""
     return (*check_page_html(page), *check_shortcodes(page))
@@ -192,7 +192,7 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
     problems = []
     for page in pages:
         if page.is_article and page.type == "troubleshooting":
-            found = _kcs_sections(page.body)
+            found = kcs_sections(page.body)
             if found != KCS_SECTIONS:
                 problems.append(
                     Problem(
@@ -208,7 +208,7 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
 
 
 @remembered("kcs_sections")
-def _kcs_sections(body: str) -> tuple[str, ...]:
+def kcs_sections(body: str) -> tuple[str, ...]:
     """The KCS sections a body has, in order: its level-2 headings that name one; kept in the build's memo."""
     return tuple(text for level, text in atx_headings(body) if level == 2 and text in KCS_SECTIONS)
 

@@ -25,7 +25,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -154,9 +154,10 @@ _MISSING = object()
 _active: Memo | None = None
 _kept: Memo | None = None  # the last build's, for the next build in this process (`kb serve`)
 _part_digests: dict[str, bytes] = {}  # an argument's digest, while a build runs: a body is hashed once
-# The results of the kinds asked for again and again (`repeated`), by kind and arguments, while a build runs:
-# a page's links are asked for four times a build, and a tuple of strings already hashed is found without
-# working out the digest again. Only for arguments that live as long anyway (a page's path and body).
+# Results by kind and arguments, while a build runs: those of the kinds asked for again and again
+# (`repeated`: a page's links, four times a build) and those given with another result (`seed`: what a
+# page's text alone decides comes with its parse, page_facts.py), found without working out a digest.
+# Only for arguments that live as long anyway (a page's path and body).
 _called: dict[tuple[str, ...], Any] = {}
 
 
@@ -224,10 +225,9 @@ def remembered(
             if memo is None:
                 return function(*args)
             parts = (kind, *(key(*args) if key else args))
-            if repeated:
-                result = _called.get(parts, _MISSING)
-                if result is not _MISSING:
-                    return result
+            result = _called.get(parts, _MISSING)
+            if result is not _MISSING:
+                return result
             hashed = named.copy()
             # Each argument's digest is computed once per build for the same text (a page's body is the
             # argument of several remembered functions, each called several times); the lookup is inline,
@@ -248,6 +248,36 @@ def remembered(
                 _called[parts] = result
             return result
 
+        remembered_call.memo_kind, remembered_call.memo_key = kind, key  # type: ignore[attr-defined]
         return remembered_call  # type: ignore[return-value]
 
     return decorate
+
+
+def seed(calls: Iterable[tuple[Callable[..., Any], tuple, Any]]) -> None:
+    """Give each remembered function's result for its arguments (function, arguments, result), worked out
+    with another result and kept in the memo with it, to the calls of this build: found by the arguments,
+    as a repeated call is. Outside a build, nothing."""
+    if _active is None:
+        return
+    called = _called
+    for function, args, result in calls:  # some 60,000 a build at 10,000 pages: no call per result
+        key = function.memo_key  # type: ignore[attr-defined]
+        called[(function.memo_kind, *(key(*args) if key else args))] = result  # type: ignore[attr-defined]
+
+
+@contextmanager
+def apart() -> Iterator[None]:
+    """The calls inside the block not remembered: for results kept as parts of another one, which would
+    otherwise each read and write shards of their own for nothing."""
+    global _active
+    memo, _active = _active, None
+    try:
+        yield
+    finally:
+        _active = memo
+
+
+def active() -> bool:
+    """Whether a build's memo is in use (`remembering`)."""
+    return _active is not None

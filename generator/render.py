@@ -302,7 +302,7 @@ def point_links(page: Page, body: str, selection: Selection, dest_of: dict[str, 
 
 
 def _pointed_links_inputs(page: Page, body: str, selection: Selection, dest_of: dict, targets: str) -> tuple:
-    return (page.src_uri, page.dest_uri, page.url, body, targets)
+    return (page.src_uri, body, targets)  # the page's dest_uri and url follow from its src_uri
 
 
 @remembered("pointed_links", key=_pointed_links_inputs)

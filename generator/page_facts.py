@@ -1,0 +1,61 @@
+"""A page's text, parsed and scanned once per text: the Page, and what its text alone decides (its links,
+undefined references, links to anchors, KCS sections, the vendored libraries it needs, the problems in its
+own text), kept in a build's memo as ONE entry per page.
+
+The checks, the selection, the render and the staging ask each of these of the memo by the page's text; as
+entries of their own that was some ten digests and lookups a page (100,000 a one-edit build at 10,000
+articles), for results that change only together, when the text does. Taken from this entry, each is given
+to the later calls of the build by its arguments (memo.seed): a call with other arguments (a body a
+template changed) is remembered on its own, as before. Outside a build a page is only parsed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .anchors import anchor_links
+from .checks import kcs_sections, page_text_problems
+from .errors import Problem
+from .links import internal_links, undefined_references
+from .markdown_features import vendored_needs
+from .memo import active, apart, remembered, seed
+from .model import Page
+from .page_parse import parse_page_text
+
+
+def _text_facts(page: Page) -> tuple[tuple[Callable[..., Any], tuple], ...]:
+    """The remembered functions of a page's text, with their arguments, in the order the entry keeps them."""
+    return (
+        (internal_links, (page.src_uri, page.body)),
+        (undefined_references, (page.body,)),
+        (anchor_links, (page.src_uri, page.body)),
+        (kcs_sections, (page.body,)),
+        (vendored_needs, (page.body,)),
+        (page_text_problems, (page,)),
+    )
+
+
+def parse_page(src_uri: str, source: str) -> tuple[Page | None, tuple[Problem, ...]]:
+    """A page's text (at `src_uri`) as a Page, with the problems in its front matter (page_parse.py); in a
+    build, from the memo for a text seen before, with the facts of its text given to the build's calls."""
+    if not active():
+        return parse_page_text(src_uri, source)
+    page, body_at, problems, facts = _page_entry(src_uri, source)
+    if page is None:
+        return None, problems
+    page = page.with_body(source[body_at:])  # the end of the text just read: the memo need not hold it
+    seed((function, args, result) for (function, args), result in zip(_text_facts(page), facts, strict=True))
+    return page, problems
+
+
+@remembered("page_facts")
+def _page_entry(src_uri: str, source: str) -> tuple[Page | None, int, tuple[Problem, ...], tuple]:
+    """The page without its body (the bodies were 40 MB of the memo at 10,000 articles, read and checked
+    each build only to equal the text just read), where the body starts in `source`, the problems, and
+    the results of _text_facts, worked out here and not asked of the memo one by one."""
+    page, problems = parse_page_text(src_uri, source)
+    if page is None:
+        return None, len(source), problems, ()
+    with apart():
+        facts = tuple(function(*args) for function, args in _text_facts(page))
+    return page.with_body(""), len(source) - len(page.body), problems, facts
