@@ -18,7 +18,7 @@ import yaml
 from .contrast import text_on
 from .html_safety import SANITISER
 from .markdown_features import THEME_FEATURES, PythonName, engine_extensions, vendored_files
-from .memo import remembered
+from .memo import collector_paused, remembered
 from .model import BOOKS, Catalog, ClientProfile, Module, Page, Selection
 from .portal.drafts import as_text
 from .render import asset_dest
@@ -71,6 +71,18 @@ def stage_project(
     (kept in the cache's folder) is brought up to date: a file is written only when it changed, and every
     file this staging did not write is removed, so the folder holds exactly the allowed files, as a new
     one would (writing 10,000 unchanged pages was seconds of every build)."""
+    with collector_paused():  # as for the render (build.py): its runs would scan every page's objects
+        return _stage_project(catalog, selection, rendered, folder, site_dir, extra)
+
+
+def _stage_project(
+    catalog: Catalog,
+    selection: Selection,
+    rendered: dict[str, str],
+    folder: Path,
+    site_dir: Path,
+    extra: dict[str, Any] | None,
+) -> Path:
     docs = folder / "docs"
     staged = _Staged(folder)
     numbers = chapter_numbers(selection, BOOKS)
