@@ -86,8 +86,10 @@ def _stage_project(
     docs = folder / "docs"
     staged = _Staged(folder)
     numbers = chapter_numbers(selection, BOOKS)
+    within = f"{docs}{os.sep}"  # each page's path as text, as a walk spells it: a Path a page cost twice as much
     for page in selection.pages:
-        staged.write(docs / page.dest_uri, _front_matter(page, numbers.get(page.src_uri)) + rendered[page.src_uri])
+        path = os.path.normpath(within + page.dest_uri)
+        staged.write(path, _front_matter(page, numbers.get(page.src_uri)) + rendered[page.src_uri])
     for asset in selection.assets:
         staged.copy(catalog.root / asset, docs / asset_dest(asset))
     for dest_uri, text in landing_pages(catalog, selection).items():
@@ -118,33 +120,36 @@ class _Staged:
     def __init__(self, folder: Path):
         self.folder = folder
         self._prefix = len(str(folder)) + 1  # a path's name in the folder, by text (Path.relative_to: 10x slower)
-        self.written: set[Path] = set()
+        self.written: set[str] = set()  # paths as text: compared as text by remove_the_rest
         self.known = _load_manifest(folder / MANIFEST)  # path in the folder -> [digest, *state]
         self.now: dict[str, list[str]] = {}
 
-    def write(self, path: Path, text: str) -> None:
+    def write(self, path: Path | str, text: str) -> None:
         self.put(path, text.encode("utf-8"))
 
-    def copy(self, source: Path, path: Path) -> None:
+    def copy(self, source: Path, path: Path | str) -> None:
         self.put(path, source.read_bytes())
 
-    def put(self, path: Path, data: bytes) -> None:
+    def put(self, path: Path | str, data: bytes) -> None:
+        path = os.fspath(path)
         self.written.add(path)
-        name = str(path)[self._prefix :]
+        name = path[self._prefix :]
         digest = hashlib.sha256(data).hexdigest()
         entry = self.known.get(name)
         if entry is not None and entry[0] == digest and entry[1:] == _state(path):
             self.now[name] = entry
             return
         try:
-            unchanged = path.read_bytes() == data
+            with open(path, "rb") as stream:
+                unchanged = stream.read() == data
         except OSError:  # not there yet (or a folder: replaced below)
             unchanged = False
-            if path.is_dir():
+            if os.path.isdir(path):
                 shutil.rmtree(path)
         if not unchanged:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as stream:
+                stream.write(data)
         if "\t" not in name and "\n" not in name and "\r" not in name:  # a name that fits a manifest line
             self.now[name] = [digest, *_state(path)]
 
@@ -152,8 +157,7 @@ class _Staged:
         """Remove every file under the folder that this staging did not write, and the folders left empty;
         then note what it wrote (MANIFEST) for the next staging."""
         manifest = self.folder / MANIFEST
-        written = {str(path) for path in self.written}  # compared as text: a Path per file was most of the walk
-        written.add(str(manifest))
+        written = self.written | {str(manifest)}  # compared as text: a Path per file was most of the walk
         for top, folders, names in os.walk(self.folder, topdown=False):
             for name in names:
                 path = os.path.join(top, name)
@@ -168,9 +172,9 @@ class _Staged:
             _write_manifest(manifest, self.now)
 
 
-def _state(path: Path) -> list[str] | None:
+def _state(path: str) -> list[str] | None:
     try:
-        found = path.stat()
+        found = os.stat(path)
     except OSError:
         return None
     return [str(found.st_size), str(found.st_mtime_ns), str(found.st_ctime_ns), str(found.st_ino)]
