@@ -159,15 +159,20 @@ def _check_addresses(catalog: Catalog, targets: list[Target], published: dict[st
     """Two pages a target would publish at the same address (docs/user/01-intro.md and 02-intro.md, a client's
     chapter named like a core one): one would silently replace the other. Compared without case, as
     case-insensitive file systems and hosts would serve them."""
+    addresses = {page.src_uri: page.url.casefold() for page in catalog.pages}  # once, not once a target
     found: dict[tuple[str, str], list[str]] = {}
     for target in targets:
-        first: dict[str, Page] = {}
-        for page in sorted(published[target.name], key=lambda p: p.src_uri):
-            address = page.url.casefold()
-            if address in first:
-                found.setdefault((page.src_uri, first[address].src_uri), []).append(target.name)
-            else:
-                first[address] = page
+        first: dict[str, str] = {}  # address -> the page found at it first
+        shared: dict[str, list[str]] = {}  # address -> every page at it, when more than one
+        for page in published[target.name]:
+            address = addresses[page.src_uri]
+            earlier = first.setdefault(address, page.src_uri)
+            if earlier != page.src_uri:
+                shared.setdefault(address, [earlier]).append(page.src_uri)
+        for pages in shared.values():  # sorted only where pages share an address: the first by name is kept
+            earliest, *later = sorted(pages)
+            for src_uri in later:
+                found.setdefault((src_uri, earliest), []).append(target.name)
     by_path = {page.src_uri: page for page in catalog.pages}
     return [
         Problem(

@@ -113,8 +113,10 @@ def render_page(
     environment, when `env` is a client's; see anchors.py)."""
     page = dataclasses.replace(page, body=expand_snippets(page, snippets)) if snippets else page
     body = only_blocks(page, env.globals["client"]) if "/// only" in page.body else page.body
-    if "{{" not in body and "{%" not in body:
-        return body  # nothing to evaluate: skip compiling a template
+    # Nothing to evaluate: no template compiled. A brace first: one character is found many times faster than
+    # two, and most pages have none (the two searches were a tenth of a second at 10,000 pages).
+    if "{" not in body or ("{{" not in body and "{%" not in body):
+        return body
     context = {"chapter": chapter} if chapter else {}
     body = with_stable_heading_ids(body, lambda text: _public_words(public or env, text, context), separator)
     return _evaluate(env, page, body, context, lambda line: page.body_line + (line or 1) - 1)
