@@ -31,6 +31,14 @@ def without_order_prefixes(path: str) -> str:
     return "/".join(_ORDER_PREFIX.sub("", part) for part in path.split("/"))
 
 
+def url_of(dest_uri: str) -> str:
+    """A staged page's address in a built site, relative to the site root: user/gantt.md -> user/gantt/."""
+    stem = dest_uri[: -len(".md")]
+    if stem == "index":
+        return ""
+    return stem[: -len("index")] if stem.endswith("/index") else stem + "/"
+
+
 @dataclass(frozen=True)
 class ContextClaim:
     id: str
@@ -111,10 +119,7 @@ class Page:
     @cached_property
     def url(self) -> str:
         """The page's address in a built site, relative to the site root: user/gantt/."""
-        stem = self.dest_uri[: -len(".md")]
-        if stem == "index":
-            return ""
-        return stem[: -len("index")] if stem.endswith("/index") else stem + "/"
+        return url_of(self.dest_uri)
 
     @property
     def permalink(self) -> str:

@@ -1,6 +1,6 @@
 """A page's text, parsed and scanned once per text: the Page, and what its text alone decides (its links,
-undefined references, links to anchors, KCS sections, the vendored libraries it needs, the problems in its
-own text), kept in a build's memo as ONE entry per page.
+undefined references, links to anchors, KCS sections, the vendored libraries it needs, whether pointing
+its links changes them, the problems in its own text), kept in a build's memo as ONE entry per page.
 
 The checks, the selection, the render and the staging ask each of these of the memo by the page's text; as
 entries of their own that was some ten digests and lookups a page (100,000 a one-edit build at 10,000
@@ -21,6 +21,7 @@ from .markdown_features import vendored_needs
 from .memo import active, apart, remembered, seed
 from .model import Page
 from .page_parse import parse_page_text
+from .render import links_as_written
 
 
 def _text_facts(page: Page) -> tuple[tuple[Callable[..., Any], tuple], ...]:
@@ -31,6 +32,7 @@ def _text_facts(page: Page) -> tuple[tuple[Callable[..., Any], tuple], ...]:
         (anchor_links, (page.src_uri, page.body)),
         (kcs_sections, (page.body,)),
         (vendored_needs, (page.body,)),
+        (links_as_written, (page.src_uri, page.body)),
         (page_text_problems, (page,)),
     )
 
