@@ -270,6 +270,19 @@ def seed(calls: Iterable[tuple[Callable[..., Any], tuple, Any]]) -> None:
         called[(function.memo_kind, *(key(*args) if key else args))] = result  # type: ignore[attr-defined]
 
 
+def seed_for(kind: str, thing: object, result: Any) -> None:
+    """Give `result` to this build's asks of `kind` (seeded_for) for exactly the object `thing`, which lives
+    all build (a page as parsed): for a result of it that is kept with another result."""
+    if _active is not None:
+        _called[(kind, id(thing))] = (thing, result)  # the object kept: its id is never another's meanwhile
+
+
+def seeded_for(kind: str, thing: object) -> Any:
+    """What seed_for gave for `kind` and exactly `thing` in this build; None when nothing was."""
+    found = _called.get((kind, id(thing)))
+    return found[1] if found is not None and found[0] is thing else None
+
+
 @contextmanager
 def apart() -> Iterator[None]:
     """The calls inside the block not remembered: for results kept as parts of another one, which would

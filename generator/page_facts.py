@@ -18,10 +18,11 @@ from .checks import kcs_sections, page_text_problems
 from .errors import Problem
 from .links import internal_links, undefined_references
 from .markdown_features import vendored_needs
-from .memo import active, apart, remembered, seed
+from .memo import active, apart, remembered, seed, seed_for
 from .model import Page
 from .page_parse import parse_page_text
 from .render import links_as_written
+from .stage import STAGED_FRONT_MATTER, staged_front_matter
 
 
 def _text_facts(page: Page) -> tuple[tuple[Callable[..., Any], tuple], ...]:
@@ -42,22 +43,26 @@ def parse_page(src_uri: str, source: str) -> tuple[Page | None, tuple[Problem, .
     build, from the memo for a text seen before, with the facts of its text given to the build's calls."""
     if not active():
         return parse_page_text(src_uri, source)
-    page, body_at, problems, facts = _page_entry(src_uri, source)
+    page, body_at, problems, facts, front_matter = _page_entry(src_uri, source)
     if page is None:
         return None, problems
     page = page.with_body(source[body_at:])  # the end of the text just read: the memo need not hold it
     seed((function, args, result) for (function, args), result in zip(_text_facts(page), facts, strict=True))
+    seed_for(STAGED_FRONT_MATTER, page, front_matter)
     return page, problems
 
 
 @remembered("page_facts")
-def _page_entry(src_uri: str, source: str) -> tuple[Page | None, int, tuple[Problem, ...], tuple]:
+def _page_entry(src_uri: str, source: str) -> tuple[Page | None, int, tuple[Problem, ...], tuple, str]:
     """The page without its body (the bodies were 40 MB of the memo at 10,000 articles, read and checked
-    each build only to equal the text just read), where the body starts in `source`, the problems, and
-    the results of _text_facts, worked out here and not asked of the memo one by one."""
+    each build only to equal the text just read), where the body starts in `source`, the problems, the
+    results of _text_facts, worked out here and not asked of the memo one by one, and the page's staged
+    front matter without a chapter number (stage.py; given to the build for this very page object, as a
+    target that renames its title or numbers it as a chapter stages another)."""
     page, problems = parse_page_text(src_uri, source)
     if page is None:
-        return None, len(source), problems, ()
+        return None, len(source), problems, (), ""
     with apart():
         facts = tuple(function(*args) for function, args in _text_facts(page))
-    return page.with_body(""), len(source) - len(page.body), problems, facts
+        front_matter = staged_front_matter(page, None)
+    return page.with_body(""), len(source) - len(page.body), problems, facts, front_matter

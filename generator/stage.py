@@ -18,7 +18,7 @@ import yaml
 from .contrast import text_on
 from .html_safety import SANITISER
 from .markdown_features import THEME_FEATURES, PythonName, engine_extensions, vendored_files
-from .memo import collector_paused, remembered
+from .memo import collector_paused, remembered, seeded_for
 from .model import BOOKS, Catalog, ClientProfile, Module, Page, Selection
 from .portal.drafts import as_text
 from .render import asset_dest
@@ -89,7 +89,7 @@ def _stage_project(
     within = f"{docs}{os.sep}"  # each page's path as text, as a walk spells it: a Path a page cost twice as much
     for page in selection.pages:
         path = os.path.normpath(within + page.dest_uri)
-        staged.write(path, _front_matter(page, numbers.get(page.src_uri)) + rendered[page.src_uri])
+        staged.write(path, staged_front_matter(page, numbers.get(page.src_uri)) + rendered[page.src_uri])
     for asset in selection.assets:
         staged.copy(catalog.root / asset, docs / asset_dest(asset))
     for dest_uri, text in landing_pages(catalog, selection).items():
@@ -248,9 +248,17 @@ def brand(
 _FastDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def _front_matter(page: Page, chapter: str | None) -> str:
+STAGED_FRONT_MATTER = "staged front matter of a page as parsed"  # seed_for: by the page object
+
+
+def staged_front_matter(page: Page, chapter: str | None) -> str:
     """The staged page's meta for the theme: written with a YAML dumper, never pasted text. Kept in the
-    build's memo by what it is made of (a YAML dump per page was a second of a one-edit build at 10,000)."""
+    build's memo by what it is made of (a YAML dump per page was a second of a one-edit build at 10,000);
+    without a chapter number, for the page as parsed, kept with the page's other facts (page_facts.py)."""
+    if chapter is None:
+        known = seeded_for(STAGED_FRONT_MATTER, page)
+        if known is not None:
+            return known
     return _dumped_front_matter(page, chapter or "", repr(_front_matter_inputs(page)))
 
 

@@ -215,3 +215,23 @@ def test_a_repeated_call_in_a_build_gives_the_same_result_and_none_outlives_it(t
     with remembering(tmp_path) as memo:
         assert internal_links("kb/scheduling/a.md", body) == first and memo.computed == 0
         assert [target for _, target, _ in other] == ["kb/scheduling/gantt.md", "kb/scheduling/grid.md"]
+
+
+def test_a_pages_staged_front_matter_comes_with_it_and_only_for_that_page(make_project, tmp_path):
+    """The staged front matter of a page as parsed is kept in its entry (page_facts.py) and given for that
+    page object only: a page a target renames (its title in a client's words) or numbers gets its own."""
+    import dataclasses
+
+    from generator.stage import _front_matter_of, staged_front_matter
+
+    root = make_project("basic")
+    for _ in range(2):  # computed, then from the memo's files
+        with remembering(tmp_path) as memo:
+            catalog = load_catalog(root)
+            for page in catalog.pages:
+                assert staged_front_matter(page, None) == _front_matter_of(page, None)
+                renamed = dataclasses.replace(page, title="Another title")
+                assert staged_front_matter(renamed, None) == _front_matter_of(renamed, None)
+                assert "Another title" in staged_front_matter(renamed, None)
+                assert staged_front_matter(page, "3") == _front_matter_of(page, "3")
+    assert memo.computed == 0
