@@ -88,7 +88,9 @@ def _stage_project(
     numbers = chapter_numbers(selection, BOOKS)
     within = f"{docs}{os.sep}"  # each page's path as text, as a walk spells it: a Path a page cost twice as much
     for page in selection.pages:
-        path = os.path.normpath(within + page.dest_uri)
+        path = within + page.dest_uri
+        if "//" in path or "/." in path:  # an empty part (a folder named `01-` alone) or a dot: as a Path has it
+            path = os.path.normpath(path)
         staged.write(path, staged_front_matter(page, numbers.get(page.src_uri)) + rendered[page.src_uri])
     for asset in selection.assets:
         staged.copy(catalog.root / asset, docs / asset_dest(asset))
@@ -352,7 +354,8 @@ def _module_page(module: Module, pages: list[Page], listing: str) -> str:
 
 
 def _book_index(selection: Selection, book: str) -> Page | None:
-    return next((p for p in selection.pages if p.book == book and p.dest_uri == f"{book}/index.md"), None)
+    index = f"{book}/index.md"  # the address first: one comparison a page, not its book worked out
+    return next((p for p in selection.pages if p.dest_uri == index and p.book == book), None)
 
 
 def build_nav(catalog: Catalog, selection: Selection) -> list:
