@@ -235,3 +235,29 @@ def test_a_pages_staged_front_matter_comes_with_it_and_only_for_that_page(make_p
                 assert "Another title" in staged_front_matter(renamed, None)
                 assert staged_front_matter(page, "3") == _front_matter_of(page, "3")
     assert memo.computed == 0
+
+
+def test_a_pages_text_facts_are_given_to_the_build_as_computed_alone(make_project, tmp_path):
+    """Each result kept in a page's entry (page_facts.py) is what its function gives for those arguments on
+    its own, and the build's calls get it without computing or looking anything up: before and after the
+    entry came from the memo's files."""
+    from generator.page_facts import _text_facts
+
+    root = make_project("basic")
+    for _ in range(2):
+        with remembering(tmp_path) as memo:
+            catalog = load_catalog(root)
+            computed, read = memo.computed, dict(memo.old)
+            given = {
+                (page.src_uri, function.__name__): function(*args)
+                for page in catalog.pages
+                for function, args in _text_facts(page)
+            }
+            assert memo.computed == computed and memo.old == read  # given, not computed or read
+            with generator.memo.apart():
+                alone = {
+                    (page.src_uri, function.__name__): function(*args)
+                    for page in catalog.pages
+                    for function, args in _text_facts(page)
+                }
+            assert given == alone
