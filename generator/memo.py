@@ -258,16 +258,13 @@ def remembered(
     return decorate
 
 
-def seed(calls: Iterable[tuple[Callable[..., Any], tuple, Any]]) -> None:
-    """Give each remembered function's result for its arguments (function, arguments, result), worked out
-    with another result and kept in the memo with it, to the calls of this build: found by the arguments,
-    as a repeated call is. Outside a build, nothing."""
-    if _active is None:
-        return
-    called = _called
-    for function, args, result in calls:  # some 60,000 a build at 10,000 pages: no call per result
-        key = function.memo_key  # type: ignore[attr-defined]
-        called[(function.memo_kind, *(key(*args) if key else args))] = result  # type: ignore[attr-defined]
+def seed(calls: Iterable[tuple[tuple, Any]]) -> None:
+    """Give remembered functions' results, worked out with another result and kept in the memo with it, to
+    the calls of this build: (what a call is found by, its result), found as a repeated call is. What a
+    call is found by: the function's `memo_kind`, then its arguments (or what its `memo_key` makes of
+    them). Outside a build, nothing."""
+    if _active is not None:
+        _called.update(calls)
 
 
 def seed_for(kind: str, thing: object, result: Any) -> None:
