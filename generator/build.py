@@ -93,7 +93,7 @@ def render_target(
     reporter.step("Loading sources" if sources is None else "Sources: loaded and checked once for every target")
     # Without the cyclic collector: this makes and keeps some million objects (10,000 pages, their links and
     # checks), so each of its runs scanned more of them for nothing (a sixth of this work's time).
-    with collector_paused():
+    with collector_paused(keep=True):
         return _render_target(root, target, strict, reporter, sources)
 
 

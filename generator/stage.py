@@ -71,7 +71,7 @@ def stage_project(
     (kept in the cache's folder) is brought up to date: a file is written only when it changed, and every
     file this staging did not write is removed, so the folder holds exactly the allowed files, as a new
     one would (writing 10,000 unchanged pages was seconds of every build)."""
-    with collector_paused():  # as for the render (build.py): its runs would scan every page's objects
+    with collector_paused(keep=True):  # as for the render (build.py): its runs would scan every page's objects
         return _stage_project(catalog, selection, rendered, folder, site_dir, extra)
 
 

@@ -261,3 +261,24 @@ def test_a_pages_text_facts_are_given_to_the_build_as_computed_alone(make_projec
                     for function, args in _text_facts(page)
                 }
             assert given == alone
+
+
+def test_a_build_keeps_its_pages_from_the_collector_only_while_it_runs(make_project, tmp_path):
+    """What loading and rendering leave alive is kept out of the cyclic collector's runs during a build
+    (memo.collector_paused), and given back to it when the build ends; outside a build, never."""
+    import gc
+
+    from generator.build import render_target
+    from generator.model import SITE
+    from generator.progress import SilentReporter
+
+    root = make_project("basic")
+    gc.unfreeze()
+    render_target(root, SITE, False, SilentReporter())
+    assert gc.get_freeze_count() == 0
+    (tmp_path / "cache").mkdir()
+    with remembering(tmp_path / "cache"):
+        rendered = render_target(root, SITE, False, SilentReporter())
+        assert gc.get_freeze_count() > 0 and gc.isenabled()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    assert rendered.pages
