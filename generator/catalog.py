@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import schema
 from .client_profiles import load_clients
-from .errors import Problem, rel
+from .errors import Problem
 from .mkdocs_file import NAME as MKDOCS_YML
 from .mkdocs_file import check_mkdocs_file, python_tag_problem
 from .model import BOOKS, RELEASES_DIR, Catalog, Context, Module, Page, Product, is_release_notes
@@ -29,24 +29,26 @@ def load_catalog(root: Path) -> Catalog:
     _check_mkdocs_yml(root, problems)
     pages, assets, unloaded = [], [], []
     source_files(root, problems, tops=("overrides",))  # the theme's files are copied too: links checked
+    within = len(str(root)) + 1  # a file's name in the project: its path (text, from the walk) after the root
     for path in source_files(root, problems):
-        if path.suffix == ".md":
-            page = _load_page(root, path, problems)
+        name = path[within:]
+        if name.endswith(".md"):
+            page = _load_page(root, path, name, problems)
             if page:
                 pages.append(page)
             else:
-                unloaded.append(rel(path, root))
+                unloaded.append(name)
         else:
-            unsafe = check_svg(path.read_bytes()) if path.suffix.lower() == ".svg" else None
+            unsafe = check_svg(Path(path).read_bytes()) if name.lower().endswith(".svg") else None
             if unsafe:
-                problems.append(Problem(rel(path, root), 0, unsafe))
+                problems.append(Problem(name, 0, unsafe))
             else:
-                assets.append(rel(path, root))
+                assets.append(name)
     snippets = {}
     for path in source_files(root, problems, tops=("snippets",)):
         text = read_text(path, root, problems)
         if text is not None:
-            snippets[path.relative_to(root / "snippets").as_posix()] = text
+            snippets[Path(path).relative_to(root / "snippets").as_posix()] = text
     return Catalog(
         root,
         product,
@@ -124,8 +126,7 @@ def _load_contexts(root: Path, problems: list[Problem]) -> dict[str, Context]:
     return contexts
 
 
-def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
-    src_uri = rel(path, root)
+def _load_page(root: Path, path: str, src_uri: str, problems: list[Problem]) -> Page | None:
     parts = src_uri.split("/")
     if is_release_notes(src_uri) and len(parts) != 3:
         problems.append(Problem(src_uri, 0, f"release notes go in {RELEASES_DIR}/<version>.md, not in a sub-folder"))

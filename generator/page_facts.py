@@ -97,4 +97,6 @@ def _page_entry(src_uri: str, source: str) -> tuple[Page | None, int, tuple[Prob
     with apart():
         facts = tuple(function(*args) for function, args in _text_facts(page))
         front_matter = staged_front_matter(page, None)
+    for place in ("book", "dest_uri", "section", "url"):  # worked out now, kept with the page (model.Page)
+        getattr(page, place)
     return page.with_body(""), len(source) - len(page.body), problems, facts, front_matter

@@ -25,7 +25,7 @@ MAX_SOURCE_BYTES = 1_000_000
 MAX_LINE_CHARS = 20_000
 
 
-def read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
+def read_text(path: Path | str, root: Path, problems: list[Problem]) -> str | None:
     """A source file's text, or None with a problem: too large, not UTF-8, a NUL byte or an overlong line."""
     name = rel(path, root)
     try:
@@ -58,7 +58,7 @@ def read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
     return None if found else text
 
 
-def _read_bytes(path: Path) -> tuple[int, bytes]:
+def _read_bytes(path: Path | str) -> tuple[int, bytes]:
     """A file's size and bytes (none past MAX_SOURCE_BYTES), with one open, one stat of what was opened and
     one read: Path.stat and Path.read_bytes took twice as long a file (10,000 of them each build)."""
     handle = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
@@ -132,8 +132,9 @@ def inside_sources(path: Path, root: Path) -> bool:
     return any(path.is_relative_to(root / folder) for folder in SOURCE_FOLDERS)
 
 
-def source_files(root: Path, problems: list[Problem], tops: tuple[str, ...] | None = None) -> list[Path]:
-    """Every file under kb/, docs/ and clients/<slug>/ (a client's own chapters), or under `tops`, sorted.
+def source_files(root: Path, problems: list[Problem], tops: tuple[str, ...] | None = None) -> list[str]:
+    """Every file under kb/, docs/ and clients/<slug>/ (a client's own chapters), or under `tops`, sorted:
+    paths as text, `root`'s then the file's name in the project (a Path a file cost more than reading it).
     A link that leaves the source folders or points nowhere is a problem and is not followed: a source tree
     must not pull in files from elsewhere, in the project (instance/) or outside it."""
     found = []
@@ -146,7 +147,7 @@ def source_files(root: Path, problems: list[Problem], tops: tuple[str, ...] | No
     return found
 
 
-def _walk(folder: Path, root: Path, problems: list[Problem], found: list[Path]) -> None:
+def _walk(folder: Path, root: Path, problems: list[Problem], found: list[str]) -> None:
     """os.walk's order (a folder's files by name, then its sub-folders by name), from the folder's entries:
     whether an entry is a link comes with it, where a Path and an lstat per file took 0.3 s at 10,000
     articles. A linked folder is checked but, as with os.walk, not entered."""
@@ -165,7 +166,7 @@ def _walk(folder: Path, root: Path, problems: list[Problem], found: list[Path]) 
         if link and not _link_ok(Path(entry.path), root, problems):
             continue
         if not is_dir:
-            found.append(Path(entry.path))
+            found.append(entry.path)
         elif not link:
             folders.append(entry.path)
     for path in folders:
