@@ -366,10 +366,10 @@ def build_nav(catalog: Catalog, selection: Selection) -> list:
     renders into a page does not grow with the knowledge base (1,400 siblings in every article of a module
     at 10,000 articles), and an article's new title changes its landing page, not every sibling's page."""
     modules = catalog.product.modules
-    grouped = articles_by_module(selection)
+    with_articles = {page.module for page in selection.pages if page.is_article}  # their order is the landing's
     kb_nav: list = ["kb/index.md"]
     for slug in modules:
-        if slug in grouped:
+        if slug in with_articles:
             kb_nav.append({_html_text(modules[slug].title): [f"kb/{slug}/index.md"]})
     nav: list = [{"Home": "index.md"}]
     if selection.target.books is None:  # as in landing_pages: `--book` leaves the knowledge base out
