@@ -168,7 +168,7 @@ def _build(
     keys = nav_keys(nav, [file.page for file in doc_files])
     page_keys = {
         file.src_uri: digest(
-            cache.engine_key, file.src_uri, file.dest_uri, file.url, source_digest(file), keys[file.src_uri]
+            cache.engine_key, file.src_uri, file.dest_uri, file.url, _source_digest(cache, file), keys[file.src_uri]
         )
         for file in doc_files
     }
@@ -303,6 +303,14 @@ def _listed_once(list_templates: Callable[..., list[str]]) -> Callable[..., list
         return listed[key]
 
     return once
+
+
+def _source_digest(cache: EngineCache, file: Any) -> str:
+    """The digest of a page's staged source: for a file on disk, the cache's (by the file's state, not read
+    again when unchanged); for content a plugin made, of that content."""
+    if file.generated_by is None and file.abs_src_path is not None:
+        return cache.source_digest(file.src_uri, file.abs_src_path)
+    return source_digest(file)
 
 
 def adopt_pages_outside_nav(nav: Any, doc_files: Iterable[Any]) -> None:
