@@ -20,7 +20,7 @@ from . import engine_budget
 from .catalog import load_catalog
 from .checks import check_catalog
 from .client_words import literal_terms, renamed, target_catalog
-from .context_files import DEMO_DIR, write_context_help
+from .context_files import CONTEXT_DIR, DEMO_DIR, write_context_help
 from .contexts import resolve_contexts
 from .engine import EngineRun, run_engine
 from .engine_budget import EngineTooSlow
@@ -215,7 +215,9 @@ def _build_target(
                 write_page_map(pages, site)  # the version switcher's way to the same page in another version
             context_map = resolve_contexts(catalog, selection)
             write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
-            write_script_manifest(site, engine.scripts)  # the theme's inline scripts, for the portal's policy
+            # The theme's inline scripts, for the portal's policy: of the HTML files the engine wrote, and of
+            # those written since (the context help's, the demo), with no walk of the whole site.
+            write_script_manifest(site, engine.scripts, engine.html, folders=(CONTEXT_DIR, DEMO_DIR))
             write_target_mark(site, selection)  # which target this is, for the portal (never internal as public)
         if "pdf" in formats:
             pdfs = printing.finish(site / "pdf")
