@@ -32,7 +32,6 @@ import io
 import operator
 import os
 import pickle
-import shutil
 import tempfile
 import zlib
 from collections.abc import Callable
@@ -40,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .memo import _remove
 from .output import OUTPUT_MARK, mark_output
 from .output_reuse import link_file, same_file
 
@@ -112,7 +112,8 @@ class EngineCache:
         False (`kb build --full`) or the manifest is not exactly one this code wrote for this key."""
         if folder is None or engine_key is None or not ours_to_write(folder):
             return cls(None, engine_key or "", {})
-        old = load_manifest(folder / MANIFEST, engine_key) if trusted else None
+        kept = _kept[2] if trusted and _kept is not None and _kept[:2] == (folder, engine_key) else None
+        old = load_manifest(folder / MANIFEST, engine_key, kept) if trusted else None
         return cls(folder, engine_key, old)
 
     def source_digest(self, src_uri: str, path: str) -> str:
@@ -258,6 +259,8 @@ class EngineCache:
         if not folder.is_dir() or folder.is_symlink():
             _remove(folder)
             folder.mkdir()
+        global _kept
+        _kept = None  # until this build's shards are all in place
         shards = _by_shard(self.new)
         for shard in _shard_names():
             records = shards.get(shard, {})
@@ -267,6 +270,9 @@ class EngineCache:
             elif not self._read.holds(shard, records) or not self._read.intact(folder, shard):
                 fields = operator.attrgetter(*_FIELDS)  # a tuple of them, in C: ten thousand records each build
                 _write_shard(folder / shard, self.engine_key, {src: fields(record) for src, record in records.items()})
+        written = Manifest(self.new, self.files, {name: shards.get(name, {}) for name in _shard_names()})
+        written.states = {name: state for name in _shard_names() if (state := _file_state(folder / name)) is not None}
+        _kept = (self.folder, self.engine_key, written)
         for name in _OLD_MANIFESTS:  # an earlier kb's manifest
             (self.folder / name).unlink(missing_ok=True)
         kept = {record.digest for record in self.new.values()} | self.files.keys()
@@ -314,19 +320,12 @@ def _by_shard(records: dict[str, PageRecord]) -> dict[str, dict[str, PageRecord]
 
 
 def _file_state(path: Path) -> tuple[int, ...] | None:
+    """A shard's size, times and inode: with the change time, which nothing but the clock sets."""
     try:
         found = os.stat(path, follow_symlinks=False)
     except OSError:
         return None
     return (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
-
-
-def _remove(path: Path) -> None:
-    """Whatever is at `path` (a file, a link, an earlier folder), gone."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink(missing_ok=True)
 
 
 def _write_shard(path: Path, engine_key: str, entries: dict[str, Any]) -> None:
@@ -376,13 +375,27 @@ class _PlainUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name}: a manifest holds plain data only")
 
 
-def load_manifest(folder: Path, engine_key: str) -> Manifest:
+# The manifest the last build in this process wrote (its folder, engine key and shards), for the next build
+# (`kb serve`): a shard whose file is still exactly the one written (size, times, inode) is taken from it
+# instead of being read, checked and unpickled again; one replaced or written since is read.
+_kept: tuple[Path, str, Manifest] | None = None
+
+
+def load_manifest(folder: Path, engine_key: str, kept: Manifest | None = None) -> Manifest:
     """The manifest in `folder` (its shards), or an empty one when a shard is missing or damaged, or not for
-    `engine_key`: nothing in it is trusted then."""
+    `engine_key`: nothing in it is trusted then. `kept`: the one this process wrote there last."""
     manifest = Manifest()
     for shard in _shard_names():
         path = folder / shard
         state = _file_state(path)
+        if kept is not None and state is not None and kept.states.get(shard) == state:
+            if shard == _FILES:
+                manifest.files = kept.files
+            else:
+                manifest.shards[shard] = kept.shards[shard]
+                manifest.pages.update(kept.shards[shard])
+            manifest.states[shard] = state
+            continue
         try:
             data = path.read_bytes()
         except OSError:

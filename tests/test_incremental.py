@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import generator.engine
+import generator.engine_cache
 from generator.build import build_target
 from generator.catalog import load_catalog
 from generator.engine import run_engine
@@ -295,6 +296,22 @@ def test_a_build_makes_the_site_it_replaced_into_the_new_one_and_keeps_nothing_e
     assert not (out / "stray.html").exists() and not (out / "kb/old-page").exists()
 
 
+def test_folders_left_empty_in_the_kept_site_by_a_stopped_build_are_removed(make_project, tmp_path):
+    """A build stopped after clearing the kept site leaves its folders empty: the next build removes the ones it
+    does not write into, and writes where one is in its way (the context help makes its folders itself)."""
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    build_target(root, TARGETS["site"], out)  # the first site is kept beside the cache now
+    spare = spare_beside(out)
+    for page in (spare / "context").glob("*/index.html"):
+        page.unlink()
+    (spare / "kb/gone/deeper").mkdir(parents=True)
+    edit(root, "kb/scheduling/gantt-empty.md", "is empty after", "shows nothing after")
+    assert_same_as_full(root, TARGETS["site"], tmp_path, "empty folders in the kept site")
+    assert not (out / "kb/gone").exists()
+
+
 def test_a_file_left_in_the_kept_staged_project_never_reaches_the_site(make_project, tmp_path):
     """The staging boundary holds with a staged project kept between builds: only what this build staged."""
     root = make_project("basic")
@@ -522,3 +539,31 @@ def test_a_one_edit_build_writes_again_only_the_shard_of_the_edited_page(make_pr
     assert sorted(before) == sorted(after)
     changed = [name for name in before if before[name] != after[name]]
     assert changed == [next(name for name in after if "kb/scheduling/gantt-empty.md" in _entries(shards / name))]
+
+
+def test_a_build_in_the_same_process_reads_only_the_shards_changed_since_the_last_one_wrote_them(
+    make_project, tmp_path, monkeypatch
+):
+    """`kb serve` rebuilds in one process: the manifest the last build wrote is kept in memory, shard by shard,
+    while each shard's file is the one it wrote; a shard replaced or damaged since is read again (and a
+    damaged one makes the whole manifest untrusted, as in a new process)."""
+    root = make_project("basic")
+    out = root / "build" / "site"
+    first = build_target(root, TARGETS["site"], out)
+    read = []
+    decode = generator.engine_cache.decode_shard
+    monkeypatch.setattr(
+        generator.engine_cache, "decode_shard", lambda data, key: read.append(data) or decode(data, key)
+    )
+    assert build_target(root, TARGETS["site"], out).engine.rendered == 0
+    assert read == []
+    shard = _a_shard(cache_beside(out))
+    copy = shard.with_name("copy")
+    shutil.copyfile(shard, copy)
+    os.replace(copy, shard)  # the same bytes, another file
+    assert build_target(root, TARGETS["site"], out).engine.rendered == 0
+    assert read == [shard.read_bytes()]
+    data = shard.read_bytes()
+    shard.write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])  # in place: the same size and inode
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, "a kept shard damaged")
+    assert again.engine.rendered == first.engine.rendered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -46,7 +47,9 @@ class SearchDocument:
     parent: str = ""  # a section of a long page: the page's ID (its own ID is "<page ID>#<anchor>")
     page_title: str = ""
 
-    @property
+    # Worked out once per document, not once per build: the documents come from the memo, which pickles a
+    # document with its digest once worked out (the index writer asks for 10,000 pages' digests each build).
+    @functools.cached_property
     def digest(self) -> str:
         parts = (self.title, self.summary, self.headings, self.body, self.tags, self.module, self.type, self.url)
         parts += (self.parent, self.page_title)
