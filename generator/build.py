@@ -36,7 +36,7 @@ from .pdf_parallel import printing_into
 from .permalinks import permalink_files
 from .progress import Reporter, SilentReporter
 from .render import render_selection, render_titles
-from .search import IndexStats, documents_for, synonym_groups, write_index_apart
+from .search import IndexStats, TargetDocuments, synonym_groups, write_index_apart
 from .select import book_pages, select
 from .stage import stage_project
 from .target_mark import write_target_mark
@@ -301,7 +301,7 @@ def _index(rendered: Rendered, index_dir: Path, full: bool, reporter: Reporter) 
     reporter.step("Updating the search index" if not full else "Rebuilding the search index")
     catalog, client = rendered.catalog, rendered.selection.target.client
     synonyms = synonym_groups(catalog.product, catalog.clients[client] if client else None)
-    documents = documents_for(rendered.selection, rendered.pages)
+    documents = TargetDocuments(rendered.selection, rendered.pages)  # each page's text only where it changed
     stats = write_index_apart(documents, index_dir, full=full, synonyms=synonyms)  # a whole index: in a child
     reporter.step(
         f"Search index: {stats.added} added, {stats.updated} updated, {stats.deleted} removed, "

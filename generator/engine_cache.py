@@ -451,21 +451,21 @@ def _record(entry: Any) -> PageRecord | None:
         return None
     if not all(map(isinstance, _KIND_AT(entry), _KIND_OF)):
         return None
-    fields = dict(zip(_FIELDS, entry, strict=True))
-    digest = fields["digest"]
+    # By position, in PageRecord's order of fields: no dict of them made per entry.
+    _, _, lookups, _, warnings, anchors, links_to_anchors, scripts, _, digest, stat, _, source_stat = entry
     if digest is not None and not _is_digest(digest):
         return None  # the digest names a file in the cache: only a digest, never a path
-    if not set(map(type, fields["lookups"].values())) <= _STR_OR_NONE:
+    if not set(map(type, lookups.values())) <= _STR_OR_NONE:
         return None
-    if not set(map(type, fields["warnings"] + fields["anchors"] + fields["scripts"])) <= _STR:
+    if not set(map(type, warnings + anchors + scripts)) <= _STR:
         return None
-    if not set(map(type, fields["links_to_anchors"].values())) <= _DICT:
+    if not set(map(type, links_to_anchors.values())) <= _DICT:
         return None
-    if len(fields["stat"]) != (3 if digest else 0) or not set(map(type, fields["stat"])) <= _INT:
+    if len(stat) != (3 if digest else 0) or not set(map(type, stat)) <= _INT:
         return None
-    if len(fields["source_stat"]) not in (0, 4) or not set(map(type, fields["source_stat"])) <= _INT:
+    if len(source_stat) not in (0, 4) or not set(map(type, source_stat)) <= _INT:
         return None
-    return PageRecord(**fields)
+    return PageRecord(*entry)
 
 
 def ours_to_write(folder: Path) -> bool:

@@ -25,6 +25,7 @@ from .memo import remembered
 
 MANIFEST = ".kb-scripts.json"
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE)
+_SCRIPT_TAG = re.compile(r"<script", re.IGNORECASE)
 _DATA_BLOCK = re.compile(r"type=[\"']?application/(ld\+)?json", re.IGNORECASE)
 _CONTENT_START = '<article class="md-content__inner'
 _CONTENT_END = "</article>"
@@ -53,6 +54,8 @@ def content_area(page: str) -> str:
 
 def theme_script_hashes(page: str) -> list[str]:
     """The hashes of a built page's inline scripts outside its content; data blocks (JSON) do not run."""
+    if not _SCRIPT_TAG.search(page):  # a permanent link's redirect (ten thousand each build): no script at all
+        return []
     start, end = content_span(page)
     hashes = []
     for match in _INLINE_SCRIPT.finditer(page):

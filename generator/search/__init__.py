@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING
 from ..lazy import lazy_names
 
 if TYPE_CHECKING:  # the names, for readers and checkers; imported on first use (lazy.py)
-    from .documents import SCHEMA, SEARCH_FIELDS, SearchDocument, document_for, documents_for, plain_text
+    from .documents import (
+        SCHEMA,
+        SEARCH_FIELDS,
+        SearchDocument,
+        TargetDocuments,
+        document_for,
+        documents_for,
+        plain_text,
+    )
     from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index, write_index_apart
     from .opened import field_values
     from .query import Hit, QueryError, SearchResults, Section, search
@@ -39,6 +47,7 @@ __all__ = [
     "SearchDocument",
     "SearchResults",
     "Section",
+    "TargetDocuments",
     "document_for",
     "documents_for",
     "field_values",
@@ -58,6 +67,7 @@ __getattr__ = lazy_names(
             "SCHEMA",
             "SEARCH_FIELDS",
             "SearchDocument",
+            "TargetDocuments",
             "document_for",
             "documents_for",
             "plain_text",
