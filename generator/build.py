@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +36,7 @@ from .pdf_parallel import printing_into
 from .permalinks import permalink_files
 from .progress import Reporter, SilentReporter
 from .render import render_selection, render_titles
-from .search import IndexStats, TargetDocuments, synonym_groups, write_index_apart
+from .search import IndexStats, TargetDocuments, index_alongside, synonym_groups
 from .select import book_pages, select
 from .stage import stage_project
 from .target_mark import write_target_mark
@@ -45,6 +45,7 @@ from .versions.publish import carry_versions, is_versioned, switcher_extra, writ
 
 if TYPE_CHECKING:
     from .pdf import PdfResult
+    from .search.alongside import Indexing
 
 
 def index_beside(out: Path) -> Path:
@@ -183,6 +184,8 @@ def _build_target(
         new_folder_beside(out) as scratch,
         _slow_pages_named(pages),
         printing_into(scratch / "pdf") as printing,
+        # A whole index is written by a child while the engine runs, in place after it (search/alongside.py).
+        _indexing(rendered, index_beside(out), full_index) if "site" in formats else nullcontext() as indexing,
     ):
         # The site is made in the one this output replaced last time, kept for it (output_reuse.py), and
         # the project staged in the one the last build staged: only what changed is written.
@@ -231,9 +234,7 @@ def _build_target(
             if extra.get("site_root") == "":  # the current version's help centre: the older ones stay published
                 carry_versions(out, site)
                 write_versions_index(site, catalog.product)
-            # The search documents are made here, not before the engine runs: 10,000 pages' documents held
-            # through the engine raised the build's peak memory (their memo shards are read here, too).
-            stats = _index(rendered, index_beside(out), full_index, reporter)
+            stats = _finish_index(indexing, full_index, reporter)
             if target.is_client:
                 _check_index(rendered, index_beside(out))
             swap_into_place(site, out, keep_previous=spare is not None)
@@ -294,15 +295,21 @@ def index_target(
 ) -> IndexStats:
     """Only the search index of a target, from its sources: what `kb search` uses when none is there yet."""
     reporter = reporter or SilentReporter()
-    return _index(render_target(root, target, False, reporter), index_dir, full, reporter)
+    with _indexing(render_target(root, target, False, reporter), index_dir, full) as indexing:
+        return _finish_index(indexing, full, reporter)
 
 
-def _index(rendered: Rendered, index_dir: Path, full: bool, reporter: Reporter) -> IndexStats:
-    reporter.step("Updating the search index" if not full else "Rebuilding the search index")
+def _indexing(rendered: Rendered, index_dir: Path, full: bool) -> AbstractContextManager[Indexing]:
+    """The target's search index under way (index_alongside): a whole one in a child from here on."""
     catalog, client = rendered.catalog, rendered.selection.target.client
     synonyms = synonym_groups(catalog.product, catalog.clients[client] if client else None)
-    documents = TargetDocuments(rendered.selection, rendered.pages)  # each page's text only where it changed
-    stats = write_index_apart(documents, index_dir, full=full, synonyms=synonyms)  # a whole index: in a child
+    # A page's documents (its whole text) are made only where the index must write them (TargetDocuments).
+    return index_alongside(lambda: TargetDocuments(rendered.selection, rendered.pages), index_dir, full, synonyms)
+
+
+def _finish_index(indexing: Indexing, full: bool, reporter: Reporter) -> IndexStats:
+    reporter.step("Rebuilding the search index" if full else "Updating the search index")
+    stats = indexing.finish()
     reporter.step(
         f"Search index: {stats.added} added, {stats.updated} updated, {stats.deleted} removed, "
         f"{stats.unchanged} unchanged"

@@ -23,6 +23,7 @@ from .model import BOOKS, Catalog, ClientProfile, Module, Page, Selection
 from .portal.drafts import as_text
 from .render import asset_dest
 from .select import book_pages, chapter_numbers, section_titles
+from .theme_files import THEME_CSS, theme_files
 from .yamlfile import parse_yaml
 
 BOOK_TITLES = {"user": "User Manual", "admin": "Administrator Guide", "training": "Training"}
@@ -53,6 +54,8 @@ def _html_text(value: str, quote: bool = False) -> str:
 _templates.filters["html_text"] = _html_text
 
 
+THEME_FOLDER = "theme"  # beside the staged docs/: kb's theme and the project's overrides, the engine's custom_dir
+
 # `!!python/name:` in the staged mkdocs.yml: the engine imports what markdown_features names.
 yaml.SafeDumper.add_representer(
     PythonName, lambda dumper, value: dumper.represent_scalar(f"tag:yaml.org,2002:python/name:{value}", "")
@@ -82,6 +85,8 @@ def stage_project(
         staged.write(docs / dest_uri, text)
     for name, source in vendored_files([rendered[page.src_uri] for page in selection.pages]):
         staged.copy(source, docs / "assets" / "vendor" / name)
+    for name, source in theme_files(catalog.root).items():  # kb's theme with the project's overrides
+        staged.copy(source, folder / THEME_FOLDER / name)
     config = engine_config(catalog, selection, docs, site_dir, extra or {})
     if selection.target.client:
         config = brand(config, catalog.clients[selection.target.client], catalog, docs, staged)
@@ -395,8 +400,9 @@ def engine_config(
     if extra.get("version_path") and config.get("site_url"):  # an older version's sitemap and canonical links
         config["site_url"] = urljoin(str(config["site_url"]).rstrip("/") + "/", extra["version_path"])
     config["nav"] = build_nav(catalog, selection)
+    config["extra_css"] = [THEME_CSS, *(css for css in base.get("extra_css") or [] if css != THEME_CSS)]
     theme = dict(config.get("theme") or {"name": "material"})
-    theme["custom_dir"] = str(catalog.root / "overrides")
+    theme["custom_dir"] = str(docs.parent / THEME_FOLDER)  # staged by stage_project (theme_files.py)
     config["theme"] = theme
     config["extra"] = {
         **(base.get("extra") or {}),

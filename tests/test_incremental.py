@@ -21,6 +21,7 @@ from generator.engine_cache import _FIELDS, MANIFEST, PAGES, EngineCache, cache_
 from generator.memo import FOLDER as MEMO
 from generator.model import TARGETS, Target, client_target
 from generator.stage import MANIFEST as STAGED_MANIFEST
+from generator.theme_files import THEME
 
 CHAPTER = (
     "---\nid: USR-002\ntitle: Reports\nmodule: scheduling\n---\n\n# Reports\n\nReports of the schedule.\n\n"
@@ -57,6 +58,13 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def override(root: Path, rel: str, note: str) -> None:
+    """The project's own copy of the theme's file `rel` (in overrides/), kb's with `note` on top."""
+    path = root / "overrides" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(note + (THEME / rel).read_text(encoding="utf-8"), encoding="utf-8")
+
+
 def move_to_scheduling(root: Path, rel: str) -> None:
     edit(root, rel, "module: budgets", "module: scheduling")
     (root / rel).rename(root / "kb/scheduling" / Path(rel).name)
@@ -81,8 +89,8 @@ def test_incremental_builds_after_a_series_of_edits_match_full_builds(make_proje
         ("a changed heading that a link's anchor needs", lambda: edit(
             root, "docs/user/02-reports.md", "## Exporting", "## Export")),
         ("a changed product.yml", lambda: edit(root, "product.yml", "title: Budgets,", "title: Budget planning,")),
-        ("a changed template override", lambda: edit(
-            root, "overrides/main.html", "{% extends \"base.html\" %}", "{% extends \"base.html\" %}\n{#- x -#}")),
+        ("an added template override", lambda: override(root, "main.html", "{#- the project's own main.html -#}\n")),
+        ("a changed template override", lambda: edit(root, "overrides/main.html", "own main.html", "main.html")),
         ("a changed mkdocs.yml", lambda: edit(root, "mkdocs.yml", "toc.follow", "toc.integrate")),
     ]  # fmt: skip
     rendered = {}
@@ -92,7 +100,8 @@ def test_incremental_builds_after_a_series_of_edits_match_full_builds(make_proje
     # Only what an edit affects: the page itself; with a new or changed title, the lists of articles too.
     assert rendered["an edit"] == 1
     assert rendered["a changed article title"] <= 4
-    assert rendered["a changed template override"] >= every  # every page shows the theme
+    assert rendered["an added template override"] >= every  # every page shows the theme
+    assert rendered["a changed template override"] >= every
 
 
 def acme(root: Path) -> Target:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -19,7 +20,7 @@ def test_init_makes_a_project_that_checks_strict_and_builds(tmp_path, run_kb):
     result = run_kb(None, "init", str(tmp_path / "help"))
     assert result.exit_code == 0, result.output
     root = tmp_path / "help"
-    for name in ("product.yml", "contexts.yml", "mkdocs.yml", ".gitignore", "overrides/main.html"):
+    for name in ("product.yml", "contexts.yml", "mkdocs.yml", ".gitignore", "overrides/assets/kb.css"):
         assert (root / name).is_file(), name
     for book in ("user", "admin", "training"):
         assert (root / "docs" / book / "index.md").is_file()
@@ -29,7 +30,8 @@ def test_init_makes_a_project_that_checks_strict_and_builds(tmp_path, run_kb):
     assert "No problems in 4 pages." in check.output
     build = run_kb(root, "build")
     assert build.exit_code == 0, build.output
-    assert (root / "build" / "site" / "index.html").is_file()
+    home = (root / "build" / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'class="kb-hero"' in home and "assets/kb-theme.css" in home  # kb's theme, staged from the package
 
 
 def test_init_carries_no_sample_content_names_or_logo():
@@ -41,17 +43,15 @@ def test_init_carries_no_sample_content_names_or_logo():
     assert product["terms"] == {} and product["featured"] == []
 
 
-def test_init_theme_files_are_the_sample_projects_own():
-    """The skeleton's copy of the theme overrides must follow the sample project's: they are one theme."""
-    own = {"overrides/assets/logo.svg", "overrides/assets/favicon.svg", "overrides/assets/kb.css"}
+def test_init_gives_a_project_its_brand_and_kb_gives_it_the_theme():
+    """A new project holds only its brand in overrides/ (the theme is kb's, generator/theme/, staged under
+    it): the same files as the sample project's overrides/, with the same brand variables to edit."""
     files = skeleton_files()
-    theme = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "overrides").rglob("*") if p.is_file())
-    assert sorted(name for name in files if name.startswith("overrides/")) == theme
-    for name in theme:
-        if name not in own:
-            assert files[name] == (REPO / name).read_bytes(), name
-    kb_css = files["overrides/assets/kb.css"].decode().splitlines()[1:]
-    assert kb_css == (REPO / "overrides" / "assets" / "kb.css").read_text(encoding="utf-8").splitlines()[1:]
+    own = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "overrides").rglob("*") if p.is_file())
+    assert sorted(name for name in files if name.startswith("overrides/")) == own
+    variables = re.compile(r"^\s*(--[\w-]+):", re.M)
+    sample = (REPO / "overrides" / "assets" / "kb.css").read_text(encoding="utf-8")
+    assert variables.findall(files["overrides/assets/kb.css"].decode()) == variables.findall(sample)
 
 
 def test_init_skeleton_enables_the_sample_projects_markdown_extensions():

@@ -58,39 +58,87 @@ def test_a_long_page_shows_its_matching_passage_however_deep_it_lies(site_docume
     assert "<mark>quarantine</mark> <mark>folder</mark>" in hit.snippet
 
 
-def test_a_whole_index_written_in_a_child_process_is_the_one_written_in_this_one(
+def _alongside(monkeypatch):
+    """index_alongside with a child for any number of documents (the sample has a few hundred)."""
+    from generator.search import alongside
+
+    monkeypatch.setattr(alongside, "APART_FROM", 1)
+    return alongside.index_alongside
+
+
+def test_a_whole_index_written_by_a_child_is_the_one_written_here_and_published_only_at_finish(
     site_documents, tmp_path: Path, monkeypatch
 ):
-    """write_index_apart forks a child for a whole index of many documents (its memory goes back when the child
-    ends): the same files, the same answers; an update is written in this process."""
-    from generator.search import index as search_index
-    from generator.search import write_index_apart
-
-    monkeypatch.setattr(search_index, "APART_FROM", 1)  # the sample's few documents: apart all the same
+    """A whole index is written by a child while the engine runs (its memory goes back when the child ends)
+    and swapped in at finish: the same files and answers as one written here; an update is written here."""
+    index_alongside = _alongside(monkeypatch)
     apart, here = tmp_path / "apart", tmp_path / "here"
-    stats = write_index_apart(site_documents, apart)
+    with index_alongside(lambda: site_documents, apart) as indexing:
+        assert indexing.apart
+        assert not apart.exists()  # not published before finish, whatever the child has written
+        stats = indexing.finish()
     assert stats == write_index(site_documents, here)
     for name in ("digests.tsv", "words.txt"):
         assert (apart / name).read_bytes() == (here / name).read_bytes()
     found = [hit.id for hit in search(here, "gantt import").hits]
     assert found and [hit.id for hit in search(apart, "gantt import").hits] == found
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".apart")] == [".apart.lock"]  # no scratch
+
     changed = [dataclasses.replace(site_documents[0], body=site_documents[0].body + " Quokka.")] + site_documents[1:]
-    update = write_index_apart(changed, apart)
+    with index_alongside(lambda: changed, apart) as indexing:
+        assert not indexing.apart
+        update = indexing.finish()
     assert (update.updated, update.unchanged) == (1, len(site_documents) - 1)
     assert [hit.id for hit in search(apart, "quokka").hits] == [site_documents[0].id]
 
 
-def test_a_child_writing_the_index_reports_a_busy_index_as_this_process_would(
+def test_a_build_that_fails_while_the_child_writes_leaves_the_published_index_as_it_was(
     site_documents, tmp_path: Path, monkeypatch
 ):
+    index_alongside = _alongside(monkeypatch)
+    index_dir = tmp_path / "out" / "index"
+    write_index(site_documents[1:], index_dir)
+    with pytest.raises(RuntimeError, match="the engine failed"):
+        with index_alongside(lambda: site_documents, index_dir, full=True) as indexing:
+            assert indexing.apart
+            raise RuntimeError("the engine failed")
+    assert site_documents[0].id not in {hit.id for hit in search(index_dir, site_documents[0].title).hits}
+    assert sorted(p.name for p in index_dir.parent.iterdir()) == [".index.lock", "index"]  # no scratch left
+
+
+def test_a_child_that_fails_leaves_the_index_to_be_written_here(site_documents, tmp_path: Path, monkeypatch):
+    """Whatever stops the child, finish writes the index in this process, where an error is raised for real."""
+    import os
+
+    from generator.search import alongside
+
+    index_alongside, parent = _alongside(monkeypatch), os.getpid()
+    written_here = []
+
+    def write_index_here_only(*args, **kwargs):
+        if os.getpid() != parent:
+            os._exit(3)  # the child dies without a word
+        written_here.append(args[1])
+        return write_index(*args, **kwargs)
+
+    monkeypatch.setattr(alongside, "write_index", write_index_here_only)
+    index_dir = tmp_path / "index"
+    with index_alongside(lambda: site_documents, index_dir) as indexing:
+        assert indexing.apart
+        stats = indexing.finish()
+    assert written_here == [index_dir] and stats.added == len(site_documents)
+    assert search(index_dir, "gantt import").hits
+
+
+def test_a_busy_index_fails_at_finish_as_a_build_writing_it_here_would(site_documents, tmp_path: Path, monkeypatch):
     import fcntl
 
-    from generator.search import index as search_index
-    from generator.search import write_index_apart
-
-    monkeypatch.setattr(search_index, "APART_FROM", 1)
+    index_alongside = _alongside(monkeypatch)
     index_dir = tmp_path / "index"
     with (tmp_path / ".index.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         with pytest.raises(KbError, match="busy"):
-            write_index_apart(site_documents, index_dir, wait=0.2)
+            with index_alongside(lambda: site_documents, index_dir, wait=0.2) as indexing:
+                assert indexing.apart
+                indexing.finish()
+    assert not index_dir.exists()

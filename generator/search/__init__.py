@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from ..lazy import lazy_names
 
 if TYPE_CHECKING:  # the names, for readers and checkers; imported on first use (lazy.py)
+    from .alongside import index_alongside
     from .documents import (
         SCHEMA,
         SEARCH_FIELDS,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # the names, for readers and checkers; imported on first use 
         documents_for,
         plain_text,
     )
-    from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index, write_index_apart
+    from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index
     from .opened import field_values
     from .query import Hit, QueryError, SearchResults, Section, search
     from .spelling import suggest_spelling
@@ -56,8 +57,8 @@ __all__ = [
     "search",
     "suggest_spelling",
     "synonym_groups",
+    "index_alongside",
     "write_index",
-    "write_index_apart",
 ]
 
 __getattr__ = lazy_names(
@@ -77,8 +78,8 @@ __getattr__ = lazy_names(
             "IndexStats",
             "is_readable",
             "write_index",
-            "write_index_apart",
         ),
+        "alongside": ("index_alongside",),
         "opened": ("field_values",),
         "query": (
             "Hit",

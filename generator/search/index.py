@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import multiprocessing
 import os
 import shutil
 import time
@@ -15,7 +14,6 @@ from pathlib import Path
 from whoosh import index
 
 from ..errors import KbError
-from ..forking import may_start_workers
 from ..output import mark_output, new_folder_beside, swap_into_place
 from .documents import SCHEMA, ListedDocuments, SearchDocument
 from .fastpath import SegmentWriter
@@ -24,7 +22,6 @@ from .synonyms import Group, write_synonyms
 
 LOCK_WAIT_SECONDS = 10.0
 WRITER_MEMORY_MB = 1024
-APART_FROM = 1000  # documents from which a whole index is written in a process of its own (write_index_apart)
 
 
 @dataclass(frozen=True)
@@ -36,7 +33,7 @@ class IndexStats:
 
 
 @contextmanager
-def _writing(index_dir: Path, wait: float) -> Iterator[None]:
+def writing(index_dir: Path, wait: float) -> Iterator[None]:
     """One writer per index: a second build waits up to `wait` seconds, then says the index is busy."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     lock_path = index_dir.with_name(f".{index_dir.name}.lock")
@@ -71,7 +68,7 @@ def is_readable(index_dir: Path) -> bool:
         return False
 
 
-def _has_current_fields(index_dir: Path) -> bool:
+def has_current_fields(index_dir: Path) -> bool:
     """False for an index written with other fields (before sections): it is rebuilt, not updated."""
     return sorted(index.open_dir(str(index_dir)).schema.names()) == sorted(SCHEMA.names())
 
@@ -116,9 +113,9 @@ def write_index(
     documents are rewritten unless `full`, a missing or damaged index is rebuilt; the result is swapped in
     whole. `documents`: a list, or a TargetDocuments, whose documents are asked for only where they changed."""
     source = documents if isinstance(documents, ListedDocuments) else ListedDocuments(documents)
-    with _writing(index_dir, wait), new_folder_beside(index_dir) as scratch:
+    with writing(index_dir, wait), new_folder_beside(index_dir) as scratch:
         work = scratch / "index"
-        incremental = not full and is_readable(index_dir) and _has_current_fields(index_dir)
+        incremental = not full and is_readable(index_dir) and has_current_fields(index_dir)
         if incremental:
             shutil.copytree(index_dir, work, copy_function=_link_or_copy)
             ix = index.open_dir(str(work))
@@ -167,35 +164,3 @@ def write_index(
         swap_into_place(work, index_dir)
     updated = sum(doc.id in existing for doc in changed)
     return IndexStats(len(changed) - updated, updated, len(gone), len(source) - len(changed))
-
-
-_apart: tuple = ()  # write_index's arguments, set before the child forks and read in it
-
-
-def write_index_apart(
-    documents: list[SearchDocument] | ListedDocuments,
-    index_dir: Path,
-    full: bool = False,
-    wait: float = LOCK_WAIT_SECONDS,
-    synonyms: tuple[Group, ...] = (),
-) -> IndexStats:
-    """write_index, in a child process forked for it when a whole index is written from many documents (the
-    same index: the child runs write_index). Whoosh's writer holds every posting in memory until it commits
-    (some 300 MB at 10,000 articles), and this process would keep that memory in its heap for the rest of
-    the build, where the memo's save came on top of it (a full build of 10,000 articles peaked at 900 MB);
-    a child gives it all back when it ends. Not from a thread (`kb serve`: forking a threaded process is
-    unsafe) nor from a worker process (`--all-clients`): there, and for an update, in this process."""
-    global _apart
-    whole = full or not (is_readable(index_dir) and _has_current_fields(index_dir))
-    if not (whole and may_start_workers() and len(documents) >= APART_FROM):
-        return write_index(documents, index_dir, full, wait, synonyms)
-    _apart = (documents, index_dir, full, wait, synonyms)
-    try:
-        with multiprocessing.get_context("fork").Pool(1) as pool:
-            return pool.apply(_write_apart)
-    finally:
-        _apart = ()
-
-
-def _write_apart() -> IndexStats:
-    return write_index(*_apart)
