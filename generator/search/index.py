@@ -68,9 +68,19 @@ def is_readable(index_dir: Path) -> bool:
         return False
 
 
-def has_current_fields(index_dir: Path) -> bool:
-    """False for an index written with other fields (before sections): it is rebuilt, not updated."""
-    return sorted(index.open_dir(str(index_dir)).schema.names()) == sorted(SCHEMA.names())
+def is_updatable(index_dir: Path) -> bool:
+    """True when the index at `index_dir` is readable and has this schema's fields (one written before
+    sections is rebuilt, not updated): is_readable and the fields from one opening of the index (each
+    opening reads its table of contents and segments, twice a build)."""
+    if not index_dir.is_dir():
+        return False
+    try:
+        opened = index.open_dir(str(index_dir))
+        with opened.searcher() as searcher:
+            searcher.doc_count()
+    except Exception:  # noqa: BLE001 - any damage to derived data means "rebuild it"
+        return False
+    return sorted(opened.schema.names()) == sorted(SCHEMA.names())
 
 
 DIGESTS_FILE = "digests.tsv"  # in the index folder: each document's ID and digest, one a line
@@ -115,7 +125,7 @@ def write_index(
     source = documents if isinstance(documents, ListedDocuments) else ListedDocuments(documents)
     with writing(index_dir, wait), new_folder_beside(index_dir) as scratch:
         work = scratch / "index"
-        incremental = not full and is_readable(index_dir) and has_current_fields(index_dir)
+        incremental = not full and is_updatable(index_dir)
         if incremental:
             shutil.copytree(index_dir, work, copy_function=_link_or_copy)
             ix = index.open_dir(str(work))
