@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 import generator.engine
-import generator.engine_cache
+import generator.engine_manifest
 from generator.build import build_target
 from generator.catalog import load_catalog
 from generator.engine import run_engine
-from generator.engine_cache import _FIELDS, MANIFEST, PAGES, EngineCache, cache_beside, spare_beside
+from generator.engine_cache import PAGES, EngineCache, cache_beside, spare_beside
+from generator.engine_manifest import _FIELDS, MANIFEST, PageRecord
 from generator.memo import FOLDER as MEMO
 from generator.model import TARGETS, Target, client_target
 from generator.stage import MANIFEST as STAGED_MANIFEST
@@ -524,9 +525,7 @@ def test_a_staged_sources_digest_is_taken_again_unless_its_state_is_the_one_reco
     assert again.source_digest("page.md", str(source)) == hashlib.sha256(b"# Other\n").hexdigest()
 
 
-def _record(src_uri: str):
-    from generator.engine_cache import PageRecord
-
+def _record(src_uri: str) -> PageRecord:
     return PageRecord(
         src_uri=src_uri, dest="page.html", lookups={}, search="", warnings=[], anchors=[], links_to_anchors={}
     )
@@ -560,9 +559,9 @@ def test_a_build_in_the_same_process_reads_only_the_shards_changed_since_the_las
     out = root / "build" / "site"
     first = build_target(root, TARGETS["site"], out)
     read = []
-    decode = generator.engine_cache.decode_shard
+    decode = generator.engine_manifest.decode_shard
     monkeypatch.setattr(
-        generator.engine_cache, "decode_shard", lambda data, key: read.append(data) or decode(data, key)
+        generator.engine_manifest, "decode_shard", lambda data, key: read.append(data) or decode(data, key)
     )
     assert build_target(root, TARGETS["site"], out).engine.rendered == 0
     assert read == []
