@@ -76,7 +76,7 @@ class EngineCache:
         """The cache in `folder`; no reuse when `engine_key` is None (an engine kb cannot key), `trusted` is
         False (`kb build --full`) or the manifest is not exactly one this code wrote for this key."""
         if folder is None or engine_key is None or not ours_to_write(folder):
-            return cls(None, engine_key or "", {})
+            return cls(None, engine_key or "")
         old = load_manifest(folder / MANIFEST, engine_key) if trusted else None
         return cls(folder, engine_key, old)
 
