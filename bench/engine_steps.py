@@ -81,9 +81,12 @@ def wrap_steps() -> None:
 
 
 def main() -> None:
-    wrap_steps()
-    from generator.cli import cli
+    import gc
 
+    wrap_steps()
+    from generator.cli import GC_THRESHOLDS, cli
+
+    gc.set_threshold(*GC_THRESHOLDS)  # as the `kb` program runs
     started, clock = time.process_time(), time.perf_counter()
     try:
         cli.main(sys.argv[1:], prog_name="kb", standalone_mode=False)

@@ -77,7 +77,7 @@ def check_anchors(
     """Links of a rendered page to `#anchor` or `page.md#anchor` that name no heading or id of their target
     (`bodies`: the target's rendered pages; anchors_of gives a page's anchors)."""
     problems = []
-    for link, target, name in _anchor_links(page.src_uri, body):
+    for link, target, name in anchor_links(page.src_uri, body):
         if not name or target not in bodies or name in anchors_of(target):
             continue
         close = difflib.get_close_matches(name, sorted(anchors_of(target)), n=1)
@@ -94,7 +94,7 @@ def check_anchors(
 
 
 @remembered("anchor_links")
-def _anchor_links(src_uri: str, body: str) -> tuple[tuple[Link, str, str], ...]:
+def anchor_links(src_uri: str, body: str) -> tuple[tuple[Link, str, str], ...]:
     """(link, the source it points to, the anchor's name) of each link in `body` that names an anchor, on
     this page or another: from the text alone, so kept in the build's memo (most pages link to no anchor)."""
     if not _MAY_LINK_TO_ANCHOR.search(body):

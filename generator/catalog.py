@@ -1,44 +1,22 @@
-"""Load a project from disk into a Catalog: product, contexts, client profiles, pages and pictures.
+"""Load a project from disk into a Catalog: product, contexts, client profiles (client_profiles.py), pages
+(page_facts.py, page_parse.py) and pictures, each file read through source_files.py.
 
 Loading never stops at the first bad file: every problem is gathered into `Catalog.problems`."""
 
 from __future__ import annotations
 
-import os
-import re
-from dataclasses import replace
 from pathlib import Path
 
 from . import schema
-from .contrast import contrast_warning
-from .errors import Problem, rel
-from .memo import remembered
+from .client_profiles import load_clients
+from .errors import Problem
 from .mkdocs_file import NAME as MKDOCS_YML
 from .mkdocs_file import check_mkdocs_file, python_tag_problem
-from .model import (
-    BOOKS,
-    RELEASES_DIR,
-    Catalog,
-    ClientProfile,
-    Context,
-    ContextClaim,
-    Module,
-    Page,
-    Product,
-    SupportContract,
-    SupportHours,
-    is_release_notes,
-)
-from .pictures import SUFFIXES as LOGO_KINDS
-from .pictures import check_logo, check_svg
+from .model import BOOKS, RELEASES_DIR, Catalog, Context, Module, Page, Product, is_release_notes
+from .page_facts import parse_page
+from .pictures import check_svg
+from .source_files import load_yaml_file, read_text, source_files
 from .versions.load import load_versions
-from .yamlfile import YamlDoc, YamlProblems, parse_yaml
-
-SOURCE_DIRS = ("kb", "docs")
-# Everything a build reads lies in these folders: pages and pictures, clients' chapters and logos, the theme
-# overrides. A path (a symbolic link above all) that resolves outside them is refused: a link in kb/ to
-# ../instance/secret_key published the portal's key.
-SOURCE_FOLDERS = (*SOURCE_DIRS, "clients", "overrides", "snippets")  # snippets/: text pages include
 
 
 def load_catalog(root: Path) -> Catalog:
@@ -50,25 +28,27 @@ def load_catalog(root: Path) -> Catalog:
     clients = load_clients(root, problems, product)
     _check_mkdocs_yml(root, problems)
     pages, assets, unloaded = [], [], []
-    _source_files(root, problems, tops=("overrides",))  # the theme's files are copied too: links checked
-    for path in _source_files(root, problems):
-        if path.suffix == ".md":
-            page = _load_page(root, path, problems)
+    source_files(root, problems, tops=("overrides",))  # the theme's files are copied too: links checked
+    within = len(str(root)) + 1  # a file's name in the project: its path (text, from the walk) after the root
+    for path in source_files(root, problems):
+        name = path[within:]
+        if name.endswith(".md"):
+            page = _load_page(root, path, name, problems)
             if page:
                 pages.append(page)
             else:
-                unloaded.append(rel(path, root))
+                unloaded.append(name)
         else:
-            unsafe = check_svg(path.read_bytes()) if path.suffix.lower() == ".svg" else None
+            unsafe = check_svg(Path(path).read_bytes()) if name.lower().endswith(".svg") else None
             if unsafe:
-                problems.append(Problem(rel(path, root), 0, unsafe))
+                problems.append(Problem(name, 0, unsafe))
             else:
-                assets.append(rel(path, root))
+                assets.append(name)
     snippets = {}
-    for path in _source_files(root, problems, tops=("snippets",)):
-        text = _read_text(path, root, problems)
+    for path in source_files(root, problems, tops=("snippets",)):
+        text = read_text(path, root, problems)
         if text is not None:
-            snippets[path.relative_to(root / "snippets").as_posix()] = text
+            snippets[Path(path).relative_to(root / "snippets").as_posix()] = text
     return Catalog(
         root,
         product,
@@ -80,95 +60,6 @@ def load_catalog(root: Path) -> Catalog:
         snippets,
         tuple(unloaded),
     )
-
-
-# Limits on one source file. The largest sample page is 9 kB and its longest line 450 characters; a page
-# of 1 MB is a book of some 150,000 words, past which the engine and the PDF printer take minutes and
-# gigabytes (a 20 MB article built in 100 s at 0.5 GB). A markdown paragraph is one line: 20,000 characters
-# is some 3,000 words, longer than any paragraph a reader finishes; longer lines are pasted data.
-MAX_SOURCE_BYTES = 1_000_000
-MAX_LINE_CHARS = 20_000
-
-
-def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
-    """A source file's text, or None with a problem: too large, not UTF-8, a NUL byte or an overlong line."""
-    name = rel(path, root)
-    try:
-        size = path.stat().st_size
-        data = path.read_bytes() if size <= MAX_SOURCE_BYTES else b""
-    except OSError as exc:  # unreadable (permissions), a folder, a dangling link: the user can fix each
-        problems.append(Problem(name, 0, f"cannot read the file: {exc.strerror or exc}; expected a readable file"))
-        return None
-    if size > MAX_SOURCE_BYTES:
-        problems.append(
-            Problem(
-                name,
-                0,
-                f"the file has {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,} bytes (1 MB) per source file, "
-                "expected it split into several pages",
-            )
-        )
-        return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.append(
-            Problem(
-                name, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected UTF-8, save the file as UTF-8"
-            )
-        )
-        return None
-    found = _text_problems(name, text)
-    problems += found
-    return None if found else text
-
-
-def _text_problems(name: str, text: str) -> list[Problem]:
-    """A NUL character (a binary or damaged file; it would reach the built pages) and lines over the limit."""
-    problems = []
-    nul = text.find("\x00")
-    if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
-        problems.append(
-            Problem(
-                name, line, f"a NUL character (U+0000) at column {column}; expected text only (is it a binary file?)"
-            )
-        )
-    if len(text) <= MAX_LINE_CHARS:  # no line can be over the limit: most files, not split into lines
-        return problems
-    for number, line in enumerate(text.split("\n"), start=1):
-        if len(line) > MAX_LINE_CHARS:
-            problems.append(
-                Problem(
-                    name,
-                    number,
-                    f"the line has {len(line):,} characters; the limit is {MAX_LINE_CHARS:,} per line, "
-                    "expected shorter paragraphs (a line break between sentences is fine in markdown)",
-                )
-            )
-            break  # one is enough: the rest of such a file is usually the same pasted data
-    return problems
-
-
-def load_yaml_file(root: Path, name: str, problems: list[Problem], required: bool = True) -> YamlDoc | None:
-    path = root / name
-    if path.is_dir():
-        problems.append(Problem(name, 0, "is a folder; expected a YAML file"))
-        return None
-    if not path.is_file():
-        if required:
-            problems.append(Problem(name, 0, "missing; expected this file at the project root"))
-        return None
-    source = _read_text(path, root, problems)
-    if source is None:
-        return None
-    try:
-        return parse_yaml(source, name)
-    except YamlProblems as exc:
-        problems.extend(exc.problems)
-        return None
 
 
 def load_product(root: Path, problems: list[Problem]) -> Product:
@@ -235,232 +126,7 @@ def _load_contexts(root: Path, problems: list[Problem]) -> dict[str, Context]:
     return contexts
 
 
-def load_clients(root: Path, problems: list[Problem], product: Product) -> dict[str, ClientProfile]:
-    clients = {}
-    claimed: dict[str, str] = {}  # a domain or admin address -> the client file that claimed it first
-    folder = root / "clients"
-    for path in sorted(folder.glob("*.yml")) if folder.is_dir() else ():
-        name = rel(path, root)
-        try:
-            slug = schema.SLUG(path.stem)
-        except schema.Invalid as exc:
-            problems.append(Problem(name, 0, f"client file name: {exc}"))
-            continue
-        doc = load_yaml_file(root, name, problems)
-        if not doc:
-            continue
-        values, found = schema.validate(doc, schema.CLIENT, name)
-        found += _client_problems(root, name, doc, values, product)
-        support, support_problems = _load_support(doc, name, values.get("support"))
-        found += support_problems + _claim_people(doc, name, values, claimed)
-        problems += found
-        if not any(problem.is_error for problem in found):  # a warning (a colour's contrast) keeps the client
-            clients[slug] = ClientProfile(
-                slug,
-                values["name"],
-                values["logo"],
-                values["colors"],
-                values["modules"],
-                values["terms"],
-                values["contact"],
-                values["domains"],
-                values["admins"],
-                support,
-                values.get("version"),
-            )
-    return clients
-
-
-def _load_support(doc: YamlDoc, name: str, given: dict | None) -> tuple[SupportContract | None, list[Problem]]:
-    """The profile's `support:` contract: dates in order, hours per clock; None without one."""
-    if given is None:
-        return None, []
-    values, problems = schema.validate(doc, schema.SUPPORT, name, ("support",))
-    hours = SupportHours()
-    if values.get("hours") is not None:
-        spent, found = schema.validate(doc, schema.SUPPORT_HOURS, name, ("support", "hours"))
-        problems += found
-        hours = SupportHours(**spent)
-    start, end = values.get("start"), values.get("end")
-    if start and end and end < start:
-        problems.append(
-            Problem(
-                name,
-                doc.line_of("support", "end"),
-                f"'support.end': {end} is before the start, {start}; expected the contract's last day after its first",
-            )
-        )
-    if problems or not (start and end):
-        return None, problems
-    return SupportContract(start, end, values.get("plan"), hours), []
-
-
-def _claim_people(doc: YamlDoc, name: str, values: dict, claimed: dict[str, str]) -> list[Problem]:
-    """A domain or an admin belongs to one client: the portal decides a case's client by them."""
-    problems = []
-    for key in ("domains", "admins"):
-        for index, value in enumerate(values.get(key) or ()):
-            owner = claimed.setdefault(value, name)
-            if owner != name:
-                problems.append(
-                    Problem(
-                        name,
-                        doc.line_of(key, index),
-                        f"'{key}': {value!r} is already {owner}'s; expected each domain and admin in one client only",
-                    )
-                )
-    return problems
-
-
-LOGO_SUFFIXES = tuple(LOGO_KINDS)
-COLOR_KEYS = ("primary", "accent")
-CONTACT_KEYS = ("name", "email", "role")
-
-
-def _client_problems(root: Path, name: str, doc: YamlDoc, values: dict, product: Product) -> list[Problem]:
-    """What the schema cannot see: the logo is a picture inside the project, the colours and contact have
-    known keys, the terms and modules are the product's."""
-    problems = []
-    # Checked here rather than in checks.py, which had no line to report them at (clients/acme.yml: ...).
-    for index, module in enumerate(values.get("modules") or ()):
-        if product.modules and module not in product.modules:
-            problems.append(
-                Problem(
-                    name,
-                    doc.line_of("modules", index),
-                    f"'modules': unknown module {module!r}; expected one of {', '.join(product.modules)} (product.yml)",
-                )
-            )
-    version = values.get("version")
-    built = [v.name for v in product.versions if v.is_built]
-    if version and product.versions and version not in built:
-        problems.append(
-            Problem(
-                name,
-                doc.line_of("version"),
-                f"'version': {version!r} is not a released version of product.yml; expected one of {', '.join(built)}",
-            )
-        )
-    logo = values.get("logo")
-    if logo:
-        path = (root / logo).resolve()
-        if not inside_sources(path, root) or path.suffix.lower() not in LOGO_SUFFIXES or not path.is_file():
-            problems.append(
-                Problem(
-                    name,
-                    doc.line_of("logo"),
-                    f"'logo': {logo!r} is not a picture in the project; expected a "
-                    f"{', '.join(LOGO_SUFFIXES)} file such as clients/<client>/logo.svg",
-                )
-            )
-        else:
-            unusable = check_logo(path.read_bytes(), path.suffix)
-            if unusable:
-                problems.append(Problem(name, doc.line_of("logo"), f"'logo': {logo!r} is {unusable}"))
-    for key, allowed in (("colors", COLOR_KEYS), ("contact", CONTACT_KEYS)):
-        for unknown in set(values.get(key) or {}) - set(allowed):
-            problems.append(
-                Problem(
-                    name, doc.line_of(key, unknown), f"'{key}': unknown key {unknown!r}; expected {', '.join(allowed)}"
-                )
-            )
-    for role in COLOR_KEYS:
-        color = (values.get("colors") or {}).get(role)
-        hex_colour = isinstance(color, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", color)  # else: a schema error
-        warning = contrast_warning(f"the {role} colour", color) if hex_colour else None
-        if warning:
-            problems.append(Problem(name, doc.line_of("colors", role), f"'colors': {warning}", severity="warning"))
-    for term in values.get("terms") or {}:
-        if product.modules and term not in product.terms:  # no modules: product.yml failed, reported there
-            problems.append(
-                Problem(
-                    name,
-                    doc.line_of("terms", term),
-                    f"'terms': {term!r} is not a product term; expected one of "
-                    f"{', '.join(product.terms)} (product.yml)",
-                )
-            )
-    return problems
-
-
-def inside_sources(path: Path, root: Path) -> bool:
-    """Whether the resolved `path` lies in one of the project's source folders."""
-    return any(path.is_relative_to(root / folder) for folder in SOURCE_FOLDERS)
-
-
-def _source_files(root: Path, problems: list[Problem], tops: tuple[str, ...] | None = None) -> list[Path]:
-    """Every file under kb/, docs/ and clients/<slug>/ (a client's own chapters), or under `tops`, sorted.
-    A link that leaves the source folders or points nowhere is a problem and is not followed: a source tree
-    must not pull in files from elsewhere, in the project (instance/) or outside it."""
-    found = []
-    if tops is None:
-        client_dirs = sorted(p.relative_to(root).as_posix() for p in (root / "clients").glob("*/") if p.is_dir())
-        tops = (*SOURCE_DIRS, *client_dirs)
-    for top in tops:
-        if _link_ok(root / top, root, problems) and (root / top).is_dir():
-            _walk(root / top, root, problems, found)
-    return found
-
-
-def _walk(folder: Path, root: Path, problems: list[Problem], found: list[Path]) -> None:
-    """os.walk's order (a folder's files by name, then its sub-folders by name), from the folder's entries:
-    whether an entry is a link comes with it, where a Path and an lstat per file took 0.3 s at 10,000
-    articles. A linked folder is checked but, as with os.walk, not entered."""
-    try:
-        with os.scandir(folder) as listing:
-            entries = sorted((entry for entry in listing if not entry.name.startswith(".")), key=lambda e: e.name)
-    except OSError:  # unreadable or gone: os.walk skipped it too
-        return
-    folders = []
-    for entry in entries:
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        link = entry.is_symlink()
-        if link and not _link_ok(Path(entry.path), root, problems):
-            continue
-        if not is_dir:
-            found.append(Path(entry.path))
-        elif not link:
-            folders.append(entry.path)
-    for path in folders:
-        _walk(Path(path), root, problems, found)
-
-
-def _link_ok(path: Path, root: Path, problems: list[Problem]) -> bool:
-    if not path.is_symlink():
-        return True
-    target = path.resolve()
-    if not inside_sources(target, root):
-        problems.append(
-            Problem(
-                rel(path, root),
-                0,
-                "symbolic link points outside the project's source folders; expected a file inside "
-                + ", ".join(f"{folder}/" for folder in SOURCE_FOLDERS),
-            )
-        )
-    elif not target.exists():
-        problems.append(Problem(rel(path, root), 0, "symbolic link points to a file that does not exist"))
-    else:
-        return True
-    return False
-
-
-def split_front_matter(source: str) -> tuple[str, str, int] | None:
-    """'---\\nYAML\\n---\\nbody' -> (yaml, body, line the body starts on), or None without front matter."""
-    lines = source.splitlines(keepends=True)
-    if not lines or lines[0].rstrip() != "---":
-        return None
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
-            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
-    return None
-
-
-def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
-    src_uri = rel(path, root)
+def _load_page(root: Path, path: str, src_uri: str, problems: list[Problem]) -> Page | None:
     parts = src_uri.split("/")
     if is_release_notes(src_uri) and len(parts) != 3:
         problems.append(Problem(src_uri, 0, f"release notes go in {RELEASES_DIR}/<version>.md, not in a sub-folder"))
@@ -482,137 +148,9 @@ def _load_page(root: Path, path: Path, problems: list[Problem]) -> Page | None:
             )
         )
         return None
-    source = _read_text(path, root, problems)
+    source = read_text(path, root, problems)
     if source is None:
         return None
     page, found = parse_page(src_uri, source)
     problems += found
     return page
-
-
-def parse_page(src_uri: str, source: str) -> tuple[Page | None, tuple[Problem, ...]]:
-    """A page's text (at `src_uri`) as a Page, with the problems in its front matter; None when an error
-    leaves no page. Pure, so a build takes it from the memo for a file it has seen (memo.py)."""
-    page, body_at, problems = _parsed_page(src_uri, source)
-    if page is not None:  # the body is the end of the text just read: the memo need not hold it again
-        page = replace(page, body=source[body_at:])
-    return page, problems
-
-
-@remembered("parse_page")
-def _parsed_page(src_uri: str, source: str) -> tuple[Page | None, int, tuple[Problem, ...]]:
-    """parse_page's result with an empty body and where the body starts in `source`: the bodies were 40 MB
-    of the memo at 10,000 articles, read, checked and unpickled each build only to equal the text read."""
-    problems: list[Problem] = []
-    page = _parse_page(src_uri, source, problems)
-    if page is None:
-        return None, len(source), tuple(problems)
-    return replace(page, body=""), len(source) - len(page.body), tuple(problems)
-
-
-def _parse_page(src_uri: str, source: str, problems: list[Problem]) -> Page | None:
-    parts = src_uri.split("/")
-    split = split_front_matter(source.lstrip("\ufeff"))
-    if split is None and source.lstrip("\ufeff").split("\n", 1)[0].rstrip() == "---":
-        problems.append(
-            Problem(
-                src_uri,
-                1,
-                "the front matter opened here has no closing '---'; expected a line '---' after its last key",
-            )
-        )
-        return None
-    if split is None:
-        problems.append(
-            Problem(
-                src_uri,
-                1,
-                "no front matter; expected the file to start with '---', YAML keys (id, title, ...), then '---'",
-            )
-        )
-        return None
-    front, body, body_line = split
-    try:
-        doc = parse_yaml(front, src_uri, first_line=2)
-    except YamlProblems as exc:
-        problems.extend(exc.problems)
-        return None
-    if doc.data is None:
-        doc = YamlDoc({}, {}, 2)
-    if not isinstance(doc.data, dict):
-        shape = {list: "a list", str: "a string"}.get(type(doc.data), f"a single value ({type(doc.data).__name__})")
-        problems.append(
-            Problem(
-                src_uri,
-                doc.lines.get((), doc.first_line),
-                f"front matter must be a mapping of keys (id: ..., title: ..., one per line); found {shape}",
-            )
-        )
-        return None
-    values, found = schema.validate(doc, schema.FRONT_MATTER, src_uri)
-    is_article = parts[0] == "kb"
-    found += _kind_problems(values, doc, src_uri, is_article)
-    problems += found
-    if any(p.is_error for p in found):
-        return None
-    if parts[0] == "clients":
-        owner = parts[1]
-        if values["clients"] not in ((), (owner,)):
-            problems.append(
-                Problem(
-                    src_uri,
-                    doc.line_of("clients"),
-                    f"'clients': pages under clients/{owner}/ are {owner}'s own; "
-                    f"expected no 'clients' key, or [{owner}]",
-                )
-            )
-            return None
-        values["clients"] = (owner,)
-    default_type = "lesson" if "training" in parts[1:3] else "reference"
-    claims = tuple(
-        ContextClaim(cid, primary, doc.line_of("contexts", i)) for i, (cid, primary) in enumerate(values["contexts"])
-    )
-    return Page(
-        src_uri=src_uri,
-        id=values["id"],
-        title=values["title"],
-        summary=values["summary"],
-        type=values["type"] or default_type,
-        module=values["module"],
-        audience=values["audience"],
-        confidence=values["confidence"] or "validated",
-        clients=values["clients"],
-        contexts=claims,
-        tags=values["tags"],
-        updated=values["updated"],
-        source_cases=values["source_cases"],
-        body=body,
-        body_line=body_line,
-        key_lines={key: doc.line_of(key) for key in doc.data},
-        versions=values.get("versions"),
-        changed_in=values.get("changed_in"),
-    )
-
-
-def _kind_problems(values: dict, doc: YamlDoc, src_uri: str, is_article: bool) -> list[Problem]:
-    """Rules that differ between articles and manual pages."""
-    problems = []
-    page_id = values.get("id") or ""
-    if is_article:
-        for key in ("summary", "type", "module", "confidence"):
-            if doc.data.get(key) is None:  # an invalid value is reported once, by the schema
-                problems.append(Problem(src_uri, doc.line_of(), f"missing required key '{key}' (articles need it)"))
-        if page_id and not page_id.startswith("KB-"):
-            problems.append(
-                Problem(src_uri, doc.line_of("id"), f"'id': expected KB-dddd for an article, got {page_id!r}")
-            )
-        folder = src_uri.split("/")[1] if src_uri.count("/") >= 2 else None
-        if values.get("module") and folder and folder != values["module"]:
-            problems.append(
-                Problem(
-                    src_uri, doc.line_of("module"), f"'module': the file is in kb/{folder}/, expected module {folder!r}"
-                )
-            )
-    elif page_id.startswith("KB-"):
-        problems.append(Problem(src_uri, doc.line_of("id"), "'id': KB- IDs are for articles; expected e.g. USR-001"))
-    return problems

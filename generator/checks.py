@@ -32,12 +32,12 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
     problems += check_snippets(catalog)
     problems += _check_addresses(catalog, targets, published)
     problems += _check_kcs_sections(catalog.pages)
-    problems += [problem for page in catalog.pages for problem in _page_text_problems(page)]
+    problems += [problem for page in catalog.pages for problem in page_text_problems(page)]
     return sorted(set(problems))
 
 
 @remembered("page_text_problems", key=lambda page: (page.src_uri, str(page.body_line), page.body))
-def _page_text_problems(page: Page) -> tuple[Problem, ...]:
+def page_text_problems(page: Page) -> tuple[Problem, ...]:
     """What a page's own text holds that the sanitiser would remove, and unknown shortcodes: from its
     body alone, so kept in the build's memo (memo.py)."""
     return (*check_page_html(page), *check_shortcodes(page))
@@ -159,15 +159,20 @@ def _check_addresses(catalog: Catalog, targets: list[Target], published: dict[st
     """Two pages a target would publish at the same address (docs/user/01-intro.md and 02-intro.md, a client's
     chapter named like a core one): one would silently replace the other. Compared without case, as
     case-insensitive file systems and hosts would serve them."""
+    addresses = {page.src_uri: page.url.casefold() for page in catalog.pages}  # once, not once a target
     found: dict[tuple[str, str], list[str]] = {}
     for target in targets:
-        first: dict[str, Page] = {}
-        for page in sorted(published[target.name], key=lambda p: p.src_uri):
-            address = page.url.casefold()
-            if address in first:
-                found.setdefault((page.src_uri, first[address].src_uri), []).append(target.name)
-            else:
-                first[address] = page
+        first: dict[str, str] = {}  # address -> the page found at it first
+        shared: dict[str, list[str]] = {}  # address -> every page at it, when more than one
+        for page in published[target.name]:
+            address = addresses[page.src_uri]
+            earlier = first.setdefault(address, page.src_uri)
+            if earlier != page.src_uri:
+                shared.setdefault(address, [earlier]).append(page.src_uri)
+        for pages in shared.values():  # sorted only where pages share an address: the first by name is kept
+            earliest, *later = sorted(pages)
+            for src_uri in later:
+                found.setdefault((src_uri, earliest), []).append(target.name)
     by_path = {page.src_uri: page for page in catalog.pages}
     return [
         Problem(
@@ -192,7 +197,7 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
     problems = []
     for page in pages:
         if page.is_article and page.type == "troubleshooting":
-            found = _kcs_sections(page.body)
+            found = kcs_sections(page.body)
             if found != KCS_SECTIONS:
                 problems.append(
                     Problem(
@@ -208,7 +213,7 @@ def _check_kcs_sections(pages: tuple[Page, ...]) -> list[Problem]:
 
 
 @remembered("kcs_sections")
-def _kcs_sections(body: str) -> tuple[str, ...]:
+def kcs_sections(body: str) -> tuple[str, ...]:
     """The KCS sections a body has, in order: its level-2 headings that name one; kept in the build's memo."""
     return tuple(text for level, text in atx_headings(body) if level == 2 and text in KCS_SECTIONS)
 

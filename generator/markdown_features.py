@@ -143,7 +143,7 @@ _BROWSER_FILES = {
 def vendored_files(pages: list[str]) -> list[tuple[str, Path]]:
     """The browser libraries these pages need, with their licences: (name under the staged docs'
     assets/vendor/, source file). A site without diagrams or math does not carry 4 MB of script."""
-    needs = {need for text in pages for need in _vendored_needs(text)}
+    needs = {need for text in pages for need in vendored_needs(text)}
     needed = [name for name in ("mermaid", "math") if name in needs]
     copied = [file for name in needed for file in _BROWSER_FILES[name]]
     if "math" in needed:
@@ -152,7 +152,7 @@ def vendored_files(pages: list[str]) -> list[tuple[str, Path]]:
 
 
 @remembered("vendored_needs")
-def _vendored_needs(text: str) -> tuple[str, ...]:
+def vendored_needs(text: str) -> tuple[str, ...]:
     """What one page needs of the vendored libraries: from its text alone, so kept in the build's memo
     (two scans of every page's text were a third of a second at 10,000 pages)."""
     return tuple(name for name, pattern in (("mermaid", _MERMAID_FENCE), ("math", _MATH)) if pattern.search(text))

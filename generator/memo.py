@@ -25,7 +25,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -113,7 +113,7 @@ class Memo:
 
 
 def _write_shard(path: Path, code: str, entries: dict[str, Any]) -> None:
-    with _no_gc():
+    with collector_paused():
         payload = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
     header = _MAGIC + code.encode() + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n"
     handle, temporary = tempfile.mkstemp(prefix=".memo-", dir=path.parent)
@@ -131,15 +131,25 @@ def _remove(path: Path) -> None:
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused: loading a memo of 10,000 pages made it run hundreds of times."""
+def collector_paused(keep: bool = False) -> Iterator[None]:
+    """The cyclic garbage collector paused: loading a memo of 10,000 pages made it run hundreds of times,
+    each run scanning every result loaded so far. What the block leaves in cycles is collected after it.
+    `keep`, in a build: what is alive after the block (its pages, their facts) is kept out of the collector's
+    later runs until the build ends (gc.freeze; `remembering` gives it back): otherwise its first run
+    after the block scanned the million objects the block made (a tenth of a second at 10,000 pages),
+    and later runs again. Objects no longer used are still freed as ever; only cycles wait."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if keep and _active is not None:
+            gc.freeze()
         if enabled:
             gc.enable()
+
+
+_no_gc = collector_paused  # the name engine.py imports it by
 
 
 def _file_state(path: Path) -> tuple[int, ...] | None:
@@ -154,9 +164,10 @@ _MISSING = object()
 _active: Memo | None = None
 _kept: Memo | None = None  # the last build's, for the next build in this process (`kb serve`)
 _part_digests: dict[str, bytes] = {}  # an argument's digest, while a build runs: a body is hashed once
-# The results of the kinds asked for again and again (`repeated`), by kind and arguments, while a build runs:
-# a page's links are asked for four times a build, and a tuple of strings already hashed is found without
-# working out the digest again. Only for arguments that live as long anyway (a page's path and body).
+# Results by kind and arguments, while a build runs: those of the kinds asked for again and again
+# (`repeated`: a page's links, four times a build) and those given with another result (`seed`: what a
+# page's text alone decides comes with its parse, page_facts.py), found without working out a digest.
+# Only for arguments that live as long anyway (a page's path and body).
 _called: dict[tuple[str, ...], Any] = {}
 
 
@@ -174,7 +185,7 @@ def load_shard(path: Path, code: str) -> dict[str, Any]:
     if hashlib.sha256(payload).hexdigest().encode() != digest:
         return {}  # damaged: not a byte of it is unpickled
     try:
-        with _no_gc():  # a page's results are thousands of small objects: each collection scanned them all
+        with collector_paused():  # a page's results are thousands of small objects: each collection scanned them all
             old = pickle.loads(payload)
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
         return {}  # the right digest but unreadable here (written by another Python): ignored
@@ -203,6 +214,7 @@ def remembering(folder: Path | None, trusted: bool = True) -> Iterator[Memo]:
         memo.kept = None
         memo.save()
         _kept = memo
+        gc.unfreeze()  # what collector_paused(keep=True) kept out of the collector's runs is in them again
 
 
 def remembered(
@@ -224,10 +236,9 @@ def remembered(
             if memo is None:
                 return function(*args)
             parts = (kind, *(key(*args) if key else args))
-            if repeated:
-                result = _called.get(parts, _MISSING)
-                if result is not _MISSING:
-                    return result
+            result = _called.get(parts, _MISSING)
+            if result is not _MISSING:
+                return result
             hashed = named.copy()
             # Each argument's digest is computed once per build for the same text (a page's body is the
             # argument of several remembered functions, each called several times); the lookup is inline,
@@ -248,6 +259,46 @@ def remembered(
                 _called[parts] = result
             return result
 
+        remembered_call.memo_kind, remembered_call.memo_key = kind, key  # type: ignore[attr-defined]
         return remembered_call  # type: ignore[return-value]
 
     return decorate
+
+
+def seed(calls: Iterable[tuple[tuple, Any]]) -> None:
+    """Give remembered functions' results, worked out with another result and kept in the memo with it, to
+    the calls of this build: (what a call is found by, its result), found as a repeated call is. What a
+    call is found by: the function's `memo_kind`, then its arguments (or what its `memo_key` makes of
+    them). Outside a build, nothing."""
+    if _active is not None:
+        _called.update(calls)
+
+
+def seed_for(kind: str, thing: object, result: Any) -> None:
+    """Give `result` to this build's asks of `kind` (seeded_for) for exactly the object `thing`, which lives
+    all build (a page as parsed): for a result of it that is kept with another result."""
+    if _active is not None:
+        _called[(kind, id(thing))] = (thing, result)  # the object kept: its id is never another's meanwhile
+
+
+def seeded_for(kind: str, thing: object) -> Any:
+    """What seed_for gave for `kind` and exactly `thing` in this build; None when nothing was."""
+    found = _called.get((kind, id(thing)))
+    return found[1] if found is not None and found[0] is thing else None
+
+
+@contextmanager
+def apart() -> Iterator[None]:
+    """The calls inside the block not remembered: for results kept as parts of another one, which would
+    otherwise each read and write shards of their own for nothing."""
+    global _active
+    memo, _active = _active, None
+    try:
+        yield
+    finally:
+        _active = memo
+
+
+def active() -> bool:
+    """Whether a build's memo is in use (`remembering`)."""
+    return _active is not None

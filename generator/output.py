@@ -141,6 +141,18 @@ def locked(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
+@contextmanager
+def locked_if_free(folder: Path) -> Iterator[bool]:
+    """The lock `locked` takes on `folder`, without waiting: True inside when it was taken, False when a live
+    build holds it (or the folder is gone)."""
+    fd = _lock(folder)
+    try:
+        yield fd is not None
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
 def _exchange(a: Path, b: Path) -> bool:
     libc_name = ctypes.util.find_library("c")
     if not libc_name:

@@ -24,7 +24,6 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from .catalog import inside_sources
 from .diagrams import draw_diagrams
 from .engine_budget import time_limit
 from .errors import KbError, Problem, SourceError
@@ -34,6 +33,7 @@ from .model import BOOKS, Catalog, Page, Selection, without_order_prefixes
 from .pdf_cache import PdfCache, book_key, files_read
 from .print_markup import ANSWER_CLASS, PRINT_MARKUP
 from .select import book_pages, number_pages, section_titles
+from .source_files import inside_sources
 from .yamlfile import parse_yaml
 
 PRINT_CSS = Path(__file__).with_name("assets") / "print.css"

@@ -18,7 +18,17 @@ The cache sits in the engine's cache folder beside the output (`build/client-acm
 per book file: `<name>.pdf` and `<name>.json` (its key, the PDF's digest, its page count, the files read).
 It is never trusted blindly: an entry whose record is unreadable or malformed, whose key differs, whose
 PDF is not the one recorded (its digest), or whose files read are not as recorded is ignored and the book
-printed again. The PDF is written first and the record last, each by one rename."""
+printed again. The PDF is written first and the record last, each by one rename.
+
+Pruning: an entry is only ever replaced by the next print of the same book file, so the entry of a book a
+target no longer has (its modules dropped, its chapters gone) stayed for ever. `prune` removes them, judged
+by file name alone (a damaged entry of a book the target still has is replaced by its next print, not
+removed). Only a build of the whole target prunes, and only after every book printed, under the lock that
+builds of the same output take (build.py), so no build that could use the entry is running: a `--book`
+build does not know which books the whole target holds and prunes nothing, and entries of another target's
+names (an `--out` shared on purpose) are left alone. `prune_gone_clients` removes the whole cache of the
+handouts of a client whose profile is gone (`kb build --all-clients` runs it), unless its profile is back
+on disk or a build holds its cache folder."""
 
 from __future__ import annotations
 
@@ -26,6 +36,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +44,8 @@ from urllib.parse import unquote, urlsplit
 
 from .engine_cache import cache_beside, ours_to_write
 from .engine_keys import code_digest, digest
-from .output import mark_output
+from .model import BOOKS, Target
+from .output import locked_if_free, mark_output
 
 FORMAT = 1  # bump when what a record holds, or how a key is made, changes
 DOCS = "<docs>/"  # the scratch folder's address in a key and in the files read
@@ -99,6 +111,49 @@ class PdfCache:
         _write(self._entry(name, ".pdf"), data)
         record = {"format": FORMAT, "key": key, "pdf": hashlib.sha256(data).hexdigest(), "pages": pages, "read": read}
         _write(self._entry(name, ".json"), json.dumps(record, sort_keys=True).encode("utf-8"))
+
+    def prune(self, target: Target, printed: set[str]) -> list[str]:
+        """After a build of the whole `target` printed the book files `printed` (acme-user.pdf, ...): remove
+        the entries of its other book files, which it no longer has, and what builds killed while writing an
+        entry left; returns the names of the files removed. Call it under the output's lock (see above)."""
+        if self.folder is None or target.books is not None or not self.folder.is_dir():
+            return []
+        ours = {Path(target.pdf_name(book)).stem for book in BOOKS}  # acme-user, acme-admin, acme-training
+        dropped = ours - {Path(name).stem for name in printed}
+        removed = []
+        for path in sorted(self.folder.iterdir()):
+            # _write's scratch files: .acme-user.pdf-<random>; nothing writes them now (the lock, every child done)
+            scratch = any(path.name.startswith(f".{stem}.") for stem in ours)
+            if scratch or (path.suffix in (".pdf", ".json") and path.stem in dropped):
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+        return removed
+
+
+def prune_gone_clients(root: Path) -> list[str]:
+    """Remove the handouts' cache of each client with none of its profile left (clients/<slug>.yml): beside its
+    output (build/client-<slug>-cache/pdf) and beside kb serve's preview of it; returns those clients' slugs.
+    A cache folder a live build holds is left (a build of that slug runs: its profile came back)."""
+    build = root / "build"
+    found: dict[str, list[Path]] = {}
+    for cache in sorted(build.glob("client-*-cache")):
+        slug = cache.name[len("client-") : -len("-cache")]
+        if not (root / "clients" / f"{slug}-cache.yml").exists():  # else it is client <slug>-cache's output
+            found.setdefault(slug, []).append(cache)
+    for preview in sorted((build / "preview").glob("client-*")):
+        found.setdefault(preview.name[len("client-") :], []).append(preview / "handouts-cache")
+    gone = []
+    for slug, caches in sorted(found.items()):
+        if (root / "clients" / f"{slug}.yml").exists():
+            continue
+        for cache in caches:
+            if not (cache / "pdf").is_dir() or cache.is_symlink() or not ours_to_write(cache):
+                continue
+            with locked_if_free(cache) as free:
+                if free and not (root / "clients" / f"{slug}.yml").exists():
+                    shutil.rmtree(cache / "pdf")
+                    gone.append(slug)
+    return sorted(set(gone))
 
 
 def book_key(document: str, docs_dir: Path, printing: str) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .forking import alone_in_process
-from .model import BOOKS, Catalog, Selection
+from .model import BOOKS, Catalog, Selection, Target
 from .select import book_pages
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ class Printing:
         self.folder = folder  # where the children write, outside the site's folder
         self._books: list[_Book] = []
         self._job: tuple | None = None
+        self._target: Target | None = None
 
     def start(
         self,
@@ -65,6 +66,7 @@ class Printing:
         from .pdf import BOOK_TITLES
 
         self._job = (catalog, rendered, docs_dir, today, cache)
+        self._target = selection.target
         for book in BOOKS:
             pages = book_pages(selection, book)
             if pages:
@@ -92,6 +94,9 @@ class Printing:
             if printed is None:  # failed or never forked: print it here, where its error is raised for real
                 printed = _print(entry.selection, *self._job, self.folder)
             results += printed
+        cache = self._job[4] if self._job is not None else None
+        if cache is not None and self._target is not None:  # every book printed: what the target no longer has
+            cache.prune(self._target, {result.path.name for result in results})
         dest.parent.mkdir(parents=True, exist_ok=True)
         if self.folder.exists():
             os.replace(self.folder, dest)

@@ -19,26 +19,31 @@ from pathlib import Path
 from typing import Any
 
 from .errors import KbError
-from .model import BOOKS, Target
+from .model import BOOKS
+from .preview_sources import PreviewSource
 from .progress import Reporter
 
 PREFIX = "/pdf/"
 
 
 class Handouts:
-    """A target's handouts, printed into `folder` on the first request after each change."""
+    """A target's handouts, printed into `folder` on the first request after each change, from the sources the
+    site beside them was built from (preview_sources.py: a client's version's)."""
 
-    def __init__(self, root: Path, target: Target, folder: Path, reporter: Reporter):
-        self.root, self.target, self.folder, self.reporter = root, target, folder, reporter
+    def __init__(self, source: PreviewSource, folder: Path, reporter: Reporter):
+        self.source, self.folder, self.reporter = source, folder, reporter
+        self.target = source.target
         self._lock = threading.Lock()
         # The only names served: made from the registered profile's slug, never from the request.
-        self._names = {target.pdf_name(book) for book in BOOKS}
+        self._names = {self.target.pdf_name(book) for book in BOOKS}
 
     @contextmanager
-    def rebuilding(self) -> Iterator[None]:
-        """Around a rebuild of the site: no handout is printed meanwhile, and the printed ones are dropped."""
+    def rebuilding(self, source: PreviewSource) -> Iterator[None]:
+        """Around a rebuild of the site from `source`: no handout is printed meanwhile, the printed ones are
+        dropped, and the next ones are printed from `source` too."""
         with self._lock:
             shutil.rmtree(self.folder, ignore_errors=True)
+            self.source = source
             yield
 
     def name_in(self, path: str) -> str | None:
@@ -56,7 +61,15 @@ class Handouts:
             path = self.folder / "pdf" / name
             if not path.is_file():
                 self.reporter.step(f"Printing the handouts, asked for {name}")
-                build_target(self.root, self.target, self.folder, reporter=self.reporter, formats=("pdf",))
+                source = self.source
+                build_target(
+                    source.root,
+                    source.target,
+                    self.folder,
+                    reporter=self.reporter,
+                    formats=("pdf",),
+                    sources=source.sources,
+                )
             return path if path.is_file() else None
 
     def respond(self, name: str, start_response) -> Iterable[bytes]:

@@ -7,6 +7,7 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +17,9 @@ from .model import Target
 from .output import check_out_dir
 from .progress import ConsoleReporter
 from .search import SearchResults, field_values, is_readable, search
+
+if TYPE_CHECKING:
+    from .versions.builds import ClientSources
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
@@ -29,13 +33,21 @@ def run_search(
     limit: int,
     page: int,
     as_json: bool,
+    client: ClientSources | None = None,
 ) -> None:
+    """Search `target`'s index (`client`: where a client's build reads, its version's sources) and print the
+    results; an index missing or damaged is built first, from those sources."""
     if not query.strip():
         raise KbError('the query is empty; give the words to search for, e.g. kb search "gantt chart"')
-    index_dir = check_out_dir(index_beside(root / "build" / target.name), root)
+    out = root / "build" / target.name
+    index_dir = check_out_dir(index_beside(out), root)
+    if client is not None:  # on stderr: --json's output stays JSON
+        click.echo(client.describe("searching its help centre built"), err=True)
+        check_built_version(out, client, root)
     if not is_readable(index_dir):
         click.echo(f"No usable search index for target '{target.name}' yet; building it from the sources.", err=True)
-        index_target(root, target, index_dir, full=True, reporter=ConsoleReporter())
+        sources_root, sources = (client.root, client.sources) if client is not None else (root, None)
+        index_target(sources_root, target, index_dir, full=True, reporter=ConsoleReporter(), sources=sources)
     for name, value in (("module", module), ("type", page_type)):
         known = field_values(index_dir, name)
         if value is not None and value not in known:
@@ -46,6 +58,23 @@ def run_search(
         click.echo(json.dumps(dataclasses.asdict(results), indent=2, ensure_ascii=False))
     else:
         _print(results)
+
+
+def check_built_version(out: Path, client: ClientSources, root: Path) -> None:
+    """KbError when the client's build at `out` (and so the index beside it) is of another version than the
+    one the client runs: its profile's `version:` changed since it was built. The context map every site build
+    writes says which version it is of; an index built alone by `kb search` has no site beside it to ask."""
+    try:
+        built = json.loads((out / "context" / "kb-map.json").read_text(encoding="utf-8")).get("version")
+    except (OSError, ValueError, AttributeError):
+        return
+    if isinstance(built, str) and built != client.runs:
+        shown = out.relative_to(root).as_posix() if out.is_relative_to(root) else str(out)
+        raise KbError(
+            f"{shown} and its search index are of version {built}, and {client.profile.name} runs {client.runs} "
+            f"(clients/{client.profile.slug}.yml); expected a build of {client.runs}: "
+            f"run kb build --client {client.profile.slug} first"
+        )
 
 
 def _terminal(snippet: str) -> str:

@@ -47,7 +47,7 @@ def book_pages(selection: Selection, book: str) -> list[Page]:
     if book == "kb":
         pages = [page for page in selection.pages if page.src_uri.startswith("kb/")]
     else:
-        pages = [page for page in selection.pages if not page.src_uri.startswith("kb/") and page.book == book]
+        pages = [page for page in selection.pages if page.book == book]  # an article's book is "kb", never this
     chapters = sorted((p for p in pages if not is_release_notes(p.src_uri)), key=lambda p: (_within_book(p), p.src_uri))
     # The release notes ("What's new") come last, their index first, then the newest version first.
     notes = sorted(

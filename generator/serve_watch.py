@@ -41,21 +41,36 @@ class ChangesObserver(Observer):  # type: ignore[misc,valid-type]  # the platfor
     def __init__(self, polling_interval: float):
         super().__init__()
         self.polling_interval = polling_interval
-        self.scheduled: list[tuple[events.FileSystemEventHandler, str, bool]] = []
+        self.scheduled: dict[Any, tuple[events.FileSystemEventHandler, str, bool]] = {}  # watch -> its arguments
         self.polling: PollingObserver | None = None
+        self._polled: dict[Any, Any] = {}  # a watch made before the fallback -> the poller's for the same path
 
     def schedule(self, event_handler: Any, path: Any, *, recursive: bool = False, event_filter: Any = None) -> Any:
-        self.scheduled.append((event_handler, path, recursive))
-        return super().schedule(event_handler, path, recursive=recursive, event_filter=CHANGES)
+        if self.polling is not None:  # a watch added while serving (kb serve --client following a new version)
+            return self.polling.schedule(event_handler, path, recursive=recursive)
+        watch = super().schedule(event_handler, path, recursive=recursive, event_filter=CHANGES)
+        self.scheduled[watch] = (event_handler, path, recursive)
+        return watch
+
+    def unschedule(self, watch: Any) -> None:
+        if self.polling is not None:
+            self.polling.unschedule(self._polled.pop(watch, watch))
+        else:
+            self.scheduled.pop(watch, None)
+            super().unschedule(watch)
 
     def start(self) -> None:
         try:
             super().start()
         except OSError as exc:  # ENOSPC: past fs.inotify.max_user_watches; EMFILE: too many instances
             click.echo(f"The system's file notices are unavailable ({exc}); polling for changes instead.", err=True)
+            # The inotify observer's own clean-up, as if it had run and stopped: its reader thread and
+            # descriptor, made when the first watch was scheduled, would otherwise stay for the process's
+            # life (and a process with a thread left may not fork: forking.py).
+            super().on_thread_stop()
             self.polling = PollingObserver(timeout=self.polling_interval)
-            for handler, path, recursive in self.scheduled:
-                self.polling.schedule(handler, path, recursive=recursive)
+            for watch, (handler, path, recursive) in self.scheduled.items():
+                self._polled[watch] = self.polling.schedule(handler, path, recursive=recursive)
             self.polling.start()
 
     def stop(self) -> None:

@@ -50,7 +50,7 @@ def check_snippets(catalog: Catalog) -> list[Problem]:
     a client's snippet into a page that is not private to that client, at the page's line."""
     problems = []
     for page in catalog.pages:
-        if "8<-" not in page.body:
+        if not _may_include(page.body):
             continue
         for include in find_includes(page.body):
             line = page.body_line + include.line - 1
@@ -65,7 +65,13 @@ def check_snippets(catalog: Catalog) -> list[Problem]:
 def expand_snippets(page: Page, snippets: dict[str, str]) -> str:
     """The page's body with each include replaced by its snippet (indented like the include line); includes
     `check_snippets` reports are left as they are (a build stops on those problems first)."""
-    return _expand(page.body, snippets, 0) if "8<-" in page.body else page.body
+    return _expand(page.body, snippets, 0) if _may_include(page.body) else page.body
+
+
+def _may_include(text: str) -> bool:
+    """Whether `text` has an include's `8<-`: a '<' first, as one character is found many times faster than
+    three and most pages have none (the search was a thirtieth of a second at 10,000 pages)."""
+    return "<" in text and "8<-" in text
 
 
 def _expand(text: str, snippets: dict[str, str], depth: int) -> str:

@@ -18,7 +18,7 @@ import yaml
 from .contrast import text_on
 from .html_safety import SANITISER
 from .markdown_features import THEME_FEATURES, PythonName, engine_extensions, vendored_files
-from .memo import remembered
+from .memo import collector_paused, remembered, seeded_for
 from .model import BOOKS, Catalog, ClientProfile, Module, Page, Selection
 from .portal.drafts import as_text
 from .render import asset_dest
@@ -74,11 +74,27 @@ def stage_project(
     (kept in the cache's folder) is brought up to date: a file is written only when it changed, and every
     file this staging did not write is removed, so the folder holds exactly the allowed files, as a new
     one would (writing 10,000 unchanged pages was seconds of every build)."""
+    with collector_paused(keep=True):  # as for the render (build.py): its runs would scan every page's objects
+        return _stage_project(catalog, selection, rendered, folder, site_dir, extra)
+
+
+def _stage_project(
+    catalog: Catalog,
+    selection: Selection,
+    rendered: dict[str, str],
+    folder: Path,
+    site_dir: Path,
+    extra: dict[str, Any] | None,
+) -> Path:
     docs = folder / "docs"
     staged = _Staged(folder)
     numbers = chapter_numbers(selection, BOOKS)
+    within = f"{docs}{os.sep}"  # each page's path as text, as a walk spells it: a Path a page cost twice as much
     for page in selection.pages:
-        staged.write(docs / page.dest_uri, _front_matter(page, numbers.get(page.src_uri)) + rendered[page.src_uri])
+        path = within + page.dest_uri
+        if "//" in path or "/." in path:  # an empty part (a folder named `01-` alone) or a dot: as a Path has it
+            path = os.path.normpath(path)
+        staged.write(path, staged_front_matter(page, numbers.get(page.src_uri)) + rendered[page.src_uri])
     for asset in selection.assets:
         staged.copy(catalog.root / asset, docs / asset_dest(asset))
     for dest_uri, text in landing_pages(catalog, selection).items():
@@ -111,33 +127,36 @@ class _Staged:
     def __init__(self, folder: Path):
         self.folder = folder
         self._prefix = len(str(folder)) + 1  # a path's name in the folder, by text (Path.relative_to: 10x slower)
-        self.written: set[Path] = set()
+        self.written: set[str] = set()  # paths as text: compared as text by remove_the_rest
         self.known = _load_manifest(folder / MANIFEST)  # path in the folder -> [digest, *state]
         self.now: dict[str, list[str]] = {}
 
-    def write(self, path: Path, text: str) -> None:
+    def write(self, path: Path | str, text: str) -> None:
         self.put(path, text.encode("utf-8"))
 
-    def copy(self, source: Path, path: Path) -> None:
+    def copy(self, source: Path, path: Path | str) -> None:
         self.put(path, source.read_bytes())
 
-    def put(self, path: Path, data: bytes) -> None:
+    def put(self, path: Path | str, data: bytes) -> None:
+        path = os.fspath(path)
         self.written.add(path)
-        name = str(path)[self._prefix :]
+        name = path[self._prefix :]
         digest = hashlib.sha256(data).hexdigest()
         entry = self.known.get(name)
         if entry is not None and entry[0] == digest and entry[1:] == _state(path):
             self.now[name] = entry
             return
         try:
-            unchanged = path.read_bytes() == data
+            with open(path, "rb") as stream:
+                unchanged = stream.read() == data
         except OSError:  # not there yet (or a folder: replaced below)
             unchanged = False
-            if path.is_dir():
+            if os.path.isdir(path):
                 shutil.rmtree(path)
         if not unchanged:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as stream:
+                stream.write(data)
         if "\t" not in name and "\n" not in name and "\r" not in name:  # a name that fits a manifest line
             self.now[name] = [digest, *_state(path)]
 
@@ -145,8 +164,7 @@ class _Staged:
         """Remove every file under the folder that this staging did not write, and the folders left empty;
         then note what it wrote (MANIFEST) for the next staging."""
         manifest = self.folder / MANIFEST
-        written = {str(path) for path in self.written}  # compared as text: a Path per file was most of the walk
-        written.add(str(manifest))
+        written = self.written | {str(manifest)}  # compared as text: a Path per file was most of the walk
         for top, folders, names in os.walk(self.folder, topdown=False):
             for name in names:
                 path = os.path.join(top, name)
@@ -161,9 +179,9 @@ class _Staged:
             _write_manifest(manifest, self.now)
 
 
-def _state(path: Path) -> list[str] | None:
+def _state(path: str) -> list[str] | None:
     try:
-        found = path.stat()
+        found = os.stat(path)
     except OSError:
         return None
     return [str(found.st_size), str(found.st_mtime_ns), str(found.st_ctime_ns), str(found.st_ino)]
@@ -237,9 +255,17 @@ def brand(
 _FastDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def _front_matter(page: Page, chapter: str | None) -> str:
+STAGED_FRONT_MATTER = "staged front matter of a page as parsed"  # seed_for: by the page object
+
+
+def staged_front_matter(page: Page, chapter: str | None) -> str:
     """The staged page's meta for the theme: written with a YAML dumper, never pasted text. Kept in the
-    build's memo by what it is made of (a YAML dump per page was a second of a one-edit build at 10,000)."""
+    build's memo by what it is made of (a YAML dump per page was a second of a one-edit build at 10,000);
+    without a chapter number, for the page as parsed, kept with the page's other facts (page_facts.py)."""
+    if chapter is None:
+        known = seeded_for(STAGED_FRONT_MATTER, page)
+        if known is not None:
+            return known
     return _dumped_front_matter(page, chapter or "", repr(_front_matter_inputs(page)))
 
 
@@ -333,7 +359,8 @@ def _module_page(module: Module, pages: list[Page], listing: str) -> str:
 
 
 def _book_index(selection: Selection, book: str) -> Page | None:
-    return next((p for p in selection.pages if p.book == book and p.dest_uri == f"{book}/index.md"), None)
+    index = f"{book}/index.md"  # the address first: one comparison a page, not its book worked out
+    return next((p for p in selection.pages if p.dest_uri == index and p.book == book), None)
 
 
 def build_nav(catalog: Catalog, selection: Selection) -> list:
@@ -344,10 +371,10 @@ def build_nav(catalog: Catalog, selection: Selection) -> list:
     renders into a page does not grow with the knowledge base (1,400 siblings in every article of a module
     at 10,000 articles), and an article's new title changes its landing page, not every sibling's page."""
     modules = catalog.product.modules
-    grouped = articles_by_module(selection)
+    with_articles = {page.module for page in selection.pages if page.is_article}  # their order is the landing's
     kb_nav: list = ["kb/index.md"]
     for slug in modules:
-        if slug in grouped:
+        if slug in with_articles:
             kb_nav.append({_html_text(modules[slug].title): [f"kb/{slug}/index.md"]})
     nav: list = [{"Home": "index.md"}]
     if selection.target.books is None:  # as in landing_pages: `--book` leaves the knowledge base out

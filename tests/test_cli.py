@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from generator.catalog import load_catalog
+from generator.cli import GC_THRESHOLDS
 
 # A problem line as `kb check` prints it: path:line: message, or path: message for whole-file problems.
 PROBLEM_LINE = re.compile(r"^[\w./-]+(:\d+)?: \S")
@@ -105,9 +106,10 @@ def test_folder_without_product_yml_is_exit_1(run_kb, tmp_path):
 )
 def test_the_program_exits_with_the_commands_code_its_output_and_its_exit_handlers(tmp_path, argv, code, said):
     """`kb` ends without the interpreter's teardown (cli.main): the code, every line printed and the exit
-    handlers (logging's flush, multiprocessing's) must survive that."""
+    handlers (logging's flush, multiprocessing's) must survive that. It runs with kb's collector thresholds."""
     program = (
-        "import atexit, sys; atexit.register(lambda: print('exit handler ran', file=sys.stderr)); "
+        "import atexit, gc, sys; "
+        "atexit.register(lambda: print('exit handler ran', gc.get_threshold(), file=sys.stderr)); "
         "from generator.cli import main; main()"
     )
     done = subprocess.run(
@@ -115,7 +117,7 @@ def test_the_program_exits_with_the_commands_code_its_output_and_its_exit_handle
     )
     assert done.returncode == code, done.stderr
     assert said in done.stdout + done.stderr
-    assert done.stderr.endswith("exit handler ran\n")
+    assert done.stderr.endswith(f"exit handler ran {GC_THRESHOLDS}\n")  # and kb's collector thresholds
 
 
 # kb check

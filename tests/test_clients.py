@@ -648,7 +648,10 @@ def test_handout_refuses_a_picture_from_outside_the_build_at_its_line(run_kb, tm
 
 @pytest.mark.parametrize(
     "markup",
-    ['<img src="file:///etc/hostname" alt="host">', '<p style="background-image: url(file:///etc/hostname)">Styled.</p>'],
+    [
+        '<img src="file:///etc/hostname" alt="host">',
+        '<p style="background-image: url(file:///etc/hostname)">Styled.</p>',
+    ],
 )
 def test_handout_never_reads_a_file_url_from_a_page_and_check_names_its_line(run_kb, tmp_path, markup):
     """A file: address in a picture or a style is removed by the pages' sanitiser before WeasyPrint sees

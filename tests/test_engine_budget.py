@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import generator.engine_budget
-from generator.catalog import MAX_LINE_CHARS
+from generator.source_files import MAX_LINE_CHARS
 
 PATH = "docs/user/09-slow.md"
 # Python-Markdown's link pattern is quadratic on a line of unclosed links: some 5 s for one such line.

@@ -11,10 +11,11 @@ import re
 import pytest
 
 from generator.build import build_target
-from generator.catalog import MAX_LINE_CHARS, MAX_SOURCE_BYTES, load_catalog
+from generator.catalog import load_catalog
 from generator.checks import check_catalog
 from generator.errors import SourceError
 from generator.model import SITE
+from generator.source_files import MAX_LINE_CHARS, MAX_SOURCE_BYTES
 from generator.yamlfile import YamlProblems, parse_yaml
 
 PATH = "kb/scheduling/bad.md"

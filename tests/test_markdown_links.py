@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from generator.catalog import load_catalog
 from generator.checks import check_catalog
 from generator.links import find_links
+from generator.memo import remembering
 from generator.model import SITE
-from generator.render import render_selection
+from generator.render import _point_links, asset_dest, point_links, render_selection
 from generator.select import select
 
 ARTICLE = "---\nid: KB-0100\ntitle: Links\nsummary: S.\ntype: faq\nmodule: scheduling\nconfidence: validated\n---\n\n"
@@ -83,3 +86,32 @@ def test_a_reference_link_without_a_definition_is_a_warning_at_its_line(make_pro
             "warning",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "See [the chart](gantt-empty.md) and [the lock](../budgets/budget-locked.md#why).\n",  # kept as written
+        "See [the chart](./gantt-empty.md) and [again](../scheduling/gantt-empty.md).\n",  # spelt otherwise
+        "See [it][chart].\n\n[chart]: ../scheduling/../scheduling/gantt-empty.md\n",
+        'A picture <img src="../budgets/budget-locked.md"> in raw HTML, from the page\'s address.\n',
+        "See [the agents' fix](internal-fix.md) and [the manual](../../docs/user/01-gantt.md).\n",
+        "![The chart](../../docs/user/images/gantt.svg) and [nothing](missing.md).\n",
+    ],
+)
+def test_an_articles_links_are_pointed_alike_with_and_without_the_memo(make_project, tmp_path, body):
+    """point_links leaves an article's links as written, without the memo's entry for them, when its text says
+    pointing changes nothing (render.links_as_written): the same markdown as pointing them would give."""
+    catalog = load_catalog(make_project("basic", files={"kb/scheduling/notes.md": ARTICLE + body}))
+    selection = select(catalog, SITE)
+    page = next(page for page in selection.pages if page.src_uri == "kb/scheduling/notes.md")
+    dest_of = {page.src_uri: page.dest_uri for page in selection.pages}
+    dest_of.update({asset: asset_dest(asset) for asset in selection.assets})
+    pointed = _point_links(page.src_uri, page.dest_uri, page.url, page.body, selection.excluded, dest_of)
+    assert point_links(page, page.body, selection, dest_of) == pointed
+    (tmp_path / "cache").mkdir()
+    for _ in range(2):  # computed, then from the memo (the page's text facts given to the build's calls)
+        with remembering(tmp_path / "cache"):
+            again = load_catalog(catalog.root)
+            rendered, _ = render_selection(again, select(again, SITE))
+        assert rendered["kb/scheduling/notes.md"] == pointed

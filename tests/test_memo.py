@@ -24,7 +24,7 @@ def load_and_check(root, folder):
 def test_a_second_build_takes_every_pages_work_from_the_memo(make_project, tmp_path):
     root = make_project("basic")
     catalog, problems, first = load_and_check(root, tmp_path / "cache")
-    assert first.computed > len(catalog.pages)  # parsed, checked and scanned for links, each page
+    assert first.computed >= len(catalog.pages)  # each page parsed, checked and scanned for links: its entry
     again, again_problems, second = load_and_check(root, tmp_path / "cache")
     assert second.computed == 0
     assert again.pages == catalog.pages and again_problems == problems
@@ -77,14 +77,15 @@ def test_a_memo_that_cannot_be_trusted_is_ignored(make_project, tmp_path, damage
     for path in shards:
         damage_shard(path, damage)
     again, again_problems, memo = load_and_check(root, tmp_path / "cache")
-    assert memo.computed > len(catalog.pages)  # everything computed again, nothing taken from it
+    assert memo.computed >= len(catalog.pages)  # everything computed again, nothing taken from it
     assert again.pages == catalog.pages and again_problems == problems
 
 
 def test_a_damaged_shard_costs_only_its_own_results(make_project, tmp_path):
     root = make_project("basic")
     catalog, problems, first = load_and_check(root, tmp_path / "cache")
-    shard = sorted((tmp_path / "cache" / FOLDER).iterdir())[0]
+    # A shard the next build reads: one of the pages' entries (page_facts.py).
+    shard = next(path for path in sorted((tmp_path / "cache" / FOLDER).iterdir()) if path.name.startswith("page_facts"))
     damage_shard(shard, "a flipped byte")
     again, again_problems, memo = load_and_check(root, tmp_path / "cache")
     assert 0 < memo.computed < first.computed
@@ -151,7 +152,7 @@ def test_a_build_in_the_same_process_reads_only_the_shards_changed_since(make_pr
     _, _, memo = load_and_check(root, tmp_path / "cache")
     assert memo.computed == 0 and reads == []
     shards = sorted((tmp_path / "cache" / FOLDER).iterdir())
-    shard = next(path for path in shards if path.name.startswith("parse_page-"))
+    shard = next(path for path in shards if path.name.startswith("page_facts-"))
     shard.unlink()
     shard.write_bytes(b"kb-memo 2\n")  # another file in its place, damaged: read, and ignored
     _, _, memo = load_and_check(root, tmp_path / "cache")
@@ -166,7 +167,7 @@ def test_a_file_where_the_memo_folder_was_is_ignored_and_replaced(make_project, 
     shutil.rmtree(tmp_path / "cache" / FOLDER)
     (tmp_path / "cache" / FOLDER).write_bytes(b"not a folder of shards")
     again, again_problems, memo = load_and_check(root, tmp_path / "cache")
-    assert memo.computed > len(catalog.pages)
+    assert memo.computed >= len(catalog.pages)
     assert again.pages == catalog.pages and again_problems == problems
     assert (tmp_path / "cache" / FOLDER).is_dir() and load_and_check(root, tmp_path / "cache")[2].computed == 0
 
@@ -183,7 +184,7 @@ def test_a_file_where_the_memo_folder_was_is_ignored_and_replaced(make_project, 
 def test_a_page_from_the_memo_has_the_body_it_was_parsed_with(tmp_path, source, body):
     """The memo holds a parsed page without its body, and where the body starts: taken from the memo, the
     page is the one parsing its text gives."""
-    from generator.catalog import parse_page
+    from generator.page_facts import parse_page
 
     parsed = parse_page("docs/user/01-gantt.md", source)
     assert parsed[0].body == body
@@ -214,3 +215,70 @@ def test_a_repeated_call_in_a_build_gives_the_same_result_and_none_outlives_it(t
     with remembering(tmp_path) as memo:
         assert internal_links("kb/scheduling/a.md", body) == first and memo.computed == 0
         assert [target for _, target, _ in other] == ["kb/scheduling/gantt.md", "kb/scheduling/grid.md"]
+
+
+def test_a_pages_staged_front_matter_comes_with_it_and_only_for_that_page(make_project, tmp_path):
+    """The staged front matter of a page as parsed is kept in its entry (page_facts.py) and given for that
+    page object only: a page a target renames (its title in a client's words) or numbers gets its own."""
+    import dataclasses
+
+    from generator.stage import _front_matter_of, staged_front_matter
+
+    root = make_project("basic")
+    for _ in range(2):  # computed, then from the memo's files
+        with remembering(tmp_path) as memo:
+            catalog = load_catalog(root)
+            for page in catalog.pages:
+                assert staged_front_matter(page, None) == _front_matter_of(page, None)
+                renamed = dataclasses.replace(page, title="Another title")
+                assert staged_front_matter(renamed, None) == _front_matter_of(renamed, None)
+                assert "Another title" in staged_front_matter(renamed, None)
+                assert staged_front_matter(page, "3") == _front_matter_of(page, "3")
+    assert memo.computed == 0
+
+
+def test_a_pages_text_facts_are_given_to_the_build_as_computed_alone(make_project, tmp_path):
+    """Each result kept in a page's entry (page_facts.py) is what its function gives for those arguments on
+    its own, and the build's calls get it without computing or looking anything up: before and after the
+    entry came from the memo's files."""
+    from generator.page_facts import _text_facts
+
+    root = make_project("basic")
+    for _ in range(2):
+        with remembering(tmp_path) as memo:
+            catalog = load_catalog(root)
+            computed, read = memo.computed, dict(memo.old)
+            given = {
+                (page.src_uri, function.__name__): function(*args)
+                for page in catalog.pages
+                for function, args in _text_facts(page)
+            }
+            assert memo.computed == computed and memo.old == read  # given, not computed or read
+            with generator.memo.apart():
+                alone = {
+                    (page.src_uri, function.__name__): function(*args)
+                    for page in catalog.pages
+                    for function, args in _text_facts(page)
+                }
+            assert given == alone
+
+
+def test_a_build_keeps_its_pages_from_the_collector_only_while_it_runs(make_project, tmp_path):
+    """What loading and rendering leave alive is kept out of the cyclic collector's runs during a build
+    (memo.collector_paused), and given back to it when the build ends; outside a build, never."""
+    import gc
+
+    from generator.build import render_target
+    from generator.model import SITE
+    from generator.progress import SilentReporter
+
+    root = make_project("basic")
+    gc.unfreeze()
+    render_target(root, SITE, False, SilentReporter())
+    assert gc.get_freeze_count() == 0
+    (tmp_path / "cache").mkdir()
+    with remembering(tmp_path / "cache"):
+        rendered = render_target(root, SITE, False, SilentReporter())
+        assert gc.get_freeze_count() > 0 and gc.isenabled()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    assert rendered.pages

@@ -118,6 +118,7 @@ def test_a_customer_logs_a_case_and_an_agent_works_it_to_resolution(browser, por
     customer.get_by_role("button", name="Send my answer").click()
     expect(customer.locator(".history")).to_contain_text("Thank you, that fixed it.")
 
+
 def test_help_pages_run_under_the_portals_policy_without_a_violation_and_search_works(browser, portal_url):
     """The theme's inline scripts are allowed by the build's list of their hashes: no violation on the home
     page or an article, and the theme's search (its worker, its results) still works."""

@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 
 from generator import context_files, leaks, pdf
-from generator.catalog import MAX_LINE_CHARS, load_catalog
+from generator.catalog import load_catalog
 from generator.checks import check_catalog, check_templates
 from generator.headings import atx_headings
 from generator.html_safety import check_page_html
@@ -18,6 +18,7 @@ from generator.links import find_links, rewrite_links, undefined_references
 from generator.model import Page
 from generator.portal.drafts import as_text
 from generator.search import plain_text
+from generator.source_files import MAX_LINE_CHARS
 from generator.template_source import set_code_aside
 
 LONG = 1_000_000  # characters: a second or two when linear, hours when quadratic

@@ -59,10 +59,13 @@ def test_a_long_page_shows_its_matching_passage_however_deep_it_lies(site_docume
 
 
 def _alongside(monkeypatch):
-    """index_alongside with a child for any number of documents (the sample has a few hundred)."""
+    """index_alongside with a child for any number of documents (the sample has a few hundred), whatever
+    threads this test process has (a live server's, from a fixture of another test): when kb may fork is
+    forking.py's rule, tested in tests/test_forking.py; here, what the child does."""
     from generator.search import alongside
 
     monkeypatch.setattr(alongside, "APART_FROM", 1)
+    monkeypatch.setattr(alongside, "may_start_workers", lambda: True)
     return alongside.index_alongside
 
 

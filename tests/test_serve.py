@@ -10,6 +10,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -37,24 +39,32 @@ def wait_for(predicate, seconds: float) -> bool:
     return False
 
 
-@pytest.fixture
-def served(make_project):
-    root = make_project("basic")
+@contextmanager
+def kb_serve(root, *args: str, output=subprocess.PIPE) -> Iterator[str]:
+    """`kb serve ARGS` of the project at `root` on a free port, in a subprocess (its output into `output`)
+    stopped afterwards; yields the base URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "--root", str(root), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
+        [sys.executable, "-m", "generator", "--root", str(root), "serve", *args, "--port", str(port)],
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        yield root, f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def served(make_project):
+    root = make_project("basic")
+    with kb_serve(root) as base:
+        yield root, base
 
 
 def test_serve_shows_an_edit_without_a_restart(served):

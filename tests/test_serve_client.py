@@ -5,15 +5,13 @@ handout, and the link prints it, again after a change."""
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 
 import pytest
 from conftest import copy_root
 from pypdf import PdfReader
-from test_serve import fetch, free_port, wait_for
+from test_serve import fetch, free_port, kb_serve, wait_for
 
 
 def get(url: str) -> tuple[int, str, bytes]:
@@ -32,21 +30,8 @@ def pdf_words(data: bytes) -> str:
 @pytest.fixture
 def served_acme(tmp_path):
     root = copy_root("clients", tmp_path / "project")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "--root", str(root), "serve", "--client", "acme", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        yield root, f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with kb_serve(root, "--client", "acme") as base:
+        yield root, base
 
 
 def test_serve_client_previews_the_clients_branded_site_and_prints_a_handout_when_asked(served_acme):

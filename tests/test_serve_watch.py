@@ -95,3 +95,31 @@ def test_polls_when_the_system_refuses_its_notices(observed, tmp_path, monkeypat
     article.write_text("before\n", encoding="utf-8")
     seen = observed(tmp_path / "kb")
     assert any(os.fsdecode(e.src_path) == str(article) for e in written_to(seen, article, "after\n"))
+
+
+def test_a_watch_added_and_removed_while_polling_is_the_pollers(tmp_path, monkeypatch):
+    """kb serve --client changes its watches when the client moves to another version (preview_sources.py):
+    after falling back to polling, those go to the poller, which is the one running."""
+
+    def refused(self):
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(inotify.InotifyEmitter, "on_thread_start", refused)
+    for name in ("kb", "docs"):
+        (tmp_path / name).mkdir()
+    threads = set(threading.enumerate())
+    observer = ChangesObserver(polling_interval=0.1)
+    first = observer.schedule(Seen(), str(tmp_path / "kb"), recursive=True)
+    observer.start()
+    try:
+        assert observer.polling is not None
+        observer.unschedule(first)
+        seen = Seen()
+        observer.schedule(seen, str(tmp_path / "docs"), recursive=True)
+        chapter = tmp_path / "docs" / "01-chapter.md"
+        assert any(os.fsdecode(e.src_path) == str(chapter) for e in written_to(seen, chapter, "a chapter\n"))
+    finally:
+        observer.stop()
+        observer.join(10)
+    # Nothing of the refused notices is left running (kb forks only from a process with one thread).
+    assert set(threading.enumerate()) == threads

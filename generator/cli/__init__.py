@@ -58,8 +58,18 @@ def cli(ctx: click.Context, root: Path) -> None:
     ctx.obj = {"root": root.resolve()}
 
 
+# The cyclic garbage collector's thresholds for kb's processes (and the workers they fork): a young
+# collection every 50,000 allocations instead of 700. A one-edit build at 10,000 articles made 560
+# collections, four of them full passes over the millions of objects of the memo and the engine's manifest,
+# 0.56 s of CPU; with these, 8 and 0.12 s. Peak memory was the same (473 MB; 107 MB at 1,000 articles, full).
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
 def main() -> None:
     """The `kb` program: the command, then an exit without the interpreter's teardown."""
+    import gc
+
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         cli(prog_name="kb")
     except SystemExit as exc:  # click ends every command so, the code in it

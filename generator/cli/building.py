@@ -133,7 +133,7 @@ def build(
         on = client_sources(root, resolve_client(load_catalog(root), client))
         build_for, build_root, sources = client_target(on.profile, frozenset(books) or None), on.root, on.sources
         if on.version:
-            click.echo(f"{on.profile.name} runs version {on.version.name}: built from {on.version.ref}", err=True)
+            click.echo(on.describe("built"), err=True)
     elif books:
         build_for = dataclasses.replace(build_for, books=frozenset(books))
     out = check_out_dir(out or root / "build" / build_for.name, root)
@@ -205,6 +205,11 @@ def _build_all_clients(
     outcomes = build_all_clients(
         root, slugs, jobs, lambda line: click.echo(line, err=True), books, formats, full_index or full
     )
+    from ..pdf_cache import prune_gone_clients
+
+    gone = prune_gone_clients(root)  # every client was just built: the handouts kept for no client can go
+    if gone:
+        click.echo(f"Removed the handouts kept for clients with no profile any more: {', '.join(gone)}", err=True)
     failed = [o for o in outcomes if o.error]
     for outcome in outcomes:
         status = f"failed: {outcome.error}" if outcome.error else f"{outcome.pages} pages, {len(outcome.pdfs)} PDF(s)"

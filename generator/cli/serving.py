@@ -28,7 +28,12 @@ def serve(ctx: click.Context, target: str, client: str | None, host: str, port: 
     \b
     kb serve                     the agents' help centre (every page, drafts with their badge)
     kb serve --client acme       Acme's help centre as Acme sees it; a book's "Download the handout"
-                                 link prints that client's PDFs when clicked"""
+                                 link prints that client's PDFs when clicked
+
+    A client on an older product version (`version:` in its profile) is previewed from that version's
+    git ref, as `kb build --client` builds it; the working tree's pages do not change it, so only the
+    theme (overrides/), product.yml and the client's profile are watched then."""
+    from ..preview_sources import preview_source
     from ..serve import serve_preview
 
     root = project_root(ctx)
@@ -39,7 +44,8 @@ def serve(ctx: click.Context, target: str, client: str | None, host: str, port: 
         if ctx.get_parameter_source("target") is not click.core.ParameterSource.DEFAULT:
             raise KbError("--client and --target: choose one")
         preview = client_target(resolve_client(load_catalog(root), client))
-    serve_preview(root, preview, host, port, ConsoleReporter())
+    # A client on an older version: that version's sources, as `kb build --client` builds it.
+    serve_preview(root, preview_source(root, preview), host, port, ConsoleReporter())
 
 
 @click.command("search")
@@ -68,7 +74,8 @@ def search_command(
     \b
     All words must match; when none does, any word. "Quoted words" match as a phrase.
     Uses build/<target>-search (build/client-<slug>-search with --client); when it is missing or damaged it
-    is rebuilt from the sources first.
+    is rebuilt from the sources first. With --client, the help centre of the version the client runs (an
+    older one's sources come from its git ref), and the command says which version that is.
 
     \b
     Examples:
@@ -80,9 +87,12 @@ def search_command(
     from ..search_cli import run_search
 
     root = project_root(ctx)
-    search_in = TARGETS[target]
+    search_in, on = TARGETS[target], None
     if client is not None:
         from ..client_builds import resolve_client
+        from ..versions.builds import client_sources
 
-        search_in = client_target(resolve_client(load_catalog(root), client))
-    run_search(root, search_in, query, module, page_type, limit, page, as_json)
+        # A client on an older version: its help centre is that version's (built from its git ref).
+        on = client_sources(root, resolve_client(load_catalog(root), client))
+        search_in = client_target(on.profile)
+    run_search(root, search_in, query, module, page_type, limit, page, as_json, on)

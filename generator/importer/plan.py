@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from ..catalog import split_front_matter
 from ..headings import atx_headings
+from ..page_parse import split_front_matter
 from .foreign_config import ForeignConfig
 
 

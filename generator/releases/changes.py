@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import schema
-from ..catalog import split_front_matter
 from ..model import BOOKS, is_release_notes
+from ..page_parse import split_front_matter
 from ..versions.gitref import changed_files, read_at
 from ..versions.spec import SpecError, parse_spec
 from ..yamlfile import YamlProblems, parse_yaml

@@ -185,6 +185,13 @@ class ClientSources:
     profile: ClientProfile
     sources: Any  # build.Sources or None
     version: ProductVersion | None
+    runs: str = ""  # the name of the version the client runs (the current one's when `version` is None)
+
+    def describe(self, doing: str) -> str:
+        """`doing` (e.g. "built") said with the version it is of: "Acme runs version 2026.2: built from v2026.2"."""
+        if self.version is not None:
+            return f"{self.profile.name} runs version {self.version.name}: {doing} from {self.version.ref}"
+        return f"{self.profile.name} runs version {self.runs}, the current one: {doing} from the working tree"
 
 
 def client_sources(root: Path, profile: ClientProfile) -> ClientSources:
@@ -192,7 +199,7 @@ def client_sources(root: Path, profile: ClientProfile) -> ClientSources:
     pages, PDFs and context map (contexts.yml) are that version's. Its profile is the one in that ref."""
     product = load_current_product(root)
     if not profile.version or profile.version == product.version:
-        return ClientSources(root, profile, None, None)
+        return ClientSources(root, profile, None, None, product.version)
     version = find_built_version(product, profile.version, f"clients/{profile.slug}.yml: 'version':")
     with errors_named(version):
         loaded = load_version(root, product, version)
@@ -202,7 +209,7 @@ def client_sources(root: Path, profile: ClientProfile) -> ClientSources:
                 f"clients/{profile.slug}.yml runs {version.name}, whose sources have no clients/{profile.slug}.yml; "
                 "expected the client's profile in that version (or a later `version:`)"
             )
-    return ClientSources(loaded.files.root, theirs, loaded.sources, version)
+    return ClientSources(loaded.files.root, theirs, loaded.sources, version, version.name)
 
 
 def prepare_client_versions(root: Path, profiles: list[ClientProfile]) -> None:

@@ -2,8 +2,9 @@
 the database runs on both), the app with CSRF on, browser-like visitors, a settable clock, a real SMTP sink
 and a real WSGI server; the knowledge loop, and the sample project to run `kb` on.
 
-Redis (rate limits shared between workers) comes from KB_TEST_REDIS_URL, such as redis://127.0.0.1:6379/0,
-skipped without it unless KB_REQUIRE_REDIS=1, like PostgreSQL.
+The servers (PostgreSQL, Redis, IMAP) are set up in server_fixtures.py and imported here. Redis (rate limits
+shared between workers) comes from KB_TEST_REDIS_URL, such as redis://127.0.0.1:6379/0, skipped without it
+unless KB_REQUIRE_REDIS=1, like PostgreSQL.
 
 PostgreSQL comes from KB_TEST_POSTGRES_URL, a server URL whose role may CREATE DATABASE, such as
 postgresql+psycopg://kb:kb@127.0.0.1:5432/postgres. Each xdist worker creates and migrates its own database
@@ -15,8 +16,6 @@ what is missing. SQLite: a file migrated once per worker, copied for each test."
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
@@ -29,20 +28,16 @@ from flask import Flask
 
 from generator.build import index_beside
 from generator.portal import accounts
-from generator.portal.accounts import add_agent
 from generator.portal.app import create_app
 from generator.portal.config import MailSettings, PortalConfig, WorkingHours
-from generator.portal.db import agents, connect, metadata, writing
+from generator.portal.db import connect
 from generator.portal.desk import Desk
 from generator.portal.knowledge import Knowledge
-from generator.portal.migrate import upgrade
 
 from .knowledge_helpers import CLIENTS
 from .portal_helpers import (
     GENEROUS_LIMITS,
     MONDAY_10AM,
-    PASSWORD,
-    STAFF,
     Clock,
     SmtpSink,
     Store,
@@ -50,12 +45,21 @@ from .portal_helpers import (
     outbox_messages,
     serving,
 )
+from .server_fixtures import (  # noqa: F401 - fixtures, found here by pytest
+    PostgresDatabase,
+    PostgresServer,
+    imap_mailbox,
+    postgres_database,
+    postgres_server,
+    redis_prefix,
+    redis_url,
+    seed,
+)
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
 ]
-_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 # Argon2 at the portal's own cost (64 MiB, 3 passes, 4 lanes) takes most of a second per sign-in on a
@@ -72,149 +76,13 @@ def fast_password_hashing() -> Iterator[None]:
         yield
 
 
-def _seed(database_url: str) -> None:
-    """Migrate, then add the support team (STAFF) with PASSWORD."""
-    engine = connect(database_url)
-    try:
-        upgrade(engine)
-        for username, (level, name, address, _active) in STAFF.items():
-            add_agent(engine, username, name, address, level, False, PASSWORD)
-        gone = [username for username, (*_, active) in STAFF.items() if not active]
-        with writing(engine) as conn:
-            conn.execute(agents.update().where(agents.c.username.in_(gone)).values(active=False))
-    finally:
-        engine.dispose()
-
-
-# -- PostgreSQL -----------------------------------------------------------------------------------------
-
-
-class PostgresServer:
-    """Makes and drops databases on the test server; names are unique per worker and process."""
-
-    def __init__(self, url: str) -> None:
-        self.url = sa.engine.make_url(url)
-        self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        self._names = (f"kbtest_{_WORKER}_{os.getpid()}_{secrets.token_hex(3)}_{n}" for n in itertools.count())
-
-    def url_of(self, name: str) -> str:
-        return self.url.set(database=name).render_as_string(hide_password=False)
-
-    def create(self) -> str:
-        name = next(self._names)
-        with self.admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        return name
-
-    def drop(self, name: str) -> None:
-        # FORCE: a connection a test left open (a pool not disposed, a thread) must not keep the database.
-        with self.admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    url = os.environ.get("KB_TEST_POSTGRES_URL")
-    if not url:
-        reason = (
-            "KB_TEST_POSTGRES_URL is not set (a server URL such as postgresql+psycopg://kb:kb@127.0.0.1:5432/postgres)"
-        )
-        if os.environ.get("KB_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason}; KB_REQUIRE_POSTGRES=1 requires the PostgreSQL tests to run", pytrace=False)
-        pytest.skip(f"{reason}; set it to run the PostgreSQL half of the portal tests")
-    server = PostgresServer(url)
-    try:
-        with server.admin.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except sa.exc.OperationalError as exc:
-        pytest.fail(f"KB_TEST_POSTGRES_URL: cannot connect to {server.url!r}: {exc}", pytrace=False)
-    yield server
-    server.admin.dispose()
-
-
-class PostgresDatabase:
-    """This worker's migrated database, emptied before each test: TRUNCATE every table (RESTART IDENTITY, so
-    case numbers start at CASE-000001 again), then the support team put back with the same ids. An order
-    of magnitude faster than CREATE DATABASE ... TEMPLATE and DROP DATABASE for each test."""
-
-    def __init__(self, server: PostgresServer) -> None:
-        self.server = server
-        self.name = server.create()
-        self.url = server.url_of(self.name)
-        _seed(self.url)
-        self.engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
-        with self.engine.connect() as conn:
-            self.staff = [dict(row._mapping) for row in conn.execute(sa.select(agents).order_by(agents.c.id))]
-
-    def reset(self) -> None:
-        tables = ", ".join(f'"{name}"' for name in metadata.tables)
-        with self.engine.begin() as conn:
-            # A connection the last test left behind (a thread, a pool not disposed) would hold TRUNCATE up.
-            # Only our own role's sessions: an autovacuum worker shows up here too, runs as the superuser,
-            # and a role that is not one may not terminate it (nor needs to: it yields to TRUNCATE).
-            conn.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND usename = current_user AND backend_type = 'client backend'"
-            )
-            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-            conn.execute(agents.insert(), [{k: v for k, v in row.items() if k != "id"} for row in self.staff])
-            restored = conn.execute(sa.select(agents.c.id).order_by(agents.c.id)).scalars().all()
-        assert restored == [row["id"] for row in self.staff]
-
-    def close(self) -> None:
-        self.engine.dispose()
-        self.server.drop(self.name)
-
-
-@pytest.fixture(scope="session")
-def postgres_database(postgres_server: PostgresServer) -> Iterator[PostgresDatabase]:
-    database = PostgresDatabase(postgres_server)
-    yield database
-    database.close()
-
-
-# -- Redis (shared rate limits) -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """KB_TEST_REDIS_URL (redis://127.0.0.1:6379/0); skipped without it, failed with KB_REQUIRE_REDIS=1 (CI)."""
-    url = os.environ.get("KB_TEST_REDIS_URL")
-    if not url:
-        reason = "KB_TEST_REDIS_URL is not set (a server URL such as redis://127.0.0.1:6379/0)"
-        if os.environ.get("KB_REQUIRE_REDIS") == "1":
-            pytest.fail(f"{reason}; KB_REQUIRE_REDIS=1 requires the Redis tests to run", pytrace=False)
-        pytest.skip(f"{reason}; set it to run the shared rate-limit tests")
-    import redis
-
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"KB_TEST_REDIS_URL: cannot reach {url!r}: {exc}", pytrace=False)
-    return url
-
-
-@pytest.fixture
-def redis_prefix(redis_url: str) -> Iterator[str]:
-    """A key prefix of this test's own, its keys deleted afterwards: tests sharing one Redis never collide."""
-    import redis
-
-    prefix = f"kbtest-{_WORKER}-{os.getpid()}-{secrets.token_hex(4)}"
-    yield prefix
-    server = redis.Redis.from_url(redis_url)
-    for key in server.scan_iter(f"*{prefix}*"):
-        server.delete(key)
-    server.close()
-
-
 # -- SQLite ---------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "portal.sqlite3"
-    _seed(f"sqlite:///{path}")  # closing the last connection checkpoints the WAL into the file
+    seed(f"sqlite:///{path}")  # closing the last connection checkpoints the WAL into the file
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
     return path
 
@@ -400,90 +268,6 @@ def live_server(app: Flask) -> Iterator[str]:
     """`app` behind a real threaded WSGI server on a free port: 'http://127.0.0.1:PORT'."""
     with serving(app) as url:
         yield url
-
-
-# -- IMAP (mail in, issue 14) -----------------------------------------------------------------------------
-
-
-class ImapMailbox:
-    """Folders of this test's own on the test IMAP server (Dovecot in CI), deleted afterwards."""
-
-    def __init__(self, url: str) -> None:
-        from urllib.parse import unquote, urlsplit
-
-        parts = urlsplit(url)
-        self.host, self.port = parts.hostname, parts.port or 143
-        self.user, self.password = unquote(parts.username or ""), unquote(parts.password or "")
-        stem = f"kbtest-{_WORKER}-{secrets.token_hex(4)}"
-        self.folder, self.done, self.rejected = stem, f"{stem}-done", f"{stem}-rejected"
-
-    def connect(self):
-        import imaplib
-
-        imap = imaplib.IMAP4(self.host, self.port, timeout=30)
-        imap.login(self.user, self.password)
-        return imap
-
-    def settings(self):
-        from generator.portal.config import ImapSettings
-
-        return ImapSettings(
-            host=self.host,
-            port=self.port,
-            tls="none",
-            user=self.user,
-            password_env="KB_TEST_IMAP_PASSWORD",
-            folder=self.folder,
-            done_folder=self.done,
-            rejected_folder=self.rejected,
-        )
-
-    def append(self, *messages: bytes) -> None:
-        imap = self.connect()
-        try:
-            imap.create(f'"{self.folder}"')
-            for raw in messages:
-                assert imap.append(f'"{self.folder}"', None, None, raw)[0] == "OK"
-        finally:
-            imap.logout()
-
-    def count(self, folder: str) -> int:
-        imap = self.connect()
-        try:
-            typ, data = imap.select(f'"{folder}"', readonly=True)
-            if typ != "OK":
-                return 0
-            return len(imap.search(None, "UNDELETED")[1][0].split())
-        finally:
-            imap.logout()
-
-    def delete_folders(self) -> None:
-        imap = self.connect()
-        try:
-            for folder in (self.folder, self.done, self.rejected):
-                imap.delete(f'"{folder}"')
-        finally:
-            imap.logout()
-
-
-@pytest.fixture
-def imap_mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[ImapMailbox]:
-    """Folders on KB_TEST_IMAP_URL (imap://USER:PASSWORD@HOST:PORT); skipped without it unless
-    KB_REQUIRE_IMAP=1 (CI: .ci/start-dovecot), like PostgreSQL. The password is in KB_TEST_IMAP_PASSWORD."""
-    url = os.environ.get("KB_TEST_IMAP_URL")
-    if not url:
-        reason = "KB_TEST_IMAP_URL is not set (a server URL such as imap://support:secret@127.0.0.1:10143)"
-        if os.environ.get("KB_REQUIRE_IMAP") == "1":
-            pytest.fail(f"{reason}; KB_REQUIRE_IMAP=1 requires the IMAP tests to run", pytrace=False)
-        pytest.skip(f"{reason}; run .ci/start-dovecot and set it to run the IMAP tests")
-    mailbox = ImapMailbox(url)
-    try:
-        mailbox.connect().logout()
-    except OSError as exc:
-        pytest.fail(f"KB_TEST_IMAP_URL: cannot reach {mailbox.host}:{mailbox.port}: {exc}", pytrace=False)
-    monkeypatch.setenv("KB_TEST_IMAP_PASSWORD", mailbox.password)
-    yield mailbox
-    mailbox.delete_folders()
 
 
 # -- clients' own help centres (issue 15) ---------------------------------------------------------------

@@ -129,7 +129,9 @@ def test_a_static_files_hashed_name_changes_with_its_content(tmp_path):
 
 
 def test_the_internal_centres_hashed_assets_are_cached_privately_and_its_pages_revalidated(
-    make_app, built_site, internal_build  # noqa: F811 - fixture
+    make_app,
+    built_site,
+    internal_build,  # noqa: F811 - fixture
 ):
     app = make_app(
         site_dir=built_site[0],

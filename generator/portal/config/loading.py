@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from ... import schema
-from ...catalog import load_clients, load_product, load_yaml_file
+from ...catalog import load_product
+from ...client_profiles import load_clients
 from ...errors import Problem, SourceError
 from ...model import ClientProfile, Product
+from ...source_files import load_yaml_file
 from .fields import ATTACHMENTS, IMAP, MAIL, PORTAL, RATE_LIMITS, SAVED_REPLY, WORKING_HOURS, host_name
 from .settings import AttachmentSettings, ImapSettings, MailSettings, PortalConfig, SavedReply, WorkingHours
 

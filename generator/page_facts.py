@@ -1,0 +1,102 @@
+"""A page's text, parsed and scanned once per text: the Page, and what its text alone decides (its links,
+undefined references, links to anchors, KCS sections, the vendored libraries it needs, whether pointing
+its links changes them, the problems in its own text), kept in a build's memo as ONE entry per page.
+
+The checks, the selection, the render and the staging ask each of these of the memo by the page's text; as
+entries of their own that was some ten digests and lookups a page (100,000 a one-edit build at 10,000
+articles), for results that change only together, when the text does. Taken from this entry, each is given
+to the later calls of the build by its arguments (memo.seed): a call with other arguments (a body a
+template changed) is remembered on its own, as before. Outside a build a page is only parsed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .anchors import anchor_links
+from .checks import kcs_sections, page_text_problems
+from .errors import Problem
+from .links import internal_links, undefined_references
+from .markdown_features import vendored_needs
+from .memo import active, apart, remembered, seed, seed_for
+from .model import Page
+from .page_parse import parse_page_text
+from .render import links_as_written
+from .stage import STAGED_FRONT_MATTER, staged_front_matter
+
+
+def _text_facts(page: Page) -> tuple[tuple[Callable[..., Any], tuple], ...]:
+    """The remembered functions of a page's text, with their arguments, in the order the entry keeps them
+    (and _seeds gives them)."""
+    return (
+        (internal_links, (page.src_uri, page.body)),
+        (undefined_references, (page.body,)),
+        (anchor_links, (page.src_uri, page.body)),
+        (kcs_sections, (page.body,)),
+        (vendored_needs, (page.body,)),
+        (links_as_written, (page.src_uri, page.body)),
+        (page_text_problems, (page,)),
+    )
+
+
+def parse_page(src_uri: str, source: str) -> tuple[Page | None, tuple[Problem, ...]]:
+    """A page's text (at `src_uri`) as a Page, with the problems in its front matter (page_parse.py); in a
+    build, from the memo for a text seen before, with the facts of its text given to the build's calls."""
+    if not active():
+        return parse_page_text(src_uri, source)
+    page, body_at, problems, facts, front_matter = _page_entry(src_uri, source)
+    if page is None:
+        return None, problems
+    page = page.with_body(source[body_at:])  # the end of the text just read: the memo need not hold it
+    seed(_seeds(page, facts))
+    seed_for(STAGED_FRONT_MATTER, page, front_matter)
+    return page, problems
+
+
+# What each of _text_facts' functions is found by in a build (memo.remembered: its kind, then its arguments
+# or its key's strings), spelt out in _seeds: a loop over the functions was 9 microseconds a page.
+_LINKS, _UNDEFINED, _ANCHORS, _KCS, _VENDORED, _AS_WRITTEN, _TEXT_PROBLEMS = (
+    function.memo_kind  # type: ignore[attr-defined]
+    for function in (
+        internal_links,
+        undefined_references,
+        anchor_links,
+        kcs_sections,
+        vendored_needs,
+        links_as_written,
+        page_text_problems,
+    )
+)
+
+
+def _seeds(page: Page, facts: tuple) -> tuple[tuple[tuple, Any], ...]:
+    """(what each call is found by, its result) for the results of _text_facts, in its order."""
+    src_uri, body = page.src_uri, page.body
+    links, undefined, anchors, kcs, vendored, as_written, problems = facts
+    return (
+        ((_LINKS, src_uri, body), links),
+        ((_UNDEFINED, body), undefined),
+        ((_ANCHORS, src_uri, body), anchors),
+        ((_KCS, body), kcs),
+        ((_VENDORED, body), vendored),
+        ((_AS_WRITTEN, src_uri, body), as_written),
+        ((_TEXT_PROBLEMS, *page_text_problems.memo_key(page)), problems),  # type: ignore[attr-defined]
+    )
+
+
+@remembered("page_facts")
+def _page_entry(src_uri: str, source: str) -> tuple[Page | None, int, tuple[Problem, ...], tuple, str]:
+    """The page without its body (the bodies were 40 MB of the memo at 10,000 articles, read and checked
+    each build only to equal the text just read), where the body starts in `source`, the problems, the
+    results of _text_facts, worked out here and not asked of the memo one by one, and the page's staged
+    front matter without a chapter number (stage.py; given to the build for this very page object, as a
+    target that renames its title or numbers it as a chapter stages another)."""
+    page, problems = parse_page_text(src_uri, source)
+    if page is None:
+        return None, len(source), problems, (), ""
+    with apart():
+        facts = tuple(function(*args) for function, args in _text_facts(page))
+        front_matter = staged_front_matter(page, None)
+    for place in ("book", "dest_uri", "section", "url"):  # worked out now, kept with the page (model.Page)
+        getattr(page, place)
+    return page.with_body(""), len(source) - len(page.body), problems, facts, front_matter
