@@ -32,7 +32,8 @@ STEPS = [  # (module, attribute, class or None)
     ("generator.build", "resolve_contexts", None),
     ("generator.build", "write_context_help", None),
     ("generator.build", "write_script_manifest", None),
-    ("generator.build", "_finish_index", None),
+    ("generator.build", "_indexing", None),  # the search index since it is written alongside the engine:
+    ("generator.build", "_finish_index", None),  # a whole one starts before it, an update is all in the finish
     ("generator.build", "swap_into_place", None),
     ("mkdocs.config", "load_config", None),
     ("generator.engine_cache", "load_manifest", None),

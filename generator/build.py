@@ -20,7 +20,7 @@ from . import engine_budget
 from .catalog import load_catalog
 from .checks import check_catalog
 from .client_words import literal_terms, renamed, target_catalog
-from .context_files import DEMO_DIR, write_context_help
+from .context_files import CONTEXT_DIR, DEMO_DIR, write_context_help
 from .contexts import resolve_contexts
 from .engine import EngineRun, run_engine
 from .engine_budget import EngineTooSlow
@@ -36,7 +36,7 @@ from .pdf_parallel import printing_into
 from .permalinks import permalink_files
 from .progress import Reporter, SilentReporter
 from .render import render_selection, render_titles
-from .search import IndexStats, documents_for, index_alongside, synonym_groups
+from .search import IndexStats, TargetDocuments, index_alongside, synonym_groups
 from .select import book_pages, select
 from .stage import stage_project
 from .target_mark import write_target_mark
@@ -227,7 +227,9 @@ def _build_target(
                 write_page_map(pages, site)  # the version switcher's way to the same page in another version
             context_map = resolve_contexts(catalog, selection)
             write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
-            write_script_manifest(site, engine.scripts)  # the theme's inline scripts, for the portal's policy
+            # The theme's inline scripts, for the portal's policy: of the HTML files the engine wrote, and of
+            # those written since (the context help's, the demo), with no walk of the whole site.
+            write_script_manifest(site, engine.scripts, engine.html, folders=(CONTEXT_DIR, DEMO_DIR))
             write_target_mark(site, selection)  # which target this is, for the portal (never internal as public)
         if "pdf" in formats:
             pdfs = printing.finish(site / "pdf")
@@ -316,7 +318,8 @@ def _indexing(rendered: Rendered, index_dir: Path, full: bool) -> AbstractContex
     """The target's search index under way (index_alongside): a whole one in a child from here on."""
     catalog, client = rendered.catalog, rendered.selection.target.client
     synonyms = synonym_groups(catalog.product, catalog.clients[client] if client else None)
-    return index_alongside(lambda: documents_for(rendered.selection, rendered.pages), index_dir, full, synonyms)
+    # A page's documents (its whole text) are made only where the index must write them (TargetDocuments).
+    return index_alongside(lambda: TargetDocuments(rendered.selection, rendered.pages), index_dir, full, synonyms)
 
 
 def _finish_index(indexing: Indexing, full: bool, reporter: Reporter) -> IndexStats:

@@ -58,6 +58,10 @@ class EngineRun:
     # dest path -> ((size, mtime_ns, inode) of the file, the theme's inline scripts in it): what the engine knows
     # of the HTML files it placed, so that theme_scripts.write_script_manifest need not read them again
     scripts: dict[str, tuple[tuple[int, int, int], tuple[str, ...]]] = field(default_factory=dict)
+    # the other HTML files it may have written (the theme's 404.html, a page rendered without a cache): with
+    # `scripts`, every HTML file in the site after the engine, so the script manifest need not walk the site
+    # for them; None when plugins kb does not know ran, which may write anything anywhere
+    html: tuple[str, ...] | None = None
 
 
 class _Collect(logging.Handler):
@@ -168,7 +172,7 @@ def _build(
     keys = nav_keys(nav, [file.page for file in doc_files])
     page_keys = {
         file.src_uri: digest(
-            cache.engine_key, file.src_uri, file.dest_uri, file.url, source_digest(file), keys[file.src_uri]
+            cache.engine_key, file.src_uri, file.dest_uri, file.url, _source_digest(cache, file), keys[file.src_uri]
         )
         for file in doc_files
     }
@@ -251,7 +255,26 @@ def _build(
     scripts.update(
         {record.dest: (tuple(record.stat), tuple(record.scripts)) for record in ordered if len(record.stat) == 3}
     )
-    return EngineRun(list(collect.messages), len(todo), len(doc_files) - len(todo), scripts)
+    html = _other_html(config, files, ordered, extras) if cacheable else None
+    return EngineRun(list(collect.messages), len(todo), len(doc_files) - len(todo), scripts, html)
+
+
+def _other_html(config: Any, files: Any, records: list[PageRecord], extras: dict[str, str | None]) -> tuple[str, ...]:
+    """The HTML files the engine may have written besides the pages and kept files whose scripts it knows:
+    pages and extra files written without a cache, the theme's templates (404.html) and extra templates,
+    and the static files copied from the docs and the theme (what copy_static_files copies). Some may not
+    exist (a template that rendered nothing): the script manifest looks for each."""
+    from mkdocs.structure.files import InclusionLevel
+
+    found = [record.dest for record in records if record.digest is not None and len(record.stat) != 3]
+    found += [dest for dest, cached in extras.items() if cached is None]
+    found += [*config.theme.static_templates, *config.extra_templates]
+    found += [
+        file.dest_uri
+        for file in files
+        if not file.is_documentation_page() and InclusionLevel.is_included(file.inclusion)
+    ]
+    return tuple(dict.fromkeys(path for path in found if path.endswith(".html")))
 
 
 # The theme's compiled templates, kept from one build to the next in this process (`kb serve`): compiling
@@ -303,6 +326,14 @@ def _listed_once(list_templates: Callable[..., list[str]]) -> Callable[..., list
         return listed[key]
 
     return once
+
+
+def _source_digest(cache: EngineCache, file: Any) -> str:
+    """The digest of a page's staged source: for a file on disk, the cache's (by the file's state, not read
+    again when unchanged); for content a plugin made, of that content."""
+    if file.generated_by is None and file.abs_src_path is not None:
+        return cache.source_digest(file.src_uri, file.abs_src_path)
+    return source_digest(file)
 
 
 def adopt_pages_outside_nav(nav: Any, doc_files: Iterable[Any]) -> None:

@@ -24,8 +24,8 @@ from pathlib import Path
 def clear_except(folder: Path, keep: Mapping[str, os.stat_result]) -> tuple[set[Path], set[str]]:
     """Remove every file (and link, and anything not a folder) under `folder` except each `keep` entry
     (dest path relative to `folder` -> the state of the file it must be, whose device and inode count: the
-    caller has just found that file intact); return the folders files left, and the `keep` entries found in
-    place (the exact file already there)."""
+    caller has just found that file intact); return the folders files left (and the ones found empty), and the
+    `keep` entries found in place (the exact file already there)."""
     wanted = {rel: (state.st_dev, state.st_ino) for rel, state in keep.items()}
     emptied: set[Path] = set()
     in_place: set[str] = set()
@@ -46,6 +46,8 @@ def _clear(
                 entries = list(listing)
         except FileNotFoundError:
             continue
+        if not entries and prefix:  # left empty by a build stopped after its clear: removed at the end too
+            emptied.add(Path(path))
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 todo.append((entry.path, f"{prefix}{entry.name}/"))

@@ -6,6 +6,7 @@ source folders."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -441,3 +442,21 @@ def test_script_manifest_takes_the_engines_hashes_only_for_the_exact_file_it_pla
     page.write_text("<script>var theme = 22</script>", encoding="utf-8")  # the same inode, written since
     assert write_script_manifest(site, known) == (script_hash("var theme = 22"),)
     assert script_hash("var theme = 22") in (site / MANIFEST).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("client", [None, "acme"], ids=["site", "client"])
+def test_the_script_manifest_from_what_the_build_wrote_is_the_one_a_walk_of_the_site_makes(make_project, client):
+    """The build lists the theme's scripts from the files the engine and the context help wrote, without
+    walking the site: every HTML file in it is one of them (a demo page's script and the 404 page's too),
+    after a full build and after an edit."""
+    demo = {"demo/index.html": "<!doctype html><title>Demo</title><script>var demo = 'screen'</script>\n"}
+    root = make_project("basic", files=demo)
+    target = client_target(load_catalog(root).clients[client]) if client else SITE
+    out = root / "build" / target.name
+    for _ in range(2):
+        build_target(root, target, out)
+        listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["script-src"]
+        assert script_hash("var demo = 'screen'") in listed and (out / "404.html").is_file()
+        assert tuple(listed) == write_script_manifest(out)  # a walk of every file of the site
+        page = root / "kb/scheduling/gantt-empty.md"
+        page.write_text(page.read_text(encoding="utf-8").replace("is empty after", "shows nothing after"))

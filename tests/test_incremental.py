@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 import generator.engine
+import generator.engine_manifest
 from generator.build import build_target
 from generator.catalog import load_catalog
 from generator.engine import run_engine
-from generator.engine_cache import _FIELDS, MANIFEST, PAGES, cache_beside, spare_beside
+from generator.engine_cache import PAGES, EngineCache, cache_beside, spare_beside
+from generator.engine_manifest import _FIELDS, MANIFEST, PageRecord
 from generator.memo import FOLDER as MEMO
 from generator.model import TARGETS, Target, client_target
 from generator.stage import MANIFEST as STAGED_MANIFEST
@@ -135,15 +137,34 @@ def test_full_renders_every_page(make_project):
     assert again.engine.reused == 0
 
 
-def _break_manifest(cache: Path, change=None, head=None, key=None, payload=None) -> None:
-    """Rewrite the manifest with a digest that matches: damage only the checks after the digest can find."""
-    old_head, old_key, _, old_payload = (cache / MANIFEST).read_bytes().split(b"\n", 3)
+def _a_shard(cache: Path) -> Path:
+    """A shard of the manifest that holds pages (the edited one's: any shard will do)."""
+    return next(path for path in sorted((cache / MANIFEST).iterdir()) if path.name != "files" and _entries(path))
+
+
+def _entries(shard: Path) -> dict:
+    return pickle.loads(shard.read_bytes().split(b"\n", 3)[3])
+
+
+def _break_manifest(cache: Path, change=None, head=None, key=None, payload=None, shard=None) -> None:
+    """Rewrite a shard with a digest that matches: damage only the checks after the digest can find."""
+    shard = shard or _a_shard(cache)
+    old_head, old_key, _, old_payload = shard.read_bytes().split(b"\n", 3)
     pages = pickle.loads(old_payload)
     if change is not None:
         change(pages)
     payload = payload or pickle.dumps(pages)
     digest = hashlib.sha256(payload).hexdigest().encode()
-    (cache / MANIFEST).write_bytes(b"\n".join([head or old_head, key or old_key, digest, payload]))
+    shard.write_bytes(b"\n".join([head or old_head, key or old_key, digest, payload]))
+
+
+def _set_file_state(value):
+    """A change to the files shard's first entry (a kept file's state)."""
+
+    def change(files: dict) -> None:
+        files[next(iter(files))] = value
+
+    return change
 
 
 def _set_field(name: str, value):
@@ -179,6 +200,11 @@ class _Runs:
         "a malformed entry",
         "a header and nothing else",
         "a stat that is not numbers",
+        "a source state that is not numbers",
+        "a kept file's state that is not numbers",
+        "a path for a kept file's digest",
+        "a shard missing",
+        "a page in the wrong shard",
         "search entries not text",
         "a pickled call",
         "a path for a digest",
@@ -196,10 +222,11 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
     if damage == "missing":
         shutil.rmtree(cache)
     elif damage == "not a manifest":
-        (cache / MANIFEST).write_text('{"format": 1, "pages": {', encoding="utf-8")
+        _a_shard(cache).write_text('{"format": 1, "pages": {', encoding="utf-8")
     elif damage == "a damaged byte":  # the digest no longer matches: nothing is unpickled
-        data = (cache / MANIFEST).read_bytes()
-        (cache / MANIFEST).write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])
+        shard = _a_shard(cache)
+        data = shard.read_bytes()
+        shard.write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])
     elif damage == "another format":
         _break_manifest(cache, head=b"kb-engine-cache 1")
     elif damage == "other code":
@@ -207,9 +234,27 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
     elif damage == "a malformed entry":
         _break_manifest(cache, _set_field("anchors", "not a list"))
     elif damage == "a header and nothing else":  # no digest line, no payload: read by offsets, never past the end
-        (cache / MANIFEST).write_bytes((cache / MANIFEST).read_bytes().split(b"\n", 1)[0] + b"\n")
+        shard = _a_shard(cache)
+        shard.write_bytes(shard.read_bytes().split(b"\n", 1)[0] + b"\n")
     elif damage == "a stat that is not numbers":
         _break_manifest(cache, _set_field("stat", [True, "1", None]))
+    elif damage == "a source state that is not numbers":  # a staged source's digest is trusted by its state
+        _break_manifest(cache, _set_field("source_stat", ["1", "2", "3", "4"]))
+    elif damage == "a kept file's state that is not numbers":  # a permanent link is trusted by its state
+        _break_manifest(cache, _set_file_state([1, "2", 3]), shard=cache / MANIFEST / "files")
+    elif damage == "a path for a kept file's digest":
+        files = cache / MANIFEST / "files"
+        _break_manifest(cache, lambda found: found.update({"../../../etc/passwd": [1, 2, 3]}), shard=files)
+    elif damage == "a shard missing":  # the pages it held would be unknown: nothing is trusted
+        _a_shard(cache).unlink()
+    elif damage == "a page in the wrong shard":  # an entry only where its src_uri puts it
+        shard = _a_shard(cache)
+        src_uri = next(iter(_entries(shard)))
+        entry = _entries(shard)[src_uri]
+        other = next(
+            path for path in sorted((cache / MANIFEST).iterdir()) if path not in (shard, cache / MANIFEST / "files")
+        )
+        _break_manifest(cache, lambda pages: pages.update({src_uri: entry}), shard=other)
     elif damage == "search entries not text":  # format 1 kept them as a list of entries
         _break_manifest(cache, _set_field("search", [{"location": "x/", "title": "x", "text": ""}]))
     elif damage == "a pickled call":  # with a digest that matches: the unpickler itself refuses it
@@ -259,6 +304,22 @@ def test_a_build_makes_the_site_it_replaced_into_the_new_one_and_keeps_nothing_e
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, "a stray file in the kept site")
     assert again.engine.rendered == 1
     assert not (out / "stray.html").exists() and not (out / "kb/old-page").exists()
+
+
+def test_folders_left_empty_in_the_kept_site_by_a_stopped_build_are_removed(make_project, tmp_path):
+    """A build stopped after clearing the kept site leaves its folders empty: the next build removes the ones it
+    does not write into, and writes where one is in its way (the context help makes its folders itself)."""
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    build_target(root, TARGETS["site"], out)  # the first site is kept beside the cache now
+    spare = spare_beside(out)
+    for page in (spare / "context").glob("*/index.html"):
+        page.unlink()
+    (spare / "kb/gone/deeper").mkdir(parents=True)
+    edit(root, "kb/scheduling/gantt-empty.md", "is empty after", "shows nothing after")
+    assert_same_as_full(root, TARGETS["site"], tmp_path, "empty folders in the kept site")
+    assert not (out / "kb/gone").exists()
 
 
 def test_a_file_left_in_the_kept_staged_project_never_reaches_the_site(make_project, tmp_path):
@@ -444,3 +505,73 @@ def test_the_search_index_joined_from_cached_entries_is_materials_own(tmp_path):
     ours = (tmp_path / "site/search/search_index.json").read_bytes()
     assert ours == (tmp_path / "plain/search/search_index.json").read_bytes()
     assert b"Now see" in ours and b"Caf" in ours and b"not indexed" not in ours
+
+
+def test_a_staged_sources_digest_is_taken_again_unless_its_state_is_the_one_recorded(tmp_path):
+    """The engine's page keys use the digest the last build took of a staged source while the file's size,
+    times and inode are unchanged; a source rewritten (even with its modification time put back) is read."""
+    source = tmp_path / "page.md"
+    source.write_text("# First\n", encoding="utf-8")
+    cache = EngineCache.open(tmp_path / "cache", "key")
+    first = cache.source_digest("page.md", str(source))
+    assert first == hashlib.sha256(b"# First\n").hexdigest()
+    cache.store(_record("page.md"), "page-key", tmp_path)
+    cache.save()
+    before = source.stat()
+    source.write_text("# Other\n", encoding="utf-8")  # the same size
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+    again = EngineCache.open(tmp_path / "cache", "key")
+    assert again.old["page.md"].source == first
+    assert again.source_digest("page.md", str(source)) == hashlib.sha256(b"# Other\n").hexdigest()
+
+
+def _record(src_uri: str) -> PageRecord:
+    return PageRecord(
+        src_uri=src_uri, dest="page.html", lookups={}, search="", warnings=[], anchors=[], links_to_anchors={}
+    )
+
+
+def test_a_one_edit_build_writes_again_only_the_shard_of_the_edited_page(make_project):
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    shards = cache_beside(out) / MANIFEST
+
+    def states() -> dict[str, tuple[int, int]]:
+        return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in shards.iterdir()}
+
+    before = states()
+    edit(root, "kb/scheduling/gantt-empty.md", "is empty after", "shows nothing after")
+    assert build_target(root, TARGETS["site"], out).engine.rendered == 1
+    after = states()
+    assert sorted(before) == sorted(after)
+    changed = [name for name in before if before[name] != after[name]]
+    assert changed == [next(name for name in after if "kb/scheduling/gantt-empty.md" in _entries(shards / name))]
+
+
+def test_a_build_in_the_same_process_reads_only_the_shards_changed_since_the_last_one_wrote_them(
+    make_project, tmp_path, monkeypatch
+):
+    """`kb serve` rebuilds in one process: the manifest the last build wrote is kept in memory, shard by shard,
+    while each shard's file is the one it wrote; a shard replaced or damaged since is read again (and a
+    damaged one makes the whole manifest untrusted, as in a new process)."""
+    root = make_project("basic")
+    out = root / "build" / "site"
+    first = build_target(root, TARGETS["site"], out)
+    read = []
+    decode = generator.engine_manifest.decode_shard
+    monkeypatch.setattr(
+        generator.engine_manifest, "decode_shard", lambda data, key: read.append(data) or decode(data, key)
+    )
+    assert build_target(root, TARGETS["site"], out).engine.rendered == 0
+    assert read == []
+    shard = _a_shard(cache_beside(out))
+    copy = shard.with_name("copy")
+    shutil.copyfile(shard, copy)
+    os.replace(copy, shard)  # the same bytes, another file
+    assert build_target(root, TARGETS["site"], out).engine.rendered == 0
+    assert read == [shard.read_bytes()]
+    data = shard.read_bytes()
+    shard.write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])  # in place: the same size and inode
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, "a kept shard damaged")
+    assert again.engine.rendered == first.engine.rendered

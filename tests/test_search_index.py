@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from generator.build import build_target
 from generator.errors import KbError
-from generator.search import search, write_index
+from generator.model import SITE
+from generator.search import documents, search, write_index
 
 
 def test_a_second_writer_waits_a_bounded_time_then_says_the_index_is_busy(site_documents, tmp_path: Path):
@@ -75,6 +77,25 @@ def test_kb_build_reindexes_only_the_article_that_changed(make_project, run_kb):
     assert search(root / "build" / "site-search", "zoom level").hits[0].id == "KB-0001"
     full = run_kb(root, "build", "--full-index")
     assert "Rebuilding the search index" in full.stderr
+
+
+def test_an_index_update_makes_the_documents_of_the_changed_pages_only(make_project, monkeypatch):
+    """A build compares each page's document digests (kept in the memo) with the index's, and takes a page's
+    documents (its whole text) only where they changed; the index is the one a full reindex makes."""
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, SITE, out)
+    asked = []
+    make = documents.page_documents
+    monkeypatch.setattr(documents, "page_documents", lambda page, text: asked.append(page.src_uri) or make(page, text))
+    article = root / "kb" / "scheduling" / "gantt-empty.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nAlso check the zoom level.\n", encoding="utf-8")
+    stats = build_target(root, SITE, out).index
+    assert (stats.added, stats.updated, stats.deleted) == (0, 1, 0)
+    assert set(asked) == {"kb/scheduling/gantt-empty.md"}
+    updated = {hit.id: hit.url for hit in search(root / "build" / "site-search", "zoom level").hits}
+    build_target(root, SITE, out, full_index=True)
+    assert {hit.id: hit.url for hit in search(root / "build" / "site-search", "zoom level").hits} == updated
 
 
 def test_kb_search_rebuilds_a_damaged_index_from_the_sources(make_project, run_kb):

@@ -23,7 +23,15 @@ from ..lazy import lazy_names
 
 if TYPE_CHECKING:  # the names, for readers and checkers; imported on first use (lazy.py)
     from .alongside import index_alongside
-    from .documents import SCHEMA, SEARCH_FIELDS, SearchDocument, document_for, documents_for, plain_text
+    from .documents import (
+        SCHEMA,
+        SEARCH_FIELDS,
+        SearchDocument,
+        TargetDocuments,
+        document_for,
+        documents_for,
+        plain_text,
+    )
     from .index import LOCK_WAIT_SECONDS, IndexStats, is_readable, write_index
     from .opened import field_values
     from .query import Hit, QueryError, SearchResults, Section, search
@@ -40,6 +48,7 @@ __all__ = [
     "SearchDocument",
     "SearchResults",
     "Section",
+    "TargetDocuments",
     "document_for",
     "documents_for",
     "field_values",
@@ -59,6 +68,7 @@ __getattr__ = lazy_names(
             "SCHEMA",
             "SEARCH_FIELDS",
             "SearchDocument",
+            "TargetDocuments",
             "document_for",
             "documents_for",
             "plain_text",

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from ..forking import may_start_workers
 from ..output import new_folder_beside, swap_into_place
-from .documents import SearchDocument
-from .index import LOCK_WAIT_SECONDS, IndexStats, has_current_fields, is_readable, write_index, writing
+from .documents import ListedDocuments, SearchDocument
+from .index import LOCK_WAIT_SECONDS, IndexStats, is_updatable, write_index, writing
 from .synonyms import Group
 
 APART_FROM = 1000  # documents from which a whole index is written by a child: a smaller one is quick here
@@ -39,7 +39,7 @@ class Indexing:
 
 @contextmanager
 def index_alongside(
-    documents: Callable[[], list[SearchDocument]],
+    documents: Callable[[], list[SearchDocument] | ListedDocuments],
     index_dir: Path,
     full: bool = False,
     synonyms: tuple[Group, ...] = (),
@@ -49,7 +49,7 @@ def index_alongside(
     error) stops the child and drops what it wrote. `documents` is called here, before the child forks, only
     for a whole index: an update's documents are made by `finish`, after the engine, as the memo's shards
     they come from are then read once the engine's memory is given back."""
-    whole = full or not (is_readable(index_dir) and has_current_fields(index_dir))
+    whole = full or not is_updatable(index_dir)
     made = documents() if whole and may_start_workers() else None
     if made is None or len(made) < APART_FROM:
         yield Indexing(lambda: write_index(made or documents(), index_dir, full, wait, synonyms), apart=False)
@@ -78,7 +78,9 @@ def index_alongside(
             receive.close()
 
 
-def _write_in_child(send: Connection, documents: list[SearchDocument], dest: Path, synonyms: tuple) -> None:
+def _write_in_child(
+    send: Connection, documents: list[SearchDocument] | ListedDocuments, dest: Path, synonyms: tuple
+) -> None:
     try:
         send.send(write_index(documents, dest, True, LOCK_WAIT_SECONDS, synonyms))
     except BaseException:  # noqa: BLE001 - told as "failed": the parent writes it again and raises the error

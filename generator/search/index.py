@@ -15,7 +15,7 @@ from whoosh import index
 
 from ..errors import KbError
 from ..output import mark_output, new_folder_beside, swap_into_place
-from .documents import SCHEMA, SearchDocument
+from .documents import SCHEMA, ListedDocuments, SearchDocument
 from .fastpath import SegmentWriter
 from .spelling import count_words, load_word_counts, page_words, write_words
 from .synonyms import Group, write_synonyms
@@ -68,9 +68,19 @@ def is_readable(index_dir: Path) -> bool:
         return False
 
 
-def has_current_fields(index_dir: Path) -> bool:
-    """False for an index written with other fields (before sections): it is rebuilt, not updated."""
-    return sorted(index.open_dir(str(index_dir)).schema.names()) == sorted(SCHEMA.names())
+def is_updatable(index_dir: Path) -> bool:
+    """True when the index at `index_dir` is readable and has this schema's fields (one written before
+    sections is rebuilt, not updated): is_readable and the fields from one opening of the index (each
+    opening reads its table of contents and segments, twice a build)."""
+    if not index_dir.is_dir():
+        return False
+    try:
+        opened = index.open_dir(str(index_dir))
+        with opened.searcher() as searcher:
+            searcher.doc_count()
+    except Exception:  # noqa: BLE001 - any damage to derived data means "rebuild it"
+        return False
+    return sorted(opened.schema.names()) == sorted(SCHEMA.names())
 
 
 DIGESTS_FILE = "digests.tsv"  # in the index folder: each document's ID and digest, one a line
@@ -103,7 +113,7 @@ def _link_or_copy(source: str, destination: str) -> None:
 
 
 def write_index(
-    documents: list[SearchDocument],
+    documents: list[SearchDocument] | ListedDocuments,
     index_dir: Path,
     full: bool = False,
     wait: float = LOCK_WAIT_SECONDS,
@@ -111,25 +121,25 @@ def write_index(
 ) -> IndexStats:
     """Bring the index at `index_dir` up to date with `documents` and its synonym groups: only changed
     documents are rewritten unless `full`, a missing or damaged index is rebuilt; the result is swapped in
-    whole."""
+    whole. `documents`: a list, or a TargetDocuments, whose documents are asked for only where they changed."""
+    source = documents if isinstance(documents, ListedDocuments) else ListedDocuments(documents)
     with writing(index_dir, wait), new_folder_beside(index_dir) as scratch:
         work = scratch / "index"
-        incremental = not full and is_readable(index_dir) and has_current_fields(index_dir)
+        incremental = not full and is_updatable(index_dir)
         if incremental:
             shutil.copytree(index_dir, work, copy_function=_link_or_copy)
             ix = index.open_dir(str(work))
         else:
             work.mkdir()
             ix = index.create_in(str(work), SCHEMA)
-        wanted = {doc.id: doc for doc in documents}
-        digests = {doc.id: doc.digest for doc in documents}
+        digests = source.digests()
         with ix.searcher() as searcher:
             existing = _load_digests(index_dir, searcher) if incremental else {}
-            gone = existing.keys() - wanted.keys()
-            changed = [doc for doc in documents if existing.get(doc.id) != digests[doc.id]]
+            gone = existing.keys() - digests.keys()
+            changed = source.documents({i for i, digest in digests.items() if existing.get(i) != digest})
             word_counts = load_word_counts(index_dir) if incremental else None
             if word_counts is None:
-                word_counts = count_words((doc.title, doc.body) for doc in documents if not doc.parent)
+                word_counts = count_words((doc.title, doc.body) for doc in source.documents() if not doc.parent)
             else:
                 # The words of the pages removed or replaced leave with them; those of the new text come in.
                 for doc_id in gone | {doc.id for doc in changed if doc.id in existing}:
@@ -163,4 +173,4 @@ def write_index(
         mark_output(work)
         swap_into_place(work, index_dir)
     updated = sum(doc.id in existing for doc in changed)
-    return IndexStats(len(changed) - updated, updated, len(gone), len(documents) - len(changed))
+    return IndexStats(len(changed) - updated, updated, len(gone), len(source) - len(changed))
