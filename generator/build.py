@@ -140,6 +140,7 @@ def build_target(
     pdf_links: bool = False,
     sources: Sources | None = None,
     full: bool = False,
+    preview: bool = False,
 ) -> BuildResult:
     """Build one target into `out`: the site (with its search index beside it) and/or a PDF per book (in
     `out/pdf/`). A client's output is checked for other clients' private content before it is published;
@@ -148,12 +149,15 @@ def build_target(
     when asked). `sources`: the project's sources, already loaded and checked for several targets.
 
     The site engine reuses the pages its cache beside `out` holds when nothing they are made from changed
-    (engine.py), so the site is the one a full build makes; `full` renders every page and re-indexes."""
+    (engine.py), so the site is the one a full build makes; `full` renders every page and re-indexes.
+    `preview`: `kb serve`'s own build, without what only the portal reads (the search index, the theme's
+    script manifest): the preview is served by kb serve, with the theme's search (0.6 s of a one-edit
+    rebuild at 10,000 articles)."""
     cache = usable_cache_beside(out)
     # Each page's work before the engine comes from the memo when its text is unchanged (memo.py).
     with remembering(cache, trusted=not full):
         return _build_target(
-            root, target, out, strict, reporter, full_index, formats, today, pdf_links, sources, full, cache
+            root, target, out, strict, reporter, full_index, formats, today, pdf_links, sources, full, cache, preview
         )
 
 
@@ -170,6 +174,7 @@ def _build_target(
     sources: Sources | None,
     full: bool,
     cache: Path | None,
+    preview: bool,
 ) -> BuildResult:
     reporter = reporter or SilentReporter()
     full_index = full_index or full
@@ -194,7 +199,9 @@ def _build_target(
         _slow_pages_named(pages),
         printing_into(scratch / "pdf") as printing,
         # A whole index is written by a child while the engine runs, in place after it (search/alongside.py).
-        _indexing(rendered, index_beside(out), full_index) if "site" in formats else nullcontext() as indexing,
+        _indexing(rendered, index_beside(out), full_index)
+        if "site" in formats and not preview
+        else nullcontext() as indexing,
     ):
         # The site is made in the one this output replaced last time, kept for it (output_reuse.py), and
         # the project staged in the one the last build staged: only what changed is written.
@@ -229,7 +236,8 @@ def _build_target(
             write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
             # The theme's inline scripts, for the portal's policy: of the HTML files the engine wrote, and of
             # those written since (the context help's, the demo), with no walk of the whole site.
-            write_script_manifest(site, engine.scripts, engine.html, folders=(CONTEXT_DIR, DEMO_DIR))
+            if not preview:
+                write_script_manifest(site, engine.scripts, engine.html, folders=(CONTEXT_DIR, DEMO_DIR))
             write_target_mark(site, selection)  # which target this is, for the portal (never internal as public)
         if "pdf" in formats:
             pdfs = printing.finish(site / "pdf")
@@ -243,9 +251,10 @@ def _build_target(
             if extra.get("site_root") == "":  # the current version's help centre: the older ones stay published
                 carry_versions(out, site)
                 write_versions_index(site, catalog.product)
-            stats = _finish_index(indexing, full_index, reporter)
-            if target.is_client:
-                _check_index(rendered, index_beside(out))
+            if not preview:
+                stats = _finish_index(indexing, full_index, reporter)
+                if target.is_client:
+                    _check_index(rendered, index_beside(out))
             swap_into_place(site, out, keep_previous=spare is not None)
         else:  # PDFs only: the handouts are replaced, a site already built beside them stays
             out.mkdir(parents=True, exist_ok=True)

@@ -58,7 +58,10 @@ def _serve(root: Path, source: PreviewSource, host: str, port: int, reporter: Re
                 watching.follow(preview_source(root, source.target))  # the profile's `version:` may have changed
             now = watching.source
             with handouts.rebuilding(now) if handouts else nullcontext():
-                build_target(now.root, now.target, site_dir, reporter=reporter, pdf_links=client, sources=now.sources)
+                build_target(
+                    now.root, now.target, site_dir, reporter=reporter, pdf_links=client, sources=now.sources,
+                    preview=True,
+                )  # fmt: skip
         except KbError as exc:
             exc.show()
             click.echo("Keeping the last good build; fix the problem and save again.", err=True)

@@ -144,6 +144,10 @@ def test_serve_keeps_its_preview_in_build_and_nothing_in_the_temporary_folder(ma
     assert "Traceback" not in output
     assert list(temporary.iterdir()) == []
     assert (root / "build/preview/internal/site/kb/scheduling/gantt-empty/index.html").is_file()
+    # Nothing only the portal reads: no Whoosh index, no script manifest (the theme's search serves the preview).
+    assert sorted(p.name for p in (root / "build/preview/internal").iterdir() if "search" in p.name) == []
+    assert not (root / "build/preview/internal/site/.kb-scripts.json").exists()
+    assert (root / "build/preview/internal/site/search/search_index.json").is_file()
 
 
 def test_a_second_serve_starts_from_the_first_ones_preview(make_project, tmp_path):
