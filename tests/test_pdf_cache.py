@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_incremental import edit, tree
+from build_compare import edit, tree
 
 import generator.pdf
 from generator.build import build_target
