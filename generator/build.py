@@ -151,7 +151,7 @@ def build_target(
     The site engine reuses the pages its cache beside `out` holds when nothing they are made from changed
     (engine.py), so the site is the one a full build makes; `full` renders every page and re-indexes.
     `preview`: `kb serve`'s own build, without what only the portal reads (the search index, the theme's
-    script manifest): the preview is served by kb serve, with the theme's search (0.6 s of a one-edit
+    script manifest): the preview is served by kb serve, with the theme's search (0.3 s of a one-edit
     rebuild at 10,000 articles)."""
     cache = usable_cache_beside(out)
     # Each page's work before the engine comes from the memo when its text is unchanged (memo.py).
