@@ -165,6 +165,27 @@ def test_icons_and_emoji_are_inline_svg_from_local_files(rich_build):
     assert "<img" not in page.split('<article class="md-content__inner', 1)[1].split("</article>")[0]
 
 
+def test_the_emoji_index_is_read_only_when_a_page_has_a_shortcode(monkeypatch):
+    """Material's Twemoji index (18,000 entries) is loaded for the first shortcode, not for every Markdown
+    made with the extension: a one-edit build of a page without emoji never reads it."""
+    import markdown
+    from material.extensions import emoji as material_emoji
+
+    from generator.markdown_features import NATIVE_EXTENSIONS
+
+    loads = []
+    load = material_emoji.twemoji
+    monkeypatch.setattr(material_emoji, "twemoji", lambda options, md: loads.append(1) or load(options, md))
+    md = markdown.Markdown(
+        extensions=["pymdownx.emoji"],
+        extension_configs={"pymdownx.emoji": resolved(NATIVE_EXTENSIONS["pymdownx.emoji"])},
+    )
+    assert md.convert("No emoji on this page.") == "<p>No emoji on this page.</p>"
+    assert loads == []
+    assert 'title=":smile:"' in md.reset().convert("Well done :smile: and :no_such_name:")
+    assert loads == [1]
+
+
 def test_math_is_typeset_by_the_sites_own_katex(rich_build):
     page = rich_html(rich_build)
     assert '<span class="arithmatex">\\(a^2 + b^2\\)</span>' in page
