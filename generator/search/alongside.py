@@ -52,7 +52,8 @@ def index_alongside(
     whole = full or not is_updatable(index_dir)
     made = documents() if whole and may_start_workers() else None
     if made is None or len(made) < APART_FROM:
-        yield Indexing(lambda: write_index(made or documents(), index_dir, full, wait, synonyms), apart=False)
+        here = documents if made is None else lambda: made  # an empty list made here is not made again
+        yield Indexing(lambda: write_index(here(), index_dir, full, wait, synonyms), apart=False)
         return
     with new_folder_beside(index_dir) as scratch:
         context = multiprocessing.get_context("fork")  # the child shares the documents without a copy
