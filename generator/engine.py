@@ -43,6 +43,7 @@ from .errors import KbError
 from .forking import may_start_workers
 from .memo import _no_gc
 from .output_reuse import clear_except, link_file, remove_empty_folders
+from .theme_files import theme_listing
 from .theme_scripts import theme_script_hashes
 
 COLLECT_FROM = 1000  # pages rendered from which the engine's objects are collected when it ends (run_engine)
@@ -294,7 +295,7 @@ def _theme_env(config: Any, key: str | None, cache_dir: Path | None = None) -> A
         env = config.theme.get_env()
         if cache_dir is not None:
             env.bytecode_cache = _compiled_templates(cache_dir / "templates", key)
-        env.list_templates = _listed_once(env.list_templates)
+        env.list_templates = _listed_once(theme_listing(env))
         _warm_envs.clear()  # one project and target at a time: no growth over a long `kb serve`
         _warm_envs[warm] = env
     return _warm_envs[warm]
