@@ -12,7 +12,7 @@ from .links import internal_links, relative_url, undefined_references
 from .markdown_features import check_shortcodes
 from .memo import remembered
 from .model import Catalog, Page, Target
-from .select import selected_pages
+from .select import selected_for
 from .snippets import check_snippets
 from .suggest import Suggestions
 from .versions import version_key
@@ -25,7 +25,7 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
     problems += _check_ids(catalog.pages)
     problems += _check_references(catalog)
     targets = every_target(catalog)
-    published = {target.name: selected_pages(catalog, target) for target in targets}  # for both checks below
+    published = selected_for(catalog, targets)  # for both checks below
     if not catalog.unloaded:  # a page that failed to load would leave its screens "without a topic" too
         problems += check_contexts(catalog, targets, published)
     problems += _check_links(catalog)
