@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib.metadata
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -118,6 +117,8 @@ def mail_address(value: Any) -> str:
 
 @functools.cache
 def _validator_version() -> str:
+    import importlib.metadata  # when a profile names an admin: not at every import of the schema
+
     try:
         return importlib.metadata.version("email-validator")
     except importlib.metadata.PackageNotFoundError:
