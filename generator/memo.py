@@ -253,7 +253,7 @@ def remembered(
             for part in parts[1:]:
                 found = digests.get(part)
                 if found is None:
-                    found = digests[part] = text_digest(part)
+                    found = digests[part] = hashlib.sha256(part.encode("utf-8", "surrogatepass")).digest()
                 hashed.update(found)
             digest = hashed.hexdigest()
             shard = prefix + digest[:_SHARD_DIGITS]
@@ -293,18 +293,6 @@ def keep(kind: str, key: str, result: Any) -> None:
 
 def _kept_digest(kind: str, key: str) -> str:
     return hashlib.sha256(f"{kind}\0{key}".encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def known_digest(text: str, digest: bytes) -> None:
-    """Give this build the digest of `text` as remembered functions take it (its UTF-8 bytes' SHA-256),
-    known beforehand (kept with the text): `text`, an argument of theirs, is not hashed again."""
-    if _active is not None:
-        _part_digests[text] = digest
-
-
-def text_digest(text: str) -> bytes:
-    """The digest of `text` as remembered functions take an argument (known_digest)."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def seed(calls: Iterable[tuple[tuple, Any]]) -> None:

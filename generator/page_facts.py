@@ -38,12 +38,13 @@ def _text_facts(page: Page) -> tuple[tuple[Callable[..., Any], tuple], ...]:
     )
 
 
-def parse_page(src_uri: str, source: str) -> tuple[Page | None, tuple[Problem, ...]]:
+def parse_page(src_uri: str, source: str, entry: tuple | None = None) -> tuple[Page | None, tuple[Problem, ...]]:
     """A page's text (at `src_uri`) as a Page, with the problems in its front matter (page_parse.py); in a
-    build, from the memo for a text seen before, with the facts of its text given to the build's calls."""
+    build, from the memo for a text seen before, with the facts of its text given to the build's calls.
+    `entry`: page_entry of this very text, when the caller has it (kept with the text, catalog.py)."""
     if not active():
         return parse_page_text(src_uri, source)
-    page, body_at, problems, facts, front_matter = _page_entry(src_uri, source)
+    page, body_at, problems, facts, front_matter = entry if entry is not None else _page_entry(src_uri, source)
     if page is None:
         return None, problems
     page = page.with_body(source[body_at:])  # the end of the text just read: the memo need not hold it
@@ -77,6 +78,12 @@ def _seeds(page: Page, facts: tuple) -> tuple[tuple[tuple, Any], ...]:
         ((_AS_WRITTEN, src_uri, body), as_written),
         ((_TEXT_PROBLEMS, *page_text_problems.memo_key(page)), problems),  # type: ignore[attr-defined]
     )
+
+
+def page_entry(src_uri: str, source: str) -> tuple:
+    """What parse_page makes of a page's text (at `src_uri`) in a build, to be kept with the text and given
+    back to parse_page: from the memo for a text seen before. Outside a build, None (parse_page parses)."""
+    return _page_entry(src_uri, source) if active() else None
 
 
 @remembered("page_facts")

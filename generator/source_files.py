@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from . import memo
 from .errors import Problem, rel
@@ -61,38 +63,42 @@ def read_text(path: Path | str, root: Path, problems: list[Problem]) -> str | No
 
 
 # A page's text kept in the build's memo with the file's recorded state (size, modification and change
-# times, inode, device): a file whose state is the one its text was kept with is not read again (reading
-# 10,000 articles was a seventh of a second of every build), nor hashed (its digest is kept with it). A
-# write, a rename over it or a time set on it (`touch`) changes its change time, which nothing but the
-# system clock sets. A file changed less than SETTLED_NS before it was read is not kept: a change within
-# the clock's tick after the read could leave the same state on other text (as git's "racily clean").
+# times, inode, device), and what the caller makes of the text (its parse and facts, page_facts.py): a
+# file whose state is the one they were kept with is not read again (reading 10,000 articles was a seventh
+# of a second of every build), nor hashed to find its parse. A write, a rename over it or a time set on it
+# (`touch`) changes its change time, which nothing but the system clock sets. A file changed less than
+# SETTLED_NS before it was read is not kept: a change within the clock's tick after the read could leave
+# the same state on other text (as git's "racily clean" entries).
 TEXT_KIND = "source_text"
 SETTLED_NS = 2_000_000_000
 
 
-def read_page_text(path: str, root: Path, problems: list[Problem]) -> str | None:
-    """read_text for a page; in a build, the text kept in the memo for the file's state when there is one
-    (memo.recall), and the digest of the text given to the memo's calls with it (memo.known_digest)."""
+def read_page_text(
+    path: str, root: Path, problems: list[Problem], derive: Callable[[str], Any]
+) -> tuple[str, Any] | None:
+    """read_text for a page, with `derive(text)` (a pure function of the text, for this path); in a build,
+    both as kept in the memo for the file's state when they are (memo.recall). Outside a build the text
+    alone, with None: nothing is derived that the caller would not use."""
     if not memo.active():
-        return read_text(path, root, problems)
+        text = read_text(path, root, problems)
+        return None if text is None else (text, None)
     started = time.time_ns()
     try:
         found = os.stat(path)
     except OSError:  # read_text says what is wrong
-        return read_text(path, root, problems)
-    state = f"{path}\0{found.st_size} {found.st_mtime_ns} {found.st_ctime_ns} {found.st_ino} {found.st_dev}"
-    kept = memo.recall(TEXT_KIND, state)
-    if kept is not None:
-        text, digest = kept
-        memo.known_digest(text, digest)
-        return text
+        found = None
+    if found is not None:
+        state = f"{path}\0{found.st_size} {found.st_mtime_ns} {found.st_ctime_ns} {found.st_ino} {found.st_dev}"
+        kept = memo.recall(TEXT_KIND, state)
+        if kept is not None:
+            return kept
     text = read_text(path, root, problems)
-    if text is not None:
-        digest = memo.text_digest(text)
-        memo.known_digest(text, digest)
-        if found.st_ctime_ns < started - SETTLED_NS:
-            memo.keep(TEXT_KIND, state, (text, digest))
-    return text
+    if text is None:
+        return None
+    read = (text, derive(text))
+    if found is not None and found.st_ctime_ns < started - SETTLED_NS:
+        memo.keep(TEXT_KIND, state, read)
+    return read
 
 
 def _read_bytes(path: Path | str) -> tuple[int, bytes]:

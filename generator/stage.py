@@ -35,6 +35,8 @@ TYPE_TITLES = {
     "concept": "Concepts",
     "lesson": "Lessons",
 }
+
+
 class _RememberedBytecode(jinja2.BytecodeCache):
     """The landing pages' templates compiled in an earlier build, kept in the build's memo (by the template's
     name and a checksum of its text; jinja2 refuses code of another Python or jinja2 version): compiling

@@ -1,6 +1,7 @@
-"""A page's text kept in the build's memo with its file's recorded state (source_files.read_page_text): a
-file whose state is unchanged is not read again; a file changed in any way (even to the same size with
-its modification time put back), changed just before it was read, or a memo that is damaged is read."""
+"""A page's text and its parse kept in the build's memo with its file's recorded state
+(source_files.read_page_text): a file whose state is unchanged is not read again; a file changed in any
+way (even to the same size with its modification time put back), changed just before it was read, or a
+memo that is damaged is read."""
 
 from __future__ import annotations
 
@@ -54,8 +55,12 @@ def test_a_settled_pages_text_is_taken_from_the_memo_not_read(make_project, tmp_
     catalog, problems = load(root, tmp_path / "cache")
     assert "scheduling/gantt-empty.md" in pages_read(reads)
     reads.clear()
-    again, again_problems = load(root, tmp_path / "cache")
-    assert pages_read(reads) == set()
+    folder = tmp_path / "cache"
+    folder.mkdir(exist_ok=True)
+    with remembering(folder) as memo:
+        again = load_catalog(root)
+        again_problems = check_catalog(again)
+    assert pages_read(reads) == set() and memo.computed == 0  # each page's parse kept with its text
     assert again.pages == catalog.pages and again_problems == problems
     assert again.pages == load_catalog(root).pages  # as without a memo
 
