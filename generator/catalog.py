@@ -13,7 +13,7 @@ from .errors import Problem
 from .mkdocs_file import NAME as MKDOCS_YML
 from .mkdocs_file import check_mkdocs_file, python_tag_problem
 from .model import BOOKS, RELEASES_DIR, Catalog, Context, Module, Page, Product, is_release_notes
-from .page_facts import page_entry, parse_page
+from .page_facts import page_source, parse_page
 from .pictures import check_svg
 from .source_files import load_yaml_file, read_page_text, read_text, source_files
 from .versions.load import load_versions
@@ -148,7 +148,7 @@ def _load_page(root: Path, path: str, src_uri: str, problems: list[Problem]) -> 
             )
         )
         return None
-    read = read_page_text(path, root, problems, lambda text: page_entry(src_uri, text))
+    read = read_page_text(path, root, problems, lambda text: page_source(src_uri, text))
     if read is None:
         return None
     page, found = parse_page(src_uri, *read)

@@ -41,7 +41,7 @@ def _text_facts(page: Page) -> tuple[tuple[Callable[..., Any], tuple], ...]:
 def parse_page(src_uri: str, source: str, entry: tuple | None = None) -> tuple[Page | None, tuple[Problem, ...]]:
     """A page's text (at `src_uri`) as a Page, with the problems in its front matter (page_parse.py); in a
     build, from the memo for a text seen before, with the facts of its text given to the build's calls.
-    `entry`: page_entry of this very text, when the caller has it (kept with the text, catalog.py)."""
+    `entry`: the entry page_source gave with `source`, when the caller has it (kept with it, catalog.py)."""
     if not active():
         return parse_page_text(src_uri, source)
     page, body_at, problems, facts, front_matter = entry if entry is not None else _page_entry(src_uri, source)
@@ -80,10 +80,15 @@ def _seeds(page: Page, facts: tuple) -> tuple[tuple[tuple, Any], ...]:
     )
 
 
-def page_entry(src_uri: str, source: str) -> tuple:
-    """What parse_page makes of a page's text (at `src_uri`) in a build, to be kept with the text and given
-    back to parse_page: from the memo for a text seen before. Outside a build, None (parse_page parses)."""
-    return _page_entry(src_uri, source) if active() else None
+def page_source(src_uri: str, source: str) -> tuple[str, tuple | None]:
+    """What parse_page needs of a page's text (at `src_uri`), to be kept with it by its file's state
+    (catalog.py): in a build, its body and its memo entry (from the memo for a text seen before), the body
+    standing for the text (a slice of it from 0 is the body itself: the Page holds that string, not a copy
+    of its end); outside a build, the text and None (parse_page parses it)."""
+    if not active():
+        return source, None
+    page, body_at, problems, facts, front_matter = _page_entry(src_uri, source)
+    return source[body_at:], (page, 0, problems, facts, front_matter)
 
 
 @remembered("page_facts")
