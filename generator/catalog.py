@@ -13,9 +13,9 @@ from .errors import Problem
 from .mkdocs_file import NAME as MKDOCS_YML
 from .mkdocs_file import check_mkdocs_file, python_tag_problem
 from .model import BOOKS, RELEASES_DIR, Catalog, Context, Module, Page, Product, is_release_notes
-from .page_facts import parse_page
+from .page_facts import page_source, parse_page
 from .pictures import check_svg
-from .source_files import load_yaml_file, read_text, source_files
+from .source_files import load_yaml_file, read_page_text, read_text, source_files
 from .versions.load import load_versions
 
 
@@ -148,9 +148,9 @@ def _load_page(root: Path, path: str, src_uri: str, problems: list[Problem]) -> 
             )
         )
         return None
-    source = read_text(path, root, problems)
-    if source is None:
+    read = read_page_text(path, root, problems, lambda text: page_source(src_uri, text))
+    if read is None:
         return None
-    page, found = parse_page(src_uri, source)
+    page, found = parse_page(src_uri, *read)
     problems += found
     return page

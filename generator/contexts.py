@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import takewhile
+from operator import attrgetter
 from urllib.parse import quote
 
 from .errors import Problem
@@ -103,15 +104,19 @@ def screens_for(catalog: Catalog, target: Target) -> list[Context]:
 def _resolve_all(
     catalog: Catalog, target: Target, pages: tuple[Page, ...], claims: dict[str, list[Page]]
 ) -> ContextMap:
-    published = {page.src_uri for page in pages}
-    # The stage writes a module's page (kb/<module>/) for each module with articles in the target.
-    modules_with_page = {page.module for page in pages if page.is_article}
+    published = set(map(_src_uri, pages))
+    # The stage writes a module's page (kb/<module>/) for each module with articles in the target. By the
+    # book kept in each page (an article's is "kb"), not is_article: a call a page and target (50,000).
+    modules_with_page = {page.module for page in pages if page.book == "kb"}
     topics = {}
     for context in screens_for(catalog, target):
         # A page private to other clients was never this target's topic: it is not "left out" of it.
         meant = [p for p in claims.get(context.id, []) if not p.clients or target.client in p.clients]
         topics[context.id] = _resolve(context, meant, published, modules_with_page)
     return ContextMap(target, catalog.product, topics)
+
+
+_src_uri = attrgetter("src_uri")
 
 
 def claimers(catalog: Catalog) -> dict[str, list[Page]]:

@@ -71,10 +71,9 @@ def internal_links(src_uri: str, body: str) -> tuple[tuple[Link, str, str], ...]
     return tuple((link, *resolve(src_uri, link.url)) for link in find_links(body) if is_internal(link.url))
 
 
-@remembered("undefined_references")
 def undefined_references(body: str) -> tuple[tuple[int, str], ...]:
     """(line, label) of each `[text][label]` outside code whose label the page never defines: it would show
-    as text, brackets and all. From the body alone, so kept in the build's memo."""
+    as text, brackets and all. From the body alone (checks.page_text_problems, kept in the build's memo)."""
     defined, uses = set(), []
     for number, line, in_code in fenced_lines(body):
         if in_code:

@@ -1,6 +1,7 @@
 """A page's text, parsed and scanned once per text: the Page, and what its text alone decides (its links,
-undefined references, links to anchors, KCS sections, the vendored libraries it needs, whether pointing
-its links changes them, the problems in its own text), kept in a build's memo as ONE entry per page.
+links to anchors, the vendored libraries it needs, whether pointing its links changes them, the problems
+in its own text: HTML, shortcodes, undefined references, KCS sections), kept in a build's memo as ONE
+entry per page.
 
 The checks, the selection, the render and the staging ask each of these of the memo by the page's text; as
 entries of their own that was some ten digests and lookups a page (100,000 a one-edit build at 10,000
@@ -14,9 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .anchors import anchor_links
-from .checks import kcs_sections, page_text_problems
+from .checks import page_text_problems
 from .errors import Problem
-from .links import internal_links, undefined_references
+from .links import internal_links
 from .markdown_features import vendored_needs
 from .memo import active, apart, remembered, seed, seed_for
 from .model import Page
@@ -30,21 +31,20 @@ def _text_facts(page: Page) -> tuple[tuple[Callable[..., Any], tuple], ...]:
     (and _seeds gives them)."""
     return (
         (internal_links, (page.src_uri, page.body)),
-        (undefined_references, (page.body,)),
         (anchor_links, (page.src_uri, page.body)),
-        (kcs_sections, (page.body,)),
         (vendored_needs, (page.body,)),
         (links_as_written, (page.src_uri, page.body)),
         (page_text_problems, (page,)),
     )
 
 
-def parse_page(src_uri: str, source: str) -> tuple[Page | None, tuple[Problem, ...]]:
+def parse_page(src_uri: str, source: str, entry: tuple | None = None) -> tuple[Page | None, tuple[Problem, ...]]:
     """A page's text (at `src_uri`) as a Page, with the problems in its front matter (page_parse.py); in a
-    build, from the memo for a text seen before, with the facts of its text given to the build's calls."""
+    build, from the memo for a text seen before, with the facts of its text given to the build's calls.
+    `entry`: the entry page_source gave with `source`, when the caller has it (kept with it, catalog.py)."""
     if not active():
         return parse_page_text(src_uri, source)
-    page, body_at, problems, facts, front_matter = _page_entry(src_uri, source)
+    page, body_at, problems, facts, front_matter = entry if entry is not None else _page_entry(src_uri, source)
     if page is None:
         return None, problems
     page = page.with_body(source[body_at:])  # the end of the text just read: the memo need not hold it
@@ -55,13 +55,11 @@ def parse_page(src_uri: str, source: str) -> tuple[Page | None, tuple[Problem, .
 
 # What each of _text_facts' functions is found by in a build (memo.remembered: its kind, then its arguments
 # or its key's strings), spelt out in _seeds: a loop over the functions was 9 microseconds a page.
-_LINKS, _UNDEFINED, _ANCHORS, _KCS, _VENDORED, _AS_WRITTEN, _TEXT_PROBLEMS = (
+_LINKS, _ANCHORS, _VENDORED, _AS_WRITTEN, _TEXT_PROBLEMS = (
     function.memo_kind  # type: ignore[attr-defined]
     for function in (
         internal_links,
-        undefined_references,
         anchor_links,
-        kcs_sections,
         vendored_needs,
         links_as_written,
         page_text_problems,
@@ -72,16 +70,25 @@ _LINKS, _UNDEFINED, _ANCHORS, _KCS, _VENDORED, _AS_WRITTEN, _TEXT_PROBLEMS = (
 def _seeds(page: Page, facts: tuple) -> tuple[tuple[tuple, Any], ...]:
     """(what each call is found by, its result) for the results of _text_facts, in its order."""
     src_uri, body = page.src_uri, page.body
-    links, undefined, anchors, kcs, vendored, as_written, problems = facts
+    links, anchors, vendored, as_written, problems = facts
     return (
         ((_LINKS, src_uri, body), links),
-        ((_UNDEFINED, body), undefined),
         ((_ANCHORS, src_uri, body), anchors),
-        ((_KCS, body), kcs),
         ((_VENDORED, body), vendored),
         ((_AS_WRITTEN, src_uri, body), as_written),
         ((_TEXT_PROBLEMS, *page_text_problems.memo_key(page)), problems),  # type: ignore[attr-defined]
     )
+
+
+def page_source(src_uri: str, source: str) -> tuple[str, tuple | None]:
+    """What parse_page needs of a page's text (at `src_uri`), to be kept with it by its file's state
+    (catalog.py): in a build, its body and its memo entry (from the memo for a text seen before), the body
+    standing for the text (a slice of it from 0 is the body itself: the Page holds that string, not a copy
+    of its end); outside a build, the text and None (parse_page parses it)."""
+    if not active():
+        return source, None
+    page, body_at, problems, facts, front_matter = _page_entry(src_uri, source)
+    return source[body_at:], (page, 0, problems, facts, front_matter)
 
 
 @remembered("page_facts")

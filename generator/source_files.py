@@ -5,8 +5,12 @@ layer of loading: catalog.py and client_profiles.py read through it."""
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+from . import memo
 from .errors import Problem, rel
 from .yamlfile import YamlDoc, YamlProblems, parse_yaml
 
@@ -56,6 +60,44 @@ def read_text(path: Path | str, root: Path, problems: list[Problem]) -> str | No
     found = _text_problems(name, text)
     problems += found
     return None if found else text
+
+
+# What a page's text gives (its body, parse and facts: page_facts.page_source) kept in the build's memo
+# with the file's recorded state (size, modification and change times, inode, device): a file whose
+# state is the one it was kept with is not read again (reading 10,000 articles was a seventh
+# of a second of every build), nor hashed to find its parse. A write, a rename over it or a time set on it
+# (`touch`) changes its change time, which nothing but the system clock sets. A file changed less than
+# SETTLED_NS before it was read is not kept: a change within the clock's tick after the read could leave
+# the same state on other text (as git's "racily clean" entries).
+TEXT_KIND = "source_text"
+T = TypeVar("T")
+SETTLED_NS = 2_000_000_000
+
+
+def read_page_text(path: str, root: Path, problems: list[Problem], derive: Callable[[str], T]) -> T | None:
+    """`derive` of a page's text (read_text; a pure function of the text, for this path, of what the caller
+    needs of it); in a build, as kept in the memo for the file's state when it is (memo.recall), without
+    reading the file. None when the text has a problem."""
+    if not memo.active():
+        text = read_text(path, root, problems)
+        return None if text is None else derive(text)
+    started = time.time_ns()
+    try:
+        found = os.stat(path)
+    except OSError:  # read_text says what is wrong
+        found = None
+    if found is not None:
+        state = f"{path}\0{found.st_size} {found.st_mtime_ns} {found.st_ctime_ns} {found.st_ino} {found.st_dev}"
+        kept = memo.recall(TEXT_KIND, state)
+        if kept is not None:
+            return kept
+    text = read_text(path, root, problems)
+    if text is None:
+        return None
+    derived = derive(text)
+    if found is not None and found.st_ctime_ns < started - SETTLED_NS:
+        memo.keep(TEXT_KIND, state, derived)
+    return derived
 
 
 def _read_bytes(path: Path | str) -> tuple[int, bytes]:

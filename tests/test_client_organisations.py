@@ -97,3 +97,32 @@ def test_client_host_names_in_portal_yml_are_checked_at_their_line(tmp_path):
     fixed = copy_root("clients", tmp_path / "fixed", {"portal.yml": "client_hosts: {acme: Help.Acme.example}\n"})
     config = load_portal_config(fixed, instance_dir=tmp_path / "instance")
     assert config.client_hosts == {"help.acme.example": "acme"} and config.client_profiles["acme"].domains
+
+
+def test_a_build_takes_the_admins_address_checks_from_its_memo_as_they_were(tmp_path, monkeypatch):
+    """schema.mail_address is kept in a build's memo (email_validator's import is a fortieth of a second):
+    the next build gets the same addresses and the same mistake, without validating them again."""
+    import email_validator
+
+    from generator.memo import remembering
+
+    profile = PROFILE.replace("auditor@outside.example", "auditor-at-outside", 1)
+    root = copy_root("clients", tmp_path / "project", {"clients/acme.yml": profile})
+    fresh = load_catalog(root)
+    validate, checked = email_validator.validate_email, []
+
+    def counted(value, **options):
+        checked.append(value)
+        return validate(value, **options)
+
+    monkeypatch.setattr(email_validator, "validate_email", counted)
+    (tmp_path / "cache").mkdir()
+    with remembering(tmp_path / "cache"):
+        first = load_catalog(root)
+    assert "auditor-at-outside" in checked
+    checked.clear()
+    with remembering(tmp_path / "cache"):
+        again = load_catalog(root)
+    assert checked == []
+    assert again.problems == first.problems == fresh.problems and again.clients == first.clients
+    assert any("'admins': item 2: expected a mail address" in str(p) for p in again.problems)
