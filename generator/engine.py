@@ -39,6 +39,7 @@ from typing import Any
 from .engine_budget import page_time_budget
 from .engine_cache import EngineCache, PageRecord
 from .engine_keys import digest, engine_key, nav_keys, source_digest
+from .engine_nav import get_navigation
 from .errors import KbError
 from .forking import may_start_workers
 from .memo import _no_gc
@@ -143,7 +144,6 @@ def _build(
     from mkdocs import utils
     from mkdocs.commands.build import _build_extra_template, _build_theme_template
     from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
-    from mkdocs.structure.nav import get_navigation
     from mkdocs.structure.pages import Page
 
     config = config.plugins.on_config(config)

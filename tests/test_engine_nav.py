@@ -1,0 +1,114 @@
+"""The engine's pages get the canonical addresses MkDocs' own Page gives them (engine_nav.py works them out
+once for the site, not by a URL join per page): for every form of site URL and page address, and for the
+pages of a real staged project."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from mkdocs.config import load_config
+from mkdocs.structure.files import get_files
+from mkdocs.structure.nav import get_navigation as mkdocs_navigation
+from mkdocs.structure.pages import Page
+
+from generator.build import build_target
+from generator.engine_cache import cache_beside
+from generator.engine_nav import canonical_urls, get_navigation
+from generator.model import TARGETS
+
+SITE_URLS = [
+    "https://help.example.com/",
+    "https://help.example.com",
+    "https://example.com/docs/",
+    "https://example.com/docs",
+    "https://example.com/a/./b/../docs/",
+    "https://example.com//docs//",
+    "https://example.com/docs/?q=1#top",
+    "https://example.com:8443/help/",
+    "https://user@example.com/help/",
+    "http://example.com/caf%C3%A9/",
+    "https://example.com/../",
+    "/relative/site/",
+    "relative",
+    "mailto:help@example.com",
+    "custom-scheme://example/help/",
+    "file:///srv/help/",
+    "",
+    None,
+]
+PAGE_URLS = [
+    "",
+    ".",
+    "./",
+    "index.html",
+    "404.html",
+    "kb/",
+    "kb/scheduling/late-finish/",
+    "kb/scheduling/late-finish.html",
+    "a/KB-0042/",
+    "docs/user/01-gantt/",
+    "x",
+    "a/b.c/",
+    "a/.../",
+    "./x/",
+    "../x/",
+    "a/../b/",
+    "a/./b/",
+    "a/.",
+    "a/..",
+    "a//b/",
+    "//host/x/",
+    "/rooted/x/",
+    "x:y/",
+    "a/b:c/",
+    "a?q=1",
+    "a#frag",
+    "a;params/",
+    "caf%C3%A9/",
+    "café/",
+    "a b/",
+    "a\tb/",
+    " a/",
+    "a\\b/",
+    "~user/",
+    "a/@x/",
+]
+
+
+def mkdocs_urls(site_url: str | None, url: str) -> tuple[str | None, str | None]:
+    """What MkDocs' Page sets for a page at `url` on a site at `site_url`."""
+    page = SimpleNamespace(url=url)
+    Page._set_canonical_url(page, site_url)
+    return page.canonical_url, page.abs_url
+
+
+@pytest.mark.parametrize("site_url", SITE_URLS)
+def test_canonical_addresses_are_the_ones_mkdocs_gives_for_every_form_of_address(site_url):
+    urls = canonical_urls(site_url)
+    for url in PAGE_URLS:
+        assert urls(url) == mkdocs_urls(site_url, url), (site_url, url)
+
+
+def test_the_engines_navigation_is_mkdocs_own_with_the_same_addresses(make_project):
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    staged = cache_beside(out) / "project" / "mkdocs.yml"
+    made = []
+    for navigation in (mkdocs_navigation, get_navigation):
+        config = load_config(config_file=str(staged))
+        assert config["site_url"]  # the project has one: the addresses are worked out
+        files = get_files(config)
+        nav = navigation(files, config)
+        assert config["site_url"]  # given back
+        pages = [file.page for file in files.documentation_pages()]
+        made.append(
+            (
+                [(page.title, page.url) for page in nav.pages],
+                [(page.file.src_uri, page.title, page.url, page.canonical_url, page.abs_url) for page in pages],
+                [type(page) for page in pages],
+            )
+        )
+    assert made[0] == made[1]
+    assert len(made[0][1]) >= 8 and all(canonical for _, _, _, canonical, _ in made[0][1])
