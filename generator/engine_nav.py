@@ -40,11 +40,10 @@ def canonical_urls(site_url: str | None) -> Callable[[str], tuple[str | None, st
     # segments, its query dropped). Taken from a join of one plain segment, and proven on a longer address:
     # a site URL the join treats otherwise (a scheme it does not join) gets the join for every page.
     probe, abs_probe = joined("x")
-    prefix, abs_prefix = probe[:-1], (abs_probe or "")[:-1]
-    if not probe.endswith("x") or not (abs_probe or "").endswith("x") or joined("a/b.c/") != (
-        f"{prefix}a/b.c/",
-        f"{abs_prefix}a/b.c/",
-    ):
+    abs_probe = abs_probe or ""
+    prefix, abs_prefix = probe[:-1], abs_probe[:-1]
+    proven = joined("a/b.c/") == (f"{prefix}a/b.c/", f"{abs_prefix}a/b.c/")
+    if not (probe.endswith("x") and abs_probe.endswith("x") and proven):
         return joined
 
     def urls(url: str) -> tuple[str | None, str | None]:
