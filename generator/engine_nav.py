@@ -20,9 +20,8 @@ from urllib.parse import urljoin, urlsplit
 # A page address that a URL join appends as it is: relative, with segments made only of the characters a
 # path segment holds unescaped (no ':' of a scheme, no '?', '#', ';', backslash, space or control character,
 # nothing but ASCII), none of them empty or dotted; the last may be empty (a folder's address).
-_PLAIN_SEGMENT = r"[A-Za-z0-9_~!$&'()*+,=@%.-]+"
-_PLAIN = re.compile(rf"(?:{_PLAIN_SEGMENT}/)*(?:{_PLAIN_SEGMENT})?")
-_DOTTED = re.compile(r"(?:^|/)\.{1,2}(?:/|$)")
+_PLAIN_SEGMENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9_~!$&'()*+,=@%.-]+"
+_PLAIN = re.compile(rf"(?:{_PLAIN_SEGMENT}/)*(?:{_PLAIN_SEGMENT})?").fullmatch
 
 
 def canonical_urls(site_url: str | None) -> Callable[[str], tuple[str | None, str | None]]:
@@ -47,7 +46,7 @@ def canonical_urls(site_url: str | None) -> Callable[[str], tuple[str | None, st
         return joined
 
     def urls(url: str) -> tuple[str | None, str | None]:
-        if url and _PLAIN.fullmatch(url) and not _DOTTED.search(url):
+        if url and _PLAIN(url):
             return prefix + url, abs_prefix + url
         return joined(url)  # the home page (''), and any address a join would change
 
@@ -63,14 +62,15 @@ def get_navigation(files: Any, config: Any) -> Any:
     site_url = config["site_url"]
     if not site_url:
         return mkdocs_navigation(files, config)
-    made = {id(file.page) for file in files if file.page is not None}  # a plugin's pages keep what they have
+    pages = files.documentation_pages(inclusion=lambda _: True)
+    made = {id(file.page) for file in pages if file.page is not None}  # a plugin's pages keep what they have
     config["site_url"] = None
     try:
         nav = mkdocs_navigation(files, config)
     finally:
         config["site_url"] = site_url
     urls = canonical_urls(site_url)
-    for page in [*nav.pages, *(file.page for file in files if file.page is not None)]:
-        if id(page) not in made:
+    for page in [*nav.pages, *(file.page for file in pages)]:  # a page listed twice gets the same twice
+        if page is not None and id(page) not in made:
             page.canonical_url, page.abs_url = urls(page.url)
     return nav
