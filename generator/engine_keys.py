@@ -54,15 +54,24 @@ def nav_keys(nav: Any, pages: Iterable[Any]) -> dict[str, str]:
         return summaries[id(section)]
 
     top = digest(*(_item(item) for item in nav.items), nav.homepage.url if nav.homepage else "")
+    # A page outside the navigation (an article) has no previous or next page: its key is its section's
+    # path alone, the same for every article of a module, worked out once per section.
+    alone: dict[int, str] = {}
     keys = {}
     for page in pages:
+        previous, following, section = page.previous_page, page.next_page, page.parent
+        if previous is None and following is None and id(section) in alone:
+            keys[page.file.src_uri] = alone[id(section)]
+            continue
         path = []
-        parent = page.parent
+        parent = section
         while parent is not None:
             path.append(digest(parent.title or "", section_key(parent)))
             parent = parent.parent
-        neighbours = [(p.title, p.url) if p is not None else None for p in (page.previous_page, page.next_page)]
+        neighbours = [(p.title, p.url) if p is not None else None for p in (previous, following)]
         keys[page.file.src_uri] = digest(top, *path, json.dumps(neighbours))
+        if previous is None and following is None:
+            alone[id(section)] = keys[page.file.src_uri]
     return keys
 
 

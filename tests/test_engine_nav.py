@@ -13,10 +13,16 @@ from mkdocs.structure.nav import get_navigation as mkdocs_navigation
 from mkdocs.structure.pages import Page
 
 from generator.build import build_target
+from generator.engine import adopt_pages_outside_nav
 from generator.engine_cache import cache_beside
+from generator.engine_keys import nav_keys
 from generator.engine_nav import canonical_urls, get_navigation
 from generator.model import TARGETS
 
+ARTICLE = (
+    "---\nid: KB-0060\ntitle: A second article\nsummary: S.\ntype: howto\nmodule: scheduling\n"
+    "confidence: validated\n---\n\nText.\n"
+)
 SITE_URLS = [
     "https://help.example.com/",
     "https://help.example.com",
@@ -112,3 +118,24 @@ def test_the_engines_navigation_is_mkdocs_own_with_the_same_addresses(make_proje
         )
     assert made[0] == made[1]
     assert len(made[0][1]) >= 8 and all(canonical for _, _, _, canonical, _ in made[0][1])
+
+
+def test_a_pages_navigation_key_is_the_one_worked_out_for_it_alone(make_project):
+    """nav_keys works out the key of pages outside the navigation (articles) once per section: each is the
+    key the page gets when it is the only one asked for."""
+    root = make_project("basic", files={"kb/scheduling/second.md": ARTICLE})
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    config = load_config(config_file=str(cache_beside(out) / "project" / "mkdocs.yml"))
+    files = get_files(config)
+    nav = get_navigation(files, config)
+    doc_files = files.documentation_pages()
+    adopt_pages_outside_nav(nav, doc_files)
+    for page in nav.pages:
+        page.read_source(config)
+    pages = [file.page for file in doc_files]
+    keys = nav_keys(nav, pages)
+    assert keys == {src: key for page in pages for src, key in nav_keys(nav, [page]).items()}
+    outside = [page for page in pages if page.previous_page is None and page.next_page is None]
+    assert keys["kb/scheduling/second.md"] == keys["kb/scheduling/gantt-empty.md"]  # one module's articles
+    assert len(set(keys.values())) > 2 and len(outside) > 2
