@@ -93,6 +93,7 @@ class _Runs:
         "search entries not text",
         "a pickled call",
         "a path for a digest",
+        "a looked-up path that is not text",
         "a damaged memo",
         "a memo of other code",
         "damaged compiled templates",
@@ -121,6 +122,8 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
     elif damage == "a header and nothing else":  # no digest line, no payload: read by offsets, never past the end
         shard = _a_shard(cache)
         shard.write_bytes(shard.read_bytes().split(b"\n", 1)[0] + b"\n")
+    elif damage == "a looked-up path that is not text":
+        _break_manifest(cache, _set_field("lookups", {("a", "b"): None}))
     elif damage == "a stat that is not numbers":
         _break_manifest(cache, _set_field("stat", [True, "1", None]))
     elif damage == "a source state that is not numbers":  # a staged source's digest is trusted by its state
