@@ -179,15 +179,10 @@ def _build(
 
     site_dir = Path(config.site_dir)
     reused, keep = {}, {}
-    found_at: dict[str, str | None] = {}  # what a link to a path finds, once per path: pages share their links
-
-    def lookup(path: str) -> str | None:
-        if path not in found_at:
-            found_at[path] = _lookup(files, path)
-        return found_at[path]
-
+    # What a link to each path the cached pages looked up finds now, once per path: pages share their links.
+    found_at = {path: _lookup(files, path) for path in cache.looked_up()}
     for file in doc_files:
-        record = cache.reuse(file.src_uri, page_keys[file.src_uri], lookup)
+        record = cache.reuse(file.src_uri, page_keys[file.src_uri], found_at)
         if record is None:
             continue
         cached = cache.page_file(record)
