@@ -1,5 +1,5 @@
-"""Run the site engine (MkDocs + Material) on a staged project. With engine_budget.py, the only modules that
-import MkDocs.
+"""Run the site engine (MkDocs + Material) on a staged project. With engine_budget.py and engine_nav.py (the
+navigation and its pages), the only modules that import MkDocs; the theme's environment is engine_theme.py's.
 
 kb owns MkDocs' page loop (the steps of `mkdocs.commands.build.build`, in its order) so that a build can
 reuse what an earlier build rendered, and render the rest on every core:
@@ -30,7 +30,6 @@ import json
 import logging
 import multiprocessing
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ from .engine_budget import page_time_budget
 from .engine_cache import EngineCache, PageRecord
 from .engine_keys import digest, engine_key, nav_keys, source_digest
 from .engine_nav import get_navigation
+from .engine_theme import theme_env
 from .errors import KbError
 from .forking import may_start_workers
 from .memo import _no_gc
@@ -153,7 +153,7 @@ def _build(
     with _no_gc():  # ten thousand records: the collector would scan them (and the memo's results) again and again
         cache = EngineCache.open(cache_dir, key, trusted=not full)
     files = get_files(config)
-    env = _theme_env(config, key, cache.folder)
+    env = theme_env(config, key, cache.folder)
     files.add_files_from_theme(env, config)
     files = config.plugins.on_files(files, config=config)
     set_exclusions(files, config)
@@ -270,57 +270,6 @@ def _other_html(config: Any, files: Any, records: list[PageRecord], extras: dict
         if not file.is_documentation_page() and InclusionLevel.is_included(file.inclusion)
     ]
     return tuple(dict.fromkeys(path for path in found if path.endswith(".html")))
-
-
-# The theme's compiled templates, kept from one build to the next in this process (`kb serve`): compiling
-# Material's templates is most of a small rebuild. Keyed by the engine key, which holds the theme's
-# configuration and every file of its custom_dir, so an edited override gets a new environment.
-_warm_envs: dict[tuple[Any, ...], Any] = {}
-
-
-def _theme_env(config: Any, key: str | None, cache_dir: Path | None = None) -> Any:
-    """The theme's Jinja2 environment: the one an earlier build in this process made for the same key;
-    else a new one whose compiled templates are kept in `cache_dir` for the next process (compiling
-    Material's templates was a second of every `kb build`)."""
-    if key is None:  # plugins kb does not know may change the environment: a new one every build
-        return config.theme.get_env()
-    warm = (key, tuple(config.theme.dirs), config.theme.locale)
-    if warm not in _warm_envs:
-        env = config.theme.get_env()
-        if cache_dir is not None:
-            env.bytecode_cache = _compiled_templates(cache_dir / "templates", key)
-        env.list_templates = _listed_once(env.list_templates)
-        _warm_envs.clear()  # one project and target at a time: no growth over a long `kb serve`
-        _warm_envs[warm] = env
-    return _warm_envs[warm]
-
-
-def _compiled_templates(folder: Path, key: str) -> Any:
-    """Jinja2's own cache of compiled templates, in a folder per engine key (the theme's files and
-    configuration, kb's code, the libraries' versions): Jinja2 checks each entry against its template's
-    source and ignores one it cannot read; the folders of other keys are removed."""
-    import jinja2
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for other in folder.iterdir():
-        if other.name != key:
-            shutil.rmtree(other, ignore_errors=True)
-    (folder / key).mkdir(exist_ok=True)
-    return jinja2.FileSystemBytecodeCache(str(folder / key))
-
-
-def _listed_once(list_templates: Callable[..., list[str]]) -> Callable[..., list[str]]:
-    """The theme's files, listed once: listing walks the theme's folders, whose files do not change while the
-    environment is warm (an edited override makes a new one). MkDocs passes the same filter every build."""
-    listed: dict[Any, list[str]] = {}
-
-    def once(extensions: Any = None, filter_func: Callable[[str], bool] | None = None) -> list[str]:
-        key = (extensions, filter_func.__code__ if filter_func else None)
-        if key not in listed:
-            listed[key] = list_templates(extensions, filter_func)
-        return listed[key]
-
-    return once
 
 
 def _source_digest(cache: EngineCache, file: Any) -> str:

@@ -15,6 +15,7 @@ from build_compare import assert_same_as_full, edit
 
 import generator.engine
 import generator.engine_manifest
+import generator.engine_theme
 from generator.build import build_target
 from generator.engine_cache import EngineCache, cache_beside
 from generator.engine_manifest import _FIELDS, MANIFEST, PageRecord
@@ -151,13 +152,13 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
         for shard in (cache / MEMO).iterdir():
             data = shard.read_bytes()
             shard.write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])
-    elif damage == "damaged compiled templates":  # Jinja2's bytecode cache of the theme (engine._compiled_templates)
+    elif damage == "damaged compiled templates":  # the theme's compiled templates (engine_theme.py)
         compiled = [path for path in (cache / "templates").rglob("*") if path.is_file()]
         assert compiled
         for path in compiled:
             data = path.read_bytes()
             path.write_bytes(data[: len(data) // 2] + b"\x00garbage")
-        generator.engine._warm_envs.clear()  # as a new process: the compiled templates are read from the cache
+        generator.engine_theme._warm_envs.clear()  # as a new process: the compiled templates are read from the cache
     elif damage == "a memo of other code":
         for shard in (cache / MEMO).iterdir():
             head, code, rest = shard.read_bytes().split(b"\n", 2)
