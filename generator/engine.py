@@ -178,23 +178,29 @@ def _build(
     }
 
     site_dir = Path(config.site_dir)
-    reused, keep = {}, {}
     # What a link to each path the cached pages looked up finds now, once per path: pages share their links.
     found_at = {path: _lookup(files, path) for path in cache.looked_up()}
-    for file in doc_files:
-        record = cache.reuse(file.src_uri, page_keys[file.src_uri], found_at)
-        if record is None:
-            continue
-        cached = cache.page_file(record)
-        if record.digest is None or cached is not None:
-            reused[file.src_uri] = record
-        if cached is not None:
-            keep[record.dest] = cached
-    extras = {dest: cache.store_file(data) for dest, data in extra_files.items()}
-    keep.update({dest: cached for dest, cached in extras.items() if cached is not None})
-    # Before any write: nothing is written into a file kept or shared. `in_place`: the kept files the site
-    # holds already (a reused output), which need no link.
-    emptied, in_place = clear_except(site_dir, {dest: cache.seen[cached] for dest, cached in keep.items()})
+    candidates = [
+        record for file in doc_files if (record := cache.reuse(file.src_uri, page_keys[file.src_uri], found_at))
+    ]
+    extra_digests = {dest: cache.file_digest(data) for dest, data in extra_files.items()}
+    # Before any write: nothing is written into a file kept or shared. Kept: each file of a page or kept file
+    # the cache holds, where the site holds exactly the cached file in the state it was stored in (device,
+    # inode, size, time), as page_file and store_file trust a cached file. `in_place`: the ones found so.
+    expected = [(record.dest, record.stat) for record in candidates if record.digest is not None]
+    expected += [(dest, cache.old_files.get(digest)) for dest, digest in extra_digests.items()]
+    identities = {dest: identity for dest, state in expected if (identity := cache.identity(state)) is not None}
+    emptied, in_place = clear_except(site_dir, identities)
+    # A page not in place is reused when its cached file is intact (then linked), else rendered.
+    reused = {
+        record.src_uri: record
+        for record in candidates
+        if record.digest is None or record.dest in in_place or cache.page_file(record) is not None
+    }
+    extras = {
+        dest: cache.keep_file(digest) if dest in in_place else cache.store_file(extra_files[dest])
+        for dest, digest in extra_digests.items()
+    }
 
     env = config.plugins.on_env(env, config=config, files=files)
     files.copy_static_files(inclusion=InclusionLevel.is_included)
@@ -211,9 +217,9 @@ def _build(
             (site_dir / dest).parent.mkdir(parents=True, exist_ok=True)
             link_file(cached, site_dir / dest)
         if dest.endswith(".html"):
-            state = cache.seen[cached]  # as store_file found it; a hard link leaves size, time and inode
+            size, mtime, inode = cache.files[extra_digests[dest]]  # as found or written; a hard link leaves them
             found = theme_script_hashes(extra_files[dest].decode("utf-8", "replace"))
-            scripts[dest] = ((state.st_size, state.st_mtime_ns, state.st_ino), tuple(found))
+            scripts[dest] = ((size, mtime, inode), tuple(found))
 
     records: dict[str, PageRecord] = {}
     todo = []
