@@ -189,10 +189,12 @@ def _group_of(src_uri: str) -> int:
     return zlib.crc32(src_uri.encode("utf-8", "surrogatepass")) % GROUPS
 
 
-def _group_inputs(group: tuple[tuple[Page, str], ...]) -> tuple[str, ...]:
-    """Everything a group's documents are made from: each page's _document_inputs (as many for every page),
-    in the group's order."""
-    return tuple(part for page, rendered in group for part in _document_inputs(page, rendered))
+def _group_inputs(group: tuple[tuple[Page, str], ...]) -> tuple[str, str]:
+    """Everything a group's documents are made from: each page's _document_inputs, in the group's order, as
+    two texts: their lengths, and the inputs joined (the lengths say where each ends). The memo hashes each
+    text it is given: two a group, not nine a page (80,000 digests a build at 10,000 pages)."""
+    parts = [part for page, rendered in group for part in _document_inputs(page, rendered)]
+    return ",".join(map(str, map(len, parts))), "".join(parts)
 
 
 @remembered("search_digest_groups", key=_group_inputs)
