@@ -202,10 +202,7 @@ def load_manifest(folder: Path, engine_key: str) -> Manifest:
         if entries is None:
             return Manifest()
         if shard == _FILES:
-            if not all(
-                type(state) is list and len(state) == 3 and set(map(type, state)) <= _INT and _is_digest(digest)
-                for digest, state in entries.items()
-            ):
+            if not _file_states(entries):
                 return Manifest()
             manifest.files = entries
         else:
@@ -275,6 +272,14 @@ def _records(entries: Any, shard: str) -> dict[str, PageRecord] | None:
     return dict(zip(src_uris, itertools.starmap(PageRecord, entries_), strict=True))
 
 
-def _is_digest(text: Any) -> bool:
-    """Whether `text` is a SHA-256 digest in hex (it names a file in the cache: never a path)."""
-    return type(text) is str and len(text) == 64 and set(text) <= _HEX
+def _file_states(entries: dict[Any, Any]) -> bool:
+    """Whether the files shard's entries are each a digest (it names a file in the cache: never a path) and
+    three numbers (size, mtime_ns, inode); checked over every entry at once, as _records does."""
+    digests, states = list(entries), list(entries.values())
+    if not set(map(type, digests)) <= _STR or not set(map(len, digests)) <= {64}:
+        return False
+    if not _HEX.issuperset("".join(digests)):
+        return False
+    if not set(map(type, states)) <= {list} or not set(map(len, states)) <= {3}:
+        return False
+    return set(map(type, _chain(states))) <= _INT
