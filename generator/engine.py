@@ -127,7 +127,13 @@ def run_engine(
 def _normal(extra_files: dict[str, bytes] | None) -> dict[str, bytes]:
     """`extra_files` with each dest path as the site's walk spells it (`a/KB-1//index.html` is `a/KB-1/index.html`),
     so that a file kept in place is found by its path."""
-    return {"/".join(part for part in dest.split("/") if part): data for dest, data in (extra_files or {}).items()}
+    return {_normal_path(dest): data for dest, data in (extra_files or {}).items()}
+
+
+def _normal_path(dest: str) -> str:
+    if "//" not in dest and not dest.startswith("/") and not dest.endswith("/"):
+        return dest  # the usual case (ten thousand permanent links): already as the walk spells it
+    return "/".join(part for part in dest.split("/") if part)
 
 
 def _build(
