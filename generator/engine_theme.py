@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ def theme_env(config: Any, key: str | None, cache_dir: Path | None = None) -> An
         env = config.theme.get_env()
         if cache_dir is not None:
             env.bytecode_cache = _compiled_templates(cache_dir / "templates", key)
-        env.list_templates = _listed_once(env.list_templates)
+        env.list_templates = _listed_once(env.list_templates, env.loader)
         _warm_envs.clear()  # one project and target at a time: no growth over a long `kb serve`
         _warm_envs[warm] = env
     return _warm_envs[warm]
@@ -45,15 +46,49 @@ def _compiled_templates(folder: Path, key: str) -> Any:
     return jinja2.FileSystemBytecodeCache(str(folder / key))
 
 
-def _listed_once(list_templates: Callable[..., list[str]]) -> Callable[..., list[str]]:
+def _listed_once(list_templates: Callable[..., list[str]], loader: Any = None) -> Callable[..., list[str]]:
     """The theme's files, listed once: listing walks the theme's folders, whose files do not change while the
-    environment is warm (an edited override makes a new one). MkDocs passes the same filter every build."""
+    environment is warm (an edited override makes a new one). MkDocs passes the same filter every build.
+    For MkDocs' own filter of the theme's static files, the folders it leaves out whole are not walked
+    (_undotted_templates)."""
     listed: dict[Any, list[str]] = {}
 
     def once(extensions: Any = None, filter_func: Callable[[str], bool] | None = None) -> list[str]:
         key = (extensions, filter_func.__code__ if filter_func else None)
         if key not in listed:
-            listed[key] = list_templates(extensions, filter_func)
+            if extensions is None and _drops_dotted(filter_func) and type(loader).__name__ == "FileSystemLoader":
+                listed[key] = [name for name in _undotted_templates(loader) if filter_func(name)]
+            else:
+                listed[key] = list_templates(extensions, filter_func)
         return listed[key]
 
     return once
+
+
+def _drops_dotted(filter_func: Callable[[str], bool] | None) -> bool:
+    """Whether `filter_func` is MkDocs' filter of a theme's static files (Files.add_files_from_theme), which
+    leaves out every path with a part that starts with a dot (its patterns '.*' and '*/.*'): Material's
+    `.icons` folder alone is 14,000 files, each walked and matched against some twenty patterns every build
+    (a twentieth of a second). Asked of the filter itself too, so that a MkDocs that keeps such paths gets the
+    whole listing; tests/test_engine_theme.py holds the two listings equal."""
+    if filter_func is None or getattr(filter_func, "__module__", None) != "mkdocs.structure.files":
+        return False
+    if getattr(filter_func, "__qualname__", "") != "Files.add_files_from_theme.<locals>.filter":
+        return False
+    return not any(map(filter_func, (".icons/a.css", "x/.icons/a.css", ".a.js", "x/.a.js")))
+
+
+def _undotted_templates(loader: Any) -> list[str]:
+    """jinja2's FileSystemLoader.list_templates, without the files under folders whose name starts with a dot."""
+    found = set()
+    for searchpath in loader.searchpath:
+        for dirpath, dirnames, filenames in os.walk(searchpath, followlinks=loader.followlinks):
+            dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+            for filename in filenames:
+                template = (
+                    os.path.join(dirpath, filename)[len(searchpath) :].strip(os.path.sep).replace(os.path.sep, "/")
+                )
+                if template[:2] == "./":
+                    template = template[2:]
+                found.add(template)
+    return sorted(found)
