@@ -100,12 +100,15 @@ def source_digest(file: Any) -> str:
 
 
 def digest(*parts: str) -> str:
-    """One digest of several texts (each ended by a NUL, so that ("ab", "c") and ("a", "bc") differ)."""
-    hashed = hashlib.sha256()
-    for part in parts:
-        hashed.update(part.encode("utf-8", "surrogatepass"))
-        hashed.update(b"\0")
-    return hashed.hexdigest()
+    """One digest of several texts (each ended by a NUL, so that ("ab", "c") and ("a", "bc") differ): the
+    texts and their NULs joined and encoded once (ten thousand page keys a build), the same bytes as each
+    encoded in turn."""
+    if not parts:
+        return _EMPTY
+    return hashlib.sha256(("\0".join(parts) + "\0").encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_EMPTY = hashlib.sha256(b"").hexdigest()
 
 
 def engine_key(config_file: Path, config: Any) -> str:

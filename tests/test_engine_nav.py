@@ -4,6 +4,7 @@ pages of a real staged project."""
 
 from __future__ import annotations
 
+import hashlib
 from types import SimpleNamespace
 
 import pytest
@@ -15,7 +16,7 @@ from mkdocs.structure.pages import Page
 from generator.build import build_target
 from generator.engine import adopt_pages_outside_nav
 from generator.engine_cache import cache_beside
-from generator.engine_keys import nav_keys
+from generator.engine_keys import digest, nav_keys
 from generator.engine_nav import canonical_urls, get_navigation
 from generator.model import TARGETS
 
@@ -139,3 +140,15 @@ def test_a_pages_navigation_key_is_the_one_worked_out_for_it_alone(make_project)
     outside = [page for page in pages if page.previous_page is None and page.next_page is None]
     assert keys["kb/scheduling/second.md"] == keys["kb/scheduling/gantt-empty.md"]  # one module's articles
     assert len(set(keys.values())) > 2 and len(outside) > 2
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [(), ("",), ("ab", "c"), ("a", "bc"), ("caf\u00e9", "\U0001f600", "\ud800", "\udc00x"), ("a\0b", ""), ("x",) * 7],
+)
+def test_a_digest_of_several_texts_is_the_one_of_each_text_and_its_nul_in_turn(parts):
+    hashed = hashlib.sha256()
+    for part in parts:
+        hashed.update(part.encode("utf-8", "surrogatepass"))
+        hashed.update(b"\0")
+    assert digest(*parts) == hashed.hexdigest()
