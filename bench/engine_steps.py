@@ -42,6 +42,7 @@ STEPS = [  # (module, attribute, class or None)
     ("generator.engine_cache", "link_into", "EngineCache"),
     ("mkdocs.structure.files", "get_files", None),
     ("mkdocs.structure.nav", "get_navigation", None),
+    ("generator.engine", "get_navigation", None),  # kb's (engine_nav.py): MkDocs' above, and the pages' addresses
     ("generator.engine", "nav_keys", None),
     ("generator.engine", "source_digest", None),
     ("generator.engine", "clear_except", None),

@@ -1,5 +1,5 @@
-"""Run the site engine (MkDocs + Material) on a staged project. With engine_budget.py, the only modules that
-import MkDocs.
+"""Run the site engine (MkDocs + Material) on a staged project. With engine_budget.py and engine_nav.py (the
+navigation and its pages), the only modules that import MkDocs; the theme's environment is engine_theme.py's.
 
 kb owns MkDocs' page loop (the steps of `mkdocs.commands.build.build`, in its order) so that a build can
 reuse what an earlier build rendered, and render the rest on every core:
@@ -30,7 +30,6 @@ import json
 import logging
 import multiprocessing
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,11 +38,12 @@ from typing import Any
 from .engine_budget import page_time_budget
 from .engine_cache import EngineCache, PageRecord
 from .engine_keys import digest, engine_key, nav_keys, source_digest
+from .engine_nav import get_navigation
+from .engine_theme import theme_env
 from .errors import KbError
 from .forking import may_start_workers
 from .memo import _no_gc
 from .output_reuse import clear_except, link_file, remove_empty_folders
-from .theme_files import theme_listing
 from .theme_scripts import theme_script_hashes
 
 COLLECT_FROM = 1000  # pages rendered from which the engine's objects are collected when it ends (run_engine)
@@ -127,7 +127,13 @@ def run_engine(
 def _normal(extra_files: dict[str, bytes] | None) -> dict[str, bytes]:
     """`extra_files` with each dest path as the site's walk spells it (`a/KB-1//index.html` is `a/KB-1/index.html`),
     so that a file kept in place is found by its path."""
-    return {"/".join(part for part in dest.split("/") if part): data for dest, data in (extra_files or {}).items()}
+    return {_normal_path(dest): data for dest, data in (extra_files or {}).items()}
+
+
+def _normal_path(dest: str) -> str:
+    if "//" not in dest and not dest.startswith("/") and not dest.endswith("/"):
+        return dest  # the usual case (ten thousand permanent links): already as the walk spells it
+    return "/".join(part for part in dest.split("/") if part)
 
 
 def _build(
@@ -144,7 +150,6 @@ def _build(
     from mkdocs import utils
     from mkdocs.commands.build import _build_extra_template, _build_theme_template
     from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
-    from mkdocs.structure.nav import get_navigation
     from mkdocs.structure.pages import Page
 
     config = config.plugins.on_config(config)
@@ -154,7 +159,7 @@ def _build(
     with _no_gc():  # ten thousand records: the collector would scan them (and the memo's results) again and again
         cache = EngineCache.open(cache_dir, key, trusted=not full)
     files = get_files(config)
-    env = _theme_env(config, key, cache.folder)
+    env = theme_env(config, key, cache.folder)
     files.add_files_from_theme(env, config)
     files = config.plugins.on_files(files, config=config)
     set_exclusions(files, config)
@@ -179,28 +184,29 @@ def _build(
     }
 
     site_dir = Path(config.site_dir)
-    reused, keep = {}, {}
-    found_at: dict[str, str | None] = {}  # what a link to a path finds, once per path: pages share their links
-
-    def lookup(path: str) -> str | None:
-        if path not in found_at:
-            found_at[path] = _lookup(files, path)
-        return found_at[path]
-
-    for file in doc_files:
-        record = cache.reuse(file.src_uri, page_keys[file.src_uri], lookup)
-        if record is None:
-            continue
-        cached = cache.page_file(record)
-        if record.digest is None or cached is not None:
-            reused[file.src_uri] = record
-        if cached is not None:
-            keep[record.dest] = cached
-    extras = {dest: cache.store_file(data) for dest, data in extra_files.items()}
-    keep.update({dest: cached for dest, cached in extras.items() if cached is not None})
-    # Before any write: nothing is written into a file kept or shared. `in_place`: the kept files the site
-    # holds already (a reused output), which need no link.
-    emptied, in_place = clear_except(site_dir, {dest: cache.seen[cached] for dest, cached in keep.items()})
+    # What a link to each path the cached pages looked up finds now, once per path: pages share their links.
+    found_at = {path: _lookup(files, path) for path in cache.looked_up()}
+    candidates = [
+        record for file in doc_files if (record := cache.reuse(file.src_uri, page_keys[file.src_uri], found_at))
+    ]
+    extra_digests = {dest: cache.file_digest(data) for dest, data in extra_files.items()}
+    # Before any write: nothing is written into a file kept or shared. Kept: each file of a page or kept file
+    # the cache holds, where the site holds exactly the cached file in the state it was stored in (device,
+    # inode, size, time), as page_file and store_file trust a cached file. `in_place`: the ones found so.
+    expected = [(record.dest, record.stat) for record in candidates if record.digest is not None]
+    expected += [(dest, cache.old_files.get(digest)) for dest, digest in extra_digests.items()]
+    identities = {dest: identity for dest, state in expected if (identity := cache.identity(state)) is not None}
+    emptied, in_place = clear_except(site_dir, identities)
+    # A page not in place is reused when its cached file is intact (then linked), else rendered.
+    reused = {
+        record.src_uri: record
+        for record in candidates
+        if record.digest is None or record.dest in in_place or cache.page_file(record) is not None
+    }
+    extras = {
+        dest: cache.keep_file(digest) if dest in in_place else cache.store_file(extra_files[dest])
+        for dest, digest in extra_digests.items()
+    }
 
     env = config.plugins.on_env(env, config=config, files=files)
     files.copy_static_files(inclusion=InclusionLevel.is_included)
@@ -217,9 +223,9 @@ def _build(
             (site_dir / dest).parent.mkdir(parents=True, exist_ok=True)
             link_file(cached, site_dir / dest)
         if dest.endswith(".html"):
-            state = cache.seen[cached]  # as store_file found it; a hard link leaves size, time and inode
+            size, mtime, inode = cache.files[extra_digests[dest]]  # as found or written; a hard link leaves them
             found = theme_script_hashes(extra_files[dest].decode("utf-8", "replace"))
-            scripts[dest] = ((state.st_size, state.st_mtime_ns, state.st_ino), tuple(found))
+            scripts[dest] = ((size, mtime, inode), tuple(found))
 
     records: dict[str, PageRecord] = {}
     todo = []
@@ -276,57 +282,6 @@ def _other_html(config: Any, files: Any, records: list[PageRecord], extras: dict
         if not file.is_documentation_page() and InclusionLevel.is_included(file.inclusion)
     ]
     return tuple(dict.fromkeys(path for path in found if path.endswith(".html")))
-
-
-# The theme's compiled templates, kept from one build to the next in this process (`kb serve`): compiling
-# Material's templates is most of a small rebuild. Keyed by the engine key, which holds the theme's
-# configuration and every file of its custom_dir, so an edited override gets a new environment.
-_warm_envs: dict[tuple[Any, ...], Any] = {}
-
-
-def _theme_env(config: Any, key: str | None, cache_dir: Path | None = None) -> Any:
-    """The theme's Jinja2 environment: the one an earlier build in this process made for the same key;
-    else a new one whose compiled templates are kept in `cache_dir` for the next process (compiling
-    Material's templates was a second of every `kb build`)."""
-    if key is None:  # plugins kb does not know may change the environment: a new one every build
-        return config.theme.get_env()
-    warm = (key, tuple(config.theme.dirs), config.theme.locale)
-    if warm not in _warm_envs:
-        env = config.theme.get_env()
-        if cache_dir is not None:
-            env.bytecode_cache = _compiled_templates(cache_dir / "templates", key)
-        env.list_templates = _listed_once(theme_listing(env))
-        _warm_envs.clear()  # one project and target at a time: no growth over a long `kb serve`
-        _warm_envs[warm] = env
-    return _warm_envs[warm]
-
-
-def _compiled_templates(folder: Path, key: str) -> Any:
-    """Jinja2's own cache of compiled templates, in a folder per engine key (the theme's files and
-    configuration, kb's code, the libraries' versions): Jinja2 checks each entry against its template's
-    source and ignores one it cannot read; the folders of other keys are removed."""
-    import jinja2
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for other in folder.iterdir():
-        if other.name != key:
-            shutil.rmtree(other, ignore_errors=True)
-    (folder / key).mkdir(exist_ok=True)
-    return jinja2.FileSystemBytecodeCache(str(folder / key))
-
-
-def _listed_once(list_templates: Callable[..., list[str]]) -> Callable[..., list[str]]:
-    """The theme's files, listed once: listing walks the theme's folders, whose files do not change while the
-    environment is warm (an edited override makes a new one). MkDocs passes the same filter every build."""
-    listed: dict[Any, list[str]] = {}
-
-    def once(extensions: Any = None, filter_func: Callable[[str], bool] | None = None) -> list[str]:
-        key = (extensions, filter_func.__code__ if filter_func else None)
-        if key not in listed:
-            listed[key] = list_templates(extensions, filter_func)
-        return listed[key]
-
-    return once
 
 
 def _source_digest(cache: EngineCache, file: Any) -> str:
@@ -486,13 +441,17 @@ def _search_plugin(config: Any) -> Any:
 def _check_anchors(records: list[PageRecord], files: Any, config: Any) -> None:
     """MkDocs' check of links to anchors in other pages, from each page's recorded anchors: only the pages
     with such links are checked (the others have nothing to check), against the anchors of the pages they
-    link to."""
+    link to. Nothing is checked when MkDocs' logger drops what the check reports at the configured level
+    (kb's anchors are checked by kb check; the staged mkdocs.yml gives MkDocs' check `info`): the check only
+    logs, and every message would be dropped (0.07 s of every build at 10,000 articles)."""
+    level = config.validation.links.anchors
+    if not logging.getLogger("mkdocs.structure.pages").isEnabledFor(level):
+        return
     linking = [record for record in records if record.links_to_anchors]
     targets = {target for record in linking for target in record.links_to_anchors}
     for record in records:
         if record.src_uri in targets:
             _file_at(files, record.src_uri).page.present_anchor_ids = set(record.anchors)
-    level = config.validation.links.anchors
     for record in linking:
         page = _file_at(files, record.src_uri).page
         found = ((_file_at(files, target), links) for target, links in record.links_to_anchors.items())

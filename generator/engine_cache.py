@@ -13,17 +13,21 @@ It is never trusted: a manifest with a shard that is missing, unreadable, of ano
 code or libraries (the engine key), or with one malformed entry is ignored whole, and every page is
 rendered; a cached page whose file is missing or not exactly as stored (size, modification time and inode,
 recorded when it was stored: a page edited in place in a published site changes them) is rendered again,
-and so is a kept file (a permanent link) not exactly as stored. A staged source is read again unless its
-size, times (the change time, which nothing but the clock sets, included) and inode are the ones it had
-when its digest was taken. Each shard is replaced in one rename, after the pages it names are in place."""
+and so is a kept file (a permanent link) not exactly as stored. Where the kept site (output_reuse.py) holds
+a hard link of the cached file in that state, on the cache's device, the cached file is that very file,
+and is not asked again (ten thousand pages and as many permanent links each build). A staged source is
+read again unless its size, times (the change time, which nothing but the clock sets, included) and inode
+are the ones it had when its digest was taken. Each shard is replaced in one rename, after the pages it
+names are in place."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +70,8 @@ class EngineCache:
         self.files: dict[str, list[int]] = {}  # digest -> state of each other file this build keeps (store_file)
         self._read = old  # which shards the manifest read held, to write again only the ones that changed
         self._sources: dict[str, tuple[str, list[int]]] = {}  # src_uri -> its source's digest and state (source_digest)
-        # cached file -> its state when page_file or store_file found it intact: the site's walk (clear_except)
-        # and the script manifest need its identity, and need not ask the file system again
-        self.seen: dict[str, os.stat_result] = {}
         self._pages = os.path.join(folder, PAGES) if folder is not None else ""
+        self._device: int | None = None  # of the folder of cached files (identity)
 
     @classmethod
     def open(cls, folder: Path | None, engine_key: str | None, trusted: bool = True) -> EngineCache:
@@ -102,18 +104,39 @@ class EngineCache:
             return record
         return dataclasses.replace(record, source=found[0], source_stat=found[1])
 
-    def reuse(self, src_uri: str, key: str, lookup: Callable[[str], str | None]) -> PageRecord | None:
-        """The cached page for `src_uri` when its key matches and each of its links finds what it found."""
+    def looked_up(self) -> set[str]:
+        """Every path a link of a cached page looked up (each page's `lookups`)."""
+        return set(itertools.chain.from_iterable(record.lookups for record in self.old.values()))
+
+    def reuse(self, src_uri: str, key: str, found_at: Mapping[str, str | None]) -> PageRecord | None:
+        """The cached page for `src_uri` when its key matches and each of its links finds what it found:
+        `found_at`, what each path of looked_up() finds now."""
         record = self.old.get(src_uri)
         if record is None or record.key != key:
             return None
-        if any(lookup(path) != found for path, found in record.lookups.items()):
+        # Each (path, found) pair of the page among the ones found now, compared in C: ten thousand pages.
+        if not record.lookups.items() <= found_at.items():
             return None
         return record
 
+    def identity(self, state: list[int] | None) -> tuple[int, int, int, int] | None:
+        """The (device, inode, size, modification time) a cached file recorded in `state` (size, mtime_ns,
+        inode: a page's `stat`, a kept file's) has: what a hard link of it in a site has too, so that the site's
+        walk (output_reuse.clear_except) finds it there in the state it was stored in without asking the
+        cache's copy. None without a state or a folder of cached files."""
+        if not state or self.folder is None:
+            return None
+        if self._device is None:
+            try:
+                self._device = os.stat(self._pages).st_dev
+            except OSError:
+                return None
+        size, mtime, inode = state
+        return self._device, inode, size, mtime
+
     def page_file(self, record: PageRecord) -> str | None:
         """The cached HTML of `record` when it is exactly the file stored (size, time, inode); else None.
-        A string path, and its state kept in `seen`: ten thousand pages each build."""
+        A string path: ten thousand pages each build."""
         if record.digest is None or self.folder is None:
             return None
         cached = os.path.join(self._pages, record.digest)
@@ -123,7 +146,6 @@ class EngineCache:
             return None
         if [now.st_size, now.st_mtime_ns, now.st_ino] != record.stat:
             return None
-        self.seen[cached] = now
         return cached
 
     def keep(self, record: PageRecord) -> None:
@@ -147,15 +169,26 @@ class EngineCache:
         self.keep(record)
         return True
 
+    @staticmethod
+    def file_digest(data: bytes) -> str:
+        """The name a kept file's content has in the cache (store_file)."""
+        return hashlib.sha256(data).hexdigest()
+
+    def keep_file(self, digest: str) -> str:
+        """Keep the cached file named `digest` for the next build in the state the last build recorded: a
+        hard link of it was found in the site in that state (identity), so it is intact; return its path."""
+        self.files[digest] = self.old_files[digest]
+        return os.path.join(self._pages, digest)
+
     def store_file(self, data: bytes) -> str | None:
         """A file of the site that is not a page (a permanent link's redirect), kept in the cache by its
         content so that a reused output keeps it untouched; None without a cache folder. A cached copy is
         trusted when its size, time and inode are the ones the last build recorded for it, as a page is
         (ten thousand redirects each build); else it is read back and compared: one edited in place is
-        replaced, never trusted. Its state goes in `seen`."""
+        replaced, never trusted. Its state goes in `files`."""
         if self.folder is None:
             return None
-        digest = hashlib.sha256(data).hexdigest()
+        digest = self.file_digest(data)
         cached = os.path.join(self._pages, digest)
         recorded = self.old_files.get(digest)
         if recorded is not None:
@@ -164,7 +197,6 @@ class EngineCache:
             except OSError:
                 state = None
             if state is not None and [state.st_size, state.st_mtime_ns, state.st_ino] == recorded:
-                self.seen[cached] = state
                 self.files[digest] = recorded
                 return cached
         try:
@@ -180,7 +212,6 @@ class EngineCache:
                 stream.write(data)
             os.replace(temporary, cached)  # a new file: never written into one a site links
             state = os.stat(cached)
-        self.seen[cached] = state
         self.files[digest] = [state.st_size, state.st_mtime_ns, state.st_ino]
         return cached
 

@@ -8,7 +8,8 @@ outside what a web server publishes) and next time makes the spare into the new 
 two in one rename (output.swap_into_place): still written beside the live output and swapped in whole.
 
 The spare is never trusted: before anything is written into it, every file in it is removed except the
-ones the caller names with the exact file (same inode) they must be, the cache's hard-linked pages. So
+ones the caller names with the exact file (same device and inode, in the size and modification time it was
+stored with) they must be, the cache's hard-linked pages. So
 nothing is ever written into a file the live site or the cache shares, and nothing of an earlier build
 survives that this build did not choose. Folders are kept (that is the saving) and the ones left empty
 are removed at the end."""
@@ -21,20 +22,23 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 
-def clear_except(folder: Path, keep: Mapping[str, os.stat_result]) -> tuple[set[Path], set[str]]:
+def clear_except(folder: Path, keep: Mapping[str, tuple[int, int, int, int]]) -> tuple[set[Path], set[str]]:
     """Remove every file (and link, and anything not a folder) under `folder` except each `keep` entry
-    (dest path relative to `folder` -> the state of the file it must be, whose device and inode count: the
-    caller has just found that file intact); return the folders files left (and the ones found empty), and the
-    `keep` entries found in place (the exact file already there)."""
-    wanted = {rel: (state.st_dev, state.st_ino) for rel, state in keep.items()}
+    (dest path relative to `folder` -> the device, inode, size and modification time of the file it must be:
+    a cached file, in the state it was stored in); return the folders files left (and the ones found empty),
+    and the `keep` entries found in place (that exact file, in that state, already there)."""
     emptied: set[Path] = set()
     in_place: set[str] = set()
-    _clear(str(folder), "", wanted, emptied, in_place)
+    _clear(str(folder), "", keep, emptied, in_place)
     return emptied, in_place
 
 
 def _clear(
-    folder: str, prefix: str, wanted: dict[str, tuple[int, int]], emptied: set[Path], in_place: set[str]
+    folder: str,
+    prefix: str,
+    wanted: Mapping[str, tuple[int, int, int, int]],
+    emptied: set[Path],
+    in_place: set[str],
 ) -> None:
     # Paths as strings and a list of folders to visit rather than recursion: this visits every folder of the
     # site (20,000 at 10,000 articles), each build.
@@ -56,7 +60,7 @@ def _clear(
             identity = wanted.get(rel)
             if identity is not None:
                 found = entry.stat(follow_symlinks=False)
-                if (found.st_dev, found.st_ino) == identity:
+                if (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns) == identity:
                     in_place.add(rel)
                     continue
             os.unlink(entry.path)

@@ -9,11 +9,7 @@ A project made by `kb init` thus gets kb's theme as kb improves, rather than a c
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import jinja2
 
 THEME = Path(__file__).resolve().parent / "theme"
 THEME_CSS = "assets/kb-theme.css"  # before the project's own extra_css, which may override it
@@ -36,44 +32,3 @@ def _files_under(folder: Path) -> dict[str, Path]:
             found[path.relative_to(folder).as_posix()] = path
     return found
 
-
-def theme_listing(env: Any) -> Callable[..., list[str]]:
-    """`env.list_templates`, with MkDocs' listing of the theme's static files taken without descending into
-    hidden folders. Material's `.icons` holds 14,000 of its 14,500 files, and MkDocs' filter turns down every
-    name with a part starting with a dot after walking and matching each of them (0.05 s of every build);
-    skipping those folders gives the same list. Any other listing, or a loader kb does not know, is the
-    environment's own."""
-    own = env.list_templates
-    loader = env.loader
-
-    def list_templates(extensions: Any = None, filter_func: Callable[[str], bool] | None = None) -> list[str]:
-        if not (isinstance(loader, jinja2.FileSystemLoader) and _is_mkdocs_theme_filter(filter_func)):
-            return own(extensions, filter_func)
-        return [name for name in _visible_names(loader) if filter_func(name)]
-
-    return list_templates
-
-
-def _is_mkdocs_theme_filter(filter_func: Callable[[str], bool] | None) -> bool:
-    # MkDocs' own filter (by where its code is), and it turns down hidden names at the top and further in:
-    # if a later MkDocs changes either, the full listing is used.
-    return (
-        filter_func is not None
-        and getattr(filter_func, "__module__", None) == "mkdocs.structure.files"
-        and getattr(filter_func, "__qualname__", None) == "Files.add_files_from_theme.<locals>.filter"
-        and not filter_func(".hidden/name.svg")
-        and not filter_func("folder/.hidden/name.svg")
-        and not filter_func(".name.css")
-    )
-
-
-def _visible_names(loader: jinja2.FileSystemLoader) -> list[str]:
-    """What `loader.list_templates()` lists, less the files inside hidden folders."""
-    found: set[str] = set()
-    for searchpath in loader.searchpath:
-        for top, dirs, names in os.walk(searchpath, followlinks=loader.followlinks):
-            dirs[:] = [name for name in dirs if not name.startswith(".")]
-            folder = os.path.relpath(top, searchpath).replace(os.sep, "/")
-            prefix = "" if folder == "." else f"{folder}/"
-            found.update(prefix + name for name in names)
-    return sorted(found)

@@ -92,8 +92,9 @@ def write_script_manifest(
         for folder in folders:
             if (site / folder).is_dir():
                 listed.update(dict.fromkeys(f"{folder}/{rel}" for rel, _ in _html_files(site / folder)))
-        files = [(rel, os.path.join(site, rel)) for rel in listed]
-    found: dict[str, None] = {}
+        prefix = os.path.join(site, "")  # a path by text (os.path.join per file: a tenth of the manifest's time)
+        files = [(rel, prefix + rel) for rel in listed]
+    found: set[str] = set()  # sorted at the end: the order found in does not count
     for rel, path in files:
         try:
             state = os.stat(path, follow_symlinks=False)
@@ -103,10 +104,10 @@ def write_script_manifest(
             continue
         hit = known.get(rel)
         if hit is not None and hit[0] == (state.st_size, state.st_mtime_ns, state.st_ino):
-            found.update(dict.fromkeys(hit[1]))
+            found.update(hit[1])
             continue
         identity = f"{state.st_dev}:{state.st_ino}:{state.st_size}:{state.st_mtime_ns}"
-        found.update(dict.fromkeys(_file_script_hashes(path, identity)))
+        found.update(_file_script_hashes(path, identity))
     hashes = tuple(sorted(found))
     (site / MANIFEST).write_text(json.dumps({"format": 1, "script-src": hashes}, indent=1) + "\n", encoding="utf-8")
     return hashes

@@ -15,8 +15,9 @@ from build_compare import assert_same_as_full, edit
 
 import generator.engine
 import generator.engine_manifest
+import generator.engine_theme
 from generator.build import build_target
-from generator.engine_cache import EngineCache, cache_beside
+from generator.engine_cache import EngineCache, cache_beside, spare_beside
 from generator.engine_manifest import _FIELDS, MANIFEST, PageRecord
 from generator.memo import FOLDER as MEMO
 from generator.model import TARGETS
@@ -93,6 +94,7 @@ class _Runs:
         "search entries not text",
         "a pickled call",
         "a path for a digest",
+        "a looked-up path that is not text",
         "a damaged memo",
         "a memo of other code",
         "damaged compiled templates",
@@ -121,6 +123,8 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
     elif damage == "a header and nothing else":  # no digest line, no payload: read by offsets, never past the end
         shard = _a_shard(cache)
         shard.write_bytes(shard.read_bytes().split(b"\n", 1)[0] + b"\n")
+    elif damage == "a looked-up path that is not text":
+        _break_manifest(cache, _set_field("lookups", {("a", "b"): None}))
     elif damage == "a stat that is not numbers":
         _break_manifest(cache, _set_field("stat", [True, "1", None]))
     elif damage == "a source state that is not numbers":  # a staged source's digest is trusted by its state
@@ -148,13 +152,13 @@ def test_a_cache_that_cannot_be_trusted_is_ignored_and_rebuilt(make_project, tmp
         for shard in (cache / MEMO).iterdir():
             data = shard.read_bytes()
             shard.write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])
-    elif damage == "damaged compiled templates":  # Jinja2's bytecode cache of the theme (engine._compiled_templates)
+    elif damage == "damaged compiled templates":  # the theme's compiled templates (engine_theme.py)
         compiled = [path for path in (cache / "templates").rglob("*") if path.is_file()]
         assert compiled
         for path in compiled:
             data = path.read_bytes()
             path.write_bytes(data[: len(data) // 2] + b"\x00garbage")
-        generator.engine._warm_envs.clear()  # as a new process: the compiled templates are read from the cache
+        generator.engine_theme._warm_envs.clear()  # as a new process: the compiled templates are read from the cache
     elif damage == "a memo of other code":
         for shard in (cache / MEMO).iterdir():
             head, code, rest = shard.read_bytes().split(b"\n", 2)
@@ -239,3 +243,40 @@ def test_a_build_in_the_same_process_reads_only_the_shards_changed_since_the_las
     shard.write_bytes(data[:-100] + bytes([data[-100] ^ 0x20]) + data[-99:])  # in place: the same size and inode
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, "a kept shard damaged")
     assert again.engine.rendered == first.engine.rendered
+
+
+@pytest.mark.parametrize("what", ["page", "permanent link"])
+@pytest.mark.parametrize("damage", ["edited in place", "replaced by a copy in the same state", "replaced by a link"])
+def test_a_file_of_the_kept_site_is_kept_only_as_the_exact_cached_file_in_its_stored_state(
+    make_project, tmp_path, what, damage
+):
+    """The kept site's copy of a cached page or permanent link is kept in place (not linked again, its cached
+    file not asked) only when it is the cached file (device, inode) in the state it was stored in (size, time):
+    one edited, or another file in the same state, is replaced and the output is a full build's."""
+    root = make_project("basic")
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    build_target(root, TARGETS["site"], out)  # the first site is kept beside the cache now
+    rel = "kb/scheduling/gantt-empty/index.html" if what == "page" else next((out / "a").glob("*/index.html"))
+    rel = str(rel.relative_to(out)) if isinstance(rel, Path) else rel
+    kept = spare_beside(out) / rel
+    original = kept.read_bytes()
+    assert kept.samefile(out / rel)  # one file: the cache's
+    before = kept.stat()
+    if damage == "edited in place":  # the cached file too (a hard link): its time changes
+        kept.write_bytes(original.replace(b"</body>", b"<script>alert(1)</script></body>"))
+    else:  # a planted file with the cached one's content or not, size and time: not the cached file
+        planted = original[:-8] + b"PLANTED\n" if damage == "replaced by a copy in the same state" else original
+        kept.unlink()
+        if damage == "replaced by a link":
+            (tmp_path / "elsewhere").write_bytes(planted)
+            os.link(tmp_path / "elsewhere", kept)
+        else:
+            kept.write_bytes(planted)
+        os.utime(kept, ns=(before.st_atime_ns, before.st_mtime_ns))
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, f"{what} {damage}")
+    assert b"PLANTED" not in (out / rel).read_bytes() and b"alert(1)" not in (out / rel).read_bytes()
+    if damage == "edited in place" and what == "page":
+        assert again.engine.rendered == 1  # its cached file changed with it: rendered again
+    # And the next build keeps what this one stored.
+    assert build_target(root, TARGETS["site"], out).engine.rendered == 0

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build_target
+from generator.build import build_target, render_target
 from generator.errors import KbError
+from generator.memo import remembering
 from generator.model import SITE
+from generator.progress import SilentReporter
 from generator.search import documents, search, write_index
 
 
@@ -96,6 +98,31 @@ def test_an_index_update_makes_the_documents_of_the_changed_pages_only(make_proj
     updated = {hit.id: hit.url for hit in search(root / "build" / "site-search", "zoom level").hits}
     build_target(root, SITE, out, full_index=True)
     assert {hit.id: hit.url for hit in search(root / "build" / "site-search", "zoom level").hits} == updated
+
+
+def test_the_digests_an_update_takes_by_groups_of_pages_are_each_pages_own(make_project):
+    """A build finds the pages' document digests a group of pages at a time (group_digests): after edits in
+    two groups, one after the other, each page's are the ones worked out for it alone, and the updated index
+    holds the documents and digests a full reindex writes."""
+    root = make_project("basic")
+    out, index_dir = root / "build" / "site", root / "build" / "site-search"
+    edited = ["kb/scheduling/gantt-empty.md", "kb/budgets/budget-locked.md"]
+    assert documents._group_of(edited[0]) != documents._group_of(edited[1])
+    build_target(root, SITE, out)
+    for rel in edited:
+        article = root / rel
+        article.write_text(article.read_text(encoding="utf-8") + "\nAlso check the zoom level.\n", encoding="utf-8")
+        stats = build_target(root, SITE, out).index
+        assert (stats.added, stats.updated, stats.deleted) == (0, 1, 0)
+    rendered = render_target(root, SITE, False, SilentReporter())
+    with remembering(None):
+        grouped = documents.TargetDocuments(rendered.selection, rendered.pages).digests()
+    alone = {doc.id: doc.digest for doc in documents.documents_for(rendered.selection, rendered.pages)}
+    assert grouped == alone and len(alone) > 3
+    updated = (index_dir / "digests.tsv").read_text("utf-8")
+    assert build_target(root, SITE, out, full_index=True).index.added == len(alone)
+    assert (index_dir / "digests.tsv").read_text("utf-8") == updated
+    assert {hit.id for hit in search(index_dir, "zoom level").hits} == {"KB-0001", "KB-0004"}
 
 
 def test_kb_search_rebuilds_a_damaged_index_from_the_sources(make_project, run_kb):
