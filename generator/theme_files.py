@@ -31,4 +31,3 @@ def _files_under(folder: Path) -> dict[str, Path]:
             path = Path(top, name)
             found[path.relative_to(folder).as_posix()] = path
     return found
-
