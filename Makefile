@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q generator  # its bytecode, as a pip install leaves a package (an editable one has none)
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -52,7 +52,8 @@ from pathlib import Path
 import click
 import yaml
 
-from synthetic import REPO, Article, generate  # bench/synthetic.py, beside this script
+from installed import compile_package  # bench/installed.py, beside this script
+from synthetic import REPO, Article, generate
 
 COPIED = ("product.yml", "contexts.yml", "clients", "mkdocs.yml", "overrides")
 BIN = Path(sys.executable).parent
@@ -315,6 +316,7 @@ def _verdict(value: float, target: float) -> str:
 )
 def main(articles: int, large: int | None, repeat: int, serve_large: bool, keep: bool, profile: Path | None) -> None:
     """Time `kb build` (full and after one edit), `kb serve`'s reload and a plain `mkdocs build`."""
+    compile_package(REPO / "generator")  # as pip install leaves it (bench/installed.py)
     folder = Path(tempfile.mkdtemp(prefix="kb-bench-"))
     try:
         sizes = {}

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import click
 
+from installed import compile_package  # bench/installed.py, beside this script
+
 REPO = Path(__file__).resolve().parent.parent
 COPIED = ("product.yml", "contexts.yml", "kb", "docs", "clients", "mkdocs.yml", "overrides", "demo")
 CHILD_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # MkDocs' banner about its next version: noise here
@@ -135,6 +137,8 @@ def main(slug: str, repeat: int, jobs: int | None, baseline: str, keep: bool) ->
     try:
         root = copy_project(folder)
         commit = export_generator(baseline, folder / "before")
+        for code in (folder / "before" / "generator", REPO / "generator"):  # as pip install leaves them
+            compile_package(code)
         clients = sorted(p.stem for p in (root / "clients").glob("*.yml"))
         if slug not in clients:
             raise click.ClickException(f"--client {slug!r}: expected one of {', '.join(clients)}")
