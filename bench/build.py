@@ -249,29 +249,20 @@ def serve_reload(root: Path, log: Path, start_timeout: float, saves: int = 1) ->
             while page is None and time.monotonic() < deadline and child.poll() is None:
                 time.sleep(0.2)
                 page = _get(f"{base}/")
-            found = re.search(r"livereload\((\d+), (\d+)\)", page or "")
-            if not found:
-                raise click.ClickException(f"kb serve did not start: {log.read_text(errors='replace')[-2000:]}")
-            epoch, request = found.groups()
-            return [_save_and_reload(root, base, epoch_request, number) for number, epoch_request in
-                    enumerate(_epochs(base, epoch, request, saves))]  # fmt: skip
+            times = []
+            for number in range(saves):  # the page the last save reloaded polls with its epoch for the next
+                found = re.search(r"livereload\((\d+), (\d+)\)", page or "")
+                if not found:
+                    raise click.ClickException(f"kb serve served no page: {log.read_text(errors='replace')[-2000:]}")
+                times.append(_save_and_reload(root, base, found.groups(), number))
+                page = _get(f"{base}/")
+            return times
         finally:
             child.send_signal(signal.SIGTERM)
             try:
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
-
-
-def _epochs(base: str, epoch: str, request: str, saves: int):
-    """The (epoch, request) the open page polls with before each save: the page reloads after each."""
-    for _ in range(saves):
-        yield epoch, request
-        page = _get(f"{base}/") or ""
-        found = re.search(r"livereload\((\d+), (\d+)\)", page)
-        if not found:
-            raise click.ClickException("kb serve's page has no live-reload script after a reload")
-        epoch, request = found.groups()
 
 
 def _save_and_reload(root: Path, base: str, epoch_request: tuple[str, str], number: int) -> float:
@@ -327,13 +318,7 @@ def _verdict(value: float, target: float) -> str:
     help="Run each build N times and report the best.",
 )
 @click.option("--serve-large", is_flag=True, help="Also time kb serve's save-to-reload on the largest project.")
-@click.option(
-    "--saves",
-    default=3,
-    show_default=True,
-    type=click.IntRange(1, 50),
-    help="Saves in a row timed by each kb serve (the first and the later ones are reported apart).",
-)
+@click.option("--saves", default=3, type=click.IntRange(1, 50), help="Saves in a row per kb serve (default 3).")
 @click.option(
     "--serve-only",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
