@@ -15,13 +15,16 @@ and overrides/. Then, in the same run, it times child processes:
   extensions, `plugins: [search]` and no nav (MkDocs' automatic navigation);
 - kb serve: the repository's own sample (80 pages), `kb serve --target site`; a sentence of an article is
   saved and the time until the live-reload request answers (the open page reloads then) is taken, with
-  the page checked to show the edit. `--serve-large` does the same on the N-article project.
+  the page checked to show the edit, for several saves in a row (--saves; the slowest is the figure, a
+  writer's first save counting as much as the tenth), each with the CPU seconds kb serve spent on it
+  (from /proc: on a shared machine the figure to compare). `--serve-large` does the same on the N-article
+  project; `--serve-only PROJECT` only that, on a project of yours (its preview cache as it is).
 
 For each: wall-clock seconds and peak resident memory (os.wait4's rusage of the kb process; its page
 workers are forked copies of it), printed as a table with the targets and whether each is met.
 
-    .venv/bin/python bench/build.py [--articles 1000] [--large 10000] [--repeat N] [--serve-large] [--keep]
-                                    [--profile FILE]
+    .venv/bin/python bench/build.py [--articles 1000] [--large 10000] [--repeat N] [--serve-large] [--saves N]
+                                    [--serve-only PROJECT] [--keep] [--profile FILE]
 
 --large N also builds a project of N articles (kb full and one edit; no plain build past 3,000), in the
 same table; --serve-large times kb serve on the largest project too.
@@ -233,8 +236,15 @@ def _get(url: str, timeout: float = 5) -> str | None:
         return None
 
 
-def serve_reload(root: Path, log: Path, start_timeout: float) -> float:
-    """Seconds from saving an article to the live-reload request's answer, with `kb serve` on `root`."""
+@dataclass(frozen=True)
+class Save:
+    seconds: float  # from the save to the live-reload request's answer
+    cpu_seconds: float | None  # the kb serve process's CPU time meanwhile (None where /proc is not there)
+
+
+def serve_reload(root: Path, log: Path, start_timeout: float, saves: int = 1) -> list[Save]:
+    """kb serve on `root`: `saves` saves in a row (a second apart, as a writer saves again), the first
+    included, each timed from the save to the live-reload request's answer."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     head = [str(BIN / "kb")] if (BIN / "kb").exists() else [sys.executable, "-m", "generator"]
@@ -247,38 +257,58 @@ def serve_reload(root: Path, log: Path, start_timeout: float) -> float:
             while page is None and time.monotonic() < deadline and child.poll() is None:
                 time.sleep(0.2)
                 page = _get(f"{base}/")
-            found = re.search(r"livereload\((\d+), (\d+)\)", page or "")
-            if not found:
-                raise click.ClickException(f"kb serve did not start: {log.read_text(errors='replace')[-2000:]}")
-            epoch, request = found.groups()
-            answer: list[float] = []
-
-            def wait_for_reload() -> None:  # what the open page's script does: a long poll
-                while not answer:
-                    reply = _get(f"{base}/livereload/{epoch}/{request}", timeout=120)
-                    if reply and int(reply) > int(epoch):
-                        answer.append(time.perf_counter())
-
-            poller = threading.Thread(target=wait_for_reload, daemon=True)
-            poller.start()
-            time.sleep(0.5)
-            marker = f"SERVED-EDIT-{time.time_ns()}"
-            saved = time.perf_counter()
-            article = edit_one_article(root, marker)
-            poller.join(120)
-            if not answer:
-                raise click.ClickException("kb serve did not reload within 120 s")
-            rel = article.relative_to(root).with_suffix("").as_posix()
-            shown = _get(f"{base}/{rel}/") or ""
-            if marker not in shown:
-                raise click.ClickException(f"the reloaded page does not show the edit ({rel})")
-            return answer[0] - saved
+            times = []
+            for number in range(saves):  # the page the last save reloaded polls with its epoch for the next
+                found = re.search(r"livereload\((\d+), (\d+)\)", page or "")
+                if not found:
+                    raise click.ClickException(f"kb serve served no page: {log.read_text(errors='replace')[-2000:]}")
+                times.append(_save_and_reload(root, base, found.groups(), number, child.pid))
+                page = _get(f"{base}/")
+            return times
         finally:
             child.send_signal(signal.SIGTERM)
             try:
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """A running process's CPU time so far (user + system, all its threads), from Linux's /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def _save_and_reload(root: Path, base: str, epoch_request: tuple[str, str], number: int, pid: int) -> Save:
+    """Save one article while the page long-polls (as its script does); the seconds until the poll answers, and
+    the CPU time kb serve spent meanwhile: on a shared machine the figure to compare."""
+    epoch, request = epoch_request
+    answer: list[float] = []
+
+    def wait_for_reload() -> None:  # what the open page's script does: a long poll
+        while not answer:
+            reply = _get(f"{base}/livereload/{epoch}/{request}", timeout=120)
+            if reply and int(reply) > int(epoch):
+                answer.append(time.perf_counter())
+
+    poller = threading.Thread(target=wait_for_reload, daemon=True)
+    poller.start()
+    time.sleep(0.5 if number == 0 else 1.0)
+    marker = f"SERVED-EDIT-{time.time_ns()}"
+    saved, cpu = time.perf_counter(), _cpu_seconds(pid)
+    article = edit_one_article(root, marker)
+    poller.join(120)
+    cpu_after = _cpu_seconds(pid)
+    if not answer:
+        raise click.ClickException("kb serve did not reload within 120 s")
+    rel = article.relative_to(root).with_suffix("").as_posix()
+    shown = _get(f"{base}/{rel}/") or ""
+    if marker not in shown:
+        raise click.ClickException(f"the reloaded page does not show the edit ({rel})")
+    return Save(answer[0] - saved, None if cpu is None or cpu_after is None else cpu_after - cpu)
 
 
 def _verdict(value: float, target: float) -> str:
@@ -307,6 +337,13 @@ def _verdict(value: float, target: float) -> str:
     help="Run each build N times and report the best.",
 )
 @click.option("--serve-large", is_flag=True, help="Also time kb serve's save-to-reload on the largest project.")
+@click.option("--saves", default=3, type=click.IntRange(1, 50), help="Saves in a row per kb serve (default 3).")
+@click.option(
+    "--serve-only",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Only time kb serve's saves on this project (its preview cache as it is); no builds.",
+)
 @click.option("--keep", is_flag=True, help="Keep the generated projects and outputs; print where they are.")
 @click.option(
     "--profile",
@@ -314,19 +351,34 @@ def _verdict(value: float, target: float) -> str:
     default=None,
     help="Also profile one `kb build --full` with cProfile into this file and print the top functions.",
 )
-def main(articles: int, large: int | None, repeat: int, serve_large: bool, keep: bool, profile: Path | None) -> None:
+def main(
+    articles: int,
+    large: int | None,
+    repeat: int,
+    serve_large: bool,
+    saves: int,
+    serve_only: Path | None,
+    keep: bool,
+    profile: Path | None,
+) -> None:
     """Time `kb build` (full and after one edit), `kb serve`'s reload and a plain `mkdocs build`."""
     compile_package(REPO / "generator")  # as pip install leaves it (bench/installed.py)
+    if serve_only is not None:
+        log = Path(tempfile.mkdtemp(prefix="kb-serve-")) / "serve.log"
+        times = serve_reload(serve_only.resolve(), log, 3600, saves)
+        click.echo(f"kb serve, save to reload (CPU seconds): {_listed(times)} (log: {log})")
+        return
     folder = Path(tempfile.mkdtemp(prefix="kb-bench-"))
     try:
         sizes = {}
         for count in [articles] + ([large] if large else []):
             sizes[count] = measure(folder / f"n{count}", count, repeat)
-        serve_times = {"sample (80 pages)": serve_reload(copy_sample(folder / "sample"), folder / "serve.log", 300)}
+        sample = copy_sample(folder / "sample")
+        serve_times = {"sample (80 pages)": serve_reload(sample, folder / "serve.log", 300, saves)}
         if serve_large:
             biggest = max(sizes)
             serve_times[f"{biggest} articles"] = serve_reload(
-                folder / f"n{biggest}" / "kb-project", folder / "serve-large.log", 3600
+                folder / f"n{biggest}" / "kb-project", folder / "serve-large.log", 3600, saves
             )
         report(sizes, serve_times)
         if profile:
@@ -375,7 +427,12 @@ def copy_sample(root: Path) -> Path:
     return root
 
 
-def report(sizes: dict[int, tuple[Run, Run, Run | None, Run]], serve: dict[str, float]) -> None:
+def _listed(saves: list[Save]) -> str:
+    return ", ".join(f"{save.seconds:.2f}" + (f" ({save.cpu_seconds:.2f})" if save.cpu_seconds is not None else "")
+                     for save in saves)  # fmt: skip
+
+
+def report(sizes: dict[int, tuple[Run, Run, Run | None, Run]], serve: dict[str, list[Save]]) -> None:
     """The table, with each figure's target (issue 13) and whether it is met."""
     rows = []
     for articles, (full, edit, plain, first_edit) in sizes.items():
@@ -408,10 +465,13 @@ def report(sizes: dict[int, tuple[Run, Run, Run | None, Run]], serve: dict[str, 
         rows.append((f"kb peak memory, one edit, {n}", f"{edit.peak_mb:.0f} MB", "", ""))
         if plain:
             rows.append((f"plain peak memory, {n}", f"{plain.peak_mb:.0f} MB", "", ""))
-    for name, seconds in serve.items():
+    for name, times in serve.items():
         target = TARGETS["serve_sample"] if name.startswith("sample") else TARGETS["serve_10000"]
-        rows.append((f"kb serve, save to reload, {name}", f"{seconds:.2f} s", f"<= {target:g} s",
-                     _verdict(seconds, target)))  # fmt: skip
+        # A writer's first save counts as much as the tenth: the slowest of them is the figure.
+        slowest = max(save.seconds for save in times)
+        rows.append((f"kb serve, save to reload (slowest of {len(times)}), {name}", f"{slowest:.2f} s",
+                     f"<= {target:g} s", _verdict(slowest, target)))  # fmt: skip
+        rows.append((f"kb serve, each save (its CPU seconds), {name}", _listed(times), "", ""))
     click.echo(f"\n{os.cpu_count()} CPUs; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     click.echo("| work | measured | target | |\n|---|---:|---:|---|")
     for row in rows:

@@ -203,3 +203,22 @@ def test_serve_leaves_no_temporary_folder_after_a_build_error(make_project, tmp_
     assert "kb/scheduling/gantt-empty.md:3: invalid YAML" in output
     assert "Traceback" not in output
     assert list(temporary.iterdir()) == []
+
+
+def test_the_first_save_after_a_first_serve_is_made_in_the_site_kept_at_the_start(served):
+    """A project's first `kb serve` makes its site from nothing; the copy of it it keeps (hard links) is the one
+    the first save's rebuild is made in, as every later save's is in the site the one before replaced."""
+    root, base = served
+    page = f"{base}/kb/scheduling/gantt-empty/"
+    assert wait_for(lambda: "Gantt chart shows no bars" in (fetch(page) or ""), 30), "kb serve did not start"
+    site, kept = root / "build/preview/internal/site", root / "build/preview/internal/site-cache/previous-site"
+    folder = "kb/scheduling/gantt-empty"
+    assert (kept / folder / "index.html").samefile(site / folder / "index.html")
+    kept_folder = (kept / folder).stat().st_ino
+    article = root / "kb/scheduling/gantt-empty.md"
+    article.write_text(
+        article.read_text(encoding="utf-8").replace("Imports do not recalculate.", "EDITED-WHILE-SERVING"),
+        encoding="utf-8",
+    )
+    assert wait_for(lambda: "EDITED-WHILE-SERVING" in (fetch(page) or ""), 20)
+    assert (site / folder).stat().st_ino == kept_folder

@@ -81,7 +81,7 @@ def write_versions_index(site: Path, product: Product) -> None:
     os.replace(scratch, site / VERSIONS_JSON)
 
 
-def _link_tree(source: Path, dest: Path) -> None:
+def link_tree(source: Path, dest: Path) -> None:
     """A copy of `source` at `dest` made of hard links: no file's bytes are copied."""
     shutil.copytree(source, dest, copy_function=os.link, symlinks=True)
 
@@ -100,7 +100,7 @@ def carry_versions(old_site: Path, new_site: Path) -> None:
             f"the help centre has a page or folder at {VERSIONS_DIR}/, where older versions are published; "
             "expected that address free (rename the page)"
         )
-    _link_tree(published, new_site / VERSIONS_DIR)
+    link_tree(published, new_site / VERSIONS_DIR)
 
 
 def publish_version(version_site: Path, site: Path, product: Product, name: str) -> Path:
@@ -112,7 +112,7 @@ def publish_version(version_site: Path, site: Path, product: Product, name: str)
     dest = site / VERSIONS_DIR / name
     dest.parent.mkdir(exist_ok=True)
     with new_folder_beside(dest) as scratch:
-        _link_tree(version_site, scratch / "site")
+        link_tree(version_site, scratch / "site")
         swap_into_place(scratch / "site", dest)
     write_versions_index(site, product)
     return dest
