@@ -19,8 +19,8 @@ and is not asked again (ten thousand pages and as many permanent links each buil
 read again unless its size, times (the change time, which nothing but the clock sets, included) and inode
 are the ones it had when its digest was taken; one that the staging of the same build wrote or found as it
 left it is taken as staging handed it over (take_staged), with no stat, and checked by its state only if the
-page is rendered (what is rendered is cached under its own source's digest, never under staging's word). Each shard is replaced in one rename, after the pages it
-names are in place."""
+page is rendered (what is rendered is cached under its own source's digest, never under staging's word).
+Each shard is replaced in one rename, after the pages it names are in place."""
 
 from __future__ import annotations
 
