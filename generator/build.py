@@ -218,7 +218,8 @@ def _build_target(
         linked = "pdf" in formats or pdf_links
         printed = {book: target.pdf_name(book) for book in BOOKS if linked and book_pages(selection, book)}
         extra = {"pdfs": printed, **switcher_extra(catalog.product, target)}
-        config = stage_project(catalog, selection, rendered.pages, project, site, extra)
+        staged: dict[str, tuple[str, list[int]]] = {}  # each staged page's digest and state, for the engine
+        config = stage_project(catalog, selection, rendered.pages, project, site, extra, sources=staged)
         if "pdf" in formats:  # the books print in child processes while the site builds (pdf_parallel.py)
             day = today or dt.date.today()
             handouts = PdfCache.beside(out, trusted=not full)  # a book whose inputs are unchanged is not printed
@@ -232,6 +233,7 @@ def _build_target(
                 full=full,
                 on_page=_counted(reporter, len(pages)),
                 extra_files=permalink_files(pages),
+                staged=(project / "docs", staged),
             )
             engine_problems = locate_engine_warnings(engine.warnings, pages)
             if strict and engine_problems:

@@ -30,7 +30,7 @@ import json
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,9 +84,12 @@ def run_engine(
     jobs: int | None = None,
     on_page: Callable[[], None] | None = None,
     extra_files: dict[str, bytes] | None = None,
+    staged: tuple[Path, Mapping[str, tuple[str, list[int]]]] | None = None,
 ) -> EngineRun:
     """Build the site the staged mkdocs.yml describes, reusing pages from `cache_dir` (unless `full`) and
     storing what it rendered there; return the engine's warnings and how many pages were rendered.
+    `staged`: the staged docs folder and what the staging of this same build knows of the sources it wrote
+    there (stage_project's `sources`), taken as each source's digest without a stat (EngineCache.take_staged).
 
     The site folder may hold an earlier build's site (output_reuse.py): what this build keeps of it is
     exactly its reused pages and `extra_files` (dest path -> content: files kb adds, such as permanent
@@ -103,7 +106,15 @@ def run_engine(
         config = load_config(config_file=str(config_file), strict=strict)
         with page_time_budget(config):  # a page past it raises EngineTooSlow, for the caller to name
             run = _build(
-                config, config_file, collect, cache_dir, full, jobs, on_page or (lambda: None), _normal(extra_files)
+                config,
+                config_file,
+                collect,
+                cache_dir,
+                full,
+                jobs,
+                on_page or (lambda: None),
+                _normal(extra_files),
+                staged,
             )
         if run.rendered >= COLLECT_FROM:
             # MkDocs' files, pages and navigation are cycles (a page and its file, a section and its pages): only
@@ -145,6 +156,7 @@ def _build(
     jobs: int | None,
     on_page: Callable[[], None],
     extra_files: dict[str, bytes],
+    staged: tuple[Path, Mapping[str, tuple[str, list[int]]]] | None,
 ) -> EngineRun:
     """MkDocs' build(), with the page loop kb's own (see the module's docstring)."""
     from mkdocs import utils
@@ -158,6 +170,8 @@ def _build(
     key = engine_key(config_file, config) if cacheable else None
     with _no_gc():  # ten thousand records: the collector would scan them (and the memo's results) again and again
         cache = EngineCache.open(cache_dir, key, trusted=not full)
+    if staged is not None:
+        cache.take_staged(*staged)
     files = get_files(config)
     env = theme_env(config, key, cache.folder)
     files.add_files_from_theme(env, config)
@@ -176,12 +190,11 @@ def _build(
         page.title = page.title  # weak_property: the title read from the source, not one set by rendering
 
     keys = nav_keys(nav, [file.page for file in doc_files])
-    page_keys = {
-        file.src_uri: digest(
-            cache.engine_key, file.src_uri, file.dest_uri, file.url, _source_digest(cache, file), keys[file.src_uri]
-        )
-        for file in doc_files
-    }
+
+    def page_key(file: Any, source: str) -> str:
+        return digest(cache.engine_key, file.src_uri, file.dest_uri, file.url, source, keys[file.src_uri])
+
+    page_keys = {file.src_uri: page_key(file, _source_digest(cache, file)) for file in doc_files}
 
     site_dir = Path(config.site_dir)
     # What a link to each path the cached pages looked up finds now, once per path: pages share their links.
@@ -241,6 +254,14 @@ def _build(
             continue
         records[file.src_uri] = record
         on_page()
+    if staged is not None:
+        # A page to render is stored under its key for good: its source's digest there is the file's own by its
+        # state now (a stat each, a few pages in an edit's build), not staging's word for it, so the cache
+        # never holds a page under the digest of another source than the one the engine reads.
+        rendering = set(todo)
+        for file in doc_files:
+            if file.src_uri in rendering and file.generated_by is None and file.abs_src_path is not None:
+                page_keys[file.src_uri] = page_key(file, cache.source_digest(file.src_uri, file.abs_src_path))
     before = list(collect.messages)
     collect.messages.clear()
     for record in _render_all(todo, (config, files, nav, env, doc_files), collect, jobs):
@@ -285,10 +306,15 @@ def _other_html(config: Any, files: Any, records: list[PageRecord], extras: dict
 
 
 def _source_digest(cache: EngineCache, file: Any) -> str:
-    """The digest of a page's staged source: for a file on disk, the cache's (by the file's state, not read
-    again when unchanged); for content a plugin made, of that content."""
-    if file.generated_by is None and file.abs_src_path is not None:
-        return cache.source_digest(file.src_uri, file.abs_src_path)
+    """The digest of a page's staged source: for a file staging wrote in this build, the one it handed over
+    (no stat); for another file on disk, the cache's (by the file's state, not read again when unchanged);
+    for content a plugin made, of that content."""
+    if file.generated_by is None:
+        handed = cache.staged_digest(file.src_uri, file.src_dir)
+        if handed is not None:
+            return handed
+        if file.abs_src_path is not None:
+            return cache.source_digest(file.src_uri, file.abs_src_path)
     return source_digest(file)
 
 

@@ -17,8 +17,10 @@ and so is a kept file (a permanent link) not exactly as stored. Where the kept s
 a hard link of the cached file in that state, on the cache's device, the cached file is that very file,
 and is not asked again (ten thousand pages and as many permanent links each build). A staged source is
 read again unless its size, times (the change time, which nothing but the clock sets, included) and inode
-are the ones it had when its digest was taken. Each shard is replaced in one rename, after the pages it
-names are in place."""
+are the ones it had when its digest was taken; one that the staging of the same build wrote or found as it
+left it is taken as staging handed it over (take_staged), with no stat, and checked by its state only if the
+page is rendered (what is rendered is cached under its own source's digest, never under staging's word).
+Each shard is replaced in one rename, after the pages it names are in place."""
 
 from __future__ import annotations
 
@@ -70,6 +72,8 @@ class EngineCache:
         self.files: dict[str, list[int]] = {}  # digest -> state of each other file this build keeps (store_file)
         self._read = old  # which shards the manifest read held, to write again only the ones that changed
         self._sources: dict[str, tuple[str, list[int]]] = {}  # src_uri -> its source's digest and state (source_digest)
+        self._staged: Mapping[str, tuple[str, list[int]]] = {}  # src_uri -> digest and state (take_staged)
+        self._staged_docs: str | None = None  # the folder they are in
         self._pages = os.path.join(folder, PAGES) if folder is not None else ""
         self._device: int | None = None  # of the folder of cached files (identity)
 
@@ -82,14 +86,37 @@ class EngineCache:
         old = load_manifest(folder / MANIFEST, engine_key) if trusted else None
         return cls(folder, engine_key, old)
 
+    def take_staged(self, docs: str | Path, sources: Mapping[str, tuple[str, list[int]]]) -> None:
+        """What the staging of this same build knows of the files it wrote into `docs`, or found there as it
+        left them (by src_uri: digest and state, stage._Staged.sources), for staged_digest to take without a
+        stat of each. Trusted as this process's own word on kb's own folder of this build, never read from
+        disk; a page this build renders has its source checked by its own state (source_digest)."""
+        self._staged_docs = os.path.normpath(os.path.abspath(docs))
+        self._staged = sources
+
+    def staged_digest(self, src_uri: str, src_dir: str | None) -> str | None:
+        """The digest staging handed over for the source `src_uri` in the folder `src_dir` (take_staged), or
+        None when it handed over none (a source elsewhere, or that staging did not write)."""
+        if src_dir != self._staged_docs:
+            return None
+        handed = self._staged.get(src_uri)
+        if handed is None:
+            return None
+        self._sources[src_uri] = handed
+        return handed[0]
+
     def source_digest(self, src_uri: str, path: str) -> str:
-        """The digest of the staged source of `src_uri` at `path`: the one the last build took when the file's
-        size, times and inode are as they were then (ten thousand sources not read each build), else read.
-        The state is taken before the file is read: a write in between makes the next build read it again."""
+        """The digest of the staged source of `src_uri` at `path` by the file's state now: the one staging
+        handed over or the last build took for that very state (ten thousand sources not read each build),
+        else read. The state is taken before the file is read: a write in between makes the next build read
+        it again."""
         now = os.stat(path)
         state = [now.st_size, now.st_mtime_ns, now.st_ctime_ns, now.st_ino]
+        handed = self._staged.get(src_uri)
         record = self.old.get(src_uri)
-        if record is not None and record.source_stat == state and record.source:
+        if handed is not None and handed[1] == state and path == os.path.join(self._staged_docs or "", src_uri):
+            found = handed[0]
+        elif record is not None and record.source_stat == state and record.source:
             found = record.source
         else:
             with open(path, "rb") as stream:

@@ -89,25 +89,33 @@ def stage_project(
     folder: Path,
     site_dir: Path,
     extra: dict[str, Any] | None = None,
+    sources: dict[str, tuple[str, list[int]]] | None = None,
 ) -> Path:
     """Write the staged project into `folder`; return its mkdocs.yml. A `folder` an earlier build staged
     (kept in the cache's folder) is brought up to date: a file is written only when it changed, and every
     file this staging did not write is removed, so the folder holds exactly the allowed files, as a new
-    one would (writing 10,000 unchanged pages was seconds of every build)."""
+    one would (writing 10,000 unchanged pages was seconds of every build).
+
+    `sources`, when given, is filled with what staging knows of each file it wrote or found unchanged in
+    the staged docs (`_Staged.sources`, by src_uri), for the engine of the same build (EngineCache.take_staged)."""
+    staged = _Staged(folder)
     with collector_paused(keep=True):  # as for the render (build.py): its runs would scan every page's objects
-        return _stage_project(catalog, selection, rendered, folder, site_dir, extra)
+        config = _stage_project(catalog, selection, rendered, staged, site_dir, extra)
+    if sources is not None:
+        sources.update(staged.sources("docs"))
+    return config
 
 
 def _stage_project(
     catalog: Catalog,
     selection: Selection,
     rendered: dict[str, str],
-    folder: Path,
+    staged: _Staged,
     site_dir: Path,
     extra: dict[str, Any] | None,
 ) -> Path:
+    folder = staged.folder
     docs = folder / "docs"
-    staged = _Staged(folder)
     numbers = chapter_numbers(selection, BOOKS)
     within = f"{docs}{os.sep}"  # each page's path as text, as a walk spells it: a Path a page cost twice as much
     for page in selection.pages:
@@ -150,6 +158,7 @@ class _Staged:
         self.written: set[str] = set()  # paths as text: compared as text by remove_the_rest
         self.known = _load_manifest(folder / MANIFEST)  # path in the folder -> [digest, *state]
         self.now: dict[str, list[str]] = {}
+        self._states: dict[str, list[int]] = {}  # name -> the state in `now`, as numbers (sources())
 
     def write(self, path: Path | str, text: str) -> None:
         self.put(path, text.encode("utf-8"))
@@ -163,8 +172,11 @@ class _Staged:
         name = path[self._prefix :]
         digest = hashlib.sha256(data).hexdigest()
         entry = self.known.get(name)
-        if entry is not None and entry[0] == digest and entry[1:] == _state(path):
+        # Taken before the file is read back (below): a write in between leaves it in another state.
+        state = _state(path)
+        if entry is not None and entry[0] == digest and state is not None and entry[1:] == [*map(str, state)]:
             self.now[name] = entry
+            self._states[name] = state
             return
         try:
             with open(path, "rb") as stream:
@@ -177,8 +189,24 @@ class _Staged:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as stream:
                 stream.write(data)
-        if "\t" not in name and "\n" not in name and "\r" not in name:  # a name that fits a manifest line
-            self.now[name] = [digest, *_state(path)]
+            state = _state(path)
+        if "\t" not in name and "\n" not in name and "\r" not in name and state is not None:  # fits a line
+            self.now[name] = [digest, *map(str, state)]
+            self._states[name] = state
+
+    def sources(self, under: str) -> dict[str, tuple[str, list[int]]]:
+        """Each file in the folder `under` (a name in the staged project) this staging wrote or found as the
+        manifest recorded it, by its path there as MkDocs spells a source's `src_uri`: its content digest and
+        its state (size, modification and change times, inode), taken just after it was written or when it was
+        found so (before any read). What EngineCache.source_digest would find for the file, with no stat."""
+        within = under + os.sep
+        start = len(within)
+        found = {
+            name[start:]: (self.now[name][0], state) for name, state in self._states.items() if name.startswith(within)
+        }
+        if os.sep != "/":  # MkDocs' src_uri is written with slashes everywhere
+            found = {name.replace(os.sep, "/"): entry for name, entry in found.items()}
+        return found
 
     def remove_the_rest(self) -> None:
         """Remove every file under the folder that this staging did not write, and the folders left empty;
@@ -199,12 +227,12 @@ class _Staged:
             _write_manifest(manifest, self.now)
 
 
-def _state(path: str) -> list[str] | None:
+def _state(path: str) -> list[int] | None:
     try:
         found = os.stat(path)
     except OSError:
         return None
-    return [str(found.st_size), str(found.st_mtime_ns), str(found.st_ctime_ns), str(found.st_ino)]
+    return [found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino]
 
 
 def _load_manifest(path: Path) -> dict[str, list[str]]:
