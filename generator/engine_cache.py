@@ -88,7 +88,7 @@ class EngineCache:
 
     def take_staged(self, docs: str | Path, sources: Mapping[str, tuple[str, list[int]]]) -> None:
         """What the staging of this same build knows of the files it wrote into `docs`, or found there as it
-        left them (by src_uri: digest and state, stage._Staged.sources), for staged_digest to take without a
+        left them (by src_uri: digest and state, staged_files.Staged.sources), for staged_digest to take without a
         stat of each. Trusted as this process's own word on kb's own folder of this build, never read from
         disk; a page this build renders has its source checked by its own state (source_digest)."""
         self._staged_docs = os.path.normpath(os.path.abspath(docs))

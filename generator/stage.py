@@ -3,10 +3,8 @@ pages and a generated mkdocs.yml. A folder that holds only allowed files is the 
 
 from __future__ import annotations
 
-import hashlib
 import html
 import os
-import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from .model import BOOKS, Catalog, ClientProfile, Module, Page, Selection
 from .portal.drafts import as_text
 from .render import asset_dest
 from .select import book_pages, chapter_numbers, section_titles
+from .staged_files import Staged
 from .theme_files import THEME_CSS, theme_files
 from .yamlfile import parse_yaml
 
@@ -97,8 +96,8 @@ def stage_project(
     one would (writing 10,000 unchanged pages was seconds of every build).
 
     `sources`, when given, is filled with what staging knows of each file it wrote or found unchanged in
-    the staged docs (`_Staged.sources`, by src_uri), for the engine of the same build (EngineCache.take_staged)."""
-    staged = _Staged(folder)
+    the staged docs (`Staged.sources`, by src_uri), for the engine of the same build (EngineCache.take_staged)."""
+    staged = Staged(folder)
     with collector_paused(keep=True):  # as for the render (build.py): its runs would scan every page's objects
         config = _stage_project(catalog, selection, rendered, staged, site_dir, extra)
     if sources is not None:
@@ -110,7 +109,7 @@ def _stage_project(
     catalog: Catalog,
     selection: Selection,
     rendered: dict[str, str],
-    staged: _Staged,
+    staged: Staged,
     site_dir: Path,
     extra: dict[str, Any] | None,
 ) -> Path:
@@ -140,132 +139,11 @@ def _stage_project(
     return config_path
 
 
-# What the last staging wrote into a kept staged project, beside its docs/ (so never published): each
-# file's content digest and its state (size, modification and change times, inode) just after it was
-# written. A file whose state is unchanged holds the content it was written with, so it is not read
-# back to be compared (reading 10,000 staged pages was a third of a second of a one-edit build): a write
-# or a time set on a file (`touch`) changes its change time, which nothing but the system clock sets.
-MANIFEST = ".kb-staged"
-_MANIFEST_HEADER = "kb-staged 1"  # then a line per file: name, digest, size, times, inode, tab-separated
-
-
-class _Staged:
-    """The files one staging writes into its folder, each written only when its content differs."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self._prefix = len(str(folder)) + 1  # a path's name in the folder, by text (Path.relative_to: 10x slower)
-        self.written: set[str] = set()  # paths as text: compared as text by remove_the_rest
-        self.known = _load_manifest(folder / MANIFEST)  # path in the folder -> [digest, *state]
-        self.now: dict[str, list[str]] = {}
-        self._states: dict[str, list[int]] = {}  # name -> the state in `now`, as numbers (sources())
-
-    def write(self, path: Path | str, text: str) -> None:
-        self.put(path, text.encode("utf-8"))
-
-    def copy(self, source: Path, path: Path | str) -> None:
-        self.put(path, source.read_bytes())
-
-    def put(self, path: Path | str, data: bytes) -> None:
-        path = os.fspath(path)
-        self.written.add(path)
-        name = path[self._prefix :]
-        digest = hashlib.sha256(data).hexdigest()
-        entry = self.known.get(name)
-        # Taken before the file is read back (below): a write in between leaves it in another state.
-        state = _state(path)
-        if entry is not None and entry[0] == digest and state is not None and entry[1:] == [*map(str, state)]:
-            self.now[name] = entry
-            self._states[name] = state
-            return
-        try:
-            with open(path, "rb") as stream:
-                unchanged = stream.read() == data
-        except OSError:  # not there yet (or a folder: replaced below)
-            unchanged = False
-            if os.path.isdir(path):
-                shutil.rmtree(path)
-        if not unchanged:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as stream:
-                stream.write(data)
-            state = _state(path)
-        if "\t" not in name and "\n" not in name and "\r" not in name and state is not None:  # fits a line
-            self.now[name] = [digest, *map(str, state)]
-            self._states[name] = state
-
-    def sources(self, under: str) -> dict[str, tuple[str, list[int]]]:
-        """Each file in the folder `under` (a name in the staged project) this staging wrote or found as the
-        manifest recorded it, by its path there as MkDocs spells a source's `src_uri`: its content digest and
-        its state (size, modification and change times, inode), taken just after it was written or when it was
-        found so (before any read). What EngineCache.source_digest would find for the file, with no stat."""
-        within = under + os.sep
-        start = len(within)
-        found = {
-            name[start:]: (self.now[name][0], state) for name, state in self._states.items() if name.startswith(within)
-        }
-        if os.sep != "/":  # MkDocs' src_uri is written with slashes everywhere
-            found = {name.replace(os.sep, "/"): entry for name, entry in found.items()}
-        return found
-
-    def remove_the_rest(self) -> None:
-        """Remove every file under the folder that this staging did not write, and the folders left empty;
-        then note what it wrote (MANIFEST) for the next staging."""
-        manifest = self.folder / MANIFEST
-        written = self.written | {str(manifest)}  # compared as text: a Path per file was most of the walk
-        for top, folders, names in os.walk(self.folder, topdown=False):
-            for name in names:
-                path = os.path.join(top, name)
-                if path not in written:
-                    os.unlink(path)
-            for name in folders:
-                try:
-                    os.rmdir(os.path.join(top, name))
-                except OSError:  # not empty: the usual case
-                    pass
-        if self.now != self.known:
-            _write_manifest(manifest, self.now)
-
-
-def _state(path: str) -> list[int] | None:
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return [found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino]
-
-
-def _load_manifest(path: Path) -> dict[str, list[str]]:
-    """The manifest's files, or {} when it is missing, damaged or of another format: then every staged file
-    is read back and compared, as without one. Lines of text, not JSON: encoding 10,000 entries as JSON
-    was a tenth of a second of every build."""
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    if lines[0] != _MANIFEST_HEADER or lines[-1] != "":  # another format, or cut short
-        return {}
-    files = {}
-    for line in lines[1:-1]:
-        name, *entry = line.split("\t")
-        if len(entry) != 5:
-            return {}
-        files[name] = entry
-    return files
-
-
-def _write_manifest(path: Path, files: dict[str, list[str]]) -> None:
-    temporary = path.with_name(path.name + ".new")
-    lines = [_MANIFEST_HEADER, *("\t".join((name, *entry)) for name, entry in files.items()), ""]
-    temporary.write_text("\n".join(lines), encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def brand(
-    config: dict[str, Any], client: ClientProfile, catalog: Catalog, docs: Path, staged: _Staged | None = None
+    config: dict[str, Any], client: ClientProfile, catalog: Catalog, docs: Path, staged: Staged | None = None
 ) -> dict[str, Any]:
     """A client's build in the client's colours, with their logo and name in the header."""
-    staged = staged or _Staged(docs.parent)
+    staged = staged or Staged(docs.parent)
     config = dict(config)
     config["site_name"] = _html_text(f"{client.name} · {catalog.product.short_name} Help Centre")
     theme = dict(config["theme"])

@@ -18,7 +18,7 @@ from generator.catalog import load_catalog
 from generator.engine import run_engine
 from generator.engine_cache import PAGES, cache_beside, spare_beside
 from generator.model import TARGETS, Target, client_target
-from generator.stage import MANIFEST as STAGED_MANIFEST
+from generator.staged_files import MANIFEST as STAGED_MANIFEST
 from generator.theme_files import THEME
 
 CHAPTER = (
@@ -164,7 +164,7 @@ def test_a_file_left_in_the_kept_staged_project_never_reaches_the_site(make_proj
     "damage", ["a staged page edited, its time put back", "cut short", "another format", "a planted entry", "removed"]
 )
 def test_the_staged_projects_manifest_is_trusted_only_for_files_as_it_left_them(make_project, tmp_path, damage):
-    """stage.MANIFEST spares reading back the staged files a build left as they were; a staged file changed
+    """staged_files.MANIFEST spares reading back the staged files a build left as they were; a staged file changed
     since (even with its modification time restored), or a manifest that is damaged, is not trusted."""
     root = make_project("basic")
     out = root / "build" / "site"
