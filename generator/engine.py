@@ -44,6 +44,7 @@ from .errors import KbError
 from .forking import may_start_workers
 from .memo import _no_gc
 from .output_reuse import clear_except, link_file, remove_empty_folders
+from .site_listing import ListingApart
 from .theme_scripts import theme_script_hashes
 
 COLLECT_FROM = 1000  # pages rendered from which the engine's objects are collected when it ends (run_engine)
@@ -63,6 +64,7 @@ class EngineRun:
     # `scripts`, every HTML file in the site after the engine, so the script manifest need not walk the site
     # for them; None when plugins kb does not know ran, which may write anything anywhere
     html: tuple[str, ...] | None = None
+    listed_apart: bool = False  # the site's clear used a child's listing of it (site_listing.py; tests ask)
 
 
 class _Collect(logging.Handler):
@@ -85,11 +87,13 @@ def run_engine(
     on_page: Callable[[], None] | None = None,
     extra_files: dict[str, bytes] | None = None,
     staged: tuple[Path, Mapping[str, tuple[str, list[int]]]] | None = None,
+    listing: ListingApart | None = None,
 ) -> EngineRun:
     """Build the site the staged mkdocs.yml describes, reusing pages from `cache_dir` (unless `full`) and
     storing what it rendered there; return the engine's warnings and how many pages were rendered.
     `staged`: the staged docs folder and what the staging of this same build knows of the sources it wrote
     there (stage_project's `sources`), taken as each source's digest without a stat (EngineCache.take_staged).
+    `listing`: the site folder's files being listed by a child (site_listing.py), for its clear.
 
     The site folder may hold an earlier build's site (output_reuse.py): what this build keeps of it is
     exactly its reused pages and `extra_files` (dest path -> content: files kb adds, such as permanent
@@ -115,6 +119,7 @@ def run_engine(
                 on_page or (lambda: None),
                 _normal(extra_files),
                 staged,
+                listing,
             )
         if run.rendered >= COLLECT_FROM:
             # MkDocs' files, pages and navigation are cycles (a page and its file, a section and its pages): only
@@ -157,6 +162,7 @@ def _build(
     on_page: Callable[[], None],
     extra_files: dict[str, bytes],
     staged: tuple[Path, Mapping[str, tuple[str, list[int]]]] | None,
+    listing: ListingApart | None,
 ) -> EngineRun:
     """MkDocs' build(), with the page loop kb's own (see the module's docstring)."""
     from mkdocs import utils
@@ -209,7 +215,8 @@ def _build(
     expected = [(record.dest, record.stat) for record in candidates if record.digest is not None]
     expected += [(dest, cache.old_files.get(digest)) for dest, digest in extra_digests.items()]
     identities = {dest: identity for dest, state in expected if (identity := cache.identity(state)) is not None}
-    emptied, in_place = clear_except(site_dir, identities)
+    listed = listing.result(str(site_dir)) if listing is not None else None
+    emptied, in_place = clear_except(site_dir, identities, listed)
     # A page not in place is reused when its cached file is intact (then linked), else rendered.
     reused = {
         record.src_uri: record
@@ -284,7 +291,8 @@ def _build(
         {record.dest: (tuple(record.stat), tuple(record.scripts)) for record in ordered if len(record.stat) == 3}
     )
     html = _other_html(config, files, ordered, extras) if cacheable else None
-    return EngineRun(list(collect.messages), len(todo), len(doc_files) - len(todo), scripts, html)
+    counts = len(todo), len(doc_files) - len(todo)
+    return EngineRun(list(collect.messages), *counts, scripts, html, listed_apart=listed is not None)
 
 
 def _other_html(config: Any, files: Any, records: list[PageRecord], extras: dict[str, str | None]) -> tuple[str, ...]:
