@@ -10,9 +10,10 @@ reuse what an earlier build rendered, and render the rest on every core:
   workers share the loaded configuration, files and navigation), and stored in the cache for next time.
 - the theme's files, 404.html, sitemap.xml and the site's search index (search/search_index.json, from each
   page's cached entries, in the order of a full build) are made again by every build: they depend on every
-  page and cost little. Each page's search entries are kept as the JSON text Material writes for them
-  (search_json, engine_search.py), so the index is joined from them rather than encoded again, and a record
-  is one string of them rather than thousands of small objects (in memory and in the cache).
+  page and cost little (the sitemap is kept for the same pages' addresses and dates: engine_sitemap.py).
+  Each page's search entries are kept as the JSON text Material writes for them (search_json,
+  engine_search.py), so the index is joined from them rather than encoded again, and a record is one string
+  of them rather than thousands of small objects (in memory and in the cache).
 - anchors in links between pages are checked from every page's cached anchors, as MkDocs does after a build.
 
 What a page's key holds, and why it is complete: engine_keys.py.
@@ -39,6 +40,7 @@ from .engine_cache import EngineCache, PageRecord
 from .engine_keys import digest, engine_key, nav_keys, source_digest
 from .engine_nav import get_navigation
 from .engine_search import assemble_search_index, search_json, search_plugin
+from .engine_sitemap import SITEMAP, build_sitemap
 from .engine_theme import theme_env
 from .errors import KbError
 from .forking import may_start_workers
@@ -234,7 +236,10 @@ def _build(
     env = config.plugins.on_env(env, config=config, files=files)
     files.copy_static_files(inclusion=InclusionLevel.is_included)
     for template in config.theme.static_templates:
-        _build_theme_template(template, env, files, config, nav)
+        if template == SITEMAP:  # kept in the cache for the same pages' addresses (engine_sitemap.py)
+            build_sitemap(env, files, config, nav, cache.engine_key, cache.folder, trusted=not full)
+        else:
+            _build_theme_template(template, env, files, config, nav)
     for template in config.extra_templates:
         _build_extra_template(template, files, config, nav)
     scripts = {}

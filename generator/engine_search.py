@@ -22,11 +22,14 @@ def assemble_search_index(search: Any, pages: list[str]) -> None:
     index = search.search_index
     index.entries = []
     empty = index.generate_search_index(None)
-    docs = ",".join(page for page in pages if page)
+    docs = [page for page in pages if page]
     if not empty.endswith('"docs":[]}'):
-        index.entries = json.loads(f"[{docs}]")
+        index.entries = json.loads(f"[{','.join(docs)}]")
         return
-    joined = f"{empty[:-2]}{docs}]}}"
+    if docs:  # one join, Material's layout around the entries: tens of megabytes copied once, not twice
+        docs[0] = empty[:-2] + docs[0]
+        docs[-1] += "]}"
+    joined = ",".join(docs) if docs else empty
     # kb never builds "dirty" (MkDocs' serve with --dirty), the only case with a previous index to merge.
     index.generate_search_index = lambda previous: joined
 
