@@ -4,9 +4,9 @@ Clearing the kept site (output_reuse.clear_except) is a walk of every folder of 
 articles, and a stat of every file: 0.38 s of a one-edit build, on the one core the build runs on. It
 depends on nothing the build computes but what it keeps, so the listing is made by a child started once the
 build holds the cache's lock (nothing else writes the kept site then), while staging, the engine's
-configuration, its manifest and its navigation run here; the engine then removes what is not kept from that
-listing. The child is a new interpreter running this file (no kb import, no copy of the build's memory,
-~20 ms to start; `subprocess` execs at once, so it is safe from a process with threads, as kb serve is).
+configuration and its manifest are made here; the engine then removes what is not kept from that listing.
+The child is a new interpreter running this file (no kb import, no copy of the build's memory, 10-20 ms to
+start; `subprocess` execs at once, so it is safe from a process with threads, as kb serve is).
 
 A listing is taken before the engine clears the folder, not as it clears it: a file's state is the one the
 walk saw. Under the lock only this build writes the kept site, and it writes nothing there before the
