@@ -45,12 +45,14 @@ STEPS = [  # (module, attribute, class or None)
     ("generator.engine", "get_navigation", None),  # kb's (engine_nav.py): MkDocs' above, and the pages' addresses
     ("generator.engine", "nav_keys", None),
     ("generator.engine", "source_digest", None),
+    ("generator.site_listing", "result", "ListingApart"),  # waiting for the kept site's listing, made apart
     ("generator.engine", "clear_except", None),
     ("generator.engine", "remove_empty_folders", None),
     ("generator.engine", "_render_all", None),
     ("generator.engine", "_check_anchors", None),
-    ("generator.engine", "_assemble_search_index", None),
+    ("generator.engine", "assemble_search_index", None),
     ("mkdocs.plugins", "on_post_build", "PluginCollection"),
+    ("mkdocs.commands.build", "_build_theme_template", None),  # the theme's 404.html and sitemap.xml
 ]
 
 cpu: dict[str, float] = collections.defaultdict(float)

@@ -38,6 +38,7 @@ from .progress import Reporter, SilentReporter
 from .render import render_selection, render_titles
 from .search import IndexStats, TargetDocuments, index_alongside, synonym_groups
 from .select import book_pages, select
+from .site_listing import ListingApart
 from .stage import stage_project
 from .target_mark import write_target_mark
 from .theme_scripts import write_script_manifest
@@ -203,6 +204,8 @@ def _build_target(
         # One build of an output at a time, once its sources proved good (a failed build writes nothing): a
         # second waits, as both would write the same cache and kept site.
         locked(cache) if cache is not None else nullcontext(),
+        # From here only this build writes the kept site: a child lists it while the first steps run here.
+        _listed_apart(spare) as listing,
         new_folder_beside(out) as scratch,
         _slow_pages_named(pages),
         printing_into(scratch / "pdf") as printing,
@@ -234,6 +237,7 @@ def _build_target(
                 on_page=_counted(reporter, len(pages)),
                 extra_files=permalink_files(pages),
                 staged=(project / "docs", staged),
+                listing=listing,
             )
             engine_problems = locate_engine_warnings(engine.warnings, pages)
             if strict and engine_problems:
@@ -289,6 +293,20 @@ def _spare_from(site: Path, spare: Path) -> None:
         link_tree(site, spare)
     except (OSError, shutil.Error):  # no hard links on this file system: the next site is made from nothing
         shutil.rmtree(spare, ignore_errors=True)
+
+
+@contextmanager
+def _listed_apart(spare: Path | None) -> Iterator[ListingApart | None]:
+    """The kept site's files listed by a child process (site_listing.py), for the engine's clear of it;
+    None without a kept site (a site made from nothing, or a cache that is not kb's)."""
+    if spare is None or not spare.is_dir():
+        yield None
+        return
+    listing = ListingApart(str(spare))
+    try:
+        yield listing
+    finally:
+        listing.stop()  # the engine did not ask for it: the build stopped before
 
 
 def _counted(reporter: Reporter, total: int) -> Callable[[], None]:

@@ -10,9 +10,10 @@ reuse what an earlier build rendered, and render the rest on every core:
   workers share the loaded configuration, files and navigation), and stored in the cache for next time.
 - the theme's files, 404.html, sitemap.xml and the site's search index (search/search_index.json, from each
   page's cached entries, in the order of a full build) are made again by every build: they depend on every
-  page and cost little. Each page's search entries are kept as the JSON text Material writes for them
-  (search_json), so the index is joined from them rather than encoded again, and a record is one string of
-  them rather than thousands of small objects (in memory and in the cache).
+  page and cost little (the sitemap is kept for the same pages' addresses and dates: engine_sitemap.py).
+  Each page's search entries are kept as the JSON text Material writes for them (search_json,
+  engine_search.py), so the index is joined from them rather than encoded again, and a record is one string
+  of them rather than thousands of small objects (in memory and in the cache).
 - anchors in links between pages are checked from every page's cached anchors, as MkDocs does after a build.
 
 What a page's key holds, and why it is complete: engine_keys.py.
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import logging
 import multiprocessing
 import os
@@ -39,11 +39,14 @@ from .engine_budget import page_time_budget
 from .engine_cache import EngineCache, PageRecord
 from .engine_keys import digest, engine_key, nav_keys, source_digest
 from .engine_nav import get_navigation
+from .engine_search import assemble_search_index, search_json, search_plugin
+from .engine_sitemap import SITEMAP, build_sitemap
 from .engine_theme import theme_env
 from .errors import KbError
 from .forking import may_start_workers
 from .memo import _no_gc
 from .output_reuse import clear_except, link_file, remove_empty_folders
+from .site_listing import ListingApart
 from .theme_scripts import theme_script_hashes
 
 COLLECT_FROM = 1000  # pages rendered from which the engine's objects are collected when it ends (run_engine)
@@ -63,6 +66,7 @@ class EngineRun:
     # `scripts`, every HTML file in the site after the engine, so the script manifest need not walk the site
     # for them; None when plugins kb does not know ran, which may write anything anywhere
     html: tuple[str, ...] | None = None
+    listed_apart: bool = False  # the site's clear used a child's listing of it (site_listing.py; tests ask)
 
 
 class _Collect(logging.Handler):
@@ -85,11 +89,13 @@ def run_engine(
     on_page: Callable[[], None] | None = None,
     extra_files: dict[str, bytes] | None = None,
     staged: tuple[Path, Mapping[str, tuple[str, list[int]]]] | None = None,
+    listing: ListingApart | None = None,
 ) -> EngineRun:
     """Build the site the staged mkdocs.yml describes, reusing pages from `cache_dir` (unless `full`) and
     storing what it rendered there; return the engine's warnings and how many pages were rendered.
     `staged`: the staged docs folder and what the staging of this same build knows of the sources it wrote
     there (stage_project's `sources`), taken as each source's digest without a stat (EngineCache.take_staged).
+    `listing`: the site folder's files being listed by a child (site_listing.py), for its clear.
 
     The site folder may hold an earlier build's site (output_reuse.py): what this build keeps of it is
     exactly its reused pages and `extra_files` (dest path -> content: files kb adds, such as permanent
@@ -115,6 +121,7 @@ def run_engine(
                 on_page or (lambda: None),
                 _normal(extra_files),
                 staged,
+                listing,
             )
         if run.rendered >= COLLECT_FROM:
             # MkDocs' files, pages and navigation are cycles (a page and its file, a section and its pages): only
@@ -157,6 +164,7 @@ def _build(
     on_page: Callable[[], None],
     extra_files: dict[str, bytes],
     staged: tuple[Path, Mapping[str, tuple[str, list[int]]]] | None,
+    listing: ListingApart | None,
 ) -> EngineRun:
     """MkDocs' build(), with the page loop kb's own (see the module's docstring)."""
     from mkdocs import utils
@@ -168,8 +176,12 @@ def _build(
     config.plugins.on_pre_build(config=config)
     cacheable = {name for name, _ in config.plugins.items()} <= _KNOWN_PLUGINS
     key = engine_key(config_file, config) if cacheable else None
-    with _no_gc():  # ten thousand records: the collector would scan them (and the memo's results) again and again
+    # Ten thousand records and the kept site's twenty thousand files, alive until the build ends: kept out of
+    # the collector's runs (memo.collector_paused), which scanned them all again at the first run after (0.05 s
+    # at 10,000 articles). Taken before MkDocs' files and navigation exist, so that those stay collectable.
+    with _no_gc(keep=True):
         cache = EngineCache.open(cache_dir, key, trusted=not full)
+        listed = listing.result(config.site_dir) if listing is not None else None
     if staged is not None:
         cache.take_staged(*staged)
     files = get_files(config)
@@ -209,7 +221,7 @@ def _build(
     expected = [(record.dest, record.stat) for record in candidates if record.digest is not None]
     expected += [(dest, cache.old_files.get(digest)) for dest, digest in extra_digests.items()]
     identities = {dest: identity for dest, state in expected if (identity := cache.identity(state)) is not None}
-    emptied, in_place = clear_except(site_dir, identities)
+    emptied, in_place = clear_except(site_dir, identities, listed)
     # A page not in place is reused when its cached file is intact (then linked), else rendered.
     reused = {
         record.src_uri: record
@@ -224,7 +236,10 @@ def _build(
     env = config.plugins.on_env(env, config=config, files=files)
     files.copy_static_files(inclusion=InclusionLevel.is_included)
     for template in config.theme.static_templates:
-        _build_theme_template(template, env, files, config, nav)
+        if template == SITEMAP:  # kept in the cache for the same pages' addresses (engine_sitemap.py)
+            build_sitemap(env, files, config, nav, cache.engine_key, cache.folder, trusted=not full)
+        else:
+            _build_theme_template(template, env, files, config, nav)
     for template in config.extra_templates:
         _build_extra_template(template, files, config, nav)
     scripts = {}
@@ -270,9 +285,9 @@ def _build(
     after_pages = list(collect.messages)  # warnings from outside any page (none expected)
 
     ordered = [records[file.src_uri] for file in doc_files]
-    search = _search_plugin(config)
+    search = search_plugin(config)
     if search is not None:
-        _assemble_search_index(search, [record.search for record in ordered])
+        assemble_search_index(search, [record.search for record in ordered])
     collect.messages[:] = before + [w for record in ordered for w in record.warnings] + after_pages
     _check_anchors(ordered, files, config)
     config.plugins.on_post_build(config=config)
@@ -284,7 +299,8 @@ def _build(
         {record.dest: (tuple(record.stat), tuple(record.scripts)) for record in ordered if len(record.stat) == 3}
     )
     html = _other_html(config, files, ordered, extras) if cacheable else None
-    return EngineRun(list(collect.messages), len(todo), len(doc_files) - len(todo), scripts, html)
+    counts = len(todo), len(doc_files) - len(todo)
+    return EngineRun(list(collect.messages), *counts, scripts, html, listed_apart=listed is not None)
 
 
 def _other_html(config: Any, files: Any, records: list[PageRecord], extras: dict[str, str | None]) -> tuple[str, ...]:
@@ -396,7 +412,7 @@ def _render_page(src_uri: str, collect: _Collect) -> PageRecord:
         lookups[path] = _found(found)
         return found
 
-    search = _search_plugin(config)
+    search = search_plugin(config)
     entries_before = len(search.search_index.entries) if search is not None else 0
     written = Path(config.site_dir) / file.dest_uri
     collect.messages.clear()
@@ -431,37 +447,6 @@ def _render_page(src_uri: str, collect: _Collect) -> PageRecord:
     )
     page.content = page.markdown = None  # its HTML is on disk: no copy of ten thousand pages in memory
     return record
-
-
-def search_json(entries: list[dict[str, Any]]) -> str:
-    """A page's search entries as the JSON text Material's search plugin writes for them in its index (its
-    separators, `default=str`), comma-separated: the index's "docs" list is these texts joined."""
-    return ",".join(json.dumps(entry, separators=(",", ":"), default=str) for entry in entries)
-
-
-def _assemble_search_index(search: Any, pages: list[str]) -> None:
-    """Have Material's search plugin write the index joined from each page's entries (search_json, in the
-    order of the pages): the JSON it makes of its own entries, without encoding ten thousand pages' entries
-    again. Material's layout is taken from the index it makes with no entries; a layout other than
-    `{..."docs":[]}` gets the entries decoded, for Material to write as it would."""
-    index = search.search_index
-    index.entries = []
-    empty = index.generate_search_index(None)
-    docs = ",".join(page for page in pages if page)
-    if not empty.endswith('"docs":[]}'):
-        index.entries = json.loads(f"[{docs}]")
-        return
-    joined = f"{empty[:-2]}{docs}]}}"
-    # kb never builds "dirty" (MkDocs' serve with --dirty), the only case with a previous index to merge.
-    index.generate_search_index = lambda previous: joined
-
-
-def _search_plugin(config: Any) -> Any:
-    """Material's search plugin, whose index kb assembles from each page's entries; None without it."""
-    for _, plugin in config.plugins.items():
-        if hasattr(plugin, "search_index") and hasattr(plugin.search_index, "entries"):
-            return plugin
-    return None
 
 
 def _check_anchors(records: list[PageRecord], files: Any, config: Any) -> None:

@@ -14,7 +14,8 @@ A page's key is complete because a page's HTML is made only from:
   found there (or none). These are recorded while the page renders and checked again before any reuse, so a
   page linking to one that was added, moved or deleted is rendered again.
 Nothing else reaches a page: Material's page templates read no build date (only sitemap.xml does, and it is
-made every time), and a project whose plugins are not the ones kb knows gets no reuse at all."""
+kept under a key of its own that holds every page's date: engine_sitemap.py), and a project whose plugins
+are not the ones kb knows gets no reuse at all."""
 
 from __future__ import annotations
 

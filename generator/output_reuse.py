@@ -21,50 +21,31 @@ import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from .site_listing import Listing, list_files
 
-def clear_except(folder: Path, keep: Mapping[str, tuple[int, int, int, int]]) -> tuple[set[Path], set[str]]:
+
+def clear_except(
+    folder: Path, keep: Mapping[str, tuple[int, int, int, int]], listing: Listing | None = None
+) -> tuple[set[Path], set[str]]:
     """Remove every file (and link, and anything not a folder) under `folder` except each `keep` entry
     (dest path relative to `folder` -> the device, inode, size and modification time of the file it must be:
     a cached file, in the state it was stored in); return the folders files left (and the ones found empty),
-    and the `keep` entries found in place (that exact file, in that state, already there)."""
-    emptied: set[Path] = set()
+    and the `keep` entries found in place (that exact file, in that state, already there). `listing`: the
+    folder's files as a child listed them under the build's lock (site_listing.py); None: listed here."""
+    files, empty = listing if listing is not None else list_files(str(folder))
+    emptied = {Path(path) for path in empty}
     in_place: set[str] = set()
-    _clear(str(folder), "", keep, emptied, in_place)
-    return emptied, in_place
-
-
-def _clear(
-    folder: str,
-    prefix: str,
-    wanted: Mapping[str, tuple[int, int, int, int]],
-    emptied: set[Path],
-    in_place: set[str],
-) -> None:
-    # Paths as strings and a list of folders to visit rather than recursion: this visits every folder of the
-    # site (20,000 at 10,000 articles), each build.
-    todo = [(folder, prefix)]
-    while todo:
-        path, prefix = todo.pop()
-        try:
-            with os.scandir(path) as listing:
-                entries = list(listing)
-        except FileNotFoundError:
+    for rel, found in files.items():
+        if keep.get(rel) == found:
+            in_place.add(rel)
             continue
-        if not entries and prefix:  # left empty by a build stopped after its clear: removed at the end too
-            emptied.add(Path(path))
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                todo.append((entry.path, f"{prefix}{entry.name}/"))
-                continue
-            rel = prefix + entry.name
-            identity = wanted.get(rel)
-            if identity is not None:
-                found = entry.stat(follow_symlinks=False)
-                if (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns) == identity:
-                    in_place.add(rel)
-                    continue
-            os.unlink(entry.path)
-            emptied.add(Path(path))
+        path = os.path.join(folder, rel)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:  # gone since it was listed: nothing of it left
+            pass
+        emptied.add(Path(os.path.dirname(path)))
+    return emptied, in_place
 
 
 def remove_empty_folders(root: Path, folders: Iterable[Path]) -> None:
