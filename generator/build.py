@@ -349,7 +349,7 @@ def index_target(
 
 
 def _indexing(rendered: Rendered, index_dir: Path, full: bool) -> AbstractContextManager[Indexing]:
-    """The target's search index under way (index_alongside): a whole one in a child from here on."""
+    """The target's search index under way (index_alongside): written by a child from here on, whole or updated."""
     catalog, client = rendered.catalog, rendered.selection.target.client
     synonyms = synonym_groups(catalog.product, catalog.clients[client] if client else None)
     # A page's documents (its whole text) are made only where the index must write them (TargetDocuments).
