@@ -40,7 +40,7 @@ from .search import IndexStats, TargetDocuments, index_alongside, synonym_groups
 from .select import book_pages, select
 from .stage import stage_project
 from .target_mark import write_target_mark
-from .theme_scripts import write_script_manifest
+from .theme_scripts import script_manifest_alongside
 from .versions.publish import (
     carry_versions,
     is_versioned,
@@ -242,12 +242,15 @@ def _build_target(
             reporter.step(f"Site: {engine.rendered} pages rendered, {engine.reused} unchanged")
             if is_versioned(catalog.product):
                 write_page_map(pages, site)  # the version switcher's way to the same page in another version
-            context_map = resolve_contexts(catalog, selection)
-            write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
-            # The theme's inline scripts, for the portal's policy: of the HTML files the engine wrote, and of
-            # those written since (the context help's, the demo), with no walk of the whole site.
-            if not preview:
-                write_script_manifest(site, engine.scripts, engine.html, folders=(CONTEXT_DIR, DEMO_DIR))
+            # The theme's inline scripts, for the portal's policy: of the HTML files the engine wrote (found by a
+            # child while the context help is written), and of those written since (the context help's, the
+            # demo), with no walk of the whole site.
+            folders = (CONTEXT_DIR, DEMO_DIR)
+            with script_manifest_alongside(site, engine.scripts, engine.html, folders, apart=not preview) as manifest:
+                context_map = resolve_contexts(catalog, selection)
+                write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
+                if not preview:
+                    manifest.write()
             write_target_mark(site, selection)  # which target this is, for the portal (never internal as public)
         if "pdf" in formats:
             pdfs = printing.finish(site / "pdf")

@@ -18,10 +18,12 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
-from .memo import remembered
+from .forking import ForkedCall, forked, may_start_workers
+from .memo import apart, remembered
 
 MANIFEST = ".kb-scripts.json"
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE)
@@ -80,26 +82,108 @@ def write_script_manifest(
     the `folders` written after it, walked), those rather than a walk of the whole site: in a site made from
     the last one (output_reuse.py) nothing else is left, and walking 20,000 folders was 0.2 s of a one-edit
     build. Files listed that do not exist are passed over."""
-    known = known or {}
-    if html is None:
-        files = _html_files(site)
-    else:
-        listed = dict.fromkeys([*known, *html])
-        with os.scandir(site) as top:  # the site's own top level too: one listing, for any file written there
-            listed.update(
-                dict.fromkeys(entry.name for entry in top if entry.name.endswith(".html") and entry.is_file())
-            )
-        for folder in folders:
-            if (site / folder).is_dir():
-                listed.update(dict.fromkeys(f"{folder}/{rel}" for rel, _ in _html_files(site / folder)))
-        prefix = os.path.join(site, "")  # a path by text (os.path.join per file: a tenth of the manifest's time)
-        files = [(rel, prefix + rel) for rel in listed]
+    return ScriptManifest(site, known, html, folders).write()
+
+
+APART_FROM = 2000  # files the engine placed from which a child finds their hashes (a stat each) meanwhile
+
+
+@contextmanager
+def script_manifest_alongside(
+    site: Path,
+    known: Mapping[str, tuple[tuple[int, int, int], tuple[str, ...]]],
+    html: Iterable[str] | None,
+    folders: Iterable[str],
+    apart: bool = True,
+) -> Iterator[ScriptManifest]:
+    """Within: the manifest of `site` (write_script_manifest's arguments) under way, written by its `write()`
+    once the block has written `folders`. Each listed file is found as the engine placed it or read, a stat
+    each (20,000 at 10,000 articles, 0.06 s); nearly all are the engine's, which nothing kb writes after the
+    engine touches (it writes `folders` and the site's top level only). So, with `apart`, a child forked here
+    stats and hashes the engine's files while this process writes the rest, and `write()` takes the child's
+    hashes (or finds them here when the child failed) with those of the rest, found here then."""
+    manifest = ScriptManifest(site, known, html, folders)
+    engine_files = manifest.engine_files()
+    if not apart or len(engine_files) < APART_FROM or not may_start_workers():
+        yield manifest
+        return
+    with forked(_hashes_apart, engine_files, known) as call:
+        manifest.apart = call
+        yield manifest
+
+
+class ScriptManifest:
+    """The script manifest of one site (write_script_manifest), found in two parts: the files the engine
+    placed, and the rest (the site's top level and `folders`, walked when `write()` is called)."""
+
+    def __init__(
+        self,
+        site: Path,
+        known: Mapping[str, tuple[tuple[int, int, int], tuple[str, ...]]] | None,
+        html: Iterable[str] | None,
+        folders: Iterable[str],
+    ):
+        self.site, self.known, self.folders = site, known or {}, tuple(folders)
+        self.html = None if html is None else list(html)
+        self.apart: ForkedCall | None = None  # a child finding the engine files' hashes (script_manifest_alongside)
+
+    def engine_files(self) -> list[tuple[str, str]]:
+        """(path in the site, path) of each HTML file the engine placed outside the top level and `folders`."""
+        if self.html is None:
+            return []
+        later = tuple(f"{folder}/" for folder in self.folders)
+        prefix = os.path.join(self.site, "")  # a path by text (os.path.join per file: a tenth of the manifest's time)
+        listed = dict.fromkeys([*self.known, *self.html])
+        return [(rel, prefix + rel) for rel in listed if "/" in rel and not rel.startswith(later)]
+
+    def write(self) -> tuple[str, ...]:
+        """Write the manifest; return its hashes."""
+        site, known = self.site, self.known
+        if self.html is None:
+            found = _script_hashes(_html_files(site), known, listed=False)
+        else:
+            engine = self.apart.result() if self.apart is not None else None
+            if engine is None:  # no child, or it failed: here
+                engine = _script_hashes(self.engine_files(), known)
+            later = tuple(f"{folder}/" for folder in self.folders)
+            prefix = os.path.join(site, "")
+            rest = dict.fromkeys(rel for rel in [*known, *self.html] if "/" not in rel or rel.startswith(later))
+            with os.scandir(site) as top:  # the site's own top level too: one listing, for any file written there
+                names = [entry.name for entry in top if entry.name.endswith(".html") and entry.is_file()]
+            rest.update(dict.fromkeys(names))
+            for folder in self.folders:
+                if (site / folder).is_dir():
+                    rest.update(dict.fromkeys(f"{folder}/{rel}" for rel, _ in _html_files(site / folder)))
+            found = engine | _script_hashes([(rel, prefix + rel) for rel in rest], known)
+        hashes = tuple(sorted(found))
+        text = json.dumps({"format": 1, "script-src": hashes}, indent=1) + "\n"
+        (site / MANIFEST).write_text(text, encoding="utf-8")
+        return hashes
+
+
+def _hashes_apart(
+    files: list[tuple[str, str]], known: Mapping[str, tuple[tuple[int, int, int], tuple[str, ...]]]
+) -> set[str]:
+    # In a child: not through the build's memo, whose results would be lost with it (and its files read for
+    # nothing); the few files not as the engine placed them are read.
+    with apart():
+        return _script_hashes(files, known)
+
+
+def _script_hashes(
+    files: list[tuple[str, str]],
+    known: Mapping[str, tuple[tuple[int, int, int], tuple[str, ...]]],
+    listed: bool = True,
+) -> set[str]:
+    """The theme's script hashes of `files` ((path in the site, path)): a file in the state `known` gives for
+    it, its hashes from there; any other read (kept in the memo by its identity). `listed`: the files were
+    listed, not found by a walk: one that does not exist is passed over."""
     found: set[str] = set()  # sorted at the end: the order found in does not count
     for rel, path in files:
         try:
             state = os.stat(path, follow_symlinks=False)
         except FileNotFoundError:
-            if html is None:
+            if not listed:
                 raise
             continue
         hit = known.get(rel)
@@ -108,9 +192,7 @@ def write_script_manifest(
             continue
         identity = f"{state.st_dev}:{state.st_ino}:{state.st_size}:{state.st_mtime_ns}"
         found.update(_file_script_hashes(path, identity))
-    hashes = tuple(sorted(found))
-    (site / MANIFEST).write_text(json.dumps({"format": 1, "script-src": hashes}, indent=1) + "\n", encoding="utf-8")
-    return hashes
+    return found
 
 
 def _html_files(folder: Path) -> list[tuple[str, str]]:

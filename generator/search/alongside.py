@@ -15,13 +15,11 @@ process that may not fork (forking.py): written here by `finish`, after the engi
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from multiprocessing.connection import Connection
 from pathlib import Path
 
-from ..forking import may_start_workers
+from ..forking import forked, may_start_workers
 from ..memo import apart
 from ..output import new_folder_beside, swap_into_place
 from .documents import ListedDocuments, SearchDocument
@@ -56,54 +54,24 @@ def index_alongside(
         yield Indexing(lambda: write_index(source, index_dir, full, wait, synonyms), apart=False)
         return
     with new_folder_beside(index_dir) as scratch:
-        context = multiprocessing.get_context("fork")  # the child shares the pages without a copy
-        receive, send = context.Pipe(duplex=False)
         work = scratch / "index"
-        child = context.Process(target=_write_in_child, args=(send, source, index_dir, work, full, wait, synonyms))
-        child.start()
-        send.close()
+        with forked(_prepare_apart, source, index_dir, work, full, wait, synonyms) as child:
 
-        def finish() -> IndexStats:
-            stats = _received(receive, child)
-            if stats is None:  # the child failed: here, where its error is raised for real
-                return write_index(source, index_dir, full, wait, synonyms)
-            with writing(index_dir, wait):  # one writer at a time, as write_index takes it
-                swap_into_place(work, index_dir)
-            return stats
+            def finish() -> IndexStats:
+                stats = child.result()
+                if stats is None:  # the child failed: here, where its error is raised for real
+                    return write_index(source, index_dir, full, wait, synonyms)
+                with writing(index_dir, wait):  # one writer at a time, as write_index takes it
+                    swap_into_place(work, index_dir)
+                return stats
 
-        try:
             yield Indexing(finish, apart=True)
-        finally:
-            if child.is_alive():
-                child.terminate()
-            child.join()
-            receive.close()
 
 
-def _write_in_child(
-    send: Connection,
-    source: ListedDocuments,
-    index_dir: Path,
-    work: Path,
-    full: bool,
-    wait: float,
-    synonyms: tuple[Group, ...],
-) -> None:
-    try:
-        # Not through the build's memo: what the child would use of it is lost when it ends (and the build
-        # then drops the memo's files it did not use itself), so its files would be read for nothing.
-        with apart():
-            send.send(prepare_index(source, index_dir, work, full, wait, synonyms))
-    except BaseException:  # noqa: BLE001 - told as "failed": the parent writes it again and raises the error
-        send.send(None)
-    finally:
-        send.close()
-
-
-def _received(receive: Connection, child: multiprocessing.process.BaseProcess) -> IndexStats | None:
-    try:
-        return receive.recv()
-    except EOFError:  # the child died without a word
-        return None
-    finally:
-        child.join()
+def _prepare_apart(
+    source: ListedDocuments, index_dir: Path, work: Path, full: bool, wait: float, synonyms: tuple[Group, ...]
+) -> IndexStats:
+    # Not through the build's memo: what the child would use of it is lost when it ends (and the build then
+    # drops the memo's files it did not use itself), so its files would be read for nothing.
+    with apart():
+        return prepare_index(source, index_dir, work, full, wait, synonyms)
