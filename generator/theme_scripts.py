@@ -22,8 +22,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from .forking import ForkedCall, forked, may_start_workers
-from .memo import apart, remembered
+from .file_states import State, StatesChecked
+from .forking import may_start_workers
+from .memo import remembered
 
 MANIFEST = ".kb-scripts.json"
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE)
@@ -85,7 +86,7 @@ def write_script_manifest(
     return ScriptManifest(site, known, html, folders).write()
 
 
-APART_FROM = 2000  # files the engine placed from which a child finds their hashes (a stat each) meanwhile
+APART_FROM = 2000  # files the engine placed from which another process checks their state meanwhile
 
 
 @contextmanager
@@ -97,19 +98,21 @@ def script_manifest_alongside(
     apart: bool = True,
 ) -> Iterator[ScriptManifest]:
     """Within: the manifest of `site` (write_script_manifest's arguments) under way, written by its `write()`
-    once the block has written `folders`. Each listed file is found as the engine placed it or read, a stat
-    each (20,000 at 10,000 articles, 0.06 s); nearly all are the engine's, which nothing kb writes after the
-    engine touches (it writes `folders` and the site's top level only). So, with `apart`, a child forked here
-    stats and hashes the engine's files while this process writes the rest, and `write()` takes the child's
-    hashes (or finds them here when the child failed) with those of the rest, found here then."""
+    once the block has written `folders`. Each listed file is taken as the engine placed it only when it is
+    still in that state, a stat each (20,000 at 10,000 articles, 0.06 s); nearly all are the engine's, which
+    nothing kb writes after the engine touches (it writes `folders` and the site's top level only). So, with
+    `apart`, another process checks the engine's files while this one writes the rest (file_states.py), and
+    `write()` takes its answer (or checks them here when it failed) with the rest, found here then."""
     manifest = ScriptManifest(site, known, html, folders)
-    engine_files = manifest.engine_files()
-    if not apart or len(engine_files) < APART_FROM or not may_start_workers():
+    # Not from a worker of `--all-clients`, whose builds already use every core (forking.py).
+    entries = manifest.recorded_states() if apart and may_start_workers() else []
+    if len(entries) >= APART_FROM:
+        manifest.checked = StatesChecked(entries)
+    try:
         yield manifest
-        return
-    with forked(_hashes_apart, engine_files, known) as call:
-        manifest.apart = call
-        yield manifest
+    finally:
+        if manifest.checked is not None:
+            manifest.checked.stop()
 
 
 class ScriptManifest:
@@ -125,7 +128,7 @@ class ScriptManifest:
     ):
         self.site, self.known, self.folders = site, known or {}, tuple(folders)
         self.html = None if html is None else list(html)
-        self.apart: ForkedCall | None = None  # a child finding the engine files' hashes (script_manifest_alongside)
+        self.checked: StatesChecked | None = None  # the engine's files' states, checked apart
 
     def engine_files(self) -> list[tuple[str, str]]:
         """(path in the site, path) of each HTML file the engine placed outside the top level and `folders`."""
@@ -136,15 +139,18 @@ class ScriptManifest:
         listed = dict.fromkeys([*self.known, *self.html])
         return [(rel, prefix + rel) for rel in listed if "/" in rel and not rel.startswith(later)]
 
+    def recorded_states(self) -> list[State]:
+        """Each of the engine's files with the state the engine gave for it: what another process checks."""
+        known = self.known
+        return [(path, *known[rel][0]) for rel, path in self.engine_files() if rel in known]
+
     def write(self) -> tuple[str, ...]:
         """Write the manifest; return its hashes."""
         site, known = self.site, self.known
         if self.html is None:
             found = _script_hashes(_html_files(site), known, listed=False)
         else:
-            engine = self.apart.result() if self.apart is not None else None
-            if engine is None:  # no child, or it failed: here
-                engine = _script_hashes(self.engine_files(), known)
+            found = self._engine_hashes()
             later = tuple(f"{folder}/" for folder in self.folders)
             prefix = os.path.join(site, "")
             rest = dict.fromkeys(rel for rel in [*known, *self.html] if "/" not in rel or rel.startswith(later))
@@ -154,20 +160,29 @@ class ScriptManifest:
             for folder in self.folders:
                 if (site / folder).is_dir():
                     rest.update(dict.fromkeys(f"{folder}/{rel}" for rel, _ in _html_files(site / folder)))
-            found = engine | _script_hashes([(rel, prefix + rel) for rel in rest], known)
+            found |= _script_hashes([(rel, prefix + rel) for rel in rest], known)
         hashes = tuple(sorted(found))
         text = json.dumps({"format": 1, "script-src": hashes}, indent=1) + "\n"
         (site / MANIFEST).write_text(text, encoding="utf-8")
         return hashes
 
-
-def _hashes_apart(
-    files: list[tuple[str, str]], known: Mapping[str, tuple[tuple[int, int, int], tuple[str, ...]]]
-) -> set[str]:
-    # In a child: not through the build's memo, whose results would be lost with it (and its files read for
-    # nothing); the few files not as the engine placed them are read.
-    with apart():
-        return _script_hashes(files, known)
+    def _engine_hashes(self) -> set[str]:
+        """The hashes of the engine's files: a file the other process found in the engine's state gives the
+        engine's hashes; any other is checked and read here (all of them when there was no such process or
+        it failed)."""
+        files, known = self.engine_files(), self.known
+        changed = self.checked.changed() if self.checked is not None else None
+        if changed is None:
+            return _script_hashes(files, known)
+        kept: set[tuple[str, ...]] = set()
+        todo = []
+        for rel, path in files:
+            hit = known.get(rel)
+            if hit is None or path in changed:
+                todo.append((rel, path))
+            else:
+                kept.add(hit[1])
+        return set().union(*kept) | _script_hashes(todo, known)
 
 
 def _script_hashes(
