@@ -18,7 +18,7 @@ import marshal
 import os
 import sys
 
-State = tuple[str, int, int, int]  # a file's path and its recorded size, modification time (ns) and inode
+State = tuple[str, tuple[int, int, int]]  # a file's path and its recorded size, modification time (ns) and inode
 # The child: this interpreter, isolated from the environment and without site-packages (nothing to import).
 COMMAND = [sys.executable, "-I", "-S", os.path.abspath(__file__)]
 
@@ -26,13 +26,13 @@ COMMAND = [sys.executable, "-I", "-S", os.path.abspath(__file__)]
 def not_in_state(entries: list[State]) -> list[str]:
     """The paths of `entries` whose file is missing or not in its recorded state (size, mtime_ns, inode)."""
     changed = []
-    for path, size, mtime, inode in entries:
+    for path, state in entries:
         try:
             found = os.stat(path, follow_symlinks=False)
         except OSError:
             changed.append(path)
             continue
-        if (found.st_size, found.st_mtime_ns, found.st_ino) != (size, mtime, inode):
+        if (found.st_size, found.st_mtime_ns, found.st_ino) != tuple(state):
             changed.append(path)
     return changed
 

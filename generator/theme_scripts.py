@@ -130,6 +130,7 @@ class ScriptManifest:
         self.html = None if html is None else list(html)
         self.checked: StatesChecked | None = None  # the engine's files' states, checked apart
 
+    @functools.cached_property
     def engine_files(self) -> list[tuple[str, str]]:
         """(path in the site, path) of each HTML file the engine placed outside the top level and `folders`."""
         if self.html is None:
@@ -142,7 +143,7 @@ class ScriptManifest:
     def recorded_states(self) -> list[State]:
         """Each of the engine's files with the state the engine gave for it: what another process checks."""
         known = self.known
-        return [(path, *known[rel][0]) for rel, path in self.engine_files() if rel in known]
+        return [(path, known[rel][0]) for rel, path in self.engine_files if rel in known]
 
     def write(self) -> tuple[str, ...]:
         """Write the manifest; return its hashes."""
@@ -170,7 +171,7 @@ class ScriptManifest:
         """The hashes of the engine's files: a file the other process found in the engine's state gives the
         engine's hashes; any other is checked and read here (all of them when there was no such process or
         it failed)."""
-        files, known = self.engine_files(), self.known
+        files, known = self.engine_files, self.known
         changed = self.checked.changed() if self.checked is not None else None
         if changed is None:
             return _script_hashes(files, known)

@@ -40,10 +40,10 @@ def test_the_files_not_in_their_recorded_state_are_found_by_another_process(tmp_
         path = tmp_path / name
         path.write_text("<p>as placed</p>", encoding="utf-8")
         found = path.stat()
-        entries.append((str(path), found.st_size, found.st_mtime_ns, found.st_ino))
+        entries.append((str(path), (found.st_size, found.st_mtime_ns, found.st_ino)))
     (tmp_path / "rewritten").write_text("<p>as placed!</p>", encoding="utf-8")  # the same inode, written since
-    touched = entries[2]
-    os.utime(tmp_path / "touched", ns=(touched[2] + 1000, touched[2] + 1000))  # same size, another time
+    mtime = entries[2][1][1]
+    os.utime(tmp_path / "touched", ns=(mtime + 1000, mtime + 1000))  # same size, another time
     (tmp_path / "gone").unlink()
     expected = [str(tmp_path / name) for name in ("rewritten", "touched", "gone")]
     assert not_in_state(entries) == expected
@@ -55,7 +55,7 @@ def test_the_files_not_in_their_recorded_state_are_found_by_another_process(tmp_
 @pytest.mark.parametrize("child", ["import sys; sys.exit(3)", "print('not an answer')"], ids=["fails", "garbled"])
 def test_a_checker_that_fails_or_answers_nonsense_gives_no_answer(tmp_path: Path, monkeypatch, child: str):
     monkeypatch.setattr(file_states, "COMMAND", [sys.executable, "-c", child])
-    checked = StatesChecked([(str(tmp_path / "a"), 1, 2, 3)])
+    checked = StatesChecked([(str(tmp_path / "a"), (1, 2, 3))])
     assert checked.changed() is None
     checked.stop()
 
