@@ -235,18 +235,18 @@ def _build_target(
                 extra_files=permalink_files(pages),
                 staged=(project / "docs", staged),
             )
-            engine_problems = locate_engine_warnings(engine.warnings, pages)
-            if strict and engine_problems:
-                raise SourceError(engine_problems)
-            warnings += [str(problem) for problem in engine_problems]
-            reporter.step(f"Site: {engine.rendered} pages rendered, {engine.reused} unchanged")
-            if is_versioned(catalog.product):
-                write_page_map(pages, site)  # the version switcher's way to the same page in another version
-            # The theme's inline scripts, for the portal's policy: of the HTML files the engine wrote (found by a
-            # child while the context help is written), and of those written since (the context help's, the
-            # demo), with no walk of the whole site.
+            # The theme's inline scripts, for the portal's policy: of the HTML files the engine wrote (their states
+            # checked by another process from here, while what follows is written), and of those written since
+            # (the context help's, the demo), with no walk of the whole site.
             folders = (CONTEXT_DIR, DEMO_DIR)
             with script_manifest_alongside(site, engine.scripts, engine.html, folders, apart=not preview) as manifest:
+                engine_problems = locate_engine_warnings(engine.warnings, pages)
+                if strict and engine_problems:
+                    raise SourceError(engine_problems)
+                warnings += [str(problem) for problem in engine_problems]
+                reporter.step(f"Site: {engine.rendered} pages rendered, {engine.reused} unchanged")
+                if is_versioned(catalog.product):
+                    write_page_map(pages, site)  # the version switcher's way to the same page in another version
                 context_map = resolve_contexts(catalog, selection)
                 write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
                 if not preview:

@@ -151,7 +151,6 @@ class ScriptManifest:
         if self.html is None:
             found = _script_hashes(_html_files(site), known, listed=False)
         else:
-            found = self._engine_hashes()
             later = tuple(f"{folder}/" for folder in self.folders)
             prefix = os.path.join(site, "")
             rest = dict.fromkeys(rel for rel in [*known, *self.html] if "/" not in rel or rel.startswith(later))
@@ -161,7 +160,8 @@ class ScriptManifest:
             for folder in self.folders:
                 if (site / folder).is_dir():
                     rest.update(dict.fromkeys(f"{folder}/{rel}" for rel, _ in _html_files(site / folder)))
-            found |= _script_hashes([(rel, prefix + rel) for rel in rest], known)
+            found = _script_hashes([(rel, prefix + rel) for rel in rest], known)
+            found |= self._engine_hashes()  # last: the other process has had all the time there was
         hashes = tuple(sorted(found))
         text = json.dumps({"format": 1, "script-src": hashes}, indent=1) + "\n"
         (site / MANIFEST).write_text(text, encoding="utf-8")
