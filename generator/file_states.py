@@ -44,18 +44,21 @@ class StatesChecked:
         import subprocess
         import tempfile
 
+        self._process: subprocess.Popen[bytes] | None = None
         with tempfile.TemporaryFile() as given:  # a file, not a pipe: writing it never waits for the child
             marshal.dump(entries, given)
             given.seek(0)
-            self._process = subprocess.Popen(
-                COMMAND,
-                stdin=given,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
+            try:
+                self._process = subprocess.Popen(
+                    COMMAND, stdin=given, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+                )
+            except (OSError, ValueError):  # no interpreter to start (an embedded Python): checked by the caller
+                pass
 
     def changed(self) -> set[str] | None:
         """The paths not in their state; None when the child failed (the caller checks them itself)."""
+        if self._process is None:
+            return None
         try:
             answer, _ = self._process.communicate()
             if self._process.returncode != 0:
@@ -67,6 +70,8 @@ class StatesChecked:
 
     def stop(self) -> None:
         """Stop the child if it still runs, and reap it."""
+        if self._process is None:
+            return
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()

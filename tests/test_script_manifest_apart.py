@@ -52,9 +52,13 @@ def test_the_files_not_in_their_recorded_state_are_found_by_another_process(tmp_
     checked.stop()
 
 
-@pytest.mark.parametrize("child", ["import sys; sys.exit(3)", "print('not an answer')"], ids=["fails", "garbled"])
-def test_a_checker_that_fails_or_answers_nonsense_gives_no_answer(tmp_path: Path, monkeypatch, child: str):
-    monkeypatch.setattr(file_states, "COMMAND", [sys.executable, "-c", child])
+@pytest.mark.parametrize(
+    "command",
+    [[sys.executable, "-c", "import sys; sys.exit(3)"], [sys.executable, "-c", "print('not an answer')"], [""]],
+    ids=["fails", "garbled", "cannot-start"],
+)
+def test_a_checker_that_fails_or_answers_nonsense_gives_no_answer(tmp_path: Path, monkeypatch, command: list[str]):
+    monkeypatch.setattr(file_states, "COMMAND", command)
     checked = StatesChecked([(str(tmp_path / "a"), (1, 2, 3))])
     assert checked.changed() is None
     checked.stop()
