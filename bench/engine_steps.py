@@ -31,7 +31,10 @@ STEPS = [  # (module, attribute, class or None)
     ("generator.build", "run_engine", None),
     ("generator.build", "resolve_contexts", None),
     ("generator.build", "write_context_help", None),
-    ("generator.build", "write_script_manifest", None),
+    ("generator.build", "write_script_manifest", None),  # before the engine's files were checked apart:
+    ("generator.theme_scripts", "write", "ScriptManifest"),  # the manifest written (the checker's answer taken)
+    ("generator.file_states", "__init__", "StatesChecked"),  # the engine's files' states handed to a checker
+    ("generator.forking", "__init__", "ForkedCall"),  # a child forked (the search index's)
     ("generator.build", "_indexing", None),  # the search index since it is written alongside the engine:
     ("generator.build", "_finish_index", None),  # a whole one starts before it, an update is all in the finish
     ("generator.build", "swap_into_place", None),

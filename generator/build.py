@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +41,7 @@ from .select import book_pages, select
 from .site_listing import ListingApart
 from .stage import stage_project
 from .target_mark import write_target_mark
-from .theme_scripts import write_script_manifest
+from .theme_scripts import script_manifest_alongside
 from .versions.publish import (
     carry_versions,
     is_versioned,
@@ -209,10 +209,7 @@ def _build_target(
         new_folder_beside(out) as scratch,
         _slow_pages_named(pages),
         printing_into(scratch / "pdf") as printing,
-        # A whole index is written by a child while the engine runs, in place after it (search/alongside.py).
-        _indexing(rendered, index_beside(out), full_index)
-        if "site" in formats and not preview
-        else nullcontext() as indexing,
+        ExitStack() as alongside,  # the search index's child, from just before the engine (below)
     ):
         # The site is made in the one this output replaced last time, kept for it (output_reuse.py), and
         # the project staged in the one the last build staged: only what changed is written.
@@ -229,29 +226,38 @@ def _build_target(
             printing.start(catalog, selection, rendered.pages, project / "docs", day, reporter.step, handouts)
         if "site" in formats:
             reporter.step("Building the site")
+            extra_files = permalink_files(pages)
+            # The index is written by a child while the engine runs, put in place after it (search/alongside.py).
+            # Forked here, not before staging: every page of memory this process writes while the child lives
+            # is copied, and staging writes to every page's objects (22,000 copies, 0.06 s at 10,000 articles).
+            if not preview:
+                indexing = alongside.enter_context(_indexing(rendered, index_beside(out), full_index))
             # Never the engine's own strict mode: it stops with a count; kb names each warning's source line.
             engine = run_engine(
                 config,
                 cache_dir=cache_beside(out),
                 full=full,
                 on_page=_counted(reporter, len(pages)),
-                extra_files=permalink_files(pages),
+                extra_files=extra_files,
                 staged=(project / "docs", staged),
                 listing=listing,
             )
-            engine_problems = locate_engine_warnings(engine.warnings, pages)
-            if strict and engine_problems:
-                raise SourceError(engine_problems)
-            warnings += [str(problem) for problem in engine_problems]
-            reporter.step(f"Site: {engine.rendered} pages rendered, {engine.reused} unchanged")
-            if is_versioned(catalog.product):
-                write_page_map(pages, site)  # the version switcher's way to the same page in another version
-            context_map = resolve_contexts(catalog, selection)
-            write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
-            # The theme's inline scripts, for the portal's policy: of the HTML files the engine wrote, and of
-            # those written since (the context help's, the demo), with no walk of the whole site.
-            if not preview:
-                write_script_manifest(site, engine.scripts, engine.html, folders=(CONTEXT_DIR, DEMO_DIR))
+            # The theme's inline scripts, for the portal's policy: of the HTML files the engine wrote (their states
+            # checked by another process from here, while what follows is written), and of those written since
+            # (the context help's, the demo), with no walk of the whole site.
+            folders = (CONTEXT_DIR, DEMO_DIR)
+            with script_manifest_alongside(site, engine.scripts, engine.html, folders, apart=not preview) as manifest:
+                engine_problems = locate_engine_warnings(engine.warnings, pages)
+                if strict and engine_problems:
+                    raise SourceError(engine_problems)
+                warnings += [str(problem) for problem in engine_problems]
+                reporter.step(f"Site: {engine.rendered} pages rendered, {engine.reused} unchanged")
+                if is_versioned(catalog.product):
+                    write_page_map(pages, site)  # the version switcher's way to the same page in another version
+                context_map = resolve_contexts(catalog, selection)
+                write_context_help(context_map, site, demo_dir=root / DEMO_DIR)
+                if not preview:
+                    manifest.write()
             write_target_mark(site, selection)  # which target this is, for the portal (never internal as public)
         if "pdf" in formats:
             pdfs = printing.finish(site / "pdf")
@@ -367,7 +373,7 @@ def index_target(
 
 
 def _indexing(rendered: Rendered, index_dir: Path, full: bool) -> AbstractContextManager[Indexing]:
-    """The target's search index under way (index_alongside): a whole one in a child from here on."""
+    """The target's search index under way (index_alongside): written by a child from here on, whole or updated."""
     catalog, client = rendered.catalog, rendered.selection.target.client
     synonyms = synonym_groups(catalog.product, catalog.clients[client] if client else None)
     # A page's documents (its whole text) are made only where the index must write them (TargetDocuments).

@@ -18,9 +18,12 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
+from .file_states import State, StatesChecked
+from .forking import may_start_workers
 from .memo import remembered
 
 MANIFEST = ".kb-scripts.json"
@@ -80,26 +83,123 @@ def write_script_manifest(
     the `folders` written after it, walked), those rather than a walk of the whole site: in a site made from
     the last one (output_reuse.py) nothing else is left, and walking 20,000 folders was 0.2 s of a one-edit
     build. Files listed that do not exist are passed over."""
-    known = known or {}
-    if html is None:
-        files = _html_files(site)
-    else:
-        listed = dict.fromkeys([*known, *html])
-        with os.scandir(site) as top:  # the site's own top level too: one listing, for any file written there
-            listed.update(
-                dict.fromkeys(entry.name for entry in top if entry.name.endswith(".html") and entry.is_file())
-            )
-        for folder in folders:
-            if (site / folder).is_dir():
-                listed.update(dict.fromkeys(f"{folder}/{rel}" for rel, _ in _html_files(site / folder)))
-        prefix = os.path.join(site, "")  # a path by text (os.path.join per file: a tenth of the manifest's time)
-        files = [(rel, prefix + rel) for rel in listed]
+    return ScriptManifest(site, known, html, folders).write()
+
+
+APART_FROM = 2000  # files the engine placed from which another process checks their state meanwhile
+
+
+@contextmanager
+def script_manifest_alongside(
+    site: Path,
+    known: Mapping[str, tuple[tuple[int, int, int], tuple[str, ...]]],
+    html: Iterable[str] | None,
+    folders: Iterable[str],
+    apart: bool = True,
+) -> Iterator[ScriptManifest]:
+    """Within: the manifest of `site` (write_script_manifest's arguments) under way, written by its `write()`
+    once the block has written `folders`. Each listed file is taken as the engine placed it only when it is
+    still in that state, a stat each (20,000 at 10,000 articles, 0.06 s); nearly all are the engine's, which
+    nothing kb writes after the engine touches (it writes `folders` and the site's top level only). So, with
+    `apart`, another process checks the engine's files while this one writes the rest (file_states.py), and
+    `write()` takes its answer (or checks them here when it failed) with the rest, found here then."""
+    manifest = ScriptManifest(site, known, html, folders)
+    # Not from a worker of `--all-clients`, whose builds already use every core (forking.py).
+    entries = manifest.recorded_states() if apart and may_start_workers() else []
+    if len(entries) >= APART_FROM:
+        manifest.checked = StatesChecked(entries)
+    try:
+        yield manifest
+    finally:
+        if manifest.checked is not None:
+            manifest.checked.stop()
+
+
+class ScriptManifest:
+    """The script manifest of one site (write_script_manifest), found in two parts: the files the engine
+    placed, and the rest (the site's top level and `folders`, walked when `write()` is called)."""
+
+    def __init__(
+        self,
+        site: Path,
+        known: Mapping[str, tuple[tuple[int, int, int], tuple[str, ...]]] | None,
+        html: Iterable[str] | None,
+        folders: Iterable[str],
+    ):
+        self.site, self.known, self.folders = site, known or {}, tuple(folders)
+        self.html = None if html is None else list(html)
+        self.checked: StatesChecked | None = None  # the engine's files' states, checked apart
+
+    @functools.cached_property
+    def engine_files(self) -> list[tuple[str, str]]:
+        """(path in the site, path) of each HTML file the engine placed outside the top level and `folders`."""
+        if self.html is None:
+            return []
+        later = tuple(f"{folder}/" for folder in self.folders)
+        prefix = os.path.join(self.site, "")  # a path by text (os.path.join per file: a tenth of the manifest's time)
+        listed = dict.fromkeys([*self.known, *self.html])
+        return [(rel, prefix + rel) for rel in listed if "/" in rel and not rel.startswith(later)]
+
+    def recorded_states(self) -> list[State]:
+        """Each of the engine's files with the state the engine gave for it: what another process checks."""
+        known = self.known
+        return [(path, known[rel][0]) for rel, path in self.engine_files if rel in known]
+
+    def write(self) -> tuple[str, ...]:
+        """Write the manifest; return its hashes."""
+        site, known = self.site, self.known
+        if self.html is None:
+            found = _script_hashes(_html_files(site), known, listed=False)
+        else:
+            later = tuple(f"{folder}/" for folder in self.folders)
+            prefix = os.path.join(site, "")
+            rest = dict.fromkeys(rel for rel in [*known, *self.html] if "/" not in rel or rel.startswith(later))
+            with os.scandir(site) as top:  # the site's own top level too: one listing, for any file written there
+                names = [entry.name for entry in top if entry.name.endswith(".html") and entry.is_file()]
+            rest.update(dict.fromkeys(names))
+            for folder in self.folders:
+                if (site / folder).is_dir():
+                    rest.update(dict.fromkeys(f"{folder}/{rel}" for rel, _ in _html_files(site / folder)))
+            found = _script_hashes([(rel, prefix + rel) for rel in rest], known)
+            found |= self._engine_hashes()  # last: the other process has had all the time there was
+        hashes = tuple(sorted(found))
+        text = json.dumps({"format": 1, "script-src": hashes}, indent=1) + "\n"
+        (site / MANIFEST).write_text(text, encoding="utf-8")
+        return hashes
+
+    def _engine_hashes(self) -> set[str]:
+        """The hashes of the engine's files: a file the other process found in the engine's state gives the
+        engine's hashes; any other is checked and read here (all of them when there was no such process or
+        it failed)."""
+        files, known = self.engine_files, self.known
+        changed = self.checked.changed() if self.checked is not None else None
+        if changed is None:
+            return _script_hashes(files, known)
+        kept: set[tuple[str, ...]] = set()
+        todo = []
+        for rel, path in files:
+            hit = known.get(rel)
+            if hit is None or path in changed:
+                todo.append((rel, path))
+            else:
+                kept.add(hit[1])
+        return set().union(*kept) | _script_hashes(todo, known)
+
+
+def _script_hashes(
+    files: list[tuple[str, str]],
+    known: Mapping[str, tuple[tuple[int, int, int], tuple[str, ...]]],
+    listed: bool = True,
+) -> set[str]:
+    """The theme's script hashes of `files` ((path in the site, path)): a file in the state `known` gives for
+    it, its hashes from there; any other read (kept in the memo by its identity). `listed`: the files were
+    listed, not found by a walk: one that does not exist is passed over."""
     found: set[str] = set()  # sorted at the end: the order found in does not count
     for rel, path in files:
         try:
             state = os.stat(path, follow_symlinks=False)
         except FileNotFoundError:
-            if html is None:
+            if not listed:
                 raise
             continue
         hit = known.get(rel)
@@ -108,9 +208,7 @@ def write_script_manifest(
             continue
         identity = f"{state.st_dev}:{state.st_ino}:{state.st_size}:{state.st_mtime_ns}"
         found.update(_file_script_hashes(path, identity))
-    hashes = tuple(sorted(found))
-    (site / MANIFEST).write_text(json.dumps({"format": 1, "script-src": hashes}, indent=1) + "\n", encoding="utf-8")
-    return hashes
+    return found
 
 
 def _html_files(folder: Path) -> list[tuple[str, str]]:

@@ -210,3 +210,35 @@ def test_sample_build_publishes_the_demo_screen_wired_to_known_screens(built_sam
     assert [(tag, name) for tag, attrs in tags for name in attrs if name.startswith("on") or name == "style"] == []
     assert "<style" not in demo
     assert "demo/" not in (built_sample / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_context_help_kept_in_the_memo_is_the_one_made_anew_and_follows_a_moved_topic(make_project, monkeypatch):
+    """The context help's texts come from the build's memo when the map is the same (render_context_files):
+    the files a second build writes without making them are a full build's, and a topic whose title
+    changed is made and written anew."""
+    from generator import context_files
+    from generator.build import build_target
+    from generator.model import SITE
+
+    root = make_project("basic")
+    out = root / "build" / "site"
+    made = []
+    make = context_files.render_map_script
+    monkeypatch.setattr(context_files, "render_map_script", lambda data: made.append(1) or make(data))
+
+    def written() -> dict[str, bytes]:
+        folder = out / "context"
+        return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+    build_target(root, SITE, out)
+    first = written()
+    build_target(root, SITE, out)
+    assert made == [1] and written() == first  # the second build's from the memo
+    article = root / "kb/scheduling/gantt-empty.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("shows no bars after import", "shows no bars once imported"), encoding="utf-8")
+    build_target(root, SITE, out)
+    moved = written()
+    assert made == [1, 1] and b"Gantt chart shows no bars once imported" in moved["kb-map.json"]
+    build_target(root, SITE, out, full=True)
+    assert written() == moved

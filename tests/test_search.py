@@ -73,7 +73,7 @@ def test_a_whole_index_written_by_a_child_is_the_one_written_here_and_published_
     site_documents, tmp_path: Path, monkeypatch
 ):
     """A whole index is written by a child while the engine runs (its memory goes back when the child ends)
-    and swapped in at finish: the same files and answers as one written here; an update is written here."""
+    and swapped in at finish: the same files and answers as one written here; an update likewise."""
     index_alongside = _alongside(monkeypatch)
     apart, here = tmp_path / "apart", tmp_path / "here"
     with index_alongside(lambda: site_documents, apart) as indexing:
@@ -88,49 +88,71 @@ def test_a_whole_index_written_by_a_child_is_the_one_written_here_and_published_
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".apart")] == [".apart.lock"]  # no scratch
 
     changed = [dataclasses.replace(site_documents[0], body=site_documents[0].body + " Quokka.")] + site_documents[1:]
+    published = sorted(p.name for p in apart.iterdir())
     with index_alongside(lambda: changed, apart) as indexing:
-        assert not indexing.apart
+        assert indexing.apart
+        assert sorted(p.name for p in apart.iterdir()) == published  # the update is not published before finish
+        assert not search(apart, "quokka").hits
         update = indexing.finish()
+    assert update == write_index(changed, here)
     assert (update.updated, update.unchanged) == (1, len(site_documents) - 1)
     assert [hit.id for hit in search(apart, "quokka").hits] == [site_documents[0].id]
+    for name in ("digests.tsv", "words.txt"):
+        assert (apart / name).read_bytes() == (here / name).read_bytes()
 
 
+@pytest.mark.parametrize("full", [True, False])
 def test_a_build_that_fails_while_the_child_writes_leaves_the_published_index_as_it_was(
-    site_documents, tmp_path: Path, monkeypatch
+    site_documents, tmp_path: Path, monkeypatch, full: bool
 ):
+    """A whole index or an update: the child's work is dropped, the published index is the one before."""
     index_alongside = _alongside(monkeypatch)
     index_dir = tmp_path / "out" / "index"
     write_index(site_documents[1:], index_dir)
+    before = {p.name: p.read_bytes() for p in index_dir.iterdir()}
     with pytest.raises(RuntimeError, match="the engine failed"):
-        with index_alongside(lambda: site_documents, index_dir, full=True) as indexing:
+        with index_alongside(lambda: site_documents, index_dir, full=full) as indexing:
             assert indexing.apart
             raise RuntimeError("the engine failed")
+    assert {p.name: p.read_bytes() for p in index_dir.iterdir()} == before
     assert site_documents[0].id not in {hit.id for hit in search(index_dir, site_documents[0].title).hits}
     assert sorted(p.name for p in index_dir.parent.iterdir()) == [".index.lock", "index"]  # no scratch left
 
 
-def test_a_child_that_fails_leaves_the_index_to_be_written_here(site_documents, tmp_path: Path, monkeypatch):
-    """Whatever stops the child, finish writes the index in this process, where an error is raised for real."""
+@pytest.mark.parametrize("update", [False, True])
+def test_a_child_that_fails_leaves_the_index_to_be_written_here(
+    site_documents, tmp_path: Path, monkeypatch, update: bool
+):
+    """Whatever stops the child, finish writes the index in this process, where an error is raised for real:
+    a whole index, or an update of the published one."""
     import os
 
-    from generator.search import alongside
+    from generator.search import alongside, index
 
     index_alongside, parent = _alongside(monkeypatch), os.getpid()
+    index_dir = tmp_path / "index"
+    if update:
+        write_index(site_documents[1:], index_dir)
     written_here = []
 
-    def write_index_here_only(*args, **kwargs):
+    def prepare_here_only(*args, **kwargs):
         if os.getpid() != parent:
             os._exit(3)  # the child dies without a word
+        return index.prepare_index(*args, **kwargs)
+
+    def write_index_here(*args, **kwargs):
+        assert os.getpid() == parent
         written_here.append(args[1])
         return write_index(*args, **kwargs)
 
-    monkeypatch.setattr(alongside, "write_index", write_index_here_only)
-    index_dir = tmp_path / "index"
+    monkeypatch.setattr(alongside, "prepare_index", prepare_here_only)
+    monkeypatch.setattr(alongside, "write_index", write_index_here)
     with index_alongside(lambda: site_documents, index_dir) as indexing:
         assert indexing.apart
         stats = indexing.finish()
-    assert written_here == [index_dir] and stats.added == len(site_documents)
-    assert search(index_dir, "gantt import").hits
+    assert written_here == [index_dir]
+    assert (stats.added, stats.unchanged) == ((1, len(site_documents) - 1) if update else (len(site_documents), 0))
+    assert search(index_dir, site_documents[0].title).hits
 
 
 def test_a_busy_index_fails_at_finish_as_a_build_writing_it_here_would(site_documents, tmp_path: Path, monkeypatch):

@@ -14,10 +14,10 @@ import pytest
 
 from generator.build import build_target, render_target
 from generator.errors import KbError
-from generator.memo import remembering
 from generator.model import SITE
 from generator.progress import SilentReporter
 from generator.search import documents, search, write_index
+from generator.search.page_record import load_page_record
 
 
 def test_a_second_writer_waits_a_bounded_time_then_says_the_index_is_busy(site_documents, tmp_path: Path):
@@ -82,7 +82,7 @@ def test_kb_build_reindexes_only_the_article_that_changed(make_project, run_kb):
 
 
 def test_an_index_update_makes_the_documents_of_the_changed_pages_only(make_project, monkeypatch):
-    """A build compares each page's document digests (kept in the memo) with the index's, and takes a page's
+    """A build compares each page's document digests (the index's record of them) with the index's, and takes a page's
     documents (its whole text) only where they changed; the index is the one a full reindex makes."""
     root = make_project("basic")
     out = root / "build" / "site"
@@ -100,27 +100,28 @@ def test_an_index_update_makes_the_documents_of_the_changed_pages_only(make_proj
     assert {hit.id: hit.url for hit in search(root / "build" / "site-search", "zoom level").hits} == updated
 
 
-def test_the_digests_an_update_takes_by_groups_of_pages_are_each_pages_own(make_project):
-    """A build finds the pages' document digests a group of pages at a time (group_digests): after edits in
-    two groups, one after the other, each page's are the ones worked out for it alone, and the updated index
-    holds the documents and digests a full reindex writes."""
+def test_the_digests_an_update_takes_from_the_index_record_are_each_pages_own(make_project):
+    """A build takes the document digests of every page whose key the index's record holds from it
+    (page_record.py): after two edits, one after the other, the record holds each page's key and the
+    digests worked out for it alone, and the updated index the documents and digests a full reindex writes."""
     root = make_project("basic")
     out, index_dir = root / "build" / "site", root / "build" / "site-search"
-    edited = ["kb/scheduling/gantt-empty.md", "kb/budgets/budget-locked.md"]
-    assert documents._group_of(edited[0]) != documents._group_of(edited[1])
     build_target(root, SITE, out)
-    for rel in edited:
+    for rel in ["kb/scheduling/gantt-empty.md", "kb/budgets/budget-locked.md"]:
         article = root / rel
         article.write_text(article.read_text(encoding="utf-8") + "\nAlso check the zoom level.\n", encoding="utf-8")
         stats = build_target(root, SITE, out).index
         assert (stats.added, stats.updated, stats.deleted) == (0, 1, 0)
     rendered = render_target(root, SITE, False, SilentReporter())
-    with remembering(None):
-        grouped = documents.TargetDocuments(rendered.selection, rendered.pages).digests()
-    alone = {doc.id: doc.digest for doc in documents.documents_for(rendered.selection, rendered.pages)}
-    assert grouped == alone and len(alone) > 3
+    alone = {
+        documents.page_key(page, rendered.pages[page.src_uri]): tuple(
+            (doc.id, doc.digest) for doc in documents.page_documents(page, rendered.pages[page.src_uri])
+        )
+        for page in rendered.selection.pages
+    }
+    assert load_page_record(index_dir) == alone and len(alone) > 3
     updated = (index_dir / "digests.tsv").read_text("utf-8")
-    assert build_target(root, SITE, out, full_index=True).index.added == len(alone)
+    assert build_target(root, SITE, out, full_index=True).index.added == sum(map(len, alone.values()))
     assert (index_dir / "digests.tsv").read_text("utf-8") == updated
     assert {hit.id for hit in search(index_dir, "zoom level").hits} == {"KB-0001", "KB-0004"}
 

@@ -11,7 +11,9 @@ and `Hit.anchor` name that heading and `Hit.url` ends in `#anchor`; `Hit.id` and
 page's. `Hit.sections` lists the page's other matching sections (`Section`: title, anchor, url), best first.
 `SearchResults.total` and the facet counts count pages.
 
-The parts: `documents` (fields and documents), `index` (writing), `parsing` (query text to Whoosh queries),
+The parts: `documents` (fields and documents), `index` (writing), `page_record` (the index's record of the pages
+it was made from, so an update makes only changed pages' documents), `alongside` (the index written by a child
+process while the site engine runs), `parsing` (query text to Whoosh queries),
 `spelling`, `synonyms` (groups kept in the index folder, expanded at query time), `ranking` (matches scored,
 a page of hits, facet counts), `snippets`, `query` (`search` and its fallbacks), `opened` (an index kept open
 per version of its folder), and `fastpath`, the one package that reaches into whoosh-reloaded's private

@@ -1,32 +1,32 @@
-"""A whole search index written in a child process while the site engine runs; published after it.
+"""The search index written in a child process while the site engine runs; published after it.
 
-A whole index (a full build, or no usable index yet) is seconds of work: about one and a half at 1,000
-articles. It depends only on kb's own rendered sources, never on the engine's pages, yet it was written
-after the engine, a stretch of the build where one core worked and the other waited. Here a child forked
-before the engine writes it into a scratch folder beside the index, on whatever the engine's page workers
-leave of the cores, and Whoosh's postings (some 300 MB at 10,000 articles) are never in this process. The
-build swaps it in only once the site is made (`finish`): a build that fails leaves the published index as
-it was, as before.
+The index depends only on kb's own rendered sources, never on the engine's pages, yet it was written after
+the engine, a stretch of the build where one core worked and the other waited. A whole index (a full build,
+or no usable index yet) is seconds of work; an update (a one-edit build at 10,000 articles) a fifth of a
+second: each page's key, the index copied and opened, the edited page's documents written, the record of
+pages (page_record.py). Here a child forked before the engine writes it, whole or updated, into a scratch
+folder beside the index, on whatever the engine leaves of the cores, and Whoosh's postings (some 300 MB for
+a whole index at 10,000 articles) are never in this process. The build swaps it in only once the site is
+made (`finish`): a build that fails leaves the published index as it was, as before.
 
 A child that fails, whatever the reason, is not reported from the child: `finish` writes the index here,
-which raises the real error. An update (a one-edit build changes a few documents, in well under a second),
-a small index, or a process that may not fork (forking.py): written here by `finish`, after the engine."""
+which raises the real error. A small index (a few hundred documents: quicker here than a fork), or a
+process that may not fork (forking.py): written here by `finish`, after the engine."""
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from multiprocessing.connection import Connection
 from pathlib import Path
 
-from ..forking import may_start_workers
+from ..forking import forked, may_start_workers
+from ..memo import apart
 from ..output import new_folder_beside, swap_into_place
 from .documents import ListedDocuments, SearchDocument
-from .index import LOCK_WAIT_SECONDS, IndexStats, is_updatable, write_index, writing
+from .index import LOCK_WAIT_SECONDS, IndexStats, prepare_index, write_index, writing
 from .synonyms import Group
 
-APART_FROM = 1000  # documents from which a whole index is written by a child: a smaller one is quick here
+APART_FROM = 1000  # pages from which the index is written by a child: a smaller one is quick here
 
 
 class Indexing:
@@ -46,54 +46,32 @@ def index_alongside(
     wait: float = LOCK_WAIT_SECONDS,
 ) -> Iterator[Indexing]:
     """Within: the index of `documents()` for `index_dir` being written; leaving without `finish` (an
-    error) stops the child and drops what it wrote. `documents` is called here, before the child forks, only
-    for a whole index: an update's documents are made by `finish`, after the engine, as the memo's shards
-    they come from are then read once the engine's memory is given back."""
-    whole = full or not is_updatable(index_dir)
-    made = documents() if whole and may_start_workers() else None
-    if made is None or len(made) < APART_FROM:
-        here = documents if made is None else lambda: made  # an empty list made here is not made again
-        yield Indexing(lambda: write_index(here(), index_dir, full, wait, synonyms), apart=False)
+    error) stops the child and drops what it wrote. `documents` is called here, before the child forks: a
+    TargetDocuments works nothing out until the index writer asks, in the child."""
+    made = documents()
+    source = made if isinstance(made, ListedDocuments) else ListedDocuments(made)
+    if source.pages() < APART_FROM or not may_start_workers():
+        yield Indexing(lambda: write_index(source, index_dir, full, wait, synonyms), apart=False)
         return
     with new_folder_beside(index_dir) as scratch:
-        context = multiprocessing.get_context("fork")  # the child shares the documents without a copy
-        receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_write_in_child, args=(send, made, scratch / "index", synonyms))
-        child.start()
-        send.close()
+        work = scratch / "index"
+        with forked(_prepare_apart, source, index_dir, work, full, wait, synonyms) as child:
 
-        def finish() -> IndexStats:
-            stats = _received(receive, child)
-            if stats is None:  # the child failed: here, where its error is raised for real
-                return write_index(made, index_dir, full, wait, synonyms)
-            with writing(index_dir, wait):  # one writer at a time, as write_index takes it
-                swap_into_place(scratch / "index", index_dir)
-            return stats
+            def finish() -> IndexStats:
+                stats = child.result()
+                if stats is None:  # the child failed: here, where its error is raised for real
+                    return write_index(source, index_dir, full, wait, synonyms)
+                with writing(index_dir, wait):  # one writer at a time, as write_index takes it
+                    swap_into_place(work, index_dir)
+                return stats
 
-        try:
             yield Indexing(finish, apart=True)
-        finally:
-            if child.is_alive():
-                child.terminate()
-            child.join()
-            receive.close()
 
 
-def _write_in_child(
-    send: Connection, documents: list[SearchDocument] | ListedDocuments, dest: Path, synonyms: tuple
-) -> None:
-    try:
-        send.send(write_index(documents, dest, True, LOCK_WAIT_SECONDS, synonyms))
-    except BaseException:  # noqa: BLE001 - told as "failed": the parent writes it again and raises the error
-        send.send(None)
-    finally:
-        send.close()
-
-
-def _received(receive: Connection, child: multiprocessing.process.BaseProcess) -> IndexStats | None:
-    try:
-        return receive.recv()
-    except EOFError:  # the child died without a word
-        return None
-    finally:
-        child.join()
+def _prepare_apart(
+    source: ListedDocuments, index_dir: Path, work: Path, full: bool, wait: float, synonyms: tuple[Group, ...]
+) -> IndexStats:
+    # Not through the build's memo: what the child would use of it is lost when it ends (and the build then
+    # drops the memo's files it did not use itself), so its files would be read for nothing.
+    with apart():
+        return prepare_index(source, index_dir, work, full, wait, synonyms)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import zlib
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 
 from markdown.extensions.toc import slugify, unique
@@ -176,33 +175,15 @@ def documents_for(selection: Selection, rendered: dict[str, str]) -> list[Search
     return [doc for page in selection.pages for doc in page_documents(page, rendered[page.src_uri])]
 
 
-@remembered("search_digests", key=_document_inputs)
-def page_digests(page: Page, rendered: str) -> tuple[tuple[str, str], ...]:
-    """The ID and digest of each of a page's documents: what an index update compares, without their text."""
-    return tuple((doc.id, doc.digest) for doc in page_documents(page, rendered))
-
-
-GROUPS = 64  # a target's pages in groups by a checksum of their path: some 150 pages each at 10,000
-
-
-def _group_of(src_uri: str) -> int:
-    return zlib.crc32(src_uri.encode("utf-8", "surrogatepass")) % GROUPS
-
-
-def _group_inputs(group: tuple[tuple[Page, str], ...]) -> tuple[str, str]:
-    """Everything a group's documents are made from: each page's _document_inputs, in the group's order, as
-    two texts: their lengths, and the inputs joined (the lengths say where each ends). The memo hashes each
-    text it is given: two a group, not nine a page (80,000 digests a build at 10,000 pages)."""
-    parts = [part for page, rendered in group for part in _document_inputs(page, rendered)]
-    return ",".join(map(str, map(len, parts))), "".join(parts)
-
-
-@remembered("search_digest_groups", key=_group_inputs)
-def group_digests(group: tuple[tuple[Page, str], ...]) -> tuple[tuple[tuple[str, str], ...], ...]:
-    """page_digests of each (page, rendered markdown) of `group`: one memo entry for a group of pages, found
-    by one lookup (an entry a page was a tenth of a second of every one-edit build at 10,000 pages); an edit
-    makes its group's again, from each page's own entry."""
-    return tuple(page_digests(page, rendered) for page, rendered in group)
+def page_key(page: Page, rendered: str) -> str:
+    """A digest of everything a page's documents are made from (_document_inputs): the index records each
+    page's documents by it (page_record.py), so a page whose key is recorded needs no documents made. The
+    inputs' lengths say where each ends; hashed in two parts, the texts never joined into one."""
+    parts = _document_inputs(page, rendered)
+    hashed = hashlib.sha256(",".join([str(len(part)) for part in parts]).encode())
+    for part in parts:
+        hashed.update(part.encode("utf-8", "surrogatepass"))
+    return hashed.hexdigest()
 
 
 class ListedDocuments:
@@ -214,9 +195,19 @@ class ListedDocuments:
     def __len__(self) -> int:
         return len(self._documents)
 
-    def digests(self) -> dict[str, str]:
-        """Each document's ID -> its digest."""
+    def pages(self) -> int:
+        """How many pages the documents come from (each document counts as one here): what decides whether
+        writing them is worth a child process (alongside.py)."""
+        return len(self._documents)
+
+    def digests(self, recorded: Mapping[str, tuple[tuple[str, str], ...]] | None = None) -> dict[str, str]:
+        """Each document's ID -> its digest. `recorded`: the index's record of pages' documents by page_key,
+        for documents made from pages (TargetDocuments); a list of documents has no use for it."""
         return {doc.id: doc.digest for doc in self._documents}
+
+    def record(self) -> dict[str, tuple[tuple[str, str], ...]] | None:
+        """Each page's key -> its documents' IDs and digests, for the index to keep; None for a list."""
+        return None
 
     def documents(self, ids: Container[str] | None = None) -> list[SearchDocument]:
         """The documents whose ID is in `ids` (all of them when None), in their order."""
@@ -224,32 +215,52 @@ class ListedDocuments:
 
 
 class TargetDocuments(ListedDocuments):
-    """A target's documents, known first by each one's ID and digest (a small memo entry per group of pages,
-    `group_digests`): the documents themselves, a page's whole text, are made or taken from the memo only for
-    the pages an index update writes (taking 10,000 pages' documents from the memo was a sixth of a second
-    of every one-edit build)."""
+    """A target's documents, known first by each one's ID and digest: for a page whose key (page_key) the
+    index's record holds, the record's (page_record.py); the documents themselves, a page's whole text, are
+    made only for the other pages and for those an index update writes. Nothing is worked out until the
+    index writer asks (`digests`), which may be in a child process (alongside.py)."""
 
     def __init__(self, selection: Selection, rendered: dict[str, str]):
         self._pages = [(page, rendered[page.src_uri]) for page in selection.pages]
-        groups: dict[int, list[int]] = {}  # group -> the positions of its pages, in the selection's order
-        for position, (page, _) in enumerate(self._pages):
-            groups.setdefault(_group_of(page.src_uri), []).append(position)
-        digests: list[tuple[tuple[str, str], ...]] = [()] * len(self._pages)
-        for positions in groups.values():
-            found = group_digests(tuple(self._pages[position] for position in positions))
-            for position, page_found in zip(positions, found, strict=True):
-                digests[position] = page_found
-        self._digests = digests
+        self._found: list[tuple[str, tuple[tuple[str, str], ...]]] | None = None  # each page's key and digests
+        self._made: dict[int, list[SearchDocument]] = {}  # by position: the documents made to know digests
+
+    def pages(self) -> int:
+        return len(self._pages)
 
     def __len__(self) -> int:
-        return sum(map(len, self._digests))
+        return sum(len(pairs) for _, pairs in self._work_out())
 
-    def digests(self) -> dict[str, str]:
-        return {doc_id: digest for found in self._digests for doc_id, digest in found}
+    def digests(self, recorded: Mapping[str, tuple[tuple[str, str], ...]] | None = None) -> dict[str, str]:
+        return {doc_id: digest for _, pairs in self._work_out(recorded) for doc_id, digest in pairs}
+
+    def record(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        return dict(self._work_out())
+
+    def _work_out(
+        self, recorded: Mapping[str, tuple[tuple[str, str], ...]] | None = None
+    ) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+        """Each page's key and its documents' IDs and digests: the record's for a key it holds, else from
+        the page's documents (made once, kept for `documents`). Worked out on the first call only."""
+        if self._found is None:
+            recorded = recorded or {}
+            found = []
+            for position, (page, text) in enumerate(self._pages):
+                key = page_key(page, text)
+                pairs = recorded.get(key)
+                if pairs is None:
+                    docs = self._made[position] = page_documents(page, text)
+                    pairs = tuple((doc.id, doc.digest) for doc in docs)
+                found.append((key, pairs))
+            self._found = found
+        return self._found
 
     def documents(self, ids: Container[str] | None = None) -> list[SearchDocument]:
         docs = []
-        for (page, text), found in zip(self._pages, self._digests, strict=True):
-            if ids is None or any(doc_id in ids for doc_id, _ in found):
-                docs += [doc for doc in page_documents(page, text) if ids is None or doc.id in ids]
+        for position, ((page, text), (_, pairs)) in enumerate(zip(self._pages, self._work_out(), strict=True)):
+            if ids is None or any(doc_id in ids for doc_id, _ in pairs):
+                made = self._made.get(position)
+                if made is None:
+                    made = page_documents(page, text)
+                docs += [doc for doc in made if ids is None or doc.id in ids]
         return docs

@@ -17,6 +17,7 @@ from ..errors import KbError
 from ..output import mark_output, new_folder_beside, swap_into_place
 from .documents import SCHEMA, ListedDocuments, SearchDocument
 from .fastpath import SegmentWriter
+from .page_record import PAGES_FILE, load_page_record, write_page_record
 from .spelling import count_words, load_word_counts, page_words, write_words
 from .synonyms import Group, write_synonyms
 
@@ -122,55 +123,94 @@ def write_index(
     """Bring the index at `index_dir` up to date with `documents` and its synonym groups: only changed
     documents are rewritten unless `full`, a missing or damaged index is rebuilt; the result is swapped in
     whole. `documents`: a list, or a TargetDocuments, whose documents are asked for only where they changed."""
-    source = documents if isinstance(documents, ListedDocuments) else ListedDocuments(documents)
     with writing(index_dir, wait), new_folder_beside(index_dir) as scratch:
         work = scratch / "index"
-        incremental = not full and is_updatable(index_dir)
-        if incremental:
-            shutil.copytree(index_dir, work, copy_function=_link_or_copy)
-            ix = index.open_dir(str(work))
-        else:
-            work.mkdir()
-            ix = index.create_in(str(work), SCHEMA)
-        digests = source.digests()
-        with ix.searcher() as searcher:
-            existing = _load_digests(index_dir, searcher) if incremental else {}
-            gone = existing.keys() - digests.keys()
-            changed = source.documents({i for i, digest in digests.items() if existing.get(i) != digest})
-            word_counts = load_word_counts(index_dir) if incremental else None
-            if word_counts is None:
-                word_counts = count_words((doc.title, doc.body) for doc in source.documents() if not doc.parent)
-            else:
-                # The words of the pages removed or replaced leave with them; those of the new text come in.
-                for doc_id in gone | {doc.id for doc in changed if doc.id in existing}:
-                    old = searcher.document(id=doc_id)
-                    if old is not None and not old.get("parent"):
-                        word_counts.subtract(page_words(old["title"], old["body"]))
-                word_counts.update(w for doc in changed if not doc.parent for w in page_words(doc.title, doc.body))
-        # Postings are sorted in memory up to WRITER_MEMORY_MB (about 30 MB per 1,000 articles): past it Whoosh
-        # spills them to temporary files and merges them back, pickling each posting both ways, which took a
-        # third of a full index of 10,000 articles at 256 MB.
-        writer = SegmentWriter(ix, limitmb=WRITER_MEMORY_MB)
-        try:
-            for doc_id in gone:
-                writer.delete_by_term("id", doc_id)
-            for doc in changed:
-                fields = {name: getattr(doc, name) for name in SearchDocument.__dataclass_fields__}
-                if not doc.parent:
-                    del fields["parent"], fields["page_title"]  # a page: no empty term in the parent field
-                if doc.id in existing:
-                    writer.update_document(digest=digests[doc.id], **fields)
-                else:
-                    writer.add_document(digest=digests[doc.id], **fields)
-            writer.commit(optimize=not incremental)
-        except BaseException:
-            writer.cancel()
-            raise
-        ix.close()
-        write_synonyms(synonyms, work)
-        write_words(word_counts, work)
-        _write_digests(digests, work)
-        mark_output(work)
+        stats = _write_into(_listed(documents), work, _start(index_dir, work, full), synonyms)
         swap_into_place(work, index_dir)
+    return stats
+
+
+def prepare_index(
+    documents: list[SearchDocument] | ListedDocuments,
+    index_dir: Path,
+    work: Path,
+    full: bool = False,
+    wait: float = LOCK_WAIT_SECONDS,
+    synonyms: tuple[Group, ...] = (),
+) -> IndexStats:
+    """What write_index writes for `index_dir`, written into `work` (a new folder's path) and not swapped in:
+    the caller publishes it, under `writing(index_dir)`, when it may (alongside.py). The published index is
+    read (copied) under its lock, then left alone: the result is the index of `documents` whatever happens
+    to the published one meanwhile."""
+    if full:
+        incremental = _start(index_dir, work, full)
+    else:
+        with writing(index_dir, wait):
+            incremental = _start(index_dir, work, full)
+    return _write_into(_listed(documents), work, incremental, synonyms)
+
+
+def _listed(documents: list[SearchDocument] | ListedDocuments) -> ListedDocuments:
+    return documents if isinstance(documents, ListedDocuments) else ListedDocuments(documents)
+
+
+def _start(index_dir: Path, work: Path, full: bool) -> bool:
+    """`work` made the index to update (a copy of the one at `index_dir`, sharing its segments), or an empty
+    folder for a new one; True for an update."""
+    incremental = not full and is_updatable(index_dir)
+    if incremental:
+        shutil.copytree(index_dir, work, copy_function=_link_or_copy)
+    else:
+        work.mkdir()
+    return incremental
+
+
+def _write_into(source: ListedDocuments, work: Path, incremental: bool, synonyms: tuple[Group, ...]) -> IndexStats:
+    """Write `source`'s documents into the index at `work` (_start): only the changed ones when `incremental`."""
+    ix = index.open_dir(str(work)) if incremental else index.create_in(str(work), SCHEMA)
+    digests = source.digests(load_page_record(work) if incremental else None)
+    with ix.searcher() as searcher:
+        existing = _load_digests(work, searcher) if incremental else {}
+        gone = existing.keys() - digests.keys()
+        changed = source.documents({i for i, digest in digests.items() if existing.get(i) != digest})
+        word_counts = load_word_counts(work) if incremental else None
+        if word_counts is None:
+            word_counts = count_words((doc.title, doc.body) for doc in source.documents() if not doc.parent)
+        else:
+            # The words of the pages removed or replaced leave with them; those of the new text come in.
+            for doc_id in gone | {doc.id for doc in changed if doc.id in existing}:
+                old = searcher.document(id=doc_id)
+                if old is not None and not old.get("parent"):
+                    word_counts.subtract(page_words(old["title"], old["body"]))
+            word_counts.update(w for doc in changed if not doc.parent for w in page_words(doc.title, doc.body))
+    # Postings are sorted in memory up to WRITER_MEMORY_MB (about 30 MB per 1,000 articles): past it Whoosh
+    # spills them to temporary files and merges them back, pickling each posting both ways, which took a
+    # third of a full index of 10,000 articles at 256 MB.
+    writer = SegmentWriter(ix, limitmb=WRITER_MEMORY_MB)
+    try:
+        for doc_id in gone:
+            writer.delete_by_term("id", doc_id)
+        for doc in changed:
+            fields = {name: getattr(doc, name) for name in SearchDocument.__dataclass_fields__}
+            if not doc.parent:
+                del fields["parent"], fields["page_title"]  # a page: no empty term in the parent field
+            if doc.id in existing:
+                writer.update_document(digest=digests[doc.id], **fields)
+            else:
+                writer.add_document(digest=digests[doc.id], **fields)
+        writer.commit(optimize=not incremental)
+    except BaseException:
+        writer.cancel()
+        raise
+    ix.close()
+    write_synonyms(synonyms, work)
+    write_words(word_counts, work)
+    _write_digests(digests, work)
+    record = source.record()
+    if record is not None:
+        write_page_record(record, work)
+    else:  # documents given as a list: a record left from the index copied would not describe them
+        (work / PAGES_FILE).unlink(missing_ok=True)
+    mark_output(work)
     updated = sum(doc.id in existing for doc in changed)
     return IndexStats(len(changed) - updated, updated, len(gone), len(source) - len(changed))
