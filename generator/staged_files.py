@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 # What the last staging wrote into a kept staged project, beside its docs/ (so never published): each
@@ -35,10 +36,13 @@ class Staged:
         self.put(path, source.read_bytes())
 
     def put(self, path: Path | str, data: bytes) -> None:
+        self.put_known(path, hashlib.sha256(data).hexdigest(), lambda: data)
+
+    def put_known(self, path: Path | str, digest: str, made: Callable[[], bytes]) -> None:
+        """As put, for content whose digest is known (`digest`): made (`made()`) only to be compared or written."""
         path = os.fspath(path)
         self.written.add(path)
         name = path[self._prefix :]
-        digest = hashlib.sha256(data).hexdigest()
         entry = self.known.get(name)
         # Taken before the file is read back (below): a write in between leaves it in another state.
         state = _state(path)
@@ -46,6 +50,7 @@ class Staged:
             self.now[name] = entry
             self._states[name] = state
             return
+        data = made()
         try:
             with open(path, "rb") as stream:
                 unchanged = stream.read() == data
