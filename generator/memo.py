@@ -264,11 +264,9 @@ def _read_checked(folder: Path, names: list[str], found: dict[str, tuple[tuple[i
 def _taken_ahead(folder: Path | None) -> dict[str, tuple[tuple[int, ...], bytes]]:
     """What read_ahead read of the memo `folder`, once its thread is done; {} when it read none there."""
     ahead = _ahead
-    if ahead is None:
+    if ahead is None or folder is None or ahead[0] != folder:
         return {}
-    ahead[1].join()  # whichever folder it reads: no thread is left once a build starts
-    if folder is None or ahead[0] != folder:
-        return {}
+    ahead[1].join()
     taken = dict(ahead[2])
     ahead[2].clear()  # for one memo: another build in the block reads the files
     return taken

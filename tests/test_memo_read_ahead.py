@@ -112,24 +112,9 @@ def test_shards_read_ahead_for_another_folder_are_not_used(make_project, tmp_pat
     load_and_check(root, tmp_path / "cache")
     monkeypatch.setattr(generator.memo, "_kept", None)  # as in a new process: every shard from its file
     with read_ahead(tmp_path / "other", (TEXT_KIND,)), remembering(tmp_path / "cache") as memo:
-        assert not memo.ahead and threading.active_count() == 1  # nor is its thread left running
+        assert not memo.ahead
         catalog = load_catalog(root)
     assert memo.computed == 0 and catalog.pages == load_catalog(root).pages
-
-
-def test_a_build_without_a_memo_folder_waits_for_the_read_ahead_too(tmp_path, monkeypatch):
-    """A build whose output has no cache folder of kb's (remembering None) still starts with no thread, however
-    long the reading takes."""
-    read, reading = generator.memo._read_checked, threading.Event()
-
-    def slow(*args):
-        reading.wait(timeout=1)  # nobody sets it: this thread is still reading when the build starts
-        read(*args)
-
-    monkeypatch.setattr(generator.memo, "_read_checked", slow)
-    (tmp_path / FOLDER).mkdir()
-    with read_ahead(tmp_path, (TEXT_KIND,)), remembering(None):
-        assert threading.active_count() == 1 and alone_in_process()
 
 
 def test_no_thread_outlives_the_read_ahead(tmp_path):
