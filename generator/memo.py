@@ -25,7 +25,6 @@ import os
 import pickle
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,7 +49,6 @@ class Memo:
         self.computed = 0
         self.changed: set[str] = set()  # shards holding a result this build computed
         self.written: dict[str, tuple[int, ...]] = {}  # each shard's file as this memo read or left it
-        self.ahead: dict[str, tuple[tuple[int, ...], bytes]] = {}  # shards read ahead, with their file's state
 
     def get(self, shard: str, digest: str) -> Any:
         used = self.new.get(shard)
@@ -81,12 +79,8 @@ class Memo:
         kept = self.kept
         if state is None:  # no file: nothing to read (the texts of a project written just now are not kept)
             return {}
-        ahead = self.ahead.pop(shard, None)
         if kept is not None and kept.written.get(shard) == state and shard in kept.new:
             entries = kept.new[shard]  # the file is as this process wrote it: no need to read it again
-        elif ahead is not None:  # read and checked while kb was starting (read_ahead)
-            state, data = ahead
-            entries = _shard_entries(data, self.code, checked=True)
         else:
             entries = load_shard(path, self.code)
         self.written[shard] = state
@@ -184,17 +178,17 @@ def load_shard(path: Path, code: str) -> dict[str, Any]:
         data = path.read_bytes()
     except OSError:
         return {}
-    return _shard_entries(data, code)
-
-
-def _shard_entries(data: bytes, code: str, checked: bool = False) -> dict[str, Any]:
-    """The results in a shard file's bytes, or {} when damaged or made by other code. `checked`: the bytes'
-    digest was found right already, as they are (read_ahead)."""
-    parts = _shard_parts(data)
-    if parts is None or parts[0] != code.encode():
+    # The header's lines found by position and the payload taken as a view: each partition of the rest
+    # copied the shard (a tenth of a second of copies for a build's shards at 10,000 pages).
+    head_end = data.find(b"\n") + 1
+    code_end = data.find(b"\n", head_end) + 1
+    digest_end = data.find(b"\n", code_end) + 1
+    if not 0 < head_end < code_end < digest_end:
         return {}
-    digest, payload = parts[1:]
-    if not checked and hashlib.sha256(payload).hexdigest().encode() != digest:
+    if data[:head_end] != _MAGIC or data[head_end : code_end - 1] != code.encode():
+        return {}
+    digest, payload = data[code_end : digest_end - 1], memoryview(data)[digest_end:]
+    if hashlib.sha256(payload).hexdigest().encode() != digest:
         return {}  # damaged: not a byte of it is unpickled
     try:
         with collector_paused():  # a page's results are thousands of small objects: each collection scanned them all
@@ -202,74 +196,6 @@ def _shard_entries(data: bytes, code: str, checked: bool = False) -> dict[str, A
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
         return {}  # the right digest but unreadable here (written by another Python): ignored
     return old if isinstance(old, dict) else {}
-
-
-def _shard_parts(data: bytes) -> tuple[bytes, bytes, memoryview] | None:
-    """A shard file's code, digest and payload; None when it is not a memo shard."""
-    # The header's lines found by position and the payload taken as a view: each partition of the rest
-    # copied the shard (a tenth of a second of copies for a build's shards at 10,000 pages).
-    head_end = data.find(b"\n") + 1
-    code_end = data.find(b"\n", head_end) + 1
-    digest_end = data.find(b"\n", code_end) + 1
-    if not 0 < head_end < code_end < digest_end or data[:head_end] != _MAGIC:
-        return None
-    return data[head_end : code_end - 1], data[code_end : digest_end - 1], memoryview(data)[digest_end:]
-
-
-# Shards read ahead (read_ahead): the memo folder, the thread reading them, and what it read by shard.
-_ahead: tuple[Path, threading.Thread, dict[str, tuple[tuple[int, ...], bytes]]] | None = None
-
-
-@contextmanager
-def read_ahead(folder: Path | None, kinds: tuple[str, ...]) -> Iterator[None]:
-    """Within: the shards of `kinds` in the memo of the cache `folder` (as `remembering` is given it) read and
-    their digests checked by a thread, while the caller imports what the build needs. Reading a file and
-    hashing it let other threads run: at 10,000 articles the shards of the pages' texts are 50 MB, 0.05 s
-    read and checked before anything of them was unpickled, now while kb's modules are imported. What the
-    thread read is unpickled by the build's memo when first needed, as if it had read the file then (the
-    bytes are the ones checked; `save` compares the file with the state it had when read, as ever). The
-    build's memo takes them when it starts (`remembering` the same folder), waiting for the thread; leaving
-    the block waits for it too: no thread is left when the build forks (forking.py)."""
-    global _ahead
-    if folder is None:
-        yield
-        return
-    found: dict[str, tuple[tuple[int, ...], bytes]] = {}
-    names = [f"{kind}-{shard:0{_SHARD_DIGITS}x}" for kind in kinds for shard in range(16**_SHARD_DIGITS)]
-    thread = threading.Thread(target=_read_checked, args=(folder / FOLDER, names, found), name="memo-read-ahead")
-    thread.start()
-    _ahead = (folder / FOLDER, thread, found)
-    try:
-        yield
-    finally:
-        _ahead = None
-        thread.join()
-
-
-def _read_checked(folder: Path, names: list[str], found: dict[str, tuple[tuple[int, ...], bytes]]) -> None:
-    """In read_ahead's thread: each shard of `names` whose digest is right, with the state of the file it
-    was read from (the one open: a file put in its place meanwhile is another)."""
-    for name in names:
-        try:
-            with open(folder / name, "rb") as stream:
-                state = os.fstat(stream.fileno())
-                data = stream.read()
-        except OSError:  # none (a shard the last build did not need), or unreadable: the memo finds out itself
-            continue
-        parts = _shard_parts(data)
-        if parts is not None and hashlib.sha256(parts[2]).hexdigest().encode() == parts[1]:
-            found[name] = ((state.st_size, state.st_mtime_ns, state.st_ino), data)
-
-
-def _taken_ahead(folder: Path | None) -> dict[str, tuple[tuple[int, ...], bytes]]:
-    """What read_ahead read of the memo `folder`, once its thread is done; {} when it read none there."""
-    ahead = _ahead
-    if ahead is None or folder is None or ahead[0] != folder:
-        return {}
-    ahead[1].join()
-    taken = dict(ahead[2])
-    ahead[2].clear()  # for one memo: another build in the block reads the files
-    return taken
 
 
 @contextmanager
@@ -283,7 +209,6 @@ def remembering(folder: Path | None, trusted: bool = True) -> Iterator[Memo]:
     path = folder / FOLDER if folder is not None else None
     kept = _kept if _kept is not None and (_kept.folder, _kept.code) == (path, code) else None
     memo = Memo(path, code, trusted, kept)
-    memo.ahead = _taken_ahead(path)
     _kept = None  # its shards now belong to this memo
     _active = memo
     try:

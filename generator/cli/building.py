@@ -6,31 +6,21 @@ import dataclasses
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from ..engine_cache import usable_cache_beside
+from ..build import FORMATS, BuildResult, build_target, index_beside
+from ..catalog import load_catalog
 from ..errors import KbError
-from ..memo import read_ahead
 from ..model import BOOKS, TARGETS, client_target
 from ..output import check_out_dir
 from ..progress import ConsoleReporter
-from ..source_files import TEXT_KIND
 from .common import project_root, target_option
-
-if TYPE_CHECKING:
-    from ..build import BuildResult
-
-# The build's own modules (the pipeline, the engine, the search index: most of kb's start) are imported when
-# a build runs, once the memo's pages are being read beside them (memo.read_ahead), not when the command is.
 
 
 def _formats(ctx, param, value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
-    from ..build import FORMATS
-
     formats = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
@@ -136,7 +126,6 @@ def build(
         return
     build_for, build_root, sources = TARGETS[target], root, None
     if client is not None:
-        from ..catalog import load_catalog
         from ..client_builds import resolve_client
         from ..versions.builds import client_sources
 
@@ -148,22 +137,18 @@ def build(
     elif books:
         build_for = dataclasses.replace(build_for, books=frozenset(books))
     out = check_out_dir(out or root / "build" / build_for.name, root)
-    # The pages' texts in the memo read while the build's modules are imported (a tenth of kb's start).
-    with read_ahead(usable_cache_beside(out) if sources is None and not full else None, (TEXT_KIND,)):
-        from ..build import build_target, index_beside
-
-        check_out_dir(index_beside(out), root)
-        result = build_target(
-            build_root,
-            build_for,
-            out,
-            strict=strict,
-            reporter=ConsoleReporter(),
-            full_index=full_index,
-            formats=formats or (("site", "pdf") if client is not None else ("site",)),
-            full=full,
-            sources=sources,
-        )
+    check_out_dir(index_beside(out), root)
+    result = build_target(
+        build_root,
+        build_for,
+        out,
+        strict=strict,
+        reporter=ConsoleReporter(),
+        full_index=full_index,
+        formats=formats or (("site", "pdf") if client is not None else ("site",)),
+        full=full,
+        sources=sources,
+    )
     _report(root, result)
 
 
@@ -183,7 +168,6 @@ def _build_versions(
 ) -> None:
     """--version NAME (the current one builds as `kb build` does) or --all-versions: the current version at
     build/site, then each older one from its ref under build/site/v/, those unchanged since kept."""
-    from ..build import build_target, index_beside
     from ..versions.builds import build_version, find_built_version, load_current_product, older_versions
 
     product = load_current_product(root)
@@ -207,7 +191,6 @@ def _build_all_clients(
     jobs: int | None,
     full: bool = False,
 ) -> None:
-    from ..catalog import load_catalog
     from ..client_builds import build_all_clients
     from ..engine_cache import cache_beside
 
