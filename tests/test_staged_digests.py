@@ -73,7 +73,7 @@ def test_the_digests_staging_hands_over_are_the_files_own_and_the_cache_records_
     hashed: list[str] = []
     if build != "first":
         if build.endswith("kept"):  # the pages' texts kept with their staged digests (page_facts.page_source)
-            monkeypatch.setattr(generator.source_files, "SETTLED_NS", -3600 * 10**9)
+            monkeypatch.setattr(generator.source_files, "SETTLED_NS", -3600 * 10**9)  # as the `settled` fixture
             build_target(root, TARGETS["site"], out)
             put = Staged.put
             monkeypatch.setattr(Staged, "put", lambda self, path, data: hashed.append(path) or put(self, path, data))
