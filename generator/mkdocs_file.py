@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-from importlib.metadata import entry_points
+from importlib.metadata import distributions
 from typing import Any
 
 from .errors import Problem
@@ -93,11 +93,21 @@ def _entry_name(entry: Any) -> str | None:
     return None
 
 
-@functools.cache
 def _entry_point_names(group: str) -> frozenset[str]:
-    """The names registered for `group`, read once per process: reading every installed package's metadata
-    took a tenth of each rebuild of `kb serve`, for a list that does not change while kb runs."""
-    return frozenset(ep.name for ep in entry_points(group=group))
+    """The names registered for `group`."""
+    return _entry_points_by_group().get(group, frozenset())
+
+
+@functools.cache
+def _entry_points_by_group() -> dict[str, frozenset[str]]:
+    """The names registered for each group, read once per process: reading every installed package's metadata
+    took a tenth of each rebuild of `kb serve`, for a list that does not change while kb runs. Every group in
+    one reading: each group asked for read them all (two groups, 0.015 s of every build)."""
+    names: dict[str, set[str]] = {}
+    for distribution in distributions():  # as entry_points() reads them, in every Python kb runs on
+        for ep in distribution.entry_points:
+            names.setdefault(ep.group, set()).add(ep.name)
+    return {group: frozenset(found) for group, found in names.items()}
 
 
 def _extension_installed(name: str) -> bool:

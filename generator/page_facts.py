@@ -11,6 +11,7 @@ template changed) is remembered on its own, as before. Outside a build a page is
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -44,12 +45,16 @@ def parse_page(src_uri: str, source: str, entry: tuple | None = None) -> tuple[P
     `entry`: the entry page_source gave with `source`, when the caller has it (kept with it, catalog.py)."""
     if not active():
         return parse_page_text(src_uri, source)
-    page, body_at, problems, facts, front_matter = entry if entry is not None else _page_entry(src_uri, source)
+    page, body_at, problems, facts, front_matter, *staged = entry or _page_entry(src_uri, source)
     if page is None:
         return None, problems
-    page = page.with_body(source[body_at:])  # the end of the text just read: the memo need not hold it
+    # The end of the text just read (the memo need not hold it; a body kept by page_source is its text, a slice
+    # from 0 being that string). A new Page each build, not the one unpickled with its body: those lie among
+    # the memo's other objects, and the build's later passes over every page (the checks, the selection, the
+    # landing pages, the navigation) were slower over them than a copy is.
+    page = page.with_body(source[body_at:])
     seed(_seeds(page, facts))
-    seed_for(STAGED_FRONT_MATTER, page, front_matter)
+    seed_for(STAGED_FRONT_MATTER, page, (front_matter, staged[0] if staged else None))
     return page, problems
 
 
@@ -84,11 +89,17 @@ def page_source(src_uri: str, source: str) -> tuple[str, tuple | None]:
     """What parse_page needs of a page's text (at `src_uri`), to be kept with it by its file's state
     (catalog.py): in a build, its body and its memo entry (from the memo for a text seen before), the body
     standing for the text (a slice of it from 0 is the body itself: the Page holds that string, not a copy
-    of its end); outside a build, the text and None (parse_page parses it)."""
+    of its end), and the digest of the page as staged when the target leaves it as written (its staged
+    front matter, then its body: stage.py takes it instead of hashing that text again); outside a build, the
+    text and None (parse_page parses it)."""
     if not active():
         return source, None
     page, body_at, problems, facts, front_matter = _page_entry(src_uri, source)
-    return source[body_at:], (page, 0, problems, facts, front_matter)
+    body = source[body_at:]
+    if page is None:
+        return body, (None, 0, problems, facts, front_matter)
+    staged = hashlib.sha256((front_matter + body).encode("utf-8")).hexdigest()
+    return body, (page, 0, problems, facts, front_matter, staged)
 
 
 @remembered("page_facts")

@@ -3,6 +3,7 @@ pages and a generated mkdocs.yml. A folder that holds only allowed files is the 
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 from collections import defaultdict
@@ -121,7 +122,14 @@ def _stage_project(
         path = within + page.dest_uri
         if "//" in path or "/." in path:  # an empty part (a folder named `01-` alone) or a dot: as a Path has it
             path = os.path.normpath(path)
-        staged.write(path, staged_front_matter(page, numbers.get(page.src_uri)) + rendered[page.src_uri])
+        body, chapter = rendered[page.src_uri], numbers.get(page.src_uri)
+        kept = seeded_for(STAGED_FRONT_MATTER, page) if chapter is None else None
+        if kept is not None and kept[1] is not None and body is page.body:
+            # The page as written and as parsed (the very object): its staged text's digest was worked out
+            # when its text was kept (page_facts.page_source), so the text is made only if it is written.
+            staged.put_known(path, kept[1], functools.partial(_joined, kept[0], body))
+        else:
+            staged.write(path, staged_front_matter(page, chapter) + body)
     for asset in selection.assets:
         staged.copy(catalog.root / asset, docs / asset_dest(asset))
     for dest_uri, text in landing_pages(catalog, selection).items():
@@ -137,6 +145,10 @@ def _stage_project(
     staged.write(config_path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     staged.remove_the_rest()
     return config_path
+
+
+def _joined(front_matter: str, body: str) -> bytes:
+    return (front_matter + body).encode("utf-8")
 
 
 def brand(
@@ -181,7 +193,9 @@ def brand(
 _FastDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-STAGED_FRONT_MATTER = "staged front matter of a page as parsed"  # seed_for: by the page object
+# seed_for, by the page object: its staged front matter without a chapter number, and the digest of that front
+# matter followed by its body (None where it is not kept with it: page_facts.page_source).
+STAGED_FRONT_MATTER = "staged front matter of a page as parsed"
 
 
 def staged_front_matter(page: Page, chapter: str | None) -> str:
@@ -191,7 +205,7 @@ def staged_front_matter(page: Page, chapter: str | None) -> str:
     if chapter is None:
         known = seeded_for(STAGED_FRONT_MATTER, page)
         if known is not None:
-            return known
+            return known[0]
     return _dumped_front_matter(page, chapter or "", repr(_front_matter_inputs(page)))
 
 

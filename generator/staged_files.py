@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 # What the last staging wrote into a kept staged project, beside its docs/ (so never published): each
@@ -24,8 +25,8 @@ class Staged:
         self.folder = folder
         self._prefix = len(str(folder)) + 1  # a path's name in the folder, by text (Path.relative_to: 10x slower)
         self.written: set[str] = set()  # paths as text: compared as text by remove_the_rest
-        self.known = _load_manifest(folder / MANIFEST)  # path in the folder -> [digest, *state]
-        self.now: dict[str, list[str]] = {}
+        self.known = _load_manifest(folder / MANIFEST)  # path in the folder -> (digest, state as written)
+        self.now: dict[str, tuple[str, str]] = {}
         self._states: dict[str, list[int]] = {}  # name -> the state in `now`, as numbers (sources())
 
     def write(self, path: Path | str, text: str) -> None:
@@ -35,17 +36,21 @@ class Staged:
         self.put(path, source.read_bytes())
 
     def put(self, path: Path | str, data: bytes) -> None:
+        self.put_known(path, hashlib.sha256(data).hexdigest(), lambda: data)
+
+    def put_known(self, path: Path | str, digest: str, made: Callable[[], bytes]) -> None:
+        """As put, for content whose digest is known (`digest`): made (`made()`) only to be compared or written."""
         path = os.fspath(path)
         self.written.add(path)
         name = path[self._prefix :]
-        digest = hashlib.sha256(data).hexdigest()
         entry = self.known.get(name)
         # Taken before the file is read back (below): a write in between leaves it in another state.
         state = _state(path)
-        if entry is not None and entry[0] == digest and state is not None and entry[1:] == [*map(str, state)]:
+        if entry is not None and state is not None and entry == (digest, _state_text(state)):
             self.now[name] = entry
             self._states[name] = state
             return
+        data = made()
         try:
             with open(path, "rb") as stream:
                 unchanged = stream.read() == data
@@ -59,7 +64,7 @@ class Staged:
                 stream.write(data)
             state = _state(path)
         if "\t" not in name and "\n" not in name and "\r" not in name and state is not None:  # fits a line
-            self.now[name] = [digest, *map(str, state)]
+            self.now[name] = (digest, _state_text(state))
             self._states[name] = state
 
     def sources(self, under: str) -> dict[str, tuple[str, list[int]]]:
@@ -103,7 +108,13 @@ def _state(path: str) -> list[int] | None:
     return [found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino]
 
 
-def _load_manifest(path: Path) -> dict[str, list[str]]:
+def _state_text(state: list[int]) -> str:
+    """A file's state as the manifest writes it: one text, compared as one (not four numbers, one by one)."""
+    size, modified, changed, inode = state
+    return f"{size}\t{modified}\t{changed}\t{inode}"
+
+
+def _load_manifest(path: Path) -> dict[str, tuple[str, str]]:
     """The manifest's files, or {} when it is missing, damaged or of another format: then every staged file
     is read back and compared, as without one. Lines of text, not JSON: encoding 10,000 entries as JSON
     was a tenth of a second of every build."""
@@ -115,15 +126,16 @@ def _load_manifest(path: Path) -> dict[str, list[str]]:
         return {}
     files = {}
     for line in lines[1:-1]:
-        name, *entry = line.split("\t")
-        if len(entry) != 5:
+        name, _, entry = line.partition("\t")
+        digest, _, state = entry.partition("\t")
+        if state.count("\t") != 3:  # a state of another form never equals one written now (_state_text)
             return {}
-        files[name] = entry
+        files[name] = (digest, state)
     return files
 
 
-def _write_manifest(path: Path, files: dict[str, list[str]]) -> None:
+def _write_manifest(path: Path, files: dict[str, tuple[str, str]]) -> None:
     temporary = path.with_name(path.name + ".new")
-    lines = [_MANIFEST_HEADER, *("\t".join((name, *entry)) for name, entry in files.items()), ""]
+    lines = [_MANIFEST_HEADER, *(f"{name}\t{digest}\t{state}" for name, (digest, state) in files.items()), ""]
     temporary.write_text("\n".join(lines), encoding="utf-8")
     os.replace(temporary, path)

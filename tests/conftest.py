@@ -49,6 +49,15 @@ def copy_root(
 
 
 @pytest.fixture
+def settled(monkeypatch):
+    """Every file counts as changed long enough before it is read (a project written just now does not):
+    the pages' texts are kept in the memo by their files' state (source_files.SETTLED_NS)."""
+    import generator.source_files
+
+    monkeypatch.setattr(generator.source_files, "SETTLED_NS", -3600 * 10**9)
+
+
+@pytest.fixture
 def make_project(tmp_path: Path) -> Callable[..., Path]:
     """make_project("basic", files={"kb/x.md": "..."}, remove=["kb/..."]) -> tmp_path/"project"."""
 

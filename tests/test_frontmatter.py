@@ -394,3 +394,24 @@ def test_line_over_the_length_limit_is_a_problem_at_its_line(make_project):
 def test_line_at_the_length_limit_is_fine(make_project):
     source = article(body="x" * MAX_LINE_CHARS + "\n")
     assert [p for p in problems_with(make_project, {PATH: source}) if p.startswith(PATH)] == []
+
+
+def test_pages_share_one_string_for_each_word_their_front_matter_repeats():
+    """A build keeps every page in its memo and loads them all each time: the words many pages write (keys,
+    type, module, audience, tags, screens) are one object each, which a memo shard then stores once."""
+    from generator.page_parse import parse_page_text
+
+    def text(number: int) -> str:
+        return (
+            f"---\nid: KB-{number:04d}\ntitle: Page {number}\nsummary: S.\ntype: howto\nmodule: scheduling\n"
+            "audience: public\nconfidence: validated\ntags: [gantt]\ncontexts: [schedule.gantt]\n---\nBody.\n"
+        )
+
+    first, _ = parse_page_text("kb/scheduling/a.md", text(1))
+    second, _ = parse_page_text("kb/scheduling/b.md", text(2))
+    assert first is not None and second is not None
+    for a, b in ((first.type, second.type), (first.module, second.module), (first.audience, second.audience)):
+        assert a == b and a is b
+    assert first.tags[0] is second.tags[0] and first.contexts[0].id is second.contexts[0].id
+    assert [key for key in first.key_lines] == [key for key in second.key_lines]
+    assert all(a is b for a, b in zip(first.key_lines, second.key_lines, strict=True))

@@ -32,12 +32,6 @@ def reads(monkeypatch):
     return names
 
 
-@pytest.fixture
-def settled(monkeypatch):
-    """Every file counts as changed long enough before it is read (a project written just now does not)."""
-    monkeypatch.setattr(generator.source_files, "SETTLED_NS", -3600 * 10**9)
-
-
 def load(root, folder):
     folder.mkdir(exist_ok=True)
     with remembering(folder):

@@ -13,11 +13,18 @@ import pytest
 from build_compare import assert_same_as_full, edit
 
 import generator.build
+import generator.source_files
 from generator.build import build_target
 from generator.engine_cache import EngineCache, cache_beside
 from generator.model import TARGETS
+from generator.staged_files import Staged
 
 EDITED = "kb/scheduling/gantt-empty.md"
+PLAIN = "kb/budgets/plain.md"  # staged as written: no template, no link to re-point
+PLAIN_TEXT = (
+    "---\nid: KB-0100\ntitle: Plain\nsummary: As written.\ntype: faq\nmodule: budgets\nconfidence: validated\n"
+    "---\n\nNothing to render.\n"
+)
 
 
 def _watch(monkeypatch, before_engine=None) -> dict:
@@ -59,15 +66,24 @@ def _own(path: Path) -> tuple[str, list[int]]:
     return hashlib.sha256(path.read_bytes()).hexdigest(), state
 
 
-@pytest.mark.parametrize("build", ["first", "one edit"])
+@pytest.mark.parametrize("build", ["first", "one edit", "one edit, the texts kept"])
 def test_the_digests_staging_hands_over_are_the_files_own_and_the_cache_records_them(make_project, monkeypatch, build):
-    root = make_project("basic")
+    root = make_project("basic", files={PLAIN: PLAIN_TEXT})
     out = root / "build" / "site"
-    if build == "one edit":
+    hashed: list[str] = []
+    if build != "first":
+        if build.endswith("kept"):  # the pages' texts kept with their staged digests (page_facts.page_source)
+            monkeypatch.setattr(generator.source_files, "SETTLED_NS", -3600 * 10**9)  # as the `settled` fixture
+            build_target(root, TARGETS["site"], out)
+            put = Staged.put
+            monkeypatch.setattr(Staged, "put", lambda self, path, data: hashed.append(path) or put(self, path, data))
         build_target(root, TARGETS["site"], out)
         edit(root, EDITED, "is empty after", "shows nothing after")
     seen = _watch(monkeypatch)
     run = build_target(root, TARGETS["site"], out)
+    if build.endswith("kept"):  # a page staged as written was not hashed again; the edited one was
+        assert any(str(path).endswith(EDITED) for path in hashed)
+        assert not any(str(path).endswith(PLAIN) for path in hashed)
     docs, handed = seen["staged"]
     assert Path(docs) == cache_beside(out) / "project" / "docs"
     every = {path.relative_to(docs).as_posix() for path in Path(docs).rglob("*") if path.is_file()}
@@ -141,3 +157,18 @@ def test_a_staged_file_changed_between_staging_and_the_engine_is_not_kept_under_
     again = assert_same_as_full(root, TARGETS["site"], tmp_path, which)
     assert new not in changed.read_text(encoding="utf-8")
     assert not any(new.encode() in path.read_bytes() for path in again.out.rglob("*.html"))
+
+
+def test_a_staged_page_changed_since_its_text_was_kept_is_staged_again(make_project, tmp_path, settled):
+    """A page whose text is kept (its staged text's digest with it) is compared with the staged file by the
+    manifest, as ever: a staged file changed since (the same size, its time put back) is written again."""
+    root = make_project("basic", files={PLAIN: PLAIN_TEXT})
+    out = root / "build" / "site"
+    build_target(root, TARGETS["site"], out)
+    build_target(root, TARGETS["site"], out)
+    _tamper(PLAIN, "Nothing", "Tampere")(cache_beside(out) / "project" / "docs")
+    edit(root, EDITED, "is empty after", "shows nothing after")
+    again = assert_same_as_full(root, TARGETS["site"], tmp_path, "tampered")
+    staged = cache_beside(out) / "project" / "docs" / PLAIN
+    assert "Tampere" not in staged.read_text(encoding="utf-8")
+    assert not any(b"Tampere" in path.read_bytes() for path in again.out.rglob("*.html"))
