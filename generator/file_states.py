@@ -2,10 +2,8 @@
 
 A build checks the 20,000 HTML files the engine placed, a stat each (0.06 s at 10,000 articles), before it
 trusts what the engine said of them (theme_scripts.py). Nothing kb writes after the engine touches them, so
-the check can run on the other core while the build writes the rest. A forked child would share the build's
-memory, and every page of it the build then writes is copied (20,000 page faults, most of what the child
-saved); a new interpreter (`python -I -S` this file, some 15 ms to start, on the other core) shares nothing
-and is given only the paths and their recorded states, through an unnamed temporary file as its input, and
+the check can run on the other core while the build writes the rest. A new interpreter runs this file
+(script_apart.py: it shares none of the build's memory), given only the paths and their recorded states, and
 answers with the paths not in their state (usually none). Whatever goes wrong, `changed()` is None and the
 caller checks the files itself.
 
@@ -19,8 +17,7 @@ import os
 import sys
 
 State = tuple[str, tuple[int, int, int]]  # a file's path and its recorded size, modification time (ns) and inode
-# The child: this interpreter, isolated from the environment and without site-packages (nothing to import).
-COMMAND = [sys.executable, "-I", "-S", os.path.abspath(__file__)]
+COMMAND: list[str] | None = None  # the child's command; None: this file, run by a new interpreter
 
 
 def not_in_state(entries: list[State]) -> list[str]:
@@ -41,42 +38,18 @@ class StatesChecked:
     """`not_in_state(entries)` worked out by a new process started now; `changed()` its answer."""
 
     def __init__(self, entries: list[State]):
-        import subprocess
-        import tempfile
+        from .script_apart import ScriptApart, script_command
 
-        self._process: subprocess.Popen[bytes] | None = None
-        with tempfile.TemporaryFile() as given:  # a file, not a pipe: writing it never waits for the child
-            marshal.dump(entries, given)
-            given.seek(0)
-            try:
-                self._process = subprocess.Popen(
-                    COMMAND, stdin=given, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-                )
-            except (OSError, ValueError):  # no interpreter to start (an embedded Python): checked by the caller
-                pass
+        self._process = ScriptApart(COMMAND or script_command(__file__), given=entries)
 
     def changed(self) -> set[str] | None:
         """The paths not in their state; None when the child failed (the caller checks them itself)."""
-        if self._process is None:
-            return None
-        try:
-            answer, _ = self._process.communicate()
-            if self._process.returncode != 0:
-                return None
-            found = marshal.loads(answer)
-        except (OSError, EOFError, ValueError, TypeError):
-            return None
+        found = self._process.answer()
         return set(found) if isinstance(found, list) and all(isinstance(path, str) for path in found) else None
 
     def stop(self) -> None:
         """Stop the child if it still runs, and reap it."""
-        if self._process is None:
-            return
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        self._process.stop()
 
 
 def _main() -> None:

@@ -5,8 +5,8 @@ articles, and a stat of every file: 0.38 s of a one-edit build, on the one core 
 depends on nothing the build computes but what it keeps, so the listing is made by a child started once the
 build holds the cache's lock (nothing else writes the kept site then), while staging, the engine's
 configuration and its manifest are made here; the engine then removes what is not kept from that listing.
-The child is a new interpreter running this file (no kb import, no copy of the build's memory, 10-20 ms to
-start; `subprocess` execs at once, so it is safe from a process with threads, as kb serve is).
+The child is a new interpreter running this file (script_apart.py: no kb import, no copy of the build's
+memory).
 
 A listing is taken before the engine clears the folder, not as it clears it: a file's state is the one the
 walk saw. Under the lock only this build writes the kept site, and it writes nothing there before the
@@ -58,32 +58,22 @@ class ListingApart:
     script by default); `result()` waits for it."""
 
     def __init__(self, folder: str, command: list[str] | None = None):
-        import subprocess  # here, not above: the child runs this file and needs none of it
+        from .script_apart import ScriptApart, script_command
 
         self.folder = os.path.abspath(folder)
-        command = command or [sys.executable, "-I", "-S", "-B", os.path.abspath(__file__), self.folder]
-        try:
-            self._child = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-            )
-        except OSError:  # no interpreter to start: walked here
-            self._child = None
+        self._child: ScriptApart | None = ScriptApart(command or script_command(__file__, self.folder))
 
     def result(self, folder: str) -> Listing | None:
         """The child's listing of `folder`; None when it listed another folder, failed or answered no listing."""
         child, self._child = self._child, None
         if child is None or os.path.abspath(folder) != self.folder:
             if child is not None:
-                _stop(child)
+                child.stop()
             return None
-        # The child walks first and writes once it is done, so its walk never waits on this process reading.
-        answer, _ = child.communicate()
-        if child.returncode != 0:
+        answer = child.answer()
+        if type(answer) is not tuple or len(answer) != 3:
             return None
-        try:
-            listed, files, empty = marshal.loads(answer)
-        except (EOFError, ValueError, TypeError):
-            return None
+        listed, files, empty = answer
         if listed != self.folder or type(files) is not dict or type(empty) is not list:
             return None
         return files, empty
@@ -92,12 +82,7 @@ class ListingApart:
         """End the child if its listing was not asked for (the build stopped before its engine)."""
         child, self._child = self._child, None
         if child is not None:
-            _stop(child)
-
-
-def _stop(child) -> None:  # a subprocess.Popen; not imported for its name, as the child needs none of it
-    child.kill()
-    child.communicate()
+            child.stop()
 
 
 if __name__ == "__main__":
