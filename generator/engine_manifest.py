@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .memo import _remove
+from .memo import remove_path
 
 MANIFEST = "manifest"  # the folder of the manifest's shards
 SHARDS = 16
@@ -84,7 +84,7 @@ def save_manifest(
     global _kept
     _kept = None  # until this build's shards are all in place
     if not folder.is_dir() or folder.is_symlink():
-        _remove(folder)
+        remove_path(folder)
         folder.mkdir()
     shards = _by_shard(records)
     for shard in _shard_names():

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .engine_keys import digest
-from .memo import _remove
+from .memo import remove_path
 
 SITEMAP = "sitemap.xml"
 KEPT = "sitemap"  # the folder of the kept sitemap in the engine cache's folder
@@ -97,18 +97,18 @@ def _read_kept(path: Path) -> tuple[bytes, bytes] | None:
 def _keep(folder: Path, key: str, xml: bytes, gz: bytes) -> None:
     """Keep the sitemap made for `key` (in one rename), and no other."""
     if not folder.is_dir() or folder.is_symlink():
-        _remove(folder)
+        remove_path(folder)
         folder.mkdir()
     rest = b"%d\n%s%s" % (len(xml), xml, gz)
     handle, temporary = tempfile.mkstemp(prefix=".sitemap-", dir=folder)
     with os.fdopen(handle, "wb") as stream:
         stream.writelines([hashlib.sha256(rest).hexdigest().encode(), b"\n", rest])
     if (folder / key).is_dir() and not (folder / key).is_symlink():  # a folder planted in its place
-        _remove(folder / key)
+        remove_path(folder / key)
     os.replace(temporary, folder / key)
     for other in folder.iterdir():
         if other.name != key:
-            _remove(other)
+            remove_path(other)
 
 
 def _write(data: bytes, path: str) -> None:

@@ -93,12 +93,12 @@ class Memo:
             return
         (self.folder.parent / _SINGLE_FILE).unlink(missing_ok=True)  # the memo of kb before shards
         if not self.folder.is_dir() or self.folder.is_symlink():
-            _remove(self.folder)
+            remove_path(self.folder)
             self.folder.mkdir()
         # A temporary file of a build that was killed, or anything planted here, goes too.
         present = set(os.listdir(self.folder))
         for shard in present - self.new.keys():
-            _remove(self.folder / shard)
+            remove_path(self.folder / shard)
         for shard, entries in self.new.items():
             path = self.folder / shard
             unchanged = (
@@ -123,8 +123,9 @@ def _write_shard(path: Path, code: str, entries: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-def _remove(path: Path) -> None:
-    """A shard's file, or anything else found in its place (a folder planted there is not a shard)."""
+def remove_path(path: Path) -> None:
+    """A file kb keeps (a shard, a manifest, a kept sitemap), or anything else found in its place (a folder planted
+    there is not one), removed."""
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:
