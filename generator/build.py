@@ -31,6 +31,7 @@ from .leaks import check_client_outputs
 from .memo import collector_paused, remembering
 from .model import BOOKS, Catalog, Page, Selection, Target
 from .output import locked, mark_output, new_folder_beside, swap_into_place
+from .output_reuse import spare_from
 from .pdf_cache import PdfCache
 from .pdf_parallel import printing_into
 from .permalinks import permalink_files
@@ -45,7 +46,6 @@ from .theme_scripts import script_manifest_alongside
 from .versions.publish import (
     carry_versions,
     is_versioned,
-    link_tree,
     switcher_extra,
     write_page_map,
     write_versions_index,
@@ -160,8 +160,8 @@ def build_target(
     (engine.py), so the site is the one a full build makes; `full` renders every page and re-indexes.
     `preview`: `kb serve`'s own build, without what only the portal reads (the search index, the theme's
     script manifest): the preview is served by kb serve, with the theme's search (0.3 s of a one-edit
-    rebuild at 10,000 articles); a preview's site made from nothing is kept as hard links to be made into the
-    next one (_spare_from), as every later site is."""
+    rebuild at 10,000 articles). A site made from nothing is kept as hard links, to be made into the next
+    one (output_reuse.spare_from), as every later site is kept."""
     cache = usable_cache_beside(out)
     # Each page's work before the engine comes from the memo when its text is unchanged (memo.py).
     with remembering(cache, trusted=not full):
@@ -276,8 +276,8 @@ def _build_target(
                 if target.is_client:
                     _check_index(rendered, index_beside(out))
             swap_into_place(site, out, keep_previous=spare is not None)
-            if preview and spare is not None and not spare.exists():
-                _spare_from(out, spare)
+            if spare is not None and not spare.exists():  # this site was made from nothing
+                spare_from(out, spare)
         else:  # PDFs only: the handouts are replaced, a site already built beside them stays
             out.mkdir(parents=True, exist_ok=True)
             mark_output(out)
@@ -286,19 +286,6 @@ def _build_target(
     reporter.step(f"Built {len(pages)} pages into {out}" + (f" and {len(pdfs)} PDF(s)" if pdfs else ""))
     published = tuple(dataclasses.replace(pdf, path=out / "pdf" / pdf.path.name) for pdf in pdfs)
     return BuildResult(target.name, out, len(pages), tuple(warnings), stats, published, engine)
-
-
-def _spare_from(site: Path, spare: Path) -> None:
-    """A preview's site made from nothing (a project's first `kb serve`) leaves no site it replaced to be made
-    into the next one (output_reuse.py), so the writer's first save would make the site's 20,000 folders
-    again (at 10,000 articles it took 4.3 s of CPU, the later saves 2.5 s). kb serve rebuilds on every save:
-    a copy of the site made of hard links (1.4 s, before the server starts) is that spare at once. It is no
-    more trusted than any spare: the next build removes every file of it except the cache's own pages and
-    permanent links (by inode) before writing anything, so nothing is written through a link into the live site."""
-    try:
-        link_tree(site, spare)
-    except (OSError, shutil.Error):  # no hard links on this file system: the next site is made from nothing
-        shutil.rmtree(spare, ignore_errors=True)
 
 
 @contextmanager

@@ -48,6 +48,31 @@ def clear_except(
     return emptied, in_place
 
 
+def spare_from(site: Path, spare: Path) -> None:
+    """The spare made from `site`, a site made from nothing (a project's first build, or its first `kb serve`):
+    it leaves no site it replaced, so the next build (the writer's first edit) would make the site's 20,000
+    folders again: 5.1 s at 10,000 articles against 2.6-2.9 s for the later edits, and at 1,000 articles
+    1.15 s against 0.9 s. A copy of the site's folders with a hard link of each file (no copied bytes, no
+    copied times or modes: the spare is never published) moves that cost to the build made from nothing,
+    where a writer waits longest anyway. It is no more trusted than any spare: the next build removes every
+    file of it except the cache's own pages and permanent links (by identity) before writing anything, so
+    nothing is written through a link into the live site."""
+    try:
+        _link_folders(str(site), str(spare))
+    except OSError:  # no hard links on this file system (or no room): the next site is made from nothing
+        shutil.rmtree(spare, ignore_errors=True)
+
+
+def _link_folders(source: str, dest: str) -> None:
+    os.mkdir(dest)
+    with os.scandir(source) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _link_folders(entry.path, os.path.join(dest, entry.name))
+            else:
+                os.link(entry.path, os.path.join(dest, entry.name), follow_symlinks=False)
+
+
 def remove_empty_folders(root: Path, folders: Iterable[Path]) -> None:
     """Remove each of `folders` (inside `root`) that is empty now, and its parents that it leaves empty."""
     for folder in sorted(folders, key=lambda path: len(path.parts), reverse=True):

@@ -64,6 +64,9 @@ def test_kb_build_killed_with_sigkill_leaves_nothing_after_the_next_build(make_p
     root = make_project("basic")
     out = tmp_path / "build" / "site"
     assert run_kb(root, "build", "--out", str(out)).exit_code == 0  # a previous site, which must survive
+    spare = out.parent / f"{out.name}-cache" / "previous-site"  # its copy, made into the next site in place
+    before = {path: path.stat().st_ino for path in spare.rglob("*") if path.is_file()}
+    assert before, "a site made from nothing leaves its copy, to be made into the next one"
     build = subprocess.Popen(
         [sys.executable, "-m", "generator", "--root", str(root), "build", "--out", str(out)],
         stdout=subprocess.DEVNULL,
@@ -71,9 +74,9 @@ def test_kb_build_killed_with_sigkill_leaves_nothing_after_the_next_build(make_p
         start_new_session=True,  # its own process group: the kill reaches anything it started
     )
     try:
-        # Wait until it has written part of the new site (in the site it replaced last time, kept in the
-        # cache's folder: output_reuse.py), then kill it there.
-        while build.poll() is None and not list(out.parent.glob(f"{out.name}-cache/previous-site/*")):
+        # Wait until it has begun to make that copy into the new site (output_reuse.py): a file of it removed
+        # or replaced; then kill it there.
+        while build.poll() is None and not _any_file_replaced(before):
             time.sleep(0.01)
         os.killpg(build.pid, signal.SIGKILL)
     finally:
@@ -87,3 +90,14 @@ def test_kb_build_killed_with_sigkill_leaves_nothing_after_the_next_build(make_p
     assert leftovers(out) == []
     assert (out / "index.html").is_file() and (out / "kb" / "scheduling" / "gantt-empty" / "index.html").is_file()
     assert not list(out.rglob("*.previous"))
+
+
+def _any_file_replaced(files: dict[Path, int]) -> bool:
+    """Whether any of `files` (path -> inode) is gone or another file now."""
+    for path, inode in files.items():
+        try:
+            if path.stat().st_ino != inode:
+                return True
+        except FileNotFoundError:
+            return True
+    return False

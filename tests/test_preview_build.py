@@ -5,11 +5,14 @@ through those links into the live site."""
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
+import pytest
 from build_compare import edit, tree
 
+from generator import output_reuse
 from generator.build import build_target
 from generator.engine_cache import spare_beside
 from generator.model import TARGETS
@@ -26,21 +29,38 @@ def folder_ids(folder: Path) -> dict[str, int]:
     return {str(path.relative_to(folder)): path.stat().st_ino for path in folder.rglob("*") if path.is_dir()}
 
 
-def test_a_previews_first_site_is_kept_as_hard_links_to_be_made_into_the_next(make_project):
+@pytest.mark.parametrize("preview", [True, False], ids=["kb serve", "kb build"])
+def test_a_site_made_from_nothing_is_kept_as_hard_links_to_be_made_into_the_next(make_project, preview: bool):
+    """The writer's first edit after a first build would otherwise make every folder of the site again."""
     root = make_project("basic")
     out = root / "build/preview/internal/site"
-    build_target(root, TARGETS["internal"], out, preview=True)
+    build_target(root, TARGETS["internal"], out, preview=preview)
     spare = spare_beside(out)
     assert files_in(spare) == files_in(out)
     assert all((spare / rel).samefile(out / rel) for rel in files_in(out))  # links: no byte copied
 
 
-def test_kb_build_keeps_no_copy_of_a_site_made_from_nothing(make_project):
-    """Only the preview, rebuilt on every save, pays for the copy: a first `kb build` may well be the last."""
+def test_a_copy_that_cannot_be_made_is_not_left_half_made(make_project, monkeypatch):
+    """Without hard links (another file system, no room), no spare: the next site is made from nothing."""
     root = make_project("basic")
     out = root / "build/site"
     build_target(root, TARGETS["site"], out)
-    assert not spare_beside(out).exists()
+    spare = spare_beside(out)
+    output_reuse.shutil.rmtree(spare)
+    linked = []
+    link = os.link
+
+    def links_then_fails(source, dest, **kwargs):
+        if len(linked) == 3:
+            raise OSError(errno.EMLINK, "too many links")
+        linked.append(dest)
+        link(source, dest, **kwargs)
+
+    monkeypatch.setattr(os, "link", links_then_fails)
+    output_reuse.spare_from(out, spare)
+    assert len(linked) == 3, "the copy was begun"
+    assert not spare.exists()
+    assert (out / "index.html").is_file()
 
 
 def test_the_first_save_after_a_first_preview_is_made_in_the_kept_copy_and_equals_a_full_build(make_project, tmp_path):
